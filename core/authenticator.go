@@ -1,0 +1,157 @@
+package core
+
+import (
+	"context"
+	"net/http"
+)
+
+// Authenticator authenticates HTTP requests: it extracts the token, refuses
+// cookie-borne tokens on cross-origin unsafe requests, verifies the token,
+// and applies the middleware's rules. It holds every decision the adapters
+// need, so stdauth, chiauth and ginauth only translate between their router
+// and this type.
+type Authenticator struct {
+	verifier     TokenVerifier
+	realm        string
+	cookieName   string
+	maxTokenSize int
+	crossOrigin  *http.CrossOriginProtection
+	onError      func(w http.ResponseWriter, r *http.Request, err error)
+	rules        []Rule
+}
+
+// Option configures an Authenticator.
+type Option func(*Authenticator)
+
+// WithRealm sets the realm of the WWW-Authenticate challenge.
+func WithRealm(realm string) Option { return func(a *Authenticator) { a.realm = realm } }
+
+// WithCookieName reads the token from this cookie when there is no
+// Authorization header. Default [DefaultCookieName].
+func WithCookieName(name string) Option { return func(a *Authenticator) { a.cookieName = name } }
+
+// WithoutCookie accepts tokens only from the Authorization header.
+func WithoutCookie() Option { return func(a *Authenticator) { a.cookieName = "" } }
+
+// WithMaxTokenSize caps the token length read from a request. Default
+// [DefaultMaxTokenSize]; the Validator applies its own cap as well.
+func WithMaxTokenSize(n int) Option { return func(a *Authenticator) { a.maxTokenSize = n } }
+
+// WithCrossOriginProtection replaces the check that refuses cookie-borne
+// tokens on cross-origin unsafe requests (CSRF: a cookie is sent by the
+// browser whoever asks). Use it to add trusted origins:
+//
+//	cop := http.NewCrossOriginProtection()
+//	if err := cop.AddTrustedOrigin("https://app.example.com"); err != nil { ... }
+//	core.WithCrossOriginProtection(cop)
+//
+// Tokens in the Authorization header are not ambient and are never subject
+// to it.
+func WithCrossOriginProtection(p *http.CrossOriginProtection) Option {
+	return func(a *Authenticator) { a.crossOrigin = p }
+}
+
+// WithErrorHandler replaces how failures are answered. The default writes
+// NewErrorResponse(err, realm); a custom handler can log, add headers, and
+// then call [ErrorResponse.Write] itself.
+func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
+	return func(a *Authenticator) { a.onError = h }
+}
+
+// WithRules adds rules every request admitted by this Authenticator must
+// pass, after the Validator's own.
+func WithRules(rules ...Rule) Option {
+	return func(a *Authenticator) { a.rules = append(a.rules, rules...) }
+}
+
+// NewAuthenticator returns an Authenticator over v. It panics if v is nil,
+// a programming error that no request can fix.
+func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
+	if v == nil {
+		panic("identsphere: NewAuthenticator needs a TokenVerifier")
+	}
+	a := &Authenticator{
+		verifier:     v,
+		realm:        DefaultRealm,
+		cookieName:   DefaultCookieName,
+		maxTokenSize: DefaultMaxTokenSize,
+		crossOrigin:  http.NewCrossOriginProtection(),
+	}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
+}
+
+// Authenticate returns the claims of r's token, or the reason it is refused.
+func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
+	token, source, err := ExtractToken(r, a.cookieName, a.maxTokenSize)
+	if err != nil {
+		return nil, err
+	}
+	if source == FromCookie {
+		if err := a.crossOrigin.Check(r); err != nil {
+			return nil, &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
+		}
+	}
+	c, err := a.verifier.Verify(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckRules(r.Context(), c, a.rules...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Admit authenticates r. On success it returns r carrying the claims in its
+// context and true; on failure it has written the error response and
+// returns false. This is the whole of a middleware:
+//
+//	if r, ok := a.Admit(w, r); ok { next.ServeHTTP(w, r) }
+func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	c, err := a.Authenticate(r)
+	if err != nil {
+		a.WriteError(w, r, err)
+		return r, false
+	}
+	return r.WithContext(a.contextWithClaims(r.Context(), c)), true
+}
+
+func (a *Authenticator) contextWithClaims(ctx context.Context, c *Claims) context.Context {
+	return context.WithValue(ctx, authContextKey{}, &authContext{claims: c, auth: a})
+}
+
+// WriteError answers a failure through the configured error handler.
+func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if a.onError != nil {
+		a.onError(w, r, err)
+		return
+	}
+	NewErrorResponse(err, a.realm).Write(w)
+}
+
+// Authorize applies route rules to a request the middleware already
+// admitted. On failure it writes the error response (through the admitting
+// Authenticator's handler) and returns false. A request that no middleware
+// admitted is answered as missing a token: fail closed.
+func Authorize(w http.ResponseWriter, r *http.Request, rules ...Rule) bool {
+	a := authenticatorFrom(r.Context())
+	write := func(err error) {
+		if a != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		NewErrorResponse(err, DefaultRealm).Write(w)
+	}
+	c, ok := ClaimsFrom(r.Context())
+	if !ok {
+		write(ErrMissingToken)
+		return false
+	}
+	if err := CheckRules(r.Context(), c, rules...); err != nil {
+		write(err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,145 @@
+package core
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Claims are the checked claims of an access token.
+//
+// The registered claims are typed; everything else stays available through
+// [Claims.Decode]. Claims are read from the token byte for byte: "ISS" is not
+// "iss", and a token with a duplicated claim is refused.
+type Claims struct {
+	Issuer    string    // iss
+	Subject   string    // sub, never empty in a verified token
+	Audience  []string  // aud, always as a list
+	ExpiresAt time.Time // exp, always set in a verified token
+	NotBefore time.Time // nbf, zero when absent
+	IssuedAt  time.Time // iat, zero when absent
+	ID        string    // jti
+
+	Email string // email
+	// EmailVerified is the email_verified claim: nil when it is absent or not
+	// a JSON boolean, so "true" (a string) never counts as verified.
+	EmailVerified *bool
+	Org           string   // org
+	Scopes        []string // scope (space-separated string) and scp (array or string), merged
+
+	raw []byte // the claims JSON, for Decode
+}
+
+// HasScope reports whether the token grants scope, matched as a whole word:
+// "read" does not match "read:all".
+func (c *Claims) HasScope(scope string) bool {
+	return c != nil && slices.Contains(c.Scopes, scope)
+}
+
+// Decode unmarshals the token's claims JSON into v, for custom claims:
+//
+//	var extra struct{ Roles []string `json:"roles"` }
+//	err := claims.Decode(&extra)
+//
+// It uses encoding/json, which matches keys case-insensitively; the typed
+// fields of Claims do not.
+func (c *Claims) Decode(v any) error {
+	return json.Unmarshal(c.raw, v)
+}
+
+// CustomClaims decodes the token's claims JSON into a new T. It is
+// [Claims.Decode] for callers who prefer a value.
+func CustomClaims[T any](c *Claims) (T, error) {
+	var v T
+	err := c.Decode(&v)
+	return v, err
+}
+
+// decodeClaims reads the claims JSON of a token whose signature is already
+// verified. Registered claims of the wrong type make the token invalid;
+// profile claims of the wrong type (email, org, email_verified, scopes) are
+// left empty, so rules that need them fail closed.
+func decodeClaims(payload []byte) (*Claims, error) {
+	c := &Claims{raw: payload}
+	bad := ""
+	err := objectMembers(payload, func(key, value []byte) error {
+		var ok = true
+		switch string(key) {
+		case "iss":
+			c.Issuer, ok = jsonString(value)
+		case "sub":
+			c.Subject, ok = jsonString(value)
+		case "jti":
+			c.ID, ok = jsonString(value)
+		case "aud":
+			c.Audience, ok = jsonAudience(value)
+		case "exp":
+			c.ExpiresAt, ok = jsonTime(value)
+		case "nbf":
+			c.NotBefore, ok = jsonTime(value)
+		case "iat":
+			c.IssuedAt, ok = jsonTime(value)
+		case "email":
+			c.Email, _ = jsonString(value)
+		case "org":
+			c.Org, _ = jsonString(value)
+		case "email_verified":
+			if b := string(value); b == "true" || b == "false" {
+				v := b == "true"
+				c.EmailVerified = &v
+			}
+		case "scope", "scp":
+			c.Scopes = appendScopes(c.Scopes, value)
+		}
+		if !ok {
+			bad = string(key)
+			return errJSON
+		}
+		return nil
+	})
+	if err != nil {
+		if bad != "" {
+			return nil, tokenErr(bad, "the "+bad+" claim has the wrong type or range", nil)
+		}
+		return nil, tokenErr("claims", "the token claims are not a valid JSON object", nil)
+	}
+	return c, nil
+}
+
+func jsonAudience(raw []byte) ([]string, bool) {
+	if s, ok := jsonString(raw); ok {
+		return []string{s}, true
+	}
+	return jsonStrings(raw)
+}
+
+func jsonTime(raw []byte) (time.Time, bool) {
+	secs, ok := jsonSeconds(raw)
+	if !ok {
+		return time.Time{}, false
+	}
+	whole, frac := math.Modf(secs)
+	return time.Unix(int64(whole), int64(frac*1e9)), true
+}
+
+// appendScopes adds the scopes of a scope or scp claim: a space-separated
+// string or an array of strings. Any other shape adds nothing.
+func appendScopes(scopes []string, raw []byte) []string {
+	if s, ok := jsonString(raw); ok {
+		for word := range strings.SplitSeq(s, " ") {
+			if word != "" && !slices.Contains(scopes, word) {
+				scopes = append(scopes, word)
+			}
+		}
+		return scopes
+	}
+	list, _ := jsonStrings(raw)
+	for _, word := range list {
+		if word != "" && !strings.Contains(word, " ") && !slices.Contains(scopes, word) {
+			scopes = append(scopes, word)
+		}
+	}
+	return scopes
+}

@@ -1,0 +1,201 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultLeeway                    = 30 * time.Second
+	MaxLeeway                        = 60 * time.Second
+	DefaultHTTPTimeout               = 5 * time.Second
+	DefaultRefreshInterval           = 5 * time.Minute
+	DefaultUnknownKIDRefreshInterval = 5 * time.Second
+	DefaultUnknownKIDWait            = time.Second
+	DefaultMaxResponseBytes          = 1 << 20
+)
+
+// Config configures a [Validator]. Issuer and Audience are required; every
+// other field has a safe default, and every check that can be turned off
+// has an explicit Skip field rather than a silent zero value.
+type Config struct {
+	// Issuer is the issuer identifier, such as "https://id.example.com".
+	// Tokens must carry it in iss exactly. Keys are found by OIDC discovery
+	// at Issuer + "/.well-known/openid-configuration", whose issuer must
+	// equal this value exactly; when discovery answers 404 the keys are read
+	// from Issuer + "/.well-known/jwks.json".
+	Issuer string
+
+	// JWKSURL, when set, is where the keys are read; discovery is skipped.
+	JWKSURL string
+
+	// Audience lists the accepted audiences: a token's aud must contain at
+	// least one of them. Required unless SkipAudienceCheck is set.
+	Audience []string
+
+	// SkipAudienceCheck accepts tokens for any audience. Only for an issuer
+	// that mints tokens for this service alone.
+	SkipAudienceCheck bool
+
+	// SkipIssuerCheck accepts any iss. It needs JWKSURL, since there is no
+	// issuer to discover from.
+	SkipIssuerCheck bool
+
+	// AllowInsecureHTTP allows http:// issuer and JWKS URLs on hosts other
+	// than loopback. Keys fetched over plain HTTP can be replaced by anyone
+	// on the path, so this is for closed test networks only.
+	AllowInsecureHTTP bool
+
+	// Algorithms is the allow-list of JWS algorithms. Default: the
+	// asymmetric algorithms the issuer's discovery document advertises, else
+	// RS256, ES256 and EdDSA. "none" and HS* are never allowed.
+	Algorithms []string
+
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30s,
+	// at most 60s.
+	Leeway time.Duration
+
+	// MaxTokenSize caps a token's length in bytes before any parsing.
+	// Default DefaultMaxTokenSize (16 KiB).
+	MaxTokenSize int
+
+	// RequireVerifiedEmail refuses tokens whose email_verified claim is not
+	// the JSON boolean true (403 forbidden).
+	RequireVerifiedEmail bool
+
+	// Rules are application rules run, in order, on every valid token after
+	// the built-in checks. Per-route rules belong to the adapters instead.
+	Rules []Rule
+
+	// HTTPClient fetches discovery and keys. Default: a client with
+	// HTTPTimeout, no keep-alives, and no redirects that change scheme.
+	// Either way, responses are capped at MaxResponseBytes and redirects
+	// that change scheme are refused.
+	HTTPClient *http.Client
+
+	// HTTPTimeout bounds one discovery or JWKS request. Default 5s.
+	HTTPTimeout time.Duration
+
+	// RefreshInterval is how often the keys are fetched again. Default 5m.
+	RefreshInterval time.Duration
+
+	// UnknownKIDRefreshInterval is the least time between two refreshes
+	// triggered by tokens with an unknown kid, so that junk tokens cannot
+	// flood the issuer, yet a newly published key is usable within seconds.
+	// Default 5s.
+	UnknownKIDRefreshInterval time.Duration
+
+	// UnknownKIDWait is the longest a request with an unknown kid waits for
+	// such a refresh. Default 1s. Other requests never wait.
+	UnknownKIDWait time.Duration
+
+	// MaxResponseBytes caps discovery and JWKS responses. Default 1 MiB.
+	MaxResponseBytes int64
+
+	// Logger receives key-loading events. Default slog.Default(). Tokens are
+	// never logged.
+	Logger *slog.Logger
+
+	// Now returns the current time. Default time.Now; set it in tests.
+	Now func() time.Time
+}
+
+// withDefaults checks c and returns a copy with every default filled in.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf("identsphere: "+format, args...)) }
+
+	if c.Issuer == "" && !c.SkipIssuerCheck {
+		fail("Config.Issuer is required (or set SkipIssuerCheck with JWKSURL)")
+	}
+	if c.Issuer == "" && c.JWKSURL == "" {
+		fail("Config.JWKSURL is required when there is no Issuer to discover from")
+	}
+	if c.Issuer != "" {
+		if err := checkURL(c.Issuer, c.AllowInsecureHTTP); err != nil {
+			fail("Config.Issuer: %v", err)
+		}
+	}
+	if c.JWKSURL != "" {
+		if err := checkURL(c.JWKSURL, c.AllowInsecureHTTP); err != nil {
+			fail("Config.JWKSURL: %v", err)
+		}
+	}
+	if len(c.Audience) == 0 && !c.SkipAudienceCheck {
+		fail("Config.Audience is required (or set SkipAudienceCheck)")
+	}
+	if slices.Contains(c.Audience, "") {
+		fail("Config.Audience holds an empty string")
+	}
+	if err := checkAlgorithms(c.Algorithms); err != nil {
+		errs = append(errs, err)
+	}
+	switch {
+	case c.Leeway == 0:
+		c.Leeway = DefaultLeeway
+	case c.Leeway < 0 || c.Leeway > MaxLeeway:
+		fail("Config.Leeway must be between 0 and %v", MaxLeeway)
+	}
+	for _, d := range []*time.Duration{&c.HTTPTimeout, &c.RefreshInterval, &c.UnknownKIDRefreshInterval, &c.UnknownKIDWait} {
+		if *d < 0 {
+			fail("durations in Config must not be negative")
+		}
+	}
+	c.MaxTokenSize = positiveOr(c.MaxTokenSize, DefaultMaxTokenSize)
+	c.MaxResponseBytes = positiveOr(c.MaxResponseBytes, DefaultMaxResponseBytes)
+	c.HTTPTimeout = positiveOr(c.HTTPTimeout, DefaultHTTPTimeout)
+	c.RefreshInterval = positiveOr(c.RefreshInterval, DefaultRefreshInterval)
+	c.UnknownKIDRefreshInterval = positiveOr(c.UnknownKIDRefreshInterval, DefaultUnknownKIDRefreshInterval)
+	c.UnknownKIDWait = positiveOr(c.UnknownKIDWait, DefaultUnknownKIDWait)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.Audience = slices.Clone(c.Audience)
+	c.Algorithms = slices.Clone(c.Algorithms)
+	c.Rules = slices.Clone(c.Rules)
+	return c, errors.Join(errs...)
+}
+
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// checkURL accepts absolute http(s) URLs without query or fragment; plain
+// http only on loopback unless allowInsecure.
+func checkURL(raw string, allowInsecure bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return errors.New("must be an absolute http or https URL")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return errors.New("must not carry a query, a fragment or credentials")
+	case u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()):
+		return errors.New("plain http is allowed only on loopback (or set AllowInsecureHTTP)")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,39 @@
+package core
+
+import "context"
+
+// authContextKey is the unexported key under which claims travel in a
+// context.Context; only this package can read or write it.
+type authContextKey struct{}
+
+// authContext is what the middleware stores: the claims, and the
+// Authenticator that admitted them, so that route rules further down
+// answer through the same error handler and realm.
+type authContext struct {
+	claims *Claims
+	auth   *Authenticator
+}
+
+// WithClaims returns a copy of ctx that carries c. The middleware does this
+// for every admitted request; tests of handlers can do it directly:
+//
+//	req = req.WithContext(core.WithClaims(req.Context(), &core.Claims{Subject: "user-1"}))
+func WithClaims(ctx context.Context, c *Claims) context.Context {
+	return context.WithValue(ctx, authContextKey{}, &authContext{claims: c})
+}
+
+// ClaimsFrom returns the claims the middleware stored in ctx.
+func ClaimsFrom(ctx context.Context) (*Claims, bool) {
+	ac, ok := ctx.Value(authContextKey{}).(*authContext)
+	if !ok || ac.claims == nil {
+		return nil, false
+	}
+	return ac.claims, true
+}
+
+func authenticatorFrom(ctx context.Context) *Authenticator {
+	if ac, ok := ctx.Value(authContextKey{}).(*authContext); ok && ac.auth != nil {
+		return ac.auth
+	}
+	return nil
+}

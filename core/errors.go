@@ -1,0 +1,94 @@
+package core
+
+import (
+	"errors"
+	"strings"
+)
+
+// The error categories. Every error returned by [Validator.Verify] and
+// [Authenticator.Authenticate] matches exactly one of them with [errors.Is],
+// and [NewErrorResponse] maps each to its RFC 6750 answer.
+var (
+	// ErrMissingToken: the request carries no access token (401, no error code).
+	ErrMissingToken = errors.New("identsphere: no access token in the request")
+	// ErrInvalidRequest: the request is malformed (400 invalid_request).
+	ErrInvalidRequest = errors.New("identsphere: invalid request")
+	// ErrInvalidToken: the token failed a check (401 invalid_token).
+	ErrInvalidToken = errors.New("identsphere: invalid token")
+	// ErrInsufficientScope: the token lacks a required scope (403 insufficient_scope).
+	ErrInsufficientScope = errors.New("identsphere: insufficient scope")
+	// ErrForbidden: the token is valid but an application rule refused it (403 forbidden).
+	ErrForbidden = errors.New("identsphere: forbidden")
+	// ErrKeysUnavailable: the issuer could not be reached and no signing keys
+	// are cached, so no token can be checked (503 temporarily_unavailable).
+	ErrKeysUnavailable = errors.New("identsphere: signing keys unavailable")
+)
+
+// RequestError reports a malformed request: several Authorization headers,
+// a scheme other than Bearer, an empty token. It matches [ErrInvalidRequest].
+type RequestError struct {
+	// Description says what is wrong, in RFC 6750-safe characters.
+	Description string
+}
+
+func (e *RequestError) Error() string        { return "identsphere: invalid request: " + e.Description }
+func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// TokenError reports a token that failed a check. Check names the check
+// ("size", "format", "header", "alg", "kid", "key", "signature", "claims",
+// "exp", "nbf", "iat", "iss", "aud", "sub"); Description is a fixed sentence
+// that never contains any part of the token. It matches [ErrInvalidToken]
+// and, through Err, the underlying golang-jwt error where there is one
+// (for example jwt.ErrTokenExpired).
+type TokenError struct {
+	Check       string
+	Description string
+	Err         error
+}
+
+func (e *TokenError) Error() string {
+	msg := "identsphere: invalid token: " + e.Check + ": " + e.Description
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+func (e *TokenError) Unwrap() error        { return e.Err }
+func (e *TokenError) Is(target error) bool { return target == ErrInvalidToken }
+
+// ScopeError reports a valid token that lacks a required scope. It matches
+// [ErrInsufficientScope]; Required lists the scopes the route demands.
+type ScopeError struct {
+	Required []string
+}
+
+func (e *ScopeError) Error() string {
+	return "identsphere: insufficient scope: requires " + strings.Join(e.Required, " ")
+}
+func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientScope }
+
+// PolicyError reports a valid token refused by an application rule, such as
+// [RequireVerifiedEmail] or the cross-origin check on cookie tokens. It
+// matches [ErrForbidden]. Rule names the rule; Description is sent to the
+// client, so it must not hold secrets (unsafe characters are replaced); Err,
+// if any, is the rule's own error, for logs only.
+type PolicyError struct {
+	Rule        string
+	Description string
+	Err         error
+}
+
+func (e *PolicyError) Error() string {
+	msg := "identsphere: forbidden: " + e.Rule + ": " + e.Description
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+func (e *PolicyError) Unwrap() error        { return e.Err }
+func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
+
+// tokenErr builds a TokenError; kept short because the parser calls it often.
+func tokenErr(check, description string, err error) error {
+	return &TokenError{Check: check, Description: description, Err: err}
+}

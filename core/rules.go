@@ -1,0 +1,53 @@
+package core
+
+import (
+	"context"
+	"errors"
+)
+
+// Rule is an application rule checked on a valid token. It returns nil to
+// accept. A *PolicyError or *ScopeError is answered as is (403); any other
+// error is answered as 403 forbidden with a generic description, so a rule
+// never leaks its internals to the client.
+type Rule func(ctx context.Context, c *Claims) error
+
+// RequireScopes accepts tokens that grant every one of scopes, each matched
+// as a whole space-separated word.
+func RequireScopes(scopes ...string) Rule {
+	return func(_ context.Context, c *Claims) error {
+		for _, s := range scopes {
+			if !c.HasScope(s) {
+				return &ScopeError{Required: scopes}
+			}
+		}
+		return nil
+	}
+}
+
+// RequireVerifiedEmail accepts tokens whose email_verified claim is the JSON
+// boolean true, as OpenID Connect defines it: missing, false, or any other
+// type (such as the string "true") fails.
+func RequireVerifiedEmail() Rule {
+	return func(_ context.Context, c *Claims) error {
+		if c.EmailVerified == nil || !*c.EmailVerified {
+			return &PolicyError{Rule: "email_verified", Description: "the email address is not verified"}
+		}
+		return nil
+	}
+}
+
+// CheckRules runs rules in order on c and returns the first refusal,
+// normalised as documented on [Rule].
+func CheckRules(ctx context.Context, c *Claims, rules ...Rule) error {
+	for _, rule := range rules {
+		err := rule(ctx, c)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) {
+			return err
+		}
+		return &PolicyError{Rule: "custom", Description: "the token is not allowed here", Err: err}
+	}
+	return nil
+}

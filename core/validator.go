@@ -1,0 +1,185 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// TokenVerifier verifies an access token and returns its claims. The
+// adapters depend on this interface rather than on *Validator, so handler
+// tests can pass a stand-in.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*Claims, error)
+}
+
+// Validator verifies access tokens locally against the issuer's published
+// keys. It is safe for concurrent use; build one per issuer and share it.
+type Validator struct {
+	cfg       Config
+	keys      *keySource
+	claims    *jwt.Validator
+	closeOnce sync.Once
+}
+
+var _ TokenVerifier = (*Validator)(nil)
+
+// New checks cfg and starts loading the issuer's keys in the background. It
+// does no network I/O itself, so it never blocks: a service can start
+// listening while the issuer is still unreachable, answering 503 until keys
+// arrive. Use [Validator.WaitReady] to wait for them.
+//
+// The background work stops when ctx ends or Close is called.
+func New(ctx context.Context, cfg Config) (*Validator, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+	}
+	if !cfg.SkipIssuerCheck {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if !cfg.SkipAudienceCheck {
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	return &Validator{
+		cfg:    cfg,
+		keys:   newKeySource(ctx, cfg),
+		claims: jwt.NewValidator(opts...),
+	}, nil
+}
+
+// Verify checks a token and returns its claims. The checks run in this
+// order, and the first failure is returned as a typed error (see
+// [TokenError]): size and shape; header; algorithm allow-list, before any key
+// lookup; key; signature; exp present and not past; nbf and iat not in the
+// future; iss; aud; sub present; then Config.RequireVerifiedEmail and
+// Config.Rules. Only the signature and claims need golang-jwt; everything
+// that decides which key and algorithm may be used is decided here first.
+func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
+	t, err := parseJWS(token, v.cfg.MaxTokenSize)
+	if err != nil {
+		return nil, err
+	}
+	loaded := v.keys.keys.Load()
+	if loaded == nil {
+		return nil, ErrKeysUnavailable
+	}
+	alg, ok := algorithms[t.alg]
+	if !ok || !loaded.algs.allows(t.alg) {
+		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
+	}
+	key, err := v.keys.lookup(ctx, loaded, &t)
+	if err != nil {
+		return nil, err
+	}
+	if err := alg.method.Verify(t.signingInput, t.signature, key.key); err != nil {
+		return nil, tokenErr("signature", "the token signature is invalid", nil)
+	}
+	c, err := decodeClaims(t.payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(c); err != nil {
+		return nil, err
+	}
+	if err := v.applyRules(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkClaims runs golang-jwt's claim validation and reports the first
+// failure in the documented order.
+func (v *Validator) checkClaims(c *Claims) error {
+	if c.ExpiresAt.IsZero() {
+		return tokenErr("exp", "the token has no expiry", nil)
+	}
+	err := v.claims.Validate((*jwtClaims)(c))
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return tokenErr("exp", "the token has expired", jwt.ErrTokenExpired)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return tokenErr("nbf", "the token is not valid yet", jwt.ErrTokenNotValidYet)
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return tokenErr("iat", "the token is issued in the future", jwt.ErrTokenUsedBeforeIssued)
+	case !v.cfg.SkipIssuerCheck && c.Issuer == "":
+		return tokenErr("iss", "the token has no issuer", nil)
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
+	case !v.cfg.SkipAudienceCheck && len(c.Audience) == 0:
+		return tokenErr("aud", "the token has no audience", nil)
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
+	case err != nil:
+		return tokenErr("claims", "the token claims are invalid", err)
+	case c.Subject == "":
+		return tokenErr("sub", "the token has no subject", nil)
+	}
+	return nil
+}
+
+func (v *Validator) applyRules(ctx context.Context, c *Claims) error {
+	if v.cfg.RequireVerifiedEmail {
+		if err := RequireVerifiedEmail()(ctx, c); err != nil {
+			return err
+		}
+	}
+	return CheckRules(ctx, c, v.cfg.Rules...)
+}
+
+// Ready reports whether signing keys are loaded. Once true it stays true:
+// failed refreshes keep the cached keys.
+func (v *Validator) Ready() bool {
+	return v.keys.keys.Load() != nil
+}
+
+// WaitReady blocks until signing keys are loaded or ctx ends. On timeout it
+// returns ctx's error together with the last loading error, which names the
+// cause (issuer unreachable, discovery issuer mismatch, empty key set...).
+func (v *Validator) WaitReady(ctx context.Context) error {
+	select {
+	case <-v.keys.ready:
+		return nil
+	case <-v.keys.done:
+		if v.Ready() {
+			return nil
+		}
+		return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, v.keys.err()))
+	case <-ctx.Done():
+		return fmt.Errorf("identsphere: waiting for signing keys: %w", errors.Join(ctx.Err(), ErrKeysUnavailable, v.keys.err()))
+	}
+}
+
+// Close stops the background key loading and refresh. Verify keeps working
+// on the cached keys, without refreshes. Close is idempotent.
+func (v *Validator) Close() error {
+	v.closeOnce.Do(v.keys.close)
+	return nil
+}
+
+// jwtClaims adapts Claims to golang-jwt's Claims interface without copying.
+type jwtClaims Claims
+
+func numericDate(t time.Time) (*jwt.NumericDate, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	return jwt.NewNumericDate(t), nil
+}
+
+func (c *jwtClaims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDate(c.ExpiresAt) }
+func (c *jwtClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDate(c.IssuedAt) }
+func (c *jwtClaims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDate(c.NotBefore) }
+func (c *jwtClaims) GetIssuer() (string, error)                   { return c.Issuer, nil }
+func (c *jwtClaims) GetSubject() (string, error)                  { return c.Subject, nil }
+func (c *jwtClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }

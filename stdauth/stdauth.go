@@ -1,0 +1,61 @@
+// Package stdauth puts identsphere token validation in front of net/http
+// handlers. It only translates between net/http and package core, which
+// makes every decision.
+//
+//	v, err := core.New(ctx, core.Config{
+//		Issuer:   "https://id.example.com",
+//		Audience: []string{"orders-api"},
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer v.Close()
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /api/me", stdauth.Middleware(v)(me))
+//	mux.Handle("GET /api/admin", stdauth.Middleware(v)(stdauth.RequireScope("admin")(admin)))
+package stdauth
+
+import (
+	"net/http"
+
+	"github.com/identsphere/identsphere-go/core"
+)
+
+// Middleware admits requests with a valid access token and answers the
+// others per RFC 6750. Handlers read the claims with [core.ClaimsFrom].
+// Options (realm, cookie name, error handler, rules...) are core.Option.
+func Middleware(v core.TokenVerifier, opts ...core.Option) func(http.Handler) http.Handler {
+	a := core.NewAuthenticator(v, opts...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r, ok := a.Admit(w, r); ok {
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// Require applies rules to requests the Middleware admitted: put it after
+// Middleware on the routes that need more than a valid token.
+func Require(rules ...core.Rule) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if core.Authorize(w, r, rules...) {
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// RequireScope admits tokens that grant every one of scopes (403
+// insufficient_scope otherwise).
+func RequireScope(scopes ...string) func(http.Handler) http.Handler {
+	return Require(core.RequireScopes(scopes...))
+}
+
+// RequireVerifiedEmail admits tokens whose email_verified is true (403
+// forbidden otherwise).
+func RequireVerifiedEmail() func(http.Handler) http.Handler {
+	return Require(core.RequireVerifiedEmail())
+}
