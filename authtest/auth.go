@@ -1,0 +1,160 @@
+package authtest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// Values of the auth endpoints, exported so that tests and development
+// setups can refer to them instead of repeating literals.
+const (
+	// CookieName is the cookie in which the auth endpoints store the access
+	// token, so that a browser-based development setup has a session.
+	CookieName = "identsphere_at"
+	// DevOrg is the "org" claim of tokens issued by the auth endpoints.
+	DevOrg = "dev-org"
+	// DevScope is the "scope" claim of tokens issued by the auth endpoints.
+	DevScope = "read"
+)
+
+// maxAuthBody caps request bodies of the auth endpoints.
+const maxAuthBody = 64 << 10
+
+// tokenResponse is the success answer of login, signup and refresh.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// authEndpoint counts the request, refuses any method but POST, and marks
+// the answer as not cacheable since it may hold a token.
+func (i *Issuer) authEndpoint(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		i.authRequests.Add(1)
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "invalid_request", r.Method+" is not allowed here")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// serveLogin handles login and signup alike: in development every email is
+// a registered user and every non-empty password is correct.
+func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		// Requiring JSON keeps cross-site HTML forms, which cannot send it
+		// without a CORS preflight, from logging a browser in.
+		writeError(w, http.StatusUnsupportedMediaType, "invalid_request", "the body must be application/json")
+		return
+	}
+	var creds credentials
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAuthBody))
+	err := dec.Decode(&creds)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("trailing data after the JSON object")
+	}
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "invalid_request", "the body is too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "invalid_request", "the body must be one JSON object")
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(creds.Email))
+	if email == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request", "email is required")
+		return
+	}
+	if creds.Password == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request", "password is required")
+		return
+	}
+	i.issueSession(w, r, Claims{
+		"sub":            SubjectFor(email),
+		"email":          email,
+		"email_verified": true,
+		"org":            DevOrg,
+		"scope":          DevScope,
+	})
+}
+
+// SubjectFor returns the "sub" the auth endpoints give the user with this
+// email, so that tests can predict it: "user-" and the first 8 hex digits of
+// the SHA-256 of the trimmed, lower-cased email.
+func SubjectFor(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return "user-" + hex.EncodeToString(sum[:4])
+}
+
+// serveLogout clears the session cookie. There is no server-side session to
+// end: the token stays valid until it expires, as with any stateless JWT.
+func (i *Issuer) serveLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, sessionCookie(r, "", -1))
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// serveRefresh exchanges the token in the session cookie, if this issuer
+// signed it with a published key and it has not expired, for a fresh one
+// about the same user.
+func (i *Issuer) serveRefresh(w http.ResponseWriter, r *http.Request) {
+	cookie, err := r.Cookie(CookieName)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "invalid_token", "no session cookie")
+		return
+	}
+	old, err := i.verify(cookie.Value)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "invalid_token", "the session token is invalid or expired")
+		return
+	}
+	fresh := Claims{}
+	for _, name := range []string{"sub", "email", "email_verified", "org", "scope"} {
+		fresh[name] = old[name] // absent stays absent: nil removes the default
+	}
+	i.issueSession(w, r, fresh)
+}
+
+// issueSession mints a token with claims and answers with it, in the body
+// and in the session cookie.
+func (i *Issuer) issueSession(w http.ResponseWriter, r *http.Request, claims Claims) {
+	token, err := i.Mint(claims)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
+	seconds := int64(i.ttl.Seconds())
+	http.SetCookie(w, sessionCookie(r, token, int(seconds)))
+	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: seconds})
+}
+
+// sessionCookie builds the session cookie; maxAge < 0 deletes it. It is
+// Secure only when r came over TLS, so that it also works on plain-HTTP
+// loopback during development.
+func sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     CookieName,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	}
+}

@@ -1,0 +1,47 @@
+// Package chiauth puts identsphere token validation in front of chi
+// routes. chi middleware is net/http middleware, so this package is
+// package stdauth under chi's names; package core makes every decision.
+//
+//	r := chi.NewRouter()
+//	r.Get("/healthz", healthz)
+//	r.Group(func(r chi.Router) {
+//		r.Use(chiauth.Middleware(v))
+//		r.Get("/api/me", me)
+//		r.With(chiauth.RequireScope("admin")).Get("/api/admin", admin)
+//	})
+//	r.Mount("/v1/auth", authProxy) // a *core.AuthProxy
+package chiauth
+
+import (
+	"net/http"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/stdauth"
+)
+
+// Middleware admits requests with a valid access token, for r.Use and
+// r.With, and answers the others per RFC 6750.
+func Middleware(v core.TokenVerifier, opts ...core.Option) func(http.Handler) http.Handler {
+	return stdauth.Middleware(v, opts...)
+}
+
+// Require applies rules to requests the Middleware admitted.
+func Require(rules ...core.Rule) func(http.Handler) http.Handler {
+	return stdauth.Require(rules...)
+}
+
+// RequireScope admits tokens that grant every one of scopes:
+// r.With(chiauth.RequireScope("admin")).Get(...).
+func RequireScope(scopes ...string) func(http.Handler) http.Handler {
+	return stdauth.RequireScope(scopes...)
+}
+
+// RequireVerifiedEmail admits tokens whose email_verified is true.
+func RequireVerifiedEmail() func(http.Handler) http.Handler {
+	return stdauth.RequireVerifiedEmail()
+}
+
+// Claims returns the claims the Middleware stored in r's context.
+func Claims(r *http.Request) (*core.Claims, bool) {
+	return core.ClaimsFrom(r.Context())
+}

@@ -1,0 +1,51 @@
+// Package core verifies IdentSphere (or any OpenID Connect) access tokens
+// locally, for web services. It is framework-neutral: the stdauth, chiauth
+// and ginauth packages adapt it to net/http, chi and gin, and make no
+// decision of their own.
+//
+// The ten-line setup for net/http:
+//
+//	v, err := core.New(ctx, core.Config{
+//		Issuer:   "https://id.example.com",  // discovery, then iss check
+//		Audience: []string{"orders-api"},     // required: tokens for others are refused
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer v.Close()
+//	mux.Handle("GET /api/me", stdauth.Middleware(v)(me))
+//	// in the handler: claims, _ := core.ClaimsFrom(r.Context())
+//
+// # What a token must pass
+//
+// A token is at most 16 KiB of base64url in three parts (JWE and other
+// shapes are refused). Its header names an algorithm from the allow-list
+// (never none or HS*), has no crit, b64, zip, enc or cty, and its key comes
+// only from the issuer's JWKS: jku, x5u and jwk headers are never fetched.
+// The key must fit the algorithm (RSA of 2048 bits or more, the right EC
+// curve, Ed25519); a token without kid is accepted only when exactly one key
+// fits. Then the signature (golang-jwt), then the claims (golang-jwt's
+// validator): exp required and not past, nbf and iat not in the future, all
+// with a small leeway; iss exactly the configured issuer; aud containing one
+// of the configured audiences; sub present. Application rules come last.
+// Claims are read byte for byte: duplicated or case-variant claims cannot
+// smuggle a value past a check.
+//
+// # Keys
+//
+// Keys are fetched by github.com/MicahParks/keyfunc/v3, configured for a
+// server: bounded timeouts and response sizes, refreshes every few minutes
+// and, rate-limited, when a token names an unknown kid, so a rotated key is
+// usable within seconds while junk kids cannot flood the issuer. A refresh
+// that fails or brings no usable key keeps the cached keys. [New] never
+// blocks: keys load in the background, retried with backoff while the
+// issuer is down, and requests meanwhile get 503 with Retry-After.
+//
+// # Errors
+//
+// Every failure is a typed error that names the failed check without
+// echoing the token, matches one of [ErrMissingToken], [ErrInvalidRequest],
+// [ErrInvalidToken], [ErrInsufficientScope], [ErrForbidden] or
+// [ErrKeysUnavailable] with errors.Is, and maps to its RFC 6750 answer with
+// [NewErrorResponse].
+package core

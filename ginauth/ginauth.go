@@ -1,0 +1,74 @@
+// Package ginauth puts identsphere token validation in front of gin
+// routes. It only translates between gin and package core, which makes
+// every decision, so gin answers exactly as net/http and chi do.
+//
+//	r := gin.New()
+//	api := r.Group("/api", ginauth.Middleware(v))
+//	api.GET("/me", func(c *gin.Context) {
+//		claims, _ := ginauth.Claims(c)
+//		c.JSON(http.StatusOK, gin.H{"sub": claims.Subject})
+//	})
+//	api.GET("/admin", ginauth.RequireScope("admin"), admin)
+//	r.Any("/v1/auth/*path", gin.WrapH(authProxy)) // a *core.AuthProxy
+package ginauth
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/identsphere/identsphere-go/core"
+)
+
+// claimsKey is where the claims live in the gin context. It is namespaced
+// so that it cannot collide with an application's own keys.
+const claimsKey = "github.com/identsphere/identsphere-go/ginauth.claims"
+
+// Middleware admits requests with a valid access token and aborts the
+// others with the RFC 6750 answer, never calling later handlers. The claims
+// are stored both in the gin context and in c.Request's context, so code
+// that only sees the *http.Request finds them too.
+func Middleware(v core.TokenVerifier, opts ...core.Option) gin.HandlerFunc {
+	a := core.NewAuthenticator(v, opts...)
+	return func(c *gin.Context) {
+		r, ok := a.Admit(c.Writer, c.Request)
+		if !ok {
+			c.Abort()
+			return
+		}
+		c.Request = r
+		claims, _ := core.ClaimsFrom(r.Context())
+		c.Set(claimsKey, claims)
+		c.Next()
+	}
+}
+
+// Require applies rules to requests the Middleware admitted, aborting with
+// the RFC 6750 answer on failure.
+func Require(rules ...core.Rule) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !core.Authorize(c.Writer, c.Request, rules...) {
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// RequireScope admits tokens that grant every one of scopes.
+func RequireScope(scopes ...string) gin.HandlerFunc {
+	return Require(core.RequireScopes(scopes...))
+}
+
+// RequireVerifiedEmail admits tokens whose email_verified is true.
+func RequireVerifiedEmail() gin.HandlerFunc {
+	return Require(core.RequireVerifiedEmail())
+}
+
+// Claims returns the claims the Middleware stored for this request.
+func Claims(c *gin.Context) (*core.Claims, bool) {
+	if v, ok := c.Get(claimsKey); ok {
+		if claims, ok := v.(*core.Claims); ok && claims != nil {
+			return claims, true
+		}
+	}
+	return core.ClaimsFrom(c.Request.Context())
+}
