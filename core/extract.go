@@ -59,8 +59,11 @@ func ExtractToken(r *http.Request, cookieName string, maxSize int) (string, Toke
 	return cookies[0].Value, FromCookie, nil
 }
 
-// checkTokenSyntax enforces b64token = 1*( ALPHA / DIGIT / "-" / "." / "_"
-// / "~" / "+" / "/" ) *"=" (RFC 6750 section 2.1), after the size cap.
+// checkTokenSyntax checks the token's framing, after the size cap: the
+// characters of RFC 6750's b64token, so that spaces, commas, quotes and
+// control characters (several tokens, a mangled header) are a malformed
+// request. "=" is accepted anywhere here: padding is a defect of the token,
+// not of the request, and the Validator refuses it as an invalid token.
 func checkTokenSyntax(token string, maxSize int) error {
 	if token == "" {
 		return &RequestError{Description: "the bearer token is empty"}
@@ -68,14 +71,13 @@ func checkTokenSyntax(token string, maxSize int) error {
 	if len(token) > maxSize {
 		return tokenErr("size", "the token is too large", nil)
 	}
-	body := strings.TrimRight(token, "=")
-	if body == "" {
+	if strings.TrimRight(token, "=") == "" {
 		return &RequestError{Description: "the bearer token is malformed"}
 	}
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
+	for i := 0; i < len(token); i++ {
+		switch c := token[i]; {
 		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+			c == '-', c == '.', c == '_', c == '~', c == '+', c == '/', c == '=':
 		default:
 			return &RequestError{Description: "the bearer token is malformed"}
 		}

@@ -1,0 +1,305 @@
+package core_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+	"github.com/identsphere/identsphere-go/internal/testkeys"
+)
+
+func newIssuer(t *testing.T, opts ...authtest.Option) *authtest.Issuer {
+	opts = append([]authtest.Option{authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience)}, opts...)
+	iss := authtest.NewIssuer(opts...)
+	t.Cleanup(iss.Close)
+	return iss
+}
+
+func config(iss *authtest.Issuer) core.Config {
+	return core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard()}
+}
+
+// start builds a Validator without waiting for keys.
+func start(t *testing.T, cfg core.Config) *core.Validator {
+	v, err := core.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
+func mustVerify(t *testing.T, v *core.Validator, token string) {
+	t.Helper()
+	if _, err := v.Verify(t.Context(), token); err != nil {
+		t.Fatalf("valid token refused: %v", err)
+	}
+}
+
+func wantCheck(t *testing.T, err error, check string) {
+	t.Helper()
+	var te *core.TokenError
+	if !errors.As(err, &te) || te.Check != check {
+		t.Fatalf("err = %v, want a TokenError for %q", err, check)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	good := core.Config{Issuer: "https://id.example.com", Audience: []string{"api"}}
+	cases := map[string]struct {
+		mutate func(*core.Config)
+		want   string
+	}{
+		"no issuer":               {func(c *core.Config) { c.Issuer = "" }, "Issuer is required"},
+		"no audience":             {func(c *core.Config) { c.Audience = nil }, "Audience is required"},
+		"empty audience":          {func(c *core.Config) { c.Audience = []string{""} }, "empty string"},
+		"HS256 allowed":           {func(c *core.Config) { c.Algorithms = []string{"RS256", "HS256"} }, `"HS256" is not allowed`},
+		"none allowed":            {func(c *core.Config) { c.Algorithms = []string{"none"} }, `"none" is not allowed`},
+		"leeway too large":        {func(c *core.Config) { c.Leeway = 61 * time.Second }, "Leeway"},
+		"negative leeway":         {func(c *core.Config) { c.Leeway = -time.Second }, "Leeway"},
+		"plain http remote":       {func(c *core.Config) { c.Issuer = "http://id.example.com" }, "loopback"},
+		"issuer with query":       {func(c *core.Config) { c.Issuer = "https://id.example.com?x=1" }, "query"},
+		"relative issuer":         {func(c *core.Config) { c.Issuer = "/issuer" }, "absolute"},
+		"skip issuer, no jwks":    {func(c *core.Config) { c.Issuer, c.SkipIssuerCheck = "", true }, "JWKSURL is required"},
+		"negative refresh":        {func(c *core.Config) { c.RefreshInterval = -time.Second }, "negative"},
+		"jwks url not https/http": {func(c *core.Config) { c.JWKSURL = "file:///etc/keys" }, "JWKSURL"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg := good
+			tc.mutate(&cfg)
+			_, err := core.New(t.Context(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+	for name, mutate := range map[string]func(*core.Config){
+		"skip audience": func(c *core.Config) { c.Audience, c.SkipAudienceCheck = nil, true },
+		"http loopback": func(c *core.Config) { c.Issuer = "http://127.0.0.1:1" },
+		"http allowed":  func(c *core.Config) { c.Issuer, c.AllowInsecureHTTP = "http://id.internal", true },
+	} {
+		cfg := good
+		mutate(&cfg)
+		cfg.Logger = authcases.Discard()
+		v, err := core.New(t.Context(), cfg)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		_ = v.Close()
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	t.Run("404 falls back to jwks.json", func(t *testing.T) {
+		iss := newIssuer(t, authtest.WithoutDiscovery())
+		v := authcases.NewValidator(t, config(iss))
+		mustVerify(t, v, iss.MustMint(nil))
+		if iss.DiscoveryFetches() == 0 || iss.JWKSFetches() == 0 {
+			t.Fatalf("discovery %d, jwks %d fetches", iss.DiscoveryFetches(), iss.JWKSFetches())
+		}
+	})
+	t.Run("explicit JWKSURL skips discovery", func(t *testing.T) {
+		iss := newIssuer(t)
+		cfg := config(iss)
+		cfg.JWKSURL = iss.JWKSURL()
+		v := authcases.NewValidator(t, cfg)
+		mustVerify(t, v, iss.MustMint(nil))
+		if n := iss.DiscoveryFetches(); n != 0 {
+			t.Fatalf("%d discovery fetches, want 0", n)
+		}
+	})
+	t.Run("issuer mismatch is refused", func(t *testing.T) {
+		iss := newIssuer(t, authtest.WithDiscoveryIssuer("https://evil.example"))
+		v := start(t, config(iss))
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		err := v.WaitReady(ctx)
+		if err == nil || !strings.Contains(err.Error(), "differs from the configured issuer") {
+			t.Fatalf("WaitReady = %v, want the issuer mismatch named", err)
+		}
+		if _, err := v.Verify(t.Context(), iss.MustMint(nil)); !errors.Is(err, core.ErrKeysUnavailable) {
+			t.Fatalf("Verify = %v, want ErrKeysUnavailable", err)
+		}
+		if iss.JWKSFetches() != 0 {
+			t.Fatal("keys were fetched from an issuer whose discovery lied")
+		}
+	})
+}
+
+func TestIssuerDownAtStart(t *testing.T) {
+	iss := newIssuer(t)
+	iss.SetFault(authtest.FaultDown)
+	v := start(t, config(iss))
+	token := iss.MustMint(nil)
+	if v.Ready() {
+		t.Fatal("ready without keys")
+	}
+	if _, err := v.Verify(t.Context(), token); !errors.Is(err, core.ErrKeysUnavailable) {
+		t.Fatalf("Verify = %v, want ErrKeysUnavailable", err)
+	}
+	srv := authcases.Serve(t, coreHandler(v))
+	a := authcases.Do(t, srv.URL, authcases.Case{Auth: []string{"Bearer " + token}})
+	if a.Status != http.StatusServiceUnavailable || a.RetryAfter == "" || !strings.Contains(string(a.Body), "temporarily_unavailable") {
+		t.Fatalf("answer %d %q %s, want 503 with Retry-After", a.Status, a.RetryAfter, a.Body)
+	}
+
+	iss.SetFault(authtest.FaultNone)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := v.WaitReady(ctx); err != nil {
+		t.Fatalf("issuer came back but keys did not load: %v", err)
+	}
+	mustVerify(t, v, token)
+}
+
+func TestUnusableRefreshKeepsCachedKeys(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.UnknownKIDRefreshInterval = time.Millisecond // every unknown kid may refresh
+	v := authcases.NewValidator(t, cfg)
+	token := iss.MustMint(nil)
+	bodies := map[string]string{
+		"empty key list":       `{"keys":[]}`,
+		"empty object":         `{}`,
+		"null":                 `null`,
+		"unknown key types":    `{"keys":[{"kty":"XYZ","kid":"x"}]}`,
+		"only a symmetric key": `{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]}`,
+		"garbage":              `not json`,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			iss.SetJWKS([]byte(body))
+			before := iss.JWKSFetches()
+			_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-"+name)))
+			wantCheck(t, err, "kid")
+			if iss.JWKSFetches() == before {
+				t.Fatal("the unknown kid did not trigger a refresh")
+			}
+			mustVerify(t, v, token)
+			if !v.Ready() {
+				t.Fatal("no longer ready")
+			}
+		})
+	}
+	for _, f := range []authtest.Fault{authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultDown} {
+		t.Run(f.String(), func(t *testing.T) {
+			iss.SetJWKS(nil)
+			iss.SetFault(f)
+			before := iss.JWKSFetches()
+			_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-"+f.String())))
+			wantCheck(t, err, "kid")
+			if iss.JWKSFetches() == before {
+				t.Fatal("the unknown kid did not trigger a refresh")
+			}
+			mustVerify(t, v, token)
+		})
+	}
+}
+
+func TestSymmetricKeyFromJWKSNeverVerifies(t *testing.T) {
+	iss := newIssuer(t)
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	cfg := config(iss)
+	cfg.JWKSURL = iss.JWKSURL()
+	cfg.Algorithms = []string{"RS256"}
+	iss.SetJWKS([]byte(`{"keys":[` + rsaJWK(t, iss) + `,{"kty":"oct","kid":"h","alg":"HS256","k":"` + b64(secret) + `"}]}`))
+	v := authcases.NewValidator(t, cfg)
+	mustVerify(t, v, iss.MustMint(nil))
+	_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithSecret(secret, "h")))
+	wantCheck(t, err, "alg")
+}
+
+func TestRotation(t *testing.T) {
+	iss := newIssuer(t)
+	v := authcases.NewValidator(t, config(iss))
+	old := iss.MustMint(nil)
+
+	iss.AddKey(testkeys.KIDRSA2, testkeys.RSA2())
+	iss.UseKey(testkeys.KIDRSA2)
+	before := iss.JWKSFetches()
+	mustVerify(t, v, iss.MustMint(nil)) // unknown kid: one refresh, then accepted
+	if got := iss.JWKSFetches() - before; got != 1 {
+		t.Fatalf("%d JWKS fetches for a new kid, want 1", got)
+	}
+	mustVerify(t, v, old) // both published
+
+	iss.RemoveKey(testkeys.KIDRSA)
+	cfg := config(iss)
+	v2 := authcases.NewValidator(t, cfg) // a validator that loads after the removal
+	_, err := v2.Verify(t.Context(), old)
+	wantCheck(t, err, "kid")
+}
+
+func TestUnknownKIDFlood(t *testing.T) {
+	iss := newIssuer(t)
+	v := authcases.NewValidator(t, config(iss))
+	before := iss.JWKSFetches()
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for range 200 {
+		wg.Go(func() {
+			kid := make([]byte, 8)
+			_, _ = rand.Read(kid)
+			_, err := v.Verify(context.Background(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), hex.EncodeToString(kid))))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, core.ErrInvalidToken) {
+			t.Fatalf("random kid: %v, want invalid token", err)
+		}
+	}
+	if got := iss.JWKSFetches() - before; got > 1 {
+		t.Fatalf("200 random kids caused %d JWKS fetches, want at most 1", got)
+	}
+	mustVerify(t, v, iss.MustMint(nil))
+}
+
+func TestIssuerResponsesAreCapped(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.JWKSURL = iss.JWKSURL()
+	cfg.MaxResponseBytes = 64 << 10
+	iss.SetJWKS([]byte(`{"keys":[],"pad":"` + strings.Repeat("A", 128<<10) + `"}`))
+	v := start(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := v.WaitReady(ctx); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("WaitReady = %v, want the response refused as too large", err)
+	}
+}
+
+func TestRedirectToAnotherSchemeRefused(t *testing.T) {
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://127.0.0.1:1/keys", http.StatusFound)
+	}))
+	t.Cleanup(redirect.Close)
+	v := start(t, core.Config{Issuer: "https://id.example.com", JWKSURL: redirect.URL + "/keys", Audience: []string{"a"}, Logger: authcases.Discard()})
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := v.WaitReady(ctx); err == nil || !strings.Contains(err.Error(), "another scheme") {
+		t.Fatalf("WaitReady = %v, want the redirect refused", err)
+	}
+}
+
+func TestCloseIsIdempotentAndKeepsCachedKeys(t *testing.T) {
+	iss := newIssuer(t)
+	v := authcases.NewValidator(t, config(iss))
+	_ = v.Close()
+	_ = v.Close()
+	mustVerify(t, v, iss.MustMint(nil))
+}

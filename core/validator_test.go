@@ -1,0 +1,39 @@
+package core_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+)
+
+// coreHandler serves the table's routes with core alone, no adapter.
+func coreHandler(v core.TokenVerifier) http.Handler {
+	a := core.NewAuthenticator(v)
+	guard := func(rules ...core.Rule) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r, ok := a.Admit(w, r)
+			if !ok || !core.Authorize(w, r, rules...) {
+				return
+			}
+			c, _ := core.ClaimsFrom(r.Context())
+			authcases.WriteMe(w, c)
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle(authcases.PathMe, guard())
+	mux.Handle(authcases.PathAdmin, guard(core.RequireScopes("admin")))
+	mux.Handle(authcases.PathVerified, guard(core.RequireVerifiedEmail()))
+	return mux
+}
+
+func TestValidatorRules(t *testing.T) {
+	env := authcases.NewEnv(t)
+	srv := authcases.Serve(t, coreHandler(env.Validator))
+	for _, c := range authcases.Cases(env) {
+		t.Run(c.Name, func(t *testing.T) {
+			authcases.Check(t, c, authcases.Do(t, srv.URL, c))
+		})
+	}
+}
