@@ -29,11 +29,14 @@ func coreHandler(v core.TokenVerifier) http.Handler {
 }
 
 func TestValidatorRules(t *testing.T) {
-	env := authcases.NewEnv(t)
+	env := authcases.NewCatalogueEnv(t)
 	srv := authcases.Serve(t, coreHandler(env.Validator))
 	for _, c := range authcases.Cases(env) {
 		t.Run(c.Name, func(t *testing.T) {
 			authcases.Check(t, c, authcases.Do(t, srv.URL, c))
 		})
+	}
+	if hits := env.Trap.Hits(); hits != 0 {
+		t.Fatalf("a URL named in a token (jku, x5u) was fetched %d times", hits)
 	}
 }

@@ -7,8 +7,13 @@ package authcases
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,14 +30,38 @@ const KIDRSA1024 = "rsa-1024"
 
 // Env is the fixture: Issuer publishes RSA (two keys), EC P-256, EC P-384,
 // Ed25519 and a 1024-bit RSA key; Validator trusts Issuer for Audience.
+// Trap is a loopback server that hostile tokens name in jku and x5u: its
+// hit count proves nothing named in a token is ever fetched.
 type Env struct {
 	Issuer    *authtest.Issuer
 	Validator *core.Validator
+	Trap      *Trap
 }
+
+// HMACKID and HMACSecret describe the symmetric key NewCatalogueEnv
+// publishes in the JWKS, which no token may ever be verified with.
+const HMACKID = "hmac-1"
+
+// HMACSecret is the secret of that key, as an attacker would read it from
+// the JWKS.
+func HMACSecret() []byte { return []byte("0123456789abcdef0123456789abcdef") }
 
 // NewEnv starts the fixture and waits until the Validator has its keys.
 // Everything stops when the test ends. configure may adjust the Config.
 func NewEnv(t testing.TB, configure ...func(*core.Config)) *Env {
+	t.Helper()
+	return newEnv(t, false, configure...)
+}
+
+// NewCatalogueEnv is NewEnv whose JWKS also carries a symmetric (oct) key,
+// as the attack catalogue needs. Its key set is frozen: AddKey and
+// RemoveKey on its Issuer no longer change what the JWKS serves.
+func NewCatalogueEnv(t testing.TB) *Env {
+	t.Helper()
+	return newEnv(t, true)
+}
+
+func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *Env {
 	t.Helper()
 	iss := authtest.NewIssuer(
 		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
@@ -44,6 +73,9 @@ func NewEnv(t testing.TB, configure ...func(*core.Config)) *Env {
 		authtest.WithAudience(Audience),
 	)
 	t.Cleanup(iss.Close)
+	if publishHMAC {
+		publishKey(t, iss, `{"kty":"oct","kid":"`+HMACKID+`","alg":"HS256","k":"`+base64.RawURLEncoding.EncodeToString(HMACSecret())+`"}`)
+	}
 	cfg := core.Config{
 		Issuer:   iss.URL(),
 		Audience: []string{Audience},
@@ -52,8 +84,52 @@ func NewEnv(t testing.TB, configure ...func(*core.Config)) *Env {
 	for _, f := range configure {
 		f(&cfg)
 	}
-	return &Env{Issuer: iss, Validator: NewValidator(t, cfg)}
+	return &Env{Issuer: iss, Validator: NewValidator(t, cfg), Trap: NewTrap(t)}
 }
+
+// publishKey makes the issuer serve its current JWKS plus one raw JWK.
+func publishKey(t testing.TB, iss *authtest.Issuer, jwk string) {
+	t.Helper()
+	resp, err := http.Get(iss.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	set.Keys = append(set.Keys, json.RawMessage(jwk))
+	body, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.SetJWKS(body)
+}
+
+// Trap is a loopback server that counts every request it receives.
+type Trap struct {
+	URL  string
+	hits atomic.Int64
+}
+
+// NewTrap starts a Trap for the test.
+func NewTrap(t testing.TB) *Trap {
+	tr := &Trap{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tr.hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"keys":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	tr.URL = srv.URL
+	return tr
+}
+
+// Hits returns how many requests reached the trap.
+func (tr *Trap) Hits() int64 { return tr.hits.Load() }
 
 // NewValidator builds a Validator, waits for its keys, and closes it when
 // the test ends.

@@ -35,7 +35,7 @@ var adapters = []adapter{
 // answer must be the expected one, errors must be identical across
 // adapters to the byte, and a refused request never reaches a handler.
 func TestAdaptersAnswerAlike(t *testing.T) {
-	env := authcases.NewEnv(t)
+	env := authcases.NewCatalogueEnv(t)
 	type served struct {
 		url     string
 		reached *atomic.Int64
@@ -70,6 +70,9 @@ func TestAdaptersAnswerAlike(t *testing.T) {
 				}
 			}
 		})
+	}
+	if hits := env.Trap.Hits(); hits != 0 {
+		t.Fatalf("a URL named in a token (jku, x5u) was fetched %d times", hits)
 	}
 }
 
