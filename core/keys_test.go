@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -168,6 +169,7 @@ func TestUnusableRefreshKeepsCachedKeys(t *testing.T) {
 	iss := newIssuer(t)
 	cfg := config(iss)
 	cfg.UnknownKIDRefreshInterval = time.Millisecond // every unknown kid may refresh
+	cfg.UnknownKIDWait = 200 * time.Millisecond      // and a hanging one gives up quickly
 	v := authcases.NewValidator(t, cfg)
 	token := iss.MustMint(nil)
 	bodies := map[string]string{
@@ -193,7 +195,7 @@ func TestUnusableRefreshKeepsCachedKeys(t *testing.T) {
 			}
 		})
 	}
-	for _, f := range []authtest.Fault{authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultDown} {
+	for _, f := range []authtest.Fault{authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultDown, authtest.FaultSlow} {
 		t.Run(f.String(), func(t *testing.T) {
 			iss.SetJWKS(nil)
 			iss.SetFault(f)
@@ -223,23 +225,62 @@ func TestSymmetricKeyFromJWKSNeverVerifies(t *testing.T) {
 
 func TestRotation(t *testing.T) {
 	iss := newIssuer(t)
-	v := authcases.NewValidator(t, config(iss))
+	cfg := config(iss)
+	cfg.UnknownKIDRefreshInterval = time.Millisecond
+	v := authcases.NewValidator(t, cfg)
 	old := iss.MustMint(nil)
 
+	// A new kid appears: the first token naming it triggers one refresh.
 	iss.AddKey(testkeys.KIDRSA2, testkeys.RSA2())
 	iss.UseKey(testkeys.KIDRSA2)
 	before := iss.JWKSFetches()
-	mustVerify(t, v, iss.MustMint(nil)) // unknown kid: one refresh, then accepted
+	mustVerify(t, v, iss.MustMint(nil))
 	if got := iss.JWKSFetches() - before; got != 1 {
 		t.Fatalf("%d JWKS fetches for a new kid, want 1", got)
 	}
 	mustVerify(t, v, old) // both published
 
+	// The old kid is removed: after the next refresh its tokens fail.
 	iss.RemoveKey(testkeys.KIDRSA)
-	cfg := config(iss)
-	v2 := authcases.NewValidator(t, cfg) // a validator that loads after the removal
-	_, err := v2.Verify(t.Context(), old)
+	_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "trigger-refresh")))
 	wantCheck(t, err, "kid")
+	_, err = v.Verify(t.Context(), old)
+	wantCheck(t, err, "kid")
+	mustVerify(t, v, iss.MustMint(nil))
+}
+
+// A hanging issuer never holds a request for longer than UnknownKIDWait,
+// and requests with known kids do not wait at all.
+func TestHangingRefreshIsBounded(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.UnknownKIDWait = 200 * time.Millisecond
+	v := authcases.NewValidator(t, cfg)
+	token := iss.MustMint(nil)
+	iss.SetFault(authtest.FaultSlow)
+
+	var wg sync.WaitGroup
+	slowest := make(chan time.Duration, 50)
+	for i := range 50 {
+		wg.Go(func() {
+			start := time.Now()
+			_, err := v.Verify(context.Background(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "k"+strconv.Itoa(i))))
+			slowest <- time.Since(start)
+			if !errors.Is(err, core.ErrInvalidToken) {
+				t.Errorf("unknown kid during a hang: %v", err)
+			}
+		})
+	}
+	mustVerify(t, v, token) // the cached key keeps working meanwhile
+	wg.Wait()
+	close(slowest)
+	for d := range slowest {
+		// The bound under test is UnknownKIDWait; the slack only absorbs
+		// scheduling on a loaded machine.
+		if d > cfg.UnknownKIDWait+2*time.Second {
+			t.Fatalf("a request waited %v on a hanging issuer, bound is %v", d, cfg.UnknownKIDWait)
+		}
+	}
 }
 
 func TestUnknownKIDFlood(t *testing.T) {
