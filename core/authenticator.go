@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"net/http"
 )
 
@@ -85,7 +84,7 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 
 // Authenticate returns the claims of r's token, or the reason it is refused.
 func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
-	token, source, err := ExtractToken(r, a.cookieName, a.maxTokenSize)
+	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +95,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 	}
 	c, err := a.verifier.Verify(r.Context(), token)
 	if err != nil {
+		if !isB64token(token) {
+			return nil, errMalformedToken
+		}
 		return nil, err
 	}
 	if err := CheckRules(r.Context(), c, a.rules...); err != nil {
@@ -115,11 +117,7 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Req
 		a.WriteError(w, r, err)
 		return r, false
 	}
-	return r.WithContext(a.contextWithClaims(r.Context(), c)), true
-}
-
-func (a *Authenticator) contextWithClaims(ctx context.Context, c *Claims) context.Context {
-	return context.WithValue(ctx, authContextKey{}, &authContext{claims: c, auth: a})
+	return r.WithContext(&authContext{Context: r.Context(), claims: c, auth: a}), true
 }
 
 // WriteError answers a failure through the configured error handler.

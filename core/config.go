@@ -67,6 +67,14 @@ type Config struct {
 	// Default DefaultMaxTokenSize (16 KiB).
 	MaxTokenSize int
 
+	// CacheSize is how many verified tokens are remembered, so that a token
+	// seen again skips parsing and the signature check until it expires.
+	// Default DefaultCacheSize. See DisableCache.
+	CacheSize int
+
+	// DisableCache verifies every token in full on every request.
+	DisableCache bool
+
 	// RequireVerifiedEmail refuses tokens whose email_verified claim is not
 	// the JSON boolean true (403 forbidden).
 	RequireVerifiedEmail bool
@@ -150,6 +158,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	c.MaxTokenSize = positiveOr(c.MaxTokenSize, DefaultMaxTokenSize)
+	c.CacheSize = positiveOr(c.CacheSize, DefaultCacheSize)
 	c.MaxResponseBytes = positiveOr(c.MaxResponseBytes, DefaultMaxResponseBytes)
 	c.HTTPTimeout = positiveOr(c.HTTPTimeout, DefaultHTTPTimeout)
 	c.RefreshInterval = positiveOr(c.RefreshInterval, DefaultRefreshInterval)

@@ -30,18 +30,14 @@ func parseJWS(token string, maxSize int) (jws, error) {
 	if len(token) > maxSize {
 		return t, tokenErr("size", "the token is too large", nil)
 	}
-	dots := 0
 	for i := 0; i < len(token); i++ {
-		switch c := token[i]; {
-		case c == '.':
-			dots++
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
-		default:
+		if !inSet(token[i], jwsLo, jwsHi) {
 			// Padding, the standard alphabet, spaces and line breaks (which
 			// Go's base64 would silently skip) all land here.
 			return t, tokenErr("format", "the token is not base64url-encoded", nil)
 		}
 	}
+	dots := strings.Count(token, ".")
 	switch dots {
 	case 2:
 	case 4:

@@ -23,6 +23,7 @@ type Validator struct {
 	cfg       Config
 	keys      *keySource
 	claims    *jwt.Validator
+	cache     *tokenCache // nil when Config.DisableCache
 	closeOnce sync.Once
 }
 
@@ -51,11 +52,15 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 	if !cfg.SkipAudienceCheck {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
-	return &Validator{
+	v := &Validator{
 		cfg:    cfg,
 		keys:   newKeySource(ctx, cfg),
 		claims: jwt.NewValidator(opts...),
-	}, nil
+	}
+	if !cfg.DisableCache {
+		v.cache = newTokenCache(cfg.CacheSize)
+	}
+	return v, nil
 }
 
 // Verify checks a token and returns its claims. The checks run in this
@@ -65,12 +70,42 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // future; iss; aud; sub present; then Config.RequireVerifiedEmail and
 // Config.Rules. Only the signature and claims need golang-jwt; everything
 // that decides which key and algorithm may be used is decided here first.
+//
+// A token that verified is remembered (see Config.CacheSize) until it
+// expires: seen again, it is checked against the clock and the current key
+// set, and the rules run again, but it is not parsed or signature-checked a
+// second time.
+//
+// The returned Claims are the caller's own copy; their slices are shared
+// with the cache and must not be modified in place.
 func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, err := v.verifyToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.applyRules(ctx, c); err != nil {
+		return nil, err
+	}
+	own := *c
+	return &own, nil
+}
+
+func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > v.cfg.MaxTokenSize {
+		return nil, tokenErr("size", "the token is too large", nil)
+	}
+	loaded := v.keys.keys.Load()
+	var digest [32]byte
+	if v.cache != nil && loaded != nil {
+		digest = tokenDigest(token)
+		if c, ok := v.cache.get(&digest, v.cfg.Now(), v.keys.store.snapshot.Load()); ok {
+			return c, nil
+		}
+	}
 	t, err := parseJWS(token, v.cfg.MaxTokenSize)
 	if err != nil {
 		return nil, err
 	}
-	loaded := v.keys.keys.Load()
 	if loaded == nil {
 		return nil, ErrKeysUnavailable
 	}
@@ -92,8 +127,15 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := v.checkClaims(c); err != nil {
 		return nil, err
 	}
-	if err := v.applyRules(ctx, c); err != nil {
-		return nil, err
+	if v.cache != nil {
+		v.cache.put(&digest, &cacheEntry{
+			claims:  c,
+			expires: c.ExpiresAt.Add(v.cfg.Leeway),
+			alg:     t.alg,
+			kid:     t.kid,
+			hasKID:  t.hasKID,
+			key:     key.key,
+		}, v.cfg.Now())
 	}
 	return c, nil
 }

@@ -1,0 +1,76 @@
+package core_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+	"github.com/identsphere/identsphere-go/internal/testkeys"
+)
+
+func benchEnv(b *testing.B) (*authtest.Issuer, *core.Validator, string) {
+	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	b.Cleanup(iss.Close)
+	v := authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	return iss, v, iss.MustMint(authtest.Claims{"email": "a@example.com", "org": "o", "scope": "read write"})
+}
+
+// BenchmarkFloor is one raw RSA-2048 PKCS#1 v1.5 verification: the cost no
+// local validation can avoid without a cache.
+func BenchmarkFloor(b *testing.B) {
+	key := &testkeys.RSA().PublicKey
+	sum := sha256.Sum256([]byte("payload"))
+	sig, _ := rsa.SignPKCS1v15(nil, testkeys.RSA(), crypto.SHA256, sum[:])
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGolangJWTParse(b *testing.B) {
+	_, _, token := benchEnv(b)
+	key := &testkeys.RSA().PublicKey
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(authcases.Audience))
+	b.ReportAllocs()
+	for b.Loop() {
+		var c jwt.RegisteredClaims
+		if _, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	_, v, token := benchEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	_, v, token := benchEnv(b)
+	a := core.NewAuthenticator(v)
+	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.Authenticate(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
