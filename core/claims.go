@@ -21,6 +21,7 @@ type Claims struct {
 	NotBefore time.Time // nbf, zero when absent
 	IssuedAt  time.Time // iat, zero when absent
 	ID        string    // jti
+	SessionID string    // sid (OpenID Connect session), "" when absent
 
 	Email string // email
 	// EmailVerified is the email_verified claim: nil when it is absent or not
@@ -73,6 +74,8 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.Subject, ok = jsonString(value)
 		case "jti":
 			c.ID, ok = jsonString(value)
+		case "sid":
+			c.SessionID, _ = jsonString(value)
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":

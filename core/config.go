@@ -63,6 +63,16 @@ type Config struct {
 	// at most 60s.
 	Leeway time.Duration
 
+	// MaxTokenAge, when set, refuses tokens issued longer ago than this,
+	// even if their exp is later: a cheap bound on how long a token keeps
+	// working after its user logs out or is disabled. Tokens without iat
+	// are then refused, since their age cannot be bounded.
+	MaxTokenAge time.Duration
+
+	// Revocation, when set, is consulted on every request after the token
+	// is verified (cached or not): see RevocationChecker and Denylist.
+	Revocation RevocationChecker
+
 	// MaxTokenSize caps a token's length in bytes before any parsing.
 	// Default DefaultMaxTokenSize (16 KiB).
 	MaxTokenSize int
@@ -152,7 +162,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Leeway < 0 || c.Leeway > MaxLeeway:
 		fail("Config.Leeway must be between 0 and %v", MaxLeeway)
 	}
-	for _, d := range []*time.Duration{&c.HTTPTimeout, &c.RefreshInterval, &c.UnknownKIDRefreshInterval, &c.UnknownKIDWait} {
+	for _, d := range []*time.Duration{&c.MaxTokenAge, &c.HTTPTimeout, &c.RefreshInterval, &c.UnknownKIDRefreshInterval, &c.UnknownKIDWait} {
 		if *d < 0 {
 			fail("durations in Config must not be negative")
 		}

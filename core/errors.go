@@ -22,6 +22,10 @@ var (
 	// ErrKeysUnavailable: the issuer could not be reached and no signing keys
 	// are cached, so no token can be checked (503 temporarily_unavailable).
 	ErrKeysUnavailable = errors.New("identsphere: signing keys unavailable")
+	// ErrRevocationUnavailable: the revocation status of a token could not
+	// be learned (a revocation store or introspection endpoint is down), so
+	// it is refused: fail closed (503 temporarily_unavailable).
+	ErrRevocationUnavailable = errors.New("identsphere: revocation status unavailable")
 )
 
 // RequestError reports a malformed request: several Authorization headers,

@@ -47,6 +47,7 @@ type errorBody struct {
 //	ErrInsufficientScope  403  Bearer error="insufficient_scope", scope="..."
 //	ErrForbidden          403  (none)                           forbidden
 //	ErrKeysUnavailable    503  (none) + Retry-After             temporarily_unavailable
+//	ErrRevocationUnavailable  (likewise)
 //
 // Any other error is answered as an invalid token: fail closed. The error
 // description goes in the body; the challenge carries only the code (and
@@ -71,6 +72,10 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	case errors.Is(err, ErrKeysUnavailable):
 		r.Status, r.Code = http.StatusServiceUnavailable, "temporarily_unavailable"
 		r.Description = "the signing keys are not available yet; try again later"
+		r.RetryAfter = strconv.Itoa(KeysRetryAfterSeconds)
+	case errors.Is(err, ErrRevocationUnavailable):
+		r.Status, r.Code = http.StatusServiceUnavailable, "temporarily_unavailable"
+		r.Description = "the token's revocation status cannot be checked now; try again later"
 		r.RetryAfter = strconv.Itoa(KeysRetryAfterSeconds)
 	case errors.As(err, &te):
 		r.Status, r.Code, r.Description = http.StatusUnauthorized, "invalid_token", te.Description

@@ -130,7 +130,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, err
 	if v.cache != nil {
 		v.cache.put(&digest, &cacheEntry{
 			claims:  c,
-			expires: c.ExpiresAt.Add(v.cfg.Leeway),
+			expires: v.cacheUntil(c),
 			alg:     t.alg,
 			kid:     t.kid,
 			hasKID:  t.hasKID,
@@ -166,11 +166,45 @@ func (v *Validator) checkClaims(c *Claims) error {
 		return tokenErr("claims", "the token claims are invalid", err)
 	case c.Subject == "":
 		return tokenErr("sub", "the token has no subject", nil)
+	case v.cfg.MaxTokenAge > 0 && c.IssuedAt.IsZero():
+		return tokenErr("iat", "the token has no issue time, so its age cannot be bounded", nil)
+	case v.cfg.MaxTokenAge > 0 && !v.cfg.Now().Before(v.maxAgeEnd(c)):
+		return tokenErr("iat", "the token is older than the maximum age", nil)
 	}
 	return nil
 }
 
+// maxAgeEnd is when a token stops being young enough for MaxTokenAge.
+func (v *Validator) maxAgeEnd(c *Claims) time.Time {
+	return c.IssuedAt.Add(v.cfg.MaxTokenAge + v.cfg.Leeway)
+}
+
+// cacheUntil is when a verified token stops being good on time alone.
+func (v *Validator) cacheUntil(c *Claims) time.Time {
+	end := c.ExpiresAt.Add(v.cfg.Leeway)
+	if v.cfg.MaxTokenAge > 0 {
+		end = minTime(end, v.maxAgeEnd(c))
+	}
+	return end
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func (v *Validator) applyRules(ctx context.Context, c *Claims) error {
+	if v.cfg.Revocation != nil {
+		revoked, err := v.cfg.Revocation.Revoked(ctx, c)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
+		case revoked:
+			return tokenErr("revoked", "the token has been revoked", nil)
+		}
+	}
 	if v.cfg.RequireVerifiedEmail {
 		if err := RequireVerifiedEmail()(ctx, c); err != nil {
 			return err

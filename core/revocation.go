@@ -1,0 +1,131 @@
+package core
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// RevocationChecker reports whether a verified token has been revoked. It
+// is for teams whose identity provider pushes revocations (logout, account
+// disabled) rather than answering introspection: the Validator consults it
+// after the signature and claims checks on every request, cached or not.
+// An error refuses the token with 503 (fail closed).
+//
+// Denylist is the in-memory implementation, for one instance. For many
+// instances, implement Revoked over a shared store with the same shape:
+// one key per denied jti, sid and sub, each with a time to live equal to
+// the remaining lifetime of the tokens it denies, for example in Redis
+//
+//	SET deny:jti:<jti> 1 EXAT <exp>
+//	SET deny:sub:<sub> <revoked-at> EXAT <revoked-at + longest token lifetime>
+//
+// and Revoked reads the three keys of a token in one round trip (MGET),
+// denying when jti or sid is present or when the token's iat is not after
+// the sub entry's revoked-at. Keep the store's timeout short: this runs on
+// the request path.
+type RevocationChecker interface {
+	Revoked(ctx context.Context, c *Claims) (bool, error)
+}
+
+// Denylist is an in-memory RevocationChecker. Entries expire with the
+// tokens they deny, so it never grows beyond the revocations of one token
+// lifetime. It is safe for concurrent use.
+type Denylist struct {
+	now func() time.Time
+
+	mu       sync.RWMutex
+	tokens   map[string]time.Time // jti → until
+	sessions map[string]time.Time // sid → until
+	subjects map[string]subjectDenial
+	writes   int
+}
+
+type subjectDenial struct{ since, until time.Time }
+
+var _ RevocationChecker = (*Denylist)(nil)
+
+// NewDenylist returns an empty Denylist. now is the clock (nil: time.Now).
+func NewDenylist(now func() time.Time) *Denylist {
+	if now == nil {
+		now = time.Now
+	}
+	return &Denylist{
+		now:      now,
+		tokens:   map[string]time.Time{},
+		sessions: map[string]time.Time{},
+		subjects: map[string]subjectDenial{},
+	}
+}
+
+// RevokeToken denies the token with this jti until its exp.
+func (d *Denylist) RevokeToken(jti string, exp time.Time) {
+	d.write(func() { d.tokens[jti] = exp })
+}
+
+// RevokeSession denies every token of this sid (logout) until until, the
+// exp of the session's last token.
+func (d *Denylist) RevokeSession(sid string, until time.Time) {
+	d.write(func() { d.sessions[sid] = until })
+}
+
+// RevokeSubject denies every token of sub issued until now (an account
+// disabled, a password changed), for maxLifetime: the longest lifetime of a
+// token the issuer mints. Tokens issued later are not affected.
+func (d *Denylist) RevokeSubject(sub string, maxLifetime time.Duration) {
+	now := d.now()
+	d.write(func() { d.subjects[sub] = subjectDenial{since: now, until: now.Add(maxLifetime)} })
+}
+
+// Revoked implements RevocationChecker.
+func (d *Denylist) Revoked(_ context.Context, c *Claims) (bool, error) {
+	now := d.now()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if until, ok := d.tokens[c.ID]; ok && c.ID != "" && now.Before(until) {
+		return true, nil
+	}
+	if until, ok := d.sessions[c.SessionID]; ok && c.SessionID != "" && now.Before(until) {
+		return true, nil
+	}
+	if s, ok := d.subjects[c.Subject]; ok && now.Before(s.until) && !c.IssuedAt.After(s.since) {
+		return true, nil
+	}
+	return false, nil
+}
+
+// Len returns how many denials are held, expired ones included until the
+// next sweep.
+func (d *Denylist) Len() int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.tokens) + len(d.sessions) + len(d.subjects)
+}
+
+// write applies f and, every so often, drops expired entries, so the list
+// needs no goroutine of its own.
+func (d *Denylist) write(f func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f()
+	d.writes++
+	if d.writes%64 != 0 {
+		return
+	}
+	now := d.now()
+	for k, until := range d.tokens {
+		if !now.Before(until) {
+			delete(d.tokens, k)
+		}
+	}
+	for k, until := range d.sessions {
+		if !now.Before(until) {
+			delete(d.sessions, k)
+		}
+	}
+	for k, s := range d.subjects {
+		if !now.Before(s.until) {
+			delete(d.subjects, k)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+)
+
+func TestMaxTokenAge(t *testing.T) {
+	iss := newIssuer(t)
+	var clk clock
+	cfg := config(iss)
+	cfg.MaxTokenAge = 10 * time.Minute
+	cfg.Now = clk.now
+	v := authcases.NewValidator(t, cfg)
+
+	token := iss.MustMint(authtest.Claims{"exp": time.Now().Add(24 * time.Hour)})
+	mustVerify(t, v, token)
+	mustVerify(t, v, token) // cached
+	clk.advance(10*time.Minute + core.DefaultLeeway + time.Second)
+	_, err := v.Verify(t.Context(), token) // exp is hours away, but the token is too old
+	wantCheck(t, err, "iat")
+
+	_, err = v.Verify(t.Context(), iss.MustMint(authtest.Claims{"iat": nil}))
+	wantCheck(t, err, "iat")
+}
+
+func TestDenylist(t *testing.T) {
+	iss := newIssuer(t)
+	var clk clock
+	deny := core.NewDenylist(clk.now)
+	cfg := config(iss)
+	cfg.Revocation = deny
+	cfg.Now = clk.now
+	v := authcases.NewValidator(t, cfg)
+
+	exp := time.Now().Add(time.Hour)
+	byJTI := iss.MustMint(authtest.Claims{"jti": "t-1", "exp": exp})
+	bySID := iss.MustMint(authtest.Claims{"sid": "s-1", "exp": exp})
+	bySub := iss.MustMint(authtest.Claims{"sub": "user-9", "exp": exp})
+	other := iss.MustMint(authtest.Claims{"sub": "user-2", "exp": exp})
+	for _, tok := range []string{byJTI, bySID, bySub, other} {
+		mustVerify(t, v, tok) // all cached now
+	}
+
+	deny.RevokeToken("t-1", exp)
+	deny.RevokeSession("s-1", exp)
+	deny.RevokeSubject("user-9", 2*time.Hour)
+	for name, tok := range map[string]string{"jti": byJTI, "sid": bySID, "sub": bySub} {
+		_, err := v.Verify(t.Context(), tok)
+		wantCheck(t, err, "revoked")
+		if !errors.Is(err, core.ErrInvalidToken) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	mustVerify(t, v, other)
+
+	clk.advance(time.Second) // a token issued after the subject's revocation
+	mustVerify(t, v, iss.MustMint(authtest.Claims{"sub": "user-9", "iat": clk.now()}))
+
+	// Entries expire with the tokens they deny, and are swept on writes.
+	clk.advance(3 * time.Hour)
+	for i := range 64 {
+		deny.RevokeToken("later-"+strconv.Itoa(i), clk.now().Add(time.Hour))
+	}
+	if n := deny.Len(); n != 64 {
+		t.Fatalf("%d denials held after the first three expired, want 64", n)
+	}
+}
+
+type failingChecker struct{}
+
+func (failingChecker) Revoked(context.Context, *core.Claims) (bool, error) {
+	return false, errors.New("store down")
+}
+
+func TestRevocationStoreDownFailsClosed(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.Revocation = failingChecker{}
+	v := authcases.NewValidator(t, cfg)
+	_, err := v.Verify(t.Context(), iss.MustMint(nil))
+	if !errors.Is(err, core.ErrRevocationUnavailable) {
+		t.Fatalf("err = %v, want ErrRevocationUnavailable", err)
+	}
+	if r := core.NewErrorResponse(err, "x"); r.Status != 503 || r.RetryAfter == "" {
+		t.Fatalf("answer %d %q, want 503 with Retry-After", r.Status, r.RetryAfter)
+	}
+}
