@@ -40,5 +40,6 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		IDTokenSigningAlgValuesSupported: algs,
 		ResponseTypesSupported:           []string{"code"},
 		SubjectTypesSupported:            []string{"public"},
+		IntrospectionEndpoint:            i.IntrospectionURL(),
 	})
 }

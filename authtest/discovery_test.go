@@ -71,8 +71,8 @@ func TestDiscoveryDocument(t *testing.T) {
 	if got := stringList(doc["subject_types_supported"]); !slices.Equal(got, []string{"public"}) {
 		t.Errorf("subject_types_supported %v", got)
 	}
-	if _, ok := doc["introspection_endpoint"]; ok {
-		t.Errorf("introspection_endpoint advertised, but there is none")
+	if got := doc["introspection_endpoint"]; got != iss.IntrospectionURL() {
+		t.Errorf("introspection_endpoint %v, want %s", got, iss.IntrospectionURL())
 	}
 
 	iss.RemoveKey(testkeys.KIDRSA)

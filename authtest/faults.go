@@ -71,7 +71,12 @@ func (i *Issuer) SetSlowDelay(d time.Duration) {
 // interceptFault applies the current fault to r and reports whether it fully
 // handled the request.
 func (i *Issuer) interceptFault(w http.ResponseWriter, r *http.Request) bool {
-	switch Fault(i.fault.Load()) {
+	return i.applyFault(Fault(i.fault.Load()), w, r)
+}
+
+// applyFault applies f to r and reports whether it fully handled the request.
+func (i *Issuer) applyFault(f Fault, w http.ResponseWriter, r *http.Request) bool {
+	switch f {
 	case FaultDown:
 		dropConnection(w)
 		return true

@@ -48,6 +48,10 @@ type Issuer struct {
 	discoveryFetches atomic.Int64
 	authRequests     atomic.Int64
 
+	introspectionFault    atomic.Int64 // a Fault
+	introspectionRequests atomic.Int64
+	revoked               sync.Map // token string → struct{}
+
 	closing   chan struct{} // closed by Close, releases held requests
 	closeOnce sync.Once
 }
@@ -112,6 +116,7 @@ func (i *Issuer) routes() http.Handler {
 	mux.HandleFunc(signupPath, i.authEndpoint(i.serveLogin))
 	mux.HandleFunc(logoutPath, i.authEndpoint(i.serveLogout))
 	mux.HandleFunc(refreshPath, i.authEndpoint(i.serveRefresh))
+	mux.HandleFunc(introspectionPath, i.serveIntrospection)
 	return mux
 }
 

@@ -45,3 +45,10 @@ func RequireVerifiedEmail() func(http.Handler) http.Handler {
 func Claims(r *http.Request) (*core.Claims, bool) {
 	return core.ClaimsFrom(r.Context())
 }
+
+// RequireFresh asks f (such as a *core.Introspector) on every request
+// whether the token is still live at the identity provider:
+// r.With(chiauth.RequireFresh(introspector)).Post("/api/transfer", ...).
+func RequireFresh(f core.FreshnessChecker) func(http.Handler) http.Handler {
+	return stdauth.RequireFresh(f)
+}

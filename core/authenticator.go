@@ -84,26 +84,31 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 
 // Authenticate returns the claims of r's token, or the reason it is refused.
 func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
+	c, _, err := a.authenticate(r)
+	return c, err
+}
+
+func (a *Authenticator) authenticate(r *http.Request) (*Claims, string, error) {
 	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if source == FromCookie {
 		if err := a.crossOrigin.Check(r); err != nil {
-			return nil, &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
+			return nil, "", &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
 		}
 	}
 	c, err := a.verifier.Verify(r.Context(), token)
 	if err != nil {
 		if !isB64token(token) {
-			return nil, errMalformedToken
+			return nil, "", errMalformedToken
 		}
-		return nil, err
+		return nil, "", err
 	}
 	if err := CheckRules(r.Context(), c, a.rules...); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return c, nil
+	return c, token, nil
 }
 
 // Admit authenticates r. On success it returns r carrying the claims in its
@@ -112,12 +117,12 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 //
 //	if r, ok := a.Admit(w, r); ok { next.ServeHTTP(w, r) }
 func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	c, err := a.Authenticate(r)
+	c, token, err := a.authenticate(r)
 	if err != nil {
 		a.WriteError(w, r, err)
 		return r, false
 	}
-	return r.WithContext(&authContext{Context: r.Context(), claims: c, auth: a}), true
+	return r.WithContext(&authContext{Context: r.Context(), claims: c, token: token, auth: a}), true
 }
 
 // WriteError answers a failure through the configured error handler.
@@ -134,22 +139,34 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err e
 // Authenticator's handler) and returns false. A request that no middleware
 // admitted is answered as missing a token: fail closed.
 func Authorize(w http.ResponseWriter, r *http.Request, rules ...Rule) bool {
-	a := authenticatorFrom(r.Context())
-	write := func(err error) {
-		if a != nil {
-			a.WriteError(w, r, err)
-			return
-		}
+	return admitted(w, r, func(ac *authContext) error { return CheckRules(r.Context(), ac.claims, rules...) })
+}
+
+// Fresh asks f whether the token of a request the middleware admitted is
+// still live (not revoked) at the identity provider: the per-route
+// freshness check, for routes where a locally valid but revoked token must
+// not pass. It runs on every request, whether or not the token came from
+// the verified-token cache. On failure it writes the error response and
+// returns false.
+func Fresh(w http.ResponseWriter, r *http.Request, f FreshnessChecker) bool {
+	return admitted(w, r, func(ac *authContext) error { return f.CheckFresh(r.Context(), ac.token, ac.claims) })
+}
+
+// admitted runs check on the auth context of a request the middleware
+// admitted, answering failures through the admitting Authenticator.
+func admitted(w http.ResponseWriter, r *http.Request, check func(*authContext) error) bool {
+	ac, _ := r.Context().Value(authContextKey{}).(*authContext)
+	err := ErrMissingToken // no middleware admitted this request: fail closed
+	if ac != nil && ac.claims != nil {
+		err = check(ac)
+	}
+	if err == nil {
+		return true
+	}
+	if ac != nil && ac.auth != nil {
+		ac.auth.WriteError(w, r, err)
+	} else {
 		NewErrorResponse(err, DefaultRealm).Write(w)
 	}
-	c, ok := ClaimsFrom(r.Context())
-	if !ok {
-		write(ErrMissingToken)
-		return false
-	}
-	if err := CheckRules(r.Context(), c, rules...); err != nil {
-		write(err)
-		return false
-	}
-	return true
+	return false
 }

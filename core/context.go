@@ -13,6 +13,7 @@ type authContextKey struct{}
 type authContext struct {
 	context.Context
 	claims *Claims
+	token  string // the raw token, for freshness checks
 	auth   *Authenticator
 }
 
@@ -40,9 +41,3 @@ func ClaimsFrom(ctx context.Context) (*Claims, bool) {
 	return ac.claims, true
 }
 
-func authenticatorFrom(ctx context.Context) *Authenticator {
-	if ac, ok := ctx.Value(authContextKey{}).(*authContext); ok && ac.auth != nil {
-		return ac.auth
-	}
-	return nil
-}

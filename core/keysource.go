@@ -40,8 +40,9 @@ type keySource struct {
 
 // loadedKeys is what the first successful load establishes.
 type loadedKeys struct {
-	kf   keyfunc.Keyfunc // refreshes on unknown kids
-	algs algSet          // the allow-list in force
+	kf            keyfunc.Keyfunc // refreshes on unknown kids
+	algs          algSet          // the allow-list in force
+	introspection string          // discovery's introspection_endpoint, or ""
 }
 
 func newKeySource(ctx context.Context, cfg Config) *keySource {
@@ -96,7 +97,7 @@ func retryDelay(n int) time.Duration {
 
 // load makes one attempt: discovery, then the first JWKS fetch.
 func (s *keySource) load(ctx context.Context) error {
-	jwksURL, algs := s.cfg.JWKSURL, advertisedAlgorithms(nil)
+	jwksURL, algs, introspection := s.cfg.JWKSURL, advertisedAlgorithms(nil), ""
 	if jwksURL == "" {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
 		doc, err := discover(dctx, s.client, s.cfg)
@@ -108,6 +109,9 @@ func (s *keySource) load(ctx context.Context) error {
 			return err
 		default:
 			jwksURL, algs = doc.JWKSURI, advertisedAlgorithms(doc.SigningAlgorithms)
+			if checkURL(doc.IntrospectionEndpoint, s.cfg.AllowInsecureHTTP) == nil {
+				introspection = doc.IntrospectionEndpoint
+			}
 		}
 	}
 	if len(s.cfg.Algorithms) > 0 {
@@ -141,7 +145,7 @@ func (s *keySource) load(ctx context.Context) error {
 		kf, err = keyfunc.New(keyfunc.Options{Ctx: attemptCtx, Storage: client})
 		if err == nil {
 			s.stopRefresh = cancelAttempt
-			s.keys.Store(&loadedKeys{kf: kf, algs: algs})
+			s.keys.Store(&loadedKeys{kf: kf, algs: algs, introspection: introspection})
 			return nil
 		}
 	}

@@ -63,6 +63,19 @@ func RequireVerifiedEmail() gin.HandlerFunc {
 	return Require(core.RequireVerifiedEmail())
 }
 
+// RequireFresh asks f (such as a *core.Introspector) on every request
+// whether the token is still live at the identity provider, aborting with
+// the RFC 6750 answer otherwise.
+func RequireFresh(f core.FreshnessChecker) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !core.Fresh(c.Writer, c.Request, f) {
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
 // Claims returns the claims the Middleware stored for this request.
 func Claims(c *gin.Context) (*core.Claims, bool) {
 	if v, ok := c.Get(claimsKey); ok {

@@ -59,3 +59,17 @@ func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 func RequireVerifiedEmail() func(http.Handler) http.Handler {
 	return Require(core.RequireVerifiedEmail())
 }
+
+// RequireFresh asks f (such as a *core.Introspector) on every request
+// whether the token is still live at the identity provider, for routes
+// where a revoked but unexpired token must not pass (payments, account
+// changes). Other routes keep the fast local check.
+func RequireFresh(f core.FreshnessChecker) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if core.Fresh(w, r, f) {
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}

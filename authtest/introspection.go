@@ -1,0 +1,79 @@
+package authtest
+
+import (
+	"crypto/subtle"
+	"net/http"
+)
+
+// The client credentials the introspection endpoint accepts
+// (client_secret_basic). Exported so that development setups and tests
+// need not repeat them.
+const (
+	IntrospectionClientID     = "dev-client"
+	IntrospectionClientSecret = "dev-secret"
+)
+
+const introspectionPath = "/oauth2/introspect"
+
+// IntrospectionURL returns the RFC 7662 introspection endpoint, also
+// advertised in discovery as introspection_endpoint.
+func (i *Issuer) IntrospectionURL() string { return i.url + introspectionPath }
+
+// Revoke marks token as revoked: introspection answers {"active":false}
+// for it from now on, while its signature and claims stay valid, which is
+// exactly the revocation lag of local validation.
+func (i *Issuer) Revoke(token string) { i.revoked.Store(token, struct{}{}) }
+
+// SetIntrospectionFault makes the introspection endpoint show f (the
+// discovery and JWKS endpoints are not affected); FaultNone restores it.
+func (i *Issuer) SetIntrospectionFault(f Fault) {
+	if f < FaultNone || f > FaultGarbage {
+		panic("authtest: unknown Fault")
+	}
+	i.introspectionFault.Store(int64(f))
+}
+
+// IntrospectionRequests returns how many requests reached the
+// introspection endpoint, whatever their outcome.
+func (i *Issuer) IntrospectionRequests() int64 { return i.introspectionRequests.Load() }
+
+// serveIntrospection answers RFC 7662: active when the token was signed by
+// a published key, is unexpired, for this issuer and audience, and not
+// revoked.
+func (i *Issuer) serveIntrospection(w http.ResponseWriter, r *http.Request) {
+	i.introspectionRequests.Add(1)
+	if i.applyFault(Fault(i.introspectionFault.Load()), w, r) {
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok || subtle.ConstantTimeCompare([]byte(id+":"+secret), []byte(IntrospectionClientID+":"+IntrospectionClientSecret)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="introspection"`)
+		writeError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAuthBody)
+	token := r.PostFormValue("token")
+	if token == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request", "token is required")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	claims, err := i.verify(token)
+	if _, revoked := i.revoked.Load(token); err != nil || revoked {
+		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"active":     true,
+		"sub":        claims["sub"],
+		"exp":        claims["exp"],
+		"iss":        claims["iss"],
+		"client_id":  IntrospectionClientID,
+		"token_type": "Bearer",
+	})
+}

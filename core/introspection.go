@@ -1,0 +1,214 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// FreshnessChecker decides whether a locally valid token is still live at
+// the identity provider. The adapters' RequireFresh puts one in front of a
+// route. *Introspector is the implementation for RFC 7662.
+type FreshnessChecker interface {
+	CheckFresh(ctx context.Context, token string, c *Claims) error
+}
+
+// Defaults of IntrospectionConfig.
+const (
+	DefaultIntrospectionCacheTTL = 5 * time.Second
+	DefaultIntrospectionTimeout  = 2 * time.Second
+	maxIntrospectionEntries      = 16384
+)
+
+// IntrospectionConfig configures NewIntrospector.
+type IntrospectionConfig struct {
+	// Endpoint is the introspection endpoint. Default: the
+	// introspection_endpoint of the issuer's discovery document.
+	Endpoint string
+	// ClientID and ClientSecret authenticate this service to the endpoint
+	// (client_secret_basic, RFC 6749 section 2.3.1).
+	ClientID, ClientSecret string
+	// CacheTTL is how long an "active" answer is reused. Default 5s; never
+	// past the token's exp. An "inactive" answer is kept until exp: a
+	// revoked token stays revoked.
+	CacheTTL time.Duration
+	// Timeout bounds one introspection call. Default 2s.
+	Timeout time.Duration
+	// FailOpen accepts tokens while the endpoint cannot be reached. The
+	// default refuses them with 503: the route asked for a fresh answer.
+	FailOpen bool
+	// HTTPClient makes the calls. Default: a client with keep-alives and
+	// the same response cap and redirect rules as key fetches.
+	HTTPClient *http.Client
+}
+
+// Introspector is a FreshnessChecker that asks the identity provider
+// whether a token is still active (RFC 7662). Answers are cached briefly,
+// and concurrent checks of one token share a single call.
+type Introspector struct {
+	v      *Validator
+	cfg    IntrospectionConfig
+	client *http.Client
+	flight singleflight.Group
+
+	mu    sync.Mutex
+	cache map[[32]byte]introspection
+}
+
+type introspection struct {
+	active bool
+	until  time.Time
+}
+
+var _ FreshnessChecker = (*Introspector)(nil)
+
+// NewIntrospector returns an Introspector for tokens that v verifies.
+func NewIntrospector(v *Validator, cfg IntrospectionConfig) (*Introspector, error) {
+	if cfg.Endpoint != "" {
+		if err := checkURL(cfg.Endpoint, v.cfg.AllowInsecureHTTP); err != nil {
+			return nil, fmt.Errorf("identsphere: IntrospectionConfig.Endpoint: %w", err)
+		}
+	}
+	if cfg.CacheTTL < 0 || cfg.Timeout < 0 {
+		return nil, errors.New("identsphere: IntrospectionConfig durations must not be negative")
+	}
+	cfg.CacheTTL = positiveOr(cfg.CacheTTL, DefaultIntrospectionCacheTTL)
+	cfg.Timeout = positiveOr(cfg.Timeout, DefaultIntrospectionTimeout)
+	client := cfg.HTTPClient
+	if client == nil {
+		c := v.cfg
+		c.HTTPTimeout = cfg.Timeout
+		client = newIssuerClient(c)
+		if t, ok := client.Transport.(*cappedTransport); ok {
+			if base, ok := t.base.(*http.Transport); ok {
+				base.DisableKeepAlives = false // a call per fresh request: reuse connections
+			}
+		}
+	} else {
+		c := v.cfg
+		c.HTTPClient = client
+		client = newIssuerClient(c)
+	}
+	return &Introspector{v: v, cfg: cfg, client: client, cache: map[[32]byte]introspection{}}, nil
+}
+
+// CheckFresh implements FreshnessChecker: nil when the token is active, an
+// invalid-token error when the provider says it is not, and
+// ErrRevocationUnavailable when the provider cannot say (unless FailOpen).
+func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims) error {
+	digest := tokenDigest(token)
+	now := in.v.cfg.Now()
+	in.mu.Lock()
+	r, ok := in.cache[digest]
+	in.mu.Unlock()
+	if !ok || !now.Before(r.until) {
+		ch := in.flight.DoChan(string(digest[:]), func() (any, error) {
+			// Detached from the first caller: its cancellation must not
+			// fail the others waiting on the same call.
+			callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.cfg.Timeout)
+			defer cancel()
+			active, err := in.introspect(callCtx, token)
+			if err != nil {
+				return nil, err
+			}
+			until := c.ExpiresAt
+			if active {
+				until = minTime(until, now.Add(in.cfg.CacheTTL))
+			}
+			in.store(digest, introspection{active: active, until: until}, now)
+			return active, nil
+		})
+		select {
+		case <-ctx.Done():
+			return in.unavailable(ctx.Err())
+		case res := <-ch:
+			if res.Err != nil {
+				return in.unavailable(res.Err)
+			}
+			r.active = res.Val.(bool)
+		}
+	}
+	if !r.active {
+		return tokenErr("active", "the token is no longer active", nil)
+	}
+	return nil
+}
+
+func (in *Introspector) unavailable(err error) error {
+	if in.cfg.FailOpen {
+		in.v.cfg.Logger.Warn("identsphere: introspection failed; accepting the token (FailOpen)", "error", err)
+		return nil
+	}
+	return fmt.Errorf("%w: introspection: %w", ErrRevocationUnavailable, err)
+}
+
+func (in *Introspector) store(d [32]byte, r introspection, now time.Time) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.cache) >= maxIntrospectionEntries {
+		for k, old := range in.cache {
+			if !now.Before(old.until) {
+				delete(in.cache, k)
+			}
+		}
+		if len(in.cache) >= maxIntrospectionEntries {
+			clear(in.cache)
+		}
+	}
+	in.cache[d] = r
+}
+
+// introspect makes one RFC 7662 call. Only a JSON boolean true in "active"
+// counts as active.
+func (in *Introspector) introspect(ctx context.Context, token string) (bool, error) {
+	endpoint := in.cfg.Endpoint
+	if endpoint == "" {
+		if loaded := in.v.keys.keys.Load(); loaded != nil {
+			endpoint = loaded.introspection
+		}
+		if endpoint == "" {
+			return false, errors.New("no introspection endpoint (none configured, none discovered)")
+		}
+	}
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if in.cfg.ClientID != "" {
+		req.SetBasicAuth(url.QueryEscape(in.cfg.ClientID), url.QueryEscape(in.cfg.ClientSecret))
+	}
+	resp, err := in.client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return false, fmt.Errorf("introspection endpoint answered %d", resp.StatusCode)
+	}
+	var body struct {
+		Active json.RawMessage `json:"active"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return false, fmt.Errorf("malformed introspection response: %w", err)
+	}
+	return string(body.Active) == "true", nil
+}
+
+// Close releases the Introspector's idle connections.
+func (in *Introspector) Close() error {
+	closeIdle(in.client)
+	return nil
+}
