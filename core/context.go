@@ -40,4 +40,3 @@ func ClaimsFrom(ctx context.Context) (*Claims, bool) {
 	}
 	return ac.claims, true
 }
-
