@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -72,5 +73,36 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if _, err := a.Authenticate(req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkFreshCheck measures a freshness check on top of local
+// validation: a real RFC 7662 call to the issuer on loopback (no cache),
+// and a check answered from the Introspector's cache.
+func BenchmarkFreshCheck(b *testing.B) {
+	_, v, token := benchEnv(b)
+	c, err := v.Verify(context.Background(), token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"call", time.Nanosecond}, {"cached", time.Minute}} {
+		b.Run(bc.name, func(b *testing.B) {
+			in, err := core.NewIntrospector(v, core.IntrospectionConfig{
+				ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret, CacheTTL: bc.ttl,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer in.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := in.CheckFresh(context.Background(), token, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
