@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/textproto"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 )
@@ -218,26 +215,6 @@ func NewAuthProxy(cfg AuthProxyConfig) (*AuthProxy, error) {
 	return p, nil
 }
 
-// newAuthProxyTransport clones http.DefaultTransport, so that process-wide
-// settings such as proxies and root CAs still apply.
-func newAuthProxyTransport(timeout time.Duration) http.RoundTripper {
-	t, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		// Someone replaced the default; start from the documented one.
-		t = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
-	} else {
-		t = t.Clone()
-	}
-	t.ResponseHeaderTimeout = timeout
-	// The client's Accept-Encoding goes upstream and the body comes back
-	// as the provider encoded it, rather than being inflated in between.
-	t.DisableCompression = true
-	// Every request goes to one host; the default of 2 idle connections
-	// would mean a new connection per request under any load.
-	t.MaxIdleConnsPerHost = 32
-	return t
-}
-
 // ServeHTTP forwards r to the identity provider, or answers it with a JSON
 // error if it may not be forwarded.
 func (p *AuthProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -403,115 +380,4 @@ func writeProxyError(w http.ResponseWriter, status int, code, description string
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// allows reports whether the cleaned path is on the allow-list.
-func (p *AuthProxy) allows(clean string) bool {
-	for _, a := range p.allowed {
-		if clean == a || strings.HasSuffix(a, "/") && strings.HasPrefix(clean, a) {
-			return true
-		}
-	}
-	return false
-}
-
-// cleanAuthProxyPath returns the canonical form of a percent-decoded
-// request path (url.URL.Path), or false if it must not be forwarded: not
-// under /v1/auth/ once dot segments are resolved, or holding a byte that
-// some server along the way might read differently than path.Clean does:
-// '%' (the path was encoded twice), '\' (a separator on Windows and to some
-// frameworks), ';' (ends a segment for Java servers, as in "..;/"), and
-// anything but visible ASCII: control characters, NUL, spaces, and the
-// Unicode look-alikes of '.' and '/' that some servers normalise. An
-// authentication API needs none of them. A trailing slash is kept, so
-// "/x/" and "/x" stay distinct for the allow-list.
-func cleanAuthProxyPath(p string) (string, bool) {
-	if !strings.HasPrefix(p, "/") {
-		return "", false
-	}
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c <= ' ' || c >= 0x7f || c == '%' || c == '\\' || c == ';' {
-			return "", false
-		}
-	}
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
-	if !strings.HasPrefix(clean, authProxyPrefix) {
-		return "", false
-	}
-	return clean, true
-}
-
-// upgradeRequested reports whether h asks to switch protocols. The proxy
-// forwards plain request-response exchanges only; a tunnel to the provider
-// would escape every check made here.
-func upgradeRequested(h http.Header) bool {
-	if len(h["Upgrade"]) > 0 {
-		return true
-	}
-	for _, v := range h["Connection"] {
-		for token := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(textproto.TrimString(token), "upgrade") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// validForwardedHost accepts a host name, IPv4 or bracketed IPv6 address,
-// with an optional port: nothing that could split or extend a header.
-func validForwardedHost(h string) bool {
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']'
-		if !ok {
-			return false
-		}
-	}
-	u, err := url.Parse("//" + h)
-	return err == nil && u.Host == h && u.Hostname() != ""
-}
-
-// proxyDeadlineTransport bounds a round trip, from dialing to the response
-// headers, by timeout. It cannot be a deadline on the request's context:
-// that would also cut off the response body, which is still being copied
-// to the client after RoundTrip returns.
-type proxyDeadlineTransport struct {
-	base    http.RoundTripper
-	timeout time.Duration
-}
-
-func (t *proxyDeadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancelCause(req.Context())
-	timer := time.AfterFunc(t.timeout, func() { cancel(errAuthProxyTimeout) })
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if !timer.Stop() {
-		// The deadline passed, whatever RoundTrip made of the cancellation.
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, errAuthProxyTimeout
-	}
-	if err != nil {
-		cancel(nil)
-		return nil, err
-	}
-	resp.Body = &proxyResponseBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// proxyResponseBody releases the round trip's context once the body is done.
-type proxyResponseBody struct {
-	io.ReadCloser
-	cancel context.CancelCauseFunc
-}
-
-func (b *proxyResponseBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel(nil)
-	return err
 }
