@@ -40,7 +40,8 @@ func (e *RequestError) Is(target error) bool { return target == ErrInvalidReques
 
 // TokenError reports a token that failed a check. Check names the check
 // ("size", "format", "header", "alg", "kid", "key", "signature", "claims",
-// "exp", "nbf", "iat", "iss", "aud", "sub"); Description is a fixed sentence
+// "exp", "nbf", "iat", "iss", "aud", "sub", "jti", "revoked", "active");
+// Description is a fixed sentence
 // that never contains any part of the token. It matches [ErrInvalidToken]
 // and, through Err, the underlying golang-jwt error where there is one
 // (for example jwt.ErrTokenExpired).
@@ -73,9 +74,10 @@ func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientSco
 
 // PolicyError reports a valid token refused by an application rule, such as
 // [RequireVerifiedEmail] or the cross-origin check on cookie tokens. It
-// matches [ErrForbidden]. Rule names the rule; Description is sent to the
-// client, so it must not hold secrets (unsafe characters are replaced); Err,
-// if any, is the rule's own error, for logs only.
+// matches [ErrForbidden] and nothing else. Rule names the rule; Description
+// is sent to the client, so it must not hold secrets (unsafe characters are
+// replaced); Err, if any, is the rule's own error, for logs only: it is not
+// unwrapped, so whatever it wraps can never change the answer.
 type PolicyError struct {
 	Rule        string
 	Description string
@@ -89,7 +91,6 @@ func (e *PolicyError) Error() string {
 	}
 	return msg
 }
-func (e *PolicyError) Unwrap() error        { return e.Err }
 func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
 
 // tokenErr builds a TokenError; kept short because the parser calls it often.

@@ -58,17 +58,19 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	var re *RequestError
 	var se *ScopeError
 	var pe *PolicyError
+	// Rule failures first: a rule's refusal is final, whatever its
+	// error wraps.
 	switch {
-	case errors.Is(err, ErrMissingToken):
-		r.Status, r.Description = http.StatusUnauthorized, "authentication is required"
-		r.WWWAuthenticate = `Bearer realm="` + safeText(realm, true) + `"`
-	case errors.As(err, &re):
-		r.Status, r.Code, r.Description = http.StatusBadRequest, "invalid_request", re.Description
 	case errors.As(err, &se):
 		r.Status, r.Code, r.Description = http.StatusForbidden, "insufficient_scope", "the token lacks a required scope"
 		r.WWWAuthenticate = `Bearer error="insufficient_scope", scope="` + scopeTokens(se.Required) + `"`
 	case errors.As(err, &pe):
 		r.Status, r.Code, r.Description = http.StatusForbidden, "forbidden", pe.Description
+	case errors.Is(err, ErrMissingToken):
+		r.Status, r.Description = http.StatusUnauthorized, "authentication is required"
+		r.WWWAuthenticate = `Bearer realm="` + safeText(realm, true) + `"`
+	case errors.As(err, &re):
+		r.Status, r.Code, r.Description = http.StatusBadRequest, "invalid_request", re.Description
 	case errors.Is(err, ErrKeysUnavailable):
 		r.Status, r.Code = http.StatusServiceUnavailable, "temporarily_unavailable"
 		r.Description = "the signing keys are not available yet; try again later"
@@ -81,6 +83,9 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 		r.Status, r.Code, r.Description = http.StatusUnauthorized, "invalid_token", te.Description
 	default:
 		r.Status, r.Code, r.Description = http.StatusUnauthorized, "invalid_token", "the token is invalid"
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		r.Description = http.StatusText(r.Status)
 	}
 	if r.WWWAuthenticate == "" && (r.Code == "invalid_request" || r.Code == "invalid_token") {
 		r.WWWAuthenticate = `Bearer error="` + r.Code + `"`

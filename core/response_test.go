@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -77,5 +78,44 @@ func TestErrorResponseIsSafe(t *testing.T) {
 	}
 	if r := core.NewErrorResponse(core.ErrMissingToken, `re"alm`); r.WWWAuthenticate != `Bearer realm="realm"` {
 		t.Fatalf("realm challenge %q", r.WWWAuthenticate)
+	}
+}
+
+// A rule's refusal is answered 403 whatever its own error wraps, and its
+// error's text never reaches the client.
+func TestRuleErrorsNeverEscapeTheirCategory(t *testing.T) {
+	for name, ruleErr := range map[string]error{
+		"request error":         &core.RequestError{Description: "internal detail: db user=app"},
+		"wrapped missing token": errors.Join(errors.New("lookup"), core.ErrMissingToken),
+		"wrapped keys":          errors.Join(errors.New("lookup"), core.ErrKeysUnavailable),
+		"token error":           &core.TokenError{Check: "exp", Description: "internal detail"},
+	} {
+		rule := func(context.Context, *core.Claims) error { return ruleErr }
+		err := core.CheckRules(context.Background(), &core.Claims{}, rule)
+		r := core.NewErrorResponse(err, "x")
+		if r.Status != 403 || r.Code != "forbidden" || strings.Contains(string(r.Body), "internal detail") {
+			t.Errorf("%s: answered %d %s", name, r.Status, r.Body)
+		}
+		for _, other := range []error{core.ErrMissingToken, core.ErrInvalidRequest, core.ErrInvalidToken, core.ErrKeysUnavailable} {
+			if errors.Is(err, other) {
+				t.Errorf("%s: the rule's error also matches %v", name, other)
+			}
+		}
+	}
+	if r := core.NewErrorResponse(&core.PolicyError{Rule: "r"}, "x"); r.Description == "" {
+		t.Error("empty description sent")
+	}
+}
+
+func TestRequireScopesRefusesImpossibleScopes(t *testing.T) {
+	for _, bad := range []string{"", " ", "a b", `a"b`} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("RequireScopes(%q) accepted a scope no token can grant", bad)
+				}
+			}()
+			core.RequireScopes(bad)
+		}()
 	}
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Rule is an application rule checked on a valid token. It returns nil to
@@ -12,8 +13,16 @@ import (
 type Rule func(ctx context.Context, c *Claims) error
 
 // RequireScopes accepts tokens that grant every one of scopes, each matched
-// as a whole space-separated word.
+// as a whole space-separated word. It panics on a scope that no token could
+// ever grant (empty, or with a space, quote, backslash or control
+// character): a route that silently refuses everyone is a programming
+// error, best seen at start-up.
 func RequireScopes(scopes ...string) Rule {
+	for _, s := range scopes {
+		if s == "" || scopeTokens([]string{s}) != s {
+			panic(fmt.Sprintf("identsphere: RequireScopes: %q is not a valid scope", s))
+		}
+	}
 	return func(_ context.Context, c *Claims) error {
 		for _, s := range scopes {
 			if !c.HasScope(s) {
