@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+)
+
+// Defaults for what the environment leaves unset.
+const (
+	defaultAddr = ":8080"
+	// defaultProxyTimeout is core.AuthProxyConfig's own default, spelled
+	// out because the server's WriteTimeout is derived from it.
+	defaultProxyTimeout = 10 * time.Second
+)
+
+// config is everything the service reads from its environment.
+type config struct {
+	// DevMode runs an embedded development issuer. It is on exactly when
+	// IDENTSPHERE_URL is not set at all, so that a deployment whose issuer
+	// variable came out empty fails instead of trusting a dev issuer.
+	DevMode bool
+	// IssuerURL is IDENTSPHERE_URL: the expected iss of every token, where
+	// its keys are discovered, and where /v1/auth/ is forwarded.
+	IssuerURL string
+	// Audience is IDENTSPHERE_AUDIENCE: the aud tokens must be minted for.
+	// Without it, a token the issuer minted for any other service would do.
+	Audience string
+	// Addr is ADDR, the listen address; dev mode keeps only its port.
+	Addr string
+	// ProxyTimeout is IDENTSPHERE_PROXY_TIMEOUT, the longest a login or
+	// signup forwarded to the issuer may wait for its answer.
+	ProxyTimeout time.Duration
+}
+
+// loadConfig reads the configuration through lookupEnv (os.LookupEnv).
+func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
+	getenv := func(name string) string {
+		v, _ := lookupEnv(name)
+		return v
+	}
+	cfg := config{
+		Addr:         defaultAddr,
+		ProxyTimeout: defaultProxyTimeout,
+		Audience:     getenv("IDENTSPHERE_AUDIENCE"),
+	}
+	if addr := getenv("ADDR"); addr != "" {
+		cfg.Addr = addr
+	}
+	if s := getenv("IDENTSPHERE_PROXY_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return config{}, fmt.Errorf("IDENTSPHERE_PROXY_TIMEOUT must be a positive duration such as 10s, not %q", s)
+		}
+		cfg.ProxyTimeout = d
+	}
+
+	issuer, set := lookupEnv("IDENTSPHERE_URL")
+	switch {
+	case !set:
+		cfg.DevMode = true
+		addr, err := loopbackAddr(cfg.Addr)
+		cfg.Addr = addr
+		return cfg, err
+	case issuer == "":
+		return config{}, errors.New("IDENTSPHERE_URL is set but empty; unset it to run in dev mode")
+	case cfg.Audience == "":
+		return config{}, errors.New("IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: the aud your issuer puts in tokens for this API")
+	}
+	cfg.IssuerURL = issuer
+	return cfg, nil
+}
+
+// loopbackAddr keeps addr's port on 127.0.0.1. The dev issuer logs in
+// anyone with any password, so nothing that trusts it may be reachable
+// from the network, whatever ADDR says.
+func loopbackAddr(addr string) (string, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("ADDR %q: %w", addr, err)
+	}
+	return net.JoinHostPort("127.0.0.1", port), nil
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/identsphere/identsphere-go/chiauth"
+	"github.com/identsphere/identsphere-go/core"
+)
+
+// healthz reports that the process is up. It does not depend on the
+// issuer: an issuer outage must not get every replica restarted.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports whether tokens can be checked. Until the signing keys
+// arrive every /api request would get 503, so the instance should get no
+// traffic; once loaded, the keys are kept through issuer outages.
+func readyz(v *core.Validator) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if !v.Ready() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "waiting for signing keys"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+// profile is what me answers: who is calling, as the token says.
+type profile struct {
+	Subject string   `json:"sub"`
+	Email   string   `json:"email"`
+	Org     string   `json:"org"`
+	Scopes  []string `json:"scopes,omitempty"`
+}
+
+// me answers every /api route with the caller's identity. Replace it with
+// your own handlers; they find the claims the same way.
+func me(w http.ResponseWriter, r *http.Request) {
+	c, _ := chiauth.Claims(r) // always there: the middleware admitted r
+	writeJSON(w, http.StatusOK, profile{Subject: c.Subject, Email: c.Email, Org: c.Org, Scopes: c.Scopes})
+}
+
+// notFound answers in the shape of every other error of this API, so that
+// clients need one decoder.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "There is no such route."})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	// The status is sent; an error here means the client went away.
+	_ = json.NewEncoder(w).Encode(body)
+}

@@ -1,0 +1,88 @@
+// Command chi-starter is a chi service whose /api routes accept only
+// IdentSphere access tokens, checked locally on every request.
+//
+// With IDENTSPHERE_URL unset it runs in dev mode: an embedded development
+// issuer on loopback, and a banner with a ready token and curl line. See the
+// README for the environment it reads.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, restore the default handling so that a second
+	// one kills the process should the graceful shutdown hang.
+	context.AfterFunc(ctx, stop)
+
+	err := run(ctx, logger, os.LookupEnv, os.Stdout)
+	stop()
+	if err != nil {
+		logger.Error("chi-starter failed", "error", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program with its dependencies passed in, so that it
+// reports failures instead of exiting. It returns nil after a graceful
+// shutdown once ctx ends.
+func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (string, bool), stdout io.Writer) error {
+	cfg, err := loadConfig(lookupEnv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+
+	var devIssuer *authtest.Issuer
+	if cfg.DevMode {
+		devIssuer = startDevIssuer(&cfg)
+		defer devIssuer.Close()
+	}
+
+	// New never blocks: keys load in the background, so the service listens
+	// (and answers /healthz) even while the issuer is down.
+	v, err := core.New(ctx, core.Config{
+		Issuer:   cfg.IssuerURL,
+		Audience: []string{cfg.Audience},
+		Logger:   logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+
+	authProxy, err := core.NewAuthProxy(core.AuthProxyConfig{
+		Issuer:  cfg.IssuerURL,
+		Timeout: cfg.ProxyTimeout,
+		Logger:  logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	handler := routes(v, authProxy)
+
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // for the early returns; Shutdown closes it otherwise
+	logger.Info("listening", "addr", ln.Addr().String(), "issuer", cfg.IssuerURL, "dev_mode", cfg.DevMode)
+
+	if devIssuer != nil {
+		if err := printBanner(ctx, stdout, devIssuer, v, "http://"+ln.Addr().String()); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, newServer(handler, cfg.ProxyTimeout, logger), ln, logger)
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/identsphere/identsphere-go/chiauth"
+	"github.com/identsphere/identsphere-go/core"
+)
+
+// routes maps the service. Everything under /api needs a valid token; the
+// probes and the login proxy do not.
+func routes(v *core.Validator, authProxy *core.AuthProxy) http.Handler {
+	r := chi.NewRouter()
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(v))
+
+	// Mount keeps the full /v1/auth/... path in r.URL.Path, which is what
+	// the proxy checks and forwards.
+	r.Mount("/v1/auth", authProxy)
+
+	// A group, not a sub-router, so that unknown /api paths get 404 rather
+	// than an authentication challenge.
+	r.Group(func(r chi.Router) {
+		r.Use(chiauth.Middleware(v))
+		r.Get("/api/me", me)
+		r.Post("/api/me", me)
+		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)
+		r.With(chiauth.RequireVerifiedEmail()).Get("/api/verified", me)
+	})
+
+	r.NotFound(notFound)
+	return r
+}

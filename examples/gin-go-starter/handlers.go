@@ -1,0 +1,50 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/ginauth"
+)
+
+// healthz reports that the process is up. It does not depend on the
+// issuer: an issuer outage must not get every replica restarted.
+func healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz reports whether tokens can be checked. Until the signing keys
+// arrive every /api request would get 503, so the instance should get no
+// traffic; once loaded, the keys are kept through issuer outages.
+func readyz(v *core.Validator) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !v.Ready() {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "waiting for signing keys"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	}
+}
+
+// profile is what me answers: who is calling, as the token says.
+type profile struct {
+	Subject string   `json:"sub"`
+	Email   string   `json:"email"`
+	Org     string   `json:"org"`
+	Scopes  []string `json:"scopes,omitempty"`
+}
+
+// me answers every /api route with the caller's identity. Replace it with
+// your own handlers; they find the claims the same way.
+func me(c *gin.Context) {
+	claims, _ := ginauth.Claims(c) // always there: the middleware admitted c
+	c.JSON(http.StatusOK, profile{Subject: claims.Subject, Email: claims.Email, Org: claims.Org, Scopes: claims.Scopes})
+}
+
+// notFound answers in the shape of every other error of this API, so that
+// clients need one decoder.
+func notFound(c *gin.Context) {
+	c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "error_description": "There is no such route."})
+}

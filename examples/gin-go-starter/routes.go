@@ -1,0 +1,46 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/ginauth"
+)
+
+// routes maps the service. Everything under /api needs a valid token; the
+// probes and the login proxy do not.
+//
+// There is deliberately no gin.Recovery: net/http already recovers a
+// panicking handler and logs it through the server's ErrorLog, whereas
+// gin.Recovery would log the request's cookies, access token included, and
+// would swallow the http.ErrAbortHandler with which the login proxy cuts off
+// a truncated answer, so that it would pass for a complete one.
+func routes(v *core.Validator, authProxy *core.AuthProxy) (http.Handler, error) {
+	r := gin.New()
+	// No proxy in front is trusted to tell the client's address; set yours
+	// here if you read c.ClientIP() behind a load balancer.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
+	// Answer a known path with the wrong method 405 with Allow, as chi and
+	// net/http do, rather than 404.
+	r.HandleMethodNotAllowed = true
+
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", readyz(v))
+
+	// gin.WrapH keeps the full /v1/auth/... path in c.Request.URL.Path,
+	// which is what the proxy checks and forwards.
+	r.Any("/v1/auth/*path", gin.WrapH(authProxy))
+
+	api := r.Group("/api", ginauth.Middleware(v))
+	api.GET("/me", me)
+	api.POST("/me", me)
+	api.GET("/admin", ginauth.RequireScope("admin"), me)
+	api.GET("/verified", ginauth.RequireVerifiedEmail(), me)
+
+	r.NoRoute(notFound)
+	return r, nil
+}
