@@ -112,7 +112,9 @@ type Config struct {
 	UnknownKIDRefreshInterval time.Duration
 
 	// UnknownKIDWait is the longest a request with an unknown kid waits for
-	// such a refresh. Default 1s. Other requests never wait.
+	// such a refresh. Default 1s. Other requests never wait. The refresh
+	// itself may take up to HTTPTimeout, in the background: its keys serve
+	// the requests that follow.
 	UnknownKIDWait time.Duration
 
 	// MaxResponseBytes caps discovery and JWKS responses. Default 1 MiB.

@@ -344,3 +344,37 @@ func TestCloseIsIdempotentAndKeepsCachedKeys(t *testing.T) {
 	_ = v.Close()
 	mustVerify(t, v, iss.MustMint(nil))
 }
+
+// An issuer slower than UnknownKIDWait still delivers a rotated key: the
+// refresh outlives the request that triggered it, and the requests that
+// follow find the key.
+func TestSlowIssuerStillDeliversRotatedKey(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.UnknownKIDWait = 50 * time.Millisecond
+	v := authcases.NewValidator(t, cfg)
+
+	iss.AddKey(testkeys.KIDRSA2, testkeys.RSA2())
+	iss.SetSlowDelay(500 * time.Millisecond)
+	iss.SetFault(authtest.FaultSlow)
+	token := iss.MustMint(nil, authtest.SignWith(testkeys.KIDRSA2))
+	if _, err := v.Verify(t.Context(), token); err == nil {
+		t.Fatal("accepted before the slow refresh could have answered")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := v.Verify(t.Context(), token)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rotated key never arrived: %v", err)
+		}
+		<-tick.C
+	}
+	if n := iss.JWKSFetches(); n != 2 {
+		t.Fatalf("%d JWKS fetches, want 2 (load, one unknown-kid refresh)", n)
+	}
+}

@@ -33,9 +33,15 @@ type keySource struct {
 	mu      sync.Mutex
 	lastErr error
 
+	life        context.Context
 	cancel      context.CancelFunc
 	stopRefresh context.CancelFunc // ends keyfunc's refresh goroutine; set once loaded
 	done        chan struct{}
+
+	kidLimit   *rate.Limiter // refreshes for unknown kids, one per UnknownKIDRefreshInterval
+	kidMu      sync.Mutex
+	kidRefresh chan struct{} // closed when the unknown-kid refresh in flight ends
+	kidWG      sync.WaitGroup
 }
 
 // loadedKeys is what the first successful load establishes.
@@ -51,8 +57,10 @@ func newKeySource(ctx context.Context, cfg Config) *keySource {
 		cfg:    cfg,
 		client: newIssuerClient(cfg),
 		ready:  make(chan struct{}),
-		cancel: cancel,
-		done:   make(chan struct{}),
+		life:     ctx,
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		kidLimit: rate.NewLimiter(rate.Every(cfg.UnknownKIDRefreshInterval), 1),
 	}
 	s.store = newGuardedStore()
 	go s.run(ctx)
@@ -137,8 +145,11 @@ func (s *keySource) load(ctx context.Context) error {
 	}
 	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 		HTTPURLs:          map[string]jwkset.Storage{jwksURL: storage},
-		RateLimitWaitMax:  s.cfg.UnknownKIDWait,
-		RefreshUnknownKID: rate.NewLimiter(rate.Every(s.cfg.UnknownKIDRefreshInterval), 1),
+		// keyfunc refreshes on every unknown kid it is asked about;
+		// refreshForKID decides when to ask (kidLimit) and how long a
+		// request waits.
+		RateLimitWaitMax:  s.cfg.HTTPTimeout,
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
 	})
 	if err == nil {
 		var kf keyfunc.Keyfunc
@@ -182,11 +193,50 @@ func (s *keySource) lookup(ctx context.Context, loaded *loadedKeys, t *jws) (*ve
 	}
 	// Unknown kid: perhaps the issuer rotated. keyfunc refreshes the store
 	// (rate-limited) on a miss; the result lands in a new snapshot.
-	_, _ = loaded.kf.Storage().KeyRead(ctx, t.kid)
+	s.refreshForKID(ctx, loaded, t.kid)
 	if k, err := s.store.snapshot.Load().find(t.kid, t.alg); k != nil || err != nil {
 		return k, err
 	}
 	return nil, tokenErr("kid", "the token's key id is not in the issuer's key set", nil)
+}
+
+// refreshForKID asks keyfunc to refresh for an unknown kid and waits for it
+// at most UnknownKIDWait. At most one such refresh is in flight, and at most
+// one starts per UnknownKIDRefreshInterval: a request that finds neither
+// returns at once, so junk kids cost nothing but a map lookup. The refresh
+// runs in the background, bounded by HTTPTimeout and the Validator's
+// lifetime rather than by the request, so an issuer slower than the wait
+// still delivers its new key to the requests that follow.
+func (s *keySource) refreshForKID(ctx context.Context, loaded *loadedKeys, kid string) {
+	s.kidMu.Lock()
+	done := s.kidRefresh
+	if done == nil && !s.kidLimit.Allow() {
+		s.kidMu.Unlock()
+		return
+	}
+	if done == nil {
+		done = make(chan struct{})
+		s.kidRefresh = done
+		s.kidWG.Add(1)
+		go func() {
+			defer s.kidWG.Done()
+			rctx, cancel := context.WithTimeout(s.life, s.cfg.HTTPTimeout)
+			_, _ = loaded.kf.Storage().KeyRead(rctx, kid)
+			cancel()
+			s.kidMu.Lock()
+			s.kidRefresh = nil
+			s.kidMu.Unlock()
+			close(done)
+		}()
+	}
+	s.kidMu.Unlock()
+	t := time.NewTimer(s.cfg.UnknownKIDWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // find returns the key with the kid that fits alg; an error when the kid is
@@ -233,6 +283,7 @@ func (s *keySnapshot) onlyKeyFor(alg string) (*verificationKey, error) {
 func (s *keySource) close() {
 	s.cancel()
 	<-s.done
+	s.kidWG.Wait()
 	if s.stopRefresh != nil {
 		s.stopRefresh()
 	}
