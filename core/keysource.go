@@ -54,9 +54,9 @@ type loadedKeys struct {
 func newKeySource(ctx context.Context, cfg Config) *keySource {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &keySource{
-		cfg:    cfg,
-		client: newIssuerClient(cfg),
-		ready:  make(chan struct{}),
+		cfg:      cfg,
+		client:   newIssuerClient(cfg),
+		ready:    make(chan struct{}),
 		life:     ctx,
 		cancel:   cancel,
 		done:     make(chan struct{}),
@@ -144,7 +144,7 @@ func (s *keySource) load(ctx context.Context) error {
 		return fmt.Errorf("identsphere: fetching keys: %w", err)
 	}
 	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
-		HTTPURLs:          map[string]jwkset.Storage{jwksURL: storage},
+		HTTPURLs: map[string]jwkset.Storage{jwksURL: storage},
 		// keyfunc refreshes on every unknown kid it is asked about;
 		// refreshForKID decides when to ask (kidLimit) and how long a
 		// request waits.
