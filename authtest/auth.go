@@ -106,6 +106,12 @@ func SubjectFor(email string) string {
 // serveLogout clears the session cookie. There is no server-side session to
 // end: the token stays valid until it expires, as with any stateless JWT.
 func (i *Issuer) serveLogout(w http.ResponseWriter, r *http.Request) {
+	// Logging out revokes the session's token, as a real provider would:
+	// introspection says inactive from now on, while the token itself
+	// stays valid for local checks until it expires.
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		i.Revoke(c.Value)
+	}
 	http.SetCookie(w, sessionCookie(r, "", -1))
 	writeJSON(w, http.StatusOK, struct{}{})
 }

@@ -597,3 +597,48 @@ func TestConfigErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestRevocation: after logout (which revokes the session's token at the
+// issuer), the token still reaches /api/me, which is checked locally, but
+// /api/transfer, which asks the issuer, refuses it; with the issuer's
+// introspection down, /api/transfer fails closed. The same holds with the
+// verified-token cache turned off.
+func TestRevocation(t *testing.T) {
+	eachStarter(t, func(t *testing.T, bin string) {
+		for _, cache := range []string{"on", "off"} {
+			iss := newIssuer(t)
+			a := startAgainst(t, bin, iss.URL(),
+				"IDENTSPHERE_CLIENT_ID="+authtest.IntrospectionClientID,
+				"IDENTSPHERE_CLIENT_SECRET="+authtest.IntrospectionClientSecret,
+				"IDENTSPHERE_TOKEN_CACHE="+cache)
+			a.waitReady(t)
+			token := iss.MustMint(user)
+			transfer := request{method: http.MethodPost, path: "/api/transfer", auth: []string{"Bearer " + token}}
+			if ans := a.send(t, transfer); ans.status != http.StatusOK {
+				t.Fatalf("cache %s: live token on /api/transfer: %d %s", cache, ans.status, ans.body)
+			}
+
+			logout := a.send(t, request{method: http.MethodPost, path: "/v1/auth/logout", cookie: token})
+			if logout.status != http.StatusOK {
+				t.Fatalf("logout through the proxy: %d %s", logout.status, logout.body)
+			}
+			if ans := a.send(t, request{path: "/api/me", auth: []string{"Bearer " + token}}); ans.status != http.StatusOK {
+				t.Errorf("cache %s: revoked token on the local route: %d, want 200 until it expires", cache, ans.status)
+			}
+			// The issuer's "active" answer from before may be reused for up
+			// to the Introspector's cache TTL (5 s).
+			if took, ok := eventually(10*time.Second, func() bool {
+				return a.send(t, transfer).status == http.StatusUnauthorized
+			}); !ok {
+				t.Errorf("cache %s: revoked token still accepted on /api/transfer after %v", cache, took)
+			}
+
+			fresh := iss.MustMint(user)
+			iss.SetIntrospectionFault(authtest.FaultDown)
+			ans := a.send(t, request{method: http.MethodPost, path: "/api/transfer", auth: []string{"Bearer " + fresh}})
+			if ans.status != http.StatusServiceUnavailable || ans.header.Get("Retry-After") == "" {
+				t.Errorf("cache %s: introspection down: %d (Retry-After %q), want 503", cache, ans.status, ans.header.Get("Retry-After"))
+			}
+		}
+	})
+}

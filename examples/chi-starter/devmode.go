@@ -23,6 +23,8 @@ const devReadyTimeout = 5 * time.Second
 // that dies with the process, and points cfg at it.
 func startDevIssuer(cfg *config) *authtest.Issuer {
 	iss := authtest.NewIssuer(authtest.WithAudience(cmp.Or(cfg.Audience, authtest.DefaultAudience)))
+	cfg.ClientID = cmp.Or(cfg.ClientID, authtest.IntrospectionClientID)
+	cfg.ClientSecret = cmp.Or(cfg.ClientSecret, authtest.IntrospectionClientSecret)
 	cfg.IssuerURL, cfg.Audience = iss.URL(), iss.Audience()
 	return iss
 }

@@ -52,14 +52,26 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	// New never blocks: keys load in the background, so the service listens
 	// (and answers /healthz) even while the issuer is down.
 	v, err := core.New(ctx, core.Config{
-		Issuer:   cfg.IssuerURL,
-		Audience: []string{cfg.Audience},
-		Logger:   logger,
+		Issuer:       cfg.IssuerURL,
+		Audience:     []string{cfg.Audience},
+		DisableCache: !cfg.TokenCache,
+		Logger:       logger,
 	})
 	if err != nil {
 		return err
 	}
 	defer v.Close()
+
+	// Routes that must refuse a revoked token at once ask the issuer
+	// (RFC 7662 introspection, discovered) on every request.
+	introspector, err := core.NewIntrospector(v, core.IntrospectionConfig{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+	})
+	if err != nil {
+		return err
+	}
+	defer introspector.Close()
 
 	authProxy, err := core.NewAuthProxy(core.AuthProxyConfig{
 		Issuer:  cfg.IssuerURL,
@@ -70,7 +82,7 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		return err
 	}
 
-	handler := routes(v, authProxy)
+	handler := routes(v, authProxy, introspector)
 
 	ln, err := listen(ctx, cfg.Addr)
 	if err != nil {

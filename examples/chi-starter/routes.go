@@ -11,7 +11,7 @@ import (
 
 // routes maps the service. Everything under /api needs a valid token; the
 // probes and the login proxy do not.
-func routes(v *core.Validator, authProxy *core.AuthProxy) http.Handler {
+func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessChecker) http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(v))
@@ -28,6 +28,9 @@ func routes(v *core.Validator, authProxy *core.AuthProxy) http.Handler {
 		r.Post("/api/me", me)
 		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)
 		r.With(chiauth.RequireVerifiedEmail()).Get("/api/verified", me)
+		// A payment must not go through on a token revoked a minute ago:
+		// this route asks the issuer every time; the others stay local.
+		r.With(chiauth.RequireFresh(fresh)).Post("/api/transfer", me)
 	})
 
 	r.NotFound(notFound)

@@ -32,6 +32,13 @@ type config struct {
 	// ProxyTimeout is IDENTSPHERE_PROXY_TIMEOUT, the longest a login or
 	// signup forwarded to the issuer may wait for its answer.
 	ProxyTimeout time.Duration
+	// ClientID and ClientSecret are IDENTSPHERE_CLIENT_ID and
+	// IDENTSPHERE_CLIENT_SECRET: this service's credentials for token
+	// introspection, which /api/transfer asks on every request.
+	ClientID, ClientSecret string
+	// TokenCache is IDENTSPHERE_TOKEN_CACHE ("on", the default, or "off"):
+	// whether a token seen again skips the signature check until it expires.
+	TokenCache bool
 }
 
 // loadConfig reads the configuration through lookupEnv (os.LookupEnv).
@@ -44,6 +51,16 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		Addr:         defaultAddr,
 		ProxyTimeout: defaultProxyTimeout,
 		Audience:     getenv("IDENTSPHERE_AUDIENCE"),
+		ClientID:     getenv("IDENTSPHERE_CLIENT_ID"),
+		ClientSecret: getenv("IDENTSPHERE_CLIENT_SECRET"),
+		TokenCache:   true,
+	}
+	switch cache := getenv("IDENTSPHERE_TOKEN_CACHE"); cache {
+	case "", "on":
+	case "off":
+		cfg.TokenCache = false
+	default:
+		return config{}, fmt.Errorf("IDENTSPHERE_TOKEN_CACHE must be on or off, not %q", cache)
 	}
 	if addr := getenv("ADDR"); addr != "" {
 		cfg.Addr = addr

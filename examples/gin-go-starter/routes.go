@@ -17,7 +17,7 @@ import (
 // gin.Recovery would log the request's cookies, access token included, and
 // would swallow the http.ErrAbortHandler with which the login proxy cuts off
 // a truncated answer, so that it would pass for a complete one.
-func routes(v *core.Validator, authProxy *core.AuthProxy) (http.Handler, error) {
+func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessChecker) (http.Handler, error) {
 	r := gin.New()
 	// No proxy in front is trusted to tell the client's address; set yours
 	// here if you read c.ClientIP() behind a load balancer.
@@ -40,6 +40,9 @@ func routes(v *core.Validator, authProxy *core.AuthProxy) (http.Handler, error) 
 	api.POST("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
 	api.GET("/verified", ginauth.RequireVerifiedEmail(), me)
+	// A payment must not go through on a token revoked a minute ago: this
+	// route asks the issuer every time; the others stay local.
+	api.POST("/transfer", ginauth.RequireFresh(fresh), me)
 
 	r.NoRoute(notFound)
 	return r, nil
