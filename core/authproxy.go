@@ -20,8 +20,8 @@ const authProxyPrefix = "/v1/auth/"
 
 // Defaults for the zero values of AuthProxyConfig.
 const (
-	defaultAuthProxyMaxBody = 64 << 10
-	defaultAuthProxyTimeout = 10 * time.Second
+	DefaultAuthProxyMaxBody = 64 << 10
+	DefaultAuthProxyTimeout = 10 * time.Second
 )
 
 // errAuthProxyTimeout is the round trip error when the identity provider
@@ -176,13 +176,13 @@ func NewAuthProxy(cfg AuthProxyConfig) (*AuthProxy, error) {
 	case cfg.MaxBodyBytes < 0:
 		fail("MaxBodyBytes must not be negative")
 	case cfg.MaxBodyBytes == 0:
-		cfg.MaxBodyBytes = defaultAuthProxyMaxBody
+		cfg.MaxBodyBytes = DefaultAuthProxyMaxBody
 	}
 	switch {
 	case cfg.Timeout < 0:
 		fail("Timeout must not be negative")
 	case cfg.Timeout == 0:
-		cfg.Timeout = defaultAuthProxyTimeout
+		cfg.Timeout = DefaultAuthProxyTimeout
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/identsphere/identsphere-go/core"
 )
 
 // Defaults for what the environment leaves unset.
 const (
 	defaultAddr = ":8080"
-	// defaultProxyTimeout is core.AuthProxyConfig's own default, spelled
-	// out because the server's WriteTimeout is derived from it.
-	defaultProxyTimeout = 10 * time.Second
+	// defaultProxyTimeout is core.AuthProxyConfig's own default; the
+	// server's WriteTimeout is derived from it.
+	defaultProxyTimeout = core.DefaultAuthProxyTimeout
 )
 
 // config is everything the service reads from its environment.
