@@ -651,8 +651,8 @@ func FuzzErrorResponse(f *testing.F) {
 			t.Errorf("unsafe description %q", r.Description)
 		}
 		want := fuzzReplaceUnsafe(desc)
-		if strings.TrimSpace(want) == "" {
-			want = http.StatusText(status) // an empty description is never sent
+		if strings.TrimSpace(desc) == "" {
+			want = http.StatusText(status) // a blank description is never sent
 		}
 		switch {
 		case fromInput && r.Description != want:
