@@ -35,7 +35,9 @@ type RequestError struct {
 	Description string
 }
 
+// Error implements error; it never contains any part of the token.
 func (e *RequestError) Error() string        { return "identsphere: invalid request: " + e.Description }
+// Is makes errors.Is(err, ErrInvalidRequest) true.
 func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
 
 // TokenError reports a token that failed a check. Check names the check
@@ -51,6 +53,7 @@ type TokenError struct {
 	Err         error
 }
 
+// Error implements error; it never contains any part of the token.
 func (e *TokenError) Error() string {
 	msg := "identsphere: invalid token: " + e.Check + ": " + e.Description
 	if e.Err != nil {
@@ -58,7 +61,9 @@ func (e *TokenError) Error() string {
 	}
 	return msg
 }
+// Unwrap returns the underlying golang-jwt error, if any.
 func (e *TokenError) Unwrap() error        { return e.Err }
+// Is makes errors.Is(err, ErrInvalidToken) true.
 func (e *TokenError) Is(target error) bool { return target == ErrInvalidToken }
 
 // ScopeError reports a valid token that lacks a required scope. It matches
@@ -67,9 +72,11 @@ type ScopeError struct {
 	Required []string
 }
 
+// Error implements error; it never contains any part of the token.
 func (e *ScopeError) Error() string {
 	return "identsphere: insufficient scope: requires " + strings.Join(e.Required, " ")
 }
+// Is makes errors.Is(err, ErrInsufficientScope) true.
 func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientScope }
 
 // PolicyError reports a valid token refused by an application rule, such as
@@ -84,6 +91,7 @@ type PolicyError struct {
 	Err         error
 }
 
+// Error implements error; it never contains any part of the token.
 func (e *PolicyError) Error() string {
 	msg := "identsphere: forbidden: " + e.Rule + ": " + e.Description
 	if e.Err != nil {
@@ -91,6 +99,7 @@ func (e *PolicyError) Error() string {
 	}
 	return msg
 }
+// Is makes errors.Is(err, ErrForbidden) true.
 func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
 
 // tokenErr builds a TokenError; kept short because the parser calls it often.
