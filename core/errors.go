@@ -36,7 +36,8 @@ type RequestError struct {
 }
 
 // Error implements error; it never contains any part of the token.
-func (e *RequestError) Error() string        { return "identsphere: invalid request: " + e.Description }
+func (e *RequestError) Error() string { return "identsphere: invalid request: " + e.Description }
+
 // Is makes errors.Is(err, ErrInvalidRequest) true.
 func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
 
@@ -61,8 +62,10 @@ func (e *TokenError) Error() string {
 	}
 	return msg
 }
+
 // Unwrap returns the underlying golang-jwt error, if any.
-func (e *TokenError) Unwrap() error        { return e.Err }
+func (e *TokenError) Unwrap() error { return e.Err }
+
 // Is makes errors.Is(err, ErrInvalidToken) true.
 func (e *TokenError) Is(target error) bool { return target == ErrInvalidToken }
 
@@ -76,6 +79,7 @@ type ScopeError struct {
 func (e *ScopeError) Error() string {
 	return "identsphere: insufficient scope: requires " + strings.Join(e.Required, " ")
 }
+
 // Is makes errors.Is(err, ErrInsufficientScope) true.
 func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientScope }
 
@@ -99,6 +103,7 @@ func (e *PolicyError) Error() string {
 	}
 	return msg
 }
+
 // Is makes errors.Is(err, ErrForbidden) true.
 func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
 
