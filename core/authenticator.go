@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"net/http"
 )
 
@@ -84,11 +85,45 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 
 // Authenticate returns the claims of r's token, or the reason it is refused.
 func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
-	c, _, err := a.authenticate(r)
-	return c, err
+	ad, _, err := a.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	return &ad.claims, nil
 }
 
-func (a *Authenticator) authenticate(r *http.Request) (*Claims, string, error) {
+// Admit authenticates r. On success it returns r carrying the claims in its
+// context and true; on failure it has written the error response and
+// returns false. This is the whole of a middleware:
+//
+//	if r, ok := a.Admit(w, r); ok { next.ServeHTTP(w, r) }
+func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	ad, token, err := a.authenticate(r)
+	if err != nil {
+		a.WriteError(w, r, err)
+		return r, false
+	}
+	ad.ctx = authContext{Context: r.Context(), claims: &ad.claims, token: token, auth: a}
+	// WithContext is inlined and its copy of the request does not escape:
+	// the copy lands in ad without a heap allocation of its own.
+	ad.req = *r.WithContext(&ad.ctx)
+	return &ad.req, true
+}
+
+// admission is what an admitted request carries: the request's own copy of
+// the claims (a handler that changes them changes no other request's, nor
+// the verified-token cache's), the context that holds them, and the copy of
+// the request with that context. One allocation on every admitted request
+// instead of three.
+type admission struct {
+	claims Claims
+	ctx    authContext
+	req    http.Request
+}
+
+// authenticate returns the admission of r and its token, or the reason r
+// is refused.
+func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error) {
 	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize)
 	if err != nil {
 		return nil, "", err
@@ -98,31 +133,43 @@ func (a *Authenticator) authenticate(r *http.Request) (*Claims, string, error) {
 			return nil, "", &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
 		}
 	}
-	c, err := a.verifier.Verify(r.Context(), token)
+	ad, err := a.verify(r.Context(), token)
 	if err != nil {
 		if !isB64token(token) {
 			return nil, "", errMalformedToken
 		}
 		return nil, "", err
 	}
-	if err := CheckRules(r.Context(), c, a.rules...); err != nil {
+	if err := CheckRules(r.Context(), &ad.claims, a.rules...); err != nil {
 		return nil, "", err
 	}
-	return c, token, nil
+	return ad, token, nil
 }
 
-// Admit authenticates r. On success it returns r carrying the claims in its
-// context and true; on failure it has written the error response and
-// returns false. This is the whole of a middleware:
-//
-//	if r, ok := a.Admit(w, r); ok { next.ServeHTTP(w, r) }
-func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	c, token, err := a.authenticate(r)
-	if err != nil {
-		a.WriteError(w, r, err)
-		return r, false
+// verify verifies token into a new admission. A *Validator is asked for its
+// shared claims, which are copied straight into the admission: the copy
+// Verify would make is the one allocation a cache hit would otherwise add.
+func (a *Authenticator) verify(ctx context.Context, token string) (*admission, error) {
+	v, ok := a.verifier.(*Validator)
+	if !ok {
+		c, err := a.verifier.Verify(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil { // a TokenVerifier that returns neither: fail closed
+			return nil, tokenErr("claims", "the token verifier returned no claims", nil)
+		}
+		return &admission{claims: *c}, nil
 	}
-	return r.WithContext(&authContext{Context: r.Context(), claims: c, token: token, auth: a}), true
+	c, err := v.verifyToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	ad := &admission{claims: *c}
+	if err := v.applyRules(ctx, &ad.claims); err != nil {
+		return nil, err
+	}
+	return ad, nil
 }
 
 // WriteError answers a failure through the configured error handler.

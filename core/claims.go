@@ -13,6 +13,11 @@ import (
 // The registered claims are typed; everything else stays available through
 // [Claims.Decode]. Claims are read from the token byte for byte: "ISS" is not
 // "iss", and a token with a duplicated claim is refused.
+//
+// Every request (and every call of Verify) gets its own Claims, so setting
+// a field affects no other request. The slices and EmailVerified are shared
+// with other requests of the same token: replace them, never write through
+// them.
 type Claims struct {
 	Issuer    string    // iss
 	Subject   string    // sub, never empty in a verified token
@@ -108,6 +113,11 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		}
 		return nil, tokenErr("claims", "the token claims are not a valid JSON object", nil)
 	}
+	// Every request gets its own copy of Claims, but the copies share these
+	// arrays with the verified-token cache. Without spare capacity, an
+	// append to one copy's slice reallocates instead of writing into them.
+	c.Audience = slices.Clip(c.Audience)
+	c.Scopes = slices.Clip(c.Scopes)
 	return c, nil
 }
 

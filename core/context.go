@@ -8,8 +8,9 @@ type authContextKey struct{}
 
 // authContext is a context that carries the claims and the Authenticator
 // that admitted them, so that route rules further down answer through the
-// same error handler and realm. It is its own context.Context, which saves
-// the hot path an allocation over context.WithValue plus a value struct.
+// same error handler and realm. It is its own context.Context rather than a
+// context.WithValue, so that it can live inside the admission, the one
+// allocation of an admitted request.
 type authContext struct {
 	context.Context
 	claims *Claims

@@ -46,7 +46,9 @@ var errMalformedToken = &RequestError{Description: "the bearer token is malforme
 // Authenticator runs only when Verify refuses the token: a token that
 // verifies is well-formed, so the success path never pays for the scan.
 func extractToken(r *http.Request, cookieName string, maxSize int) (string, TokenSource, error) {
-	if values := r.Header.Values("Authorization"); len(values) > 0 {
+	// The map itself rather than Header.Values, which would canonicalise
+	// a key that is canonical already, on every request.
+	if values := r.Header["Authorization"]; len(values) > 0 {
 		if len(values) > 1 {
 			return "", 0, &RequestError{Description: "several Authorization headers"}
 		}

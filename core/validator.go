@@ -83,10 +83,10 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.applyRules(ctx, c); err != nil {
+	own := *c // c may be the cache's: the caller and the rules get their own
+	if err := v.applyRules(ctx, &own); err != nil {
 		return nil, err
 	}
-	own := *c
 	return &own, nil
 }
 

@@ -25,14 +25,16 @@ import (
 	"github.com/identsphere/identsphere-go/core"
 )
 
-// claimsKey is where the claims live in the gin context. It is namespaced
-// so that it cannot collide with an application's own keys.
-const claimsKey = "github.com/identsphere/identsphere-go/ginauth.claims"
-
 // Middleware admits requests with a valid access token and aborts the
-// others with the RFC 6750 answer, never calling later handlers. The claims
-// are stored both in the gin context and in c.Request's context, so code
-// that only sees the *http.Request finds them too.
+// others with the RFC 6750 answer, never calling later handlers.
+//
+// The claims are stored once, in the context of the gin context's request
+// (c.Request), where [Claims] finds them, and so does code that only sees
+// the *http.Request (core.ClaimsFrom(r.Context())); on an engine with
+// ContextWithFallback set, core.ClaimsFrom(c) finds them in the gin context
+// itself. They are not copied into c.Keys as well: gin makes that map anew
+// for every request, and its two allocations per request would buy nothing
+// that Claims needs.
 func Middleware(v core.TokenVerifier, opts ...core.Option) gin.HandlerFunc {
 	a := core.NewAuthenticator(v, opts...)
 	return func(c *gin.Context) {
@@ -42,8 +44,6 @@ func Middleware(v core.TokenVerifier, opts ...core.Option) gin.HandlerFunc {
 			return
 		}
 		c.Request = r
-		claims, _ := core.ClaimsFrom(r.Context())
-		c.Set(claimsKey, claims)
 		c.Next()
 	}
 }
@@ -85,10 +85,8 @@ func RequireFresh(f core.FreshnessChecker) gin.HandlerFunc {
 
 // Claims returns the claims the Middleware stored for this request.
 func Claims(c *gin.Context) (*core.Claims, bool) {
-	if v, ok := c.Get(claimsKey); ok {
-		if claims, ok := v.(*core.Claims); ok && claims != nil {
-			return claims, true
-		}
+	if c.Request == nil {
+		return nil, false
 	}
 	return core.ClaimsFrom(c.Request.Context())
 }

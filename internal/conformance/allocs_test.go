@@ -1,0 +1,75 @@
+package conformance_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/identsphere/identsphere-go/chiauth"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/ginauth"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+	"github.com/identsphere/identsphere-go/stdauth"
+)
+
+// guardedAndOpen returns, for each adapter, one router serving the same
+// handler on /api/me behind the middleware and on /open without it.
+func guardedAndOpen(v core.TokenVerifier) map[string]http.Handler {
+	me := func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := core.ClaimsFrom(r.Context()); ok && c.Subject == "" {
+			panic("claims without a subject")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/me", stdauth.Middleware(v)(http.HandlerFunc(me)))
+	mux.HandleFunc("GET /open", me)
+
+	cr := chi.NewRouter()
+	cr.With(chiauth.Middleware(v)).Get("/api/me", me)
+	cr.Get("/open", me)
+
+	gr := gin.New()
+	ginMe := func(c *gin.Context) {
+		if claims, ok := ginauth.Claims(c); ok && claims.Subject == "" {
+			panic("claims without a subject")
+		}
+		c.Status(http.StatusNoContent)
+	}
+	gr.GET("/api/me", ginauth.Middleware(v), ginMe)
+	gr.GET("/open", ginMe)
+	return map[string]http.Handler{"stdauth": mux, "chiauth": cr, "ginauth": gr}
+}
+
+// A cache hit costs each adapter one allocation above its router's own:
+// core's admission, which holds the request's copy, its context and its
+// claims. Allocation counts are deterministic, unlike timings; bench/
+// measures the time (issue target: at most 3 allocations).
+func TestCacheHitAllocationsAboveRouter(t *testing.T) {
+	env := authcases.NewEnv(t)
+	token := env.Issuer.MustMint(nil)
+	for name, h := range guardedAndOpen(env.Validator) {
+		t.Run(name, func(t *testing.T) {
+			serve := func(path string, want int) func() {
+				return func() {
+					r := httptest.NewRequest(http.MethodGet, path, nil)
+					r.Header.Set("Authorization", "Bearer "+token)
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, r)
+					if w.Code != want {
+						panic(name + " " + path + ": " + http.StatusText(w.Code))
+					}
+				}
+			}
+			serve("/api/me", http.StatusNoContent)() // fills the cache
+			guarded := testing.AllocsPerRun(200, serve("/api/me", http.StatusNoContent))
+			open := testing.AllocsPerRun(200, serve("/open", http.StatusNoContent))
+			if extra := guarded - open; extra != 1 {
+				t.Fatalf("a cache hit costs %v allocations above the router's %v, want 1", extra, open)
+			}
+		})
+	}
+}
