@@ -180,13 +180,6 @@ func newValidator(tb testing.TB, cached bool) *core.Validator {
 	return v
 }
 
-func cacheMode(cached bool) string {
-	if cached {
-		return "cached"
-	}
-	return "uncached"
-}
-
 // seedClaims are the typed claims a team declares for golang-jwt.
 type seedClaims struct {
 	jwt.RegisteredClaims

@@ -66,7 +66,7 @@ func main() {
 	flag.BoolVar(&o.cache, "cache", true, "the validator's verified-token cache (on by default in core)")
 	flag.Parse()
 
-	fmt.Printf("flood: %d concurrent requests with random kids through chiauth over loopback HTTP (cache %s): %d bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
+	fmt.Printf("flood: %d concurrent requests with random kids through chiauth, over loopback HTTP and in process (cache %s): %d bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
 		o.concurrency, onOff(o.cache), o.bursts, o.duration, o.legit, o.baseline)
 	fmt.Println("| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | p50 alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 / max |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
