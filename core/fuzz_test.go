@@ -275,15 +275,7 @@ func fuzzSigningInput(token string) string {
 // tokens minted below. The valid seeds minted by this process must be
 // accepted, so that the property is not vacuous.
 func FuzzVerify(f *testing.F) {
-	iss := authtest.NewIssuer(
-		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
-		authtest.WithKey(testkeys.KIDRSA2, testkeys.RSA2()),
-		authtest.WithKey(testkeys.KIDEC, testkeys.EC()),
-		authtest.WithKey(testkeys.KIDEC384, testkeys.EC384()),
-		authtest.WithKey(testkeys.KIDEd25519, testkeys.Ed25519()),
-		authtest.WithKey(authcases.KIDRSA1024, testkeys.RSA1024()),
-		authtest.WithAudience(authcases.Audience),
-	)
+	iss := authtest.NewIssuer(authcases.IssuerOptions()...)
 	f.Cleanup(iss.Close)
 	v := authcases.NewValidator(f, core.Config{
 		Issuer:     fuzzIssuerID,

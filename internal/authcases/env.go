@@ -61,9 +61,11 @@ func NewCatalogueEnv(t testing.TB) *Env {
 	return newEnv(t, true)
 }
 
-func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *Env {
-	t.Helper()
-	iss := authtest.NewIssuer(
+// IssuerOptions are the fixture issuer's keys (both RSA-2048 keys, EC
+// P-256 and P-384, Ed25519, and the 1024-bit RSA key the Validator must
+// refuse) and its audience, for tests that start their own issuer.
+func IssuerOptions() []authtest.Option {
+	return []authtest.Option{
 		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
 		authtest.WithKey(testkeys.KIDRSA2, testkeys.RSA2()),
 		authtest.WithKey(testkeys.KIDEC, testkeys.EC()),
@@ -71,7 +73,12 @@ func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *En
 		authtest.WithKey(testkeys.KIDEd25519, testkeys.Ed25519()),
 		authtest.WithKey(KIDRSA1024, testkeys.RSA1024()),
 		authtest.WithAudience(Audience),
-	)
+	}
+}
+
+func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *Env {
+	t.Helper()
+	iss := authtest.NewIssuer(IssuerOptions()...)
 	t.Cleanup(iss.Close)
 	if publishHMAC {
 		publishKey(t, iss, `{"kty":"oct","kid":"`+HMACKID+`","alg":"HS256","k":"`+base64.RawURLEncoding.EncodeToString(HMACSecret())+`"}`)
