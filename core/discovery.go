@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// errDiscoveryNotFound means the issuer has no discovery document.
-var errDiscoveryNotFound = errors.New("identsphere: discovery document not found")
-
 // discoveryDocument holds the fields of OpenID Connect discovery this
 // library uses.
 type discoveryDocument struct {
@@ -28,29 +25,28 @@ func wellKnown(issuer, name string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/" + name
 }
 
-// discover fetches and checks the issuer's discovery document.
+// discover fetches and checks the issuer's discovery document. An issuer
+// without one answers a *statusError with code 404, which the caller takes
+// as the cue to try Issuer + "/.well-known/jwks.json".
 func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocument, error) {
 	var doc discoveryDocument
 	u := wellKnown(c.Issuer, "openid-configuration")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return doc, fmt.Errorf("identsphere: discovery: %w", err)
+		return doc, fmt.Errorf("identsphere: discovery at %s: %w", u, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return doc, fmt.Errorf("identsphere: discovery: %w", err)
+		return doc, fmt.Errorf("identsphere: discovery at %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
-		return doc, errDiscoveryNotFound
-	default:
-		return doc, fmt.Errorf("identsphere: discovery: unexpected status %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		return doc, &statusError{what: "the discovery document", url: u, code: resp.StatusCode}
 	}
+	// encoding/json reads the document in time linear in its size.
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		return doc, fmt.Errorf("identsphere: discovery: malformed document: %w", err)
+		return doc, fmt.Errorf("identsphere: discovery at %s: malformed document: %w", u, err)
 	}
 	if doc.Issuer != c.Issuer {
 		return doc, fmt.Errorf("identsphere: discovery: the document's issuer %q differs from the configured issuer %q", doc.Issuer, c.Issuer)
@@ -62,4 +58,32 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 		return doc, errors.New("identsphere: discovery: an https issuer must serve its keys over https")
 	}
 	return doc, nil
+}
+
+// withConfigHint adds the likely fix to a load failure that points at a
+// misconfiguration: a Config.Issuer set to a discovery or JWKS URL (so that
+// both well-known URLs derived from it answer 404), or a JWKSURL that
+// answers 404. noDiscovery is the discovery URL when it answered 404.
+func withConfigHint(c Config, noDiscovery string, err error) error {
+	var se *statusError
+	notFound := errors.As(err, &se) && se.code == http.StatusNotFound
+	wellKnownIssuer := strings.Contains(c.Issuer, "/.well-known/")
+	switch {
+	case c.JWKSURL != "" && notFound:
+		return fmt.Errorf("%w; check Config.JWKSURL", err)
+	case c.JWKSURL != "":
+		return err
+	case wellKnownIssuer:
+		return fmt.Errorf("%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens carry (such as https://id.example.com) and, for a plain key set, set JWKSURL", err, alsoNotFound(noDiscovery), c.Issuer)
+	case notFound && noDiscovery != "":
+		return fmt.Errorf("%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as https://id.example.com), not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL", err, alsoNotFound(noDiscovery))
+	}
+	return err
+}
+
+func alsoNotFound(discoveryURL string) string {
+	if discoveryURL == "" {
+		return ""
+	}
+	return " (and the discovery document at " + discoveryURL + " answered 404 Not Found)"
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -105,4 +106,16 @@ func closeIdle(c *http.Client) {
 			ci.CloseIdleConnections()
 		}
 	}
+}
+
+// statusError reports an issuer URL that answered with a status other than
+// 200 OK, naming both.
+type statusError struct {
+	what string // "the JWKS", "the discovery document"
+	url  string
+	code int
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("identsphere: %s at %s answered %d %s", e.what, e.url, e.code, http.StatusText(e.code))
 }

@@ -10,74 +10,83 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"golang.org/x/time/rate"
 )
 
 // keySource loads the issuer's keys and keeps them fresh.
 //
-// keyfunc (over jwkset) fetches the JWKS, refreshes it every
-// RefreshInterval and, rate-limited, when a token names an unknown kid. Its
-// defaults are wrong for a server, so everything is configured here; and it
-// tries only once at start, then hourly. keySource adds what is missing: a
-// background loop that retries discovery and the first fetch with backoff
-// until keys arrive, readiness, and a store that refuses to wipe cached keys.
+// It fetches the JWKS itself and reads it key by key (parseJWKS), because
+// jwkset's HTTP storage refuses a whole set for one key it cannot use, and
+// real issuers publish such sets. The usable keys go to guardedStore: the
+// jwkset memory store keyfunc reads, and the snapshot requests read. A
+// background goroutine retries discovery and the first fetch with backoff
+// until keys arrive, then refreshes every RefreshInterval; a token naming
+// an unknown kid triggers a rate-limited refresh. All of it lives until
+// close, whatever becomes of the context given to New.
 type keySource struct {
 	cfg    Config
 	client *http.Client
 	store  *guardedStore
 	keys   atomic.Pointer[loadedKeys] // nil until the first usable key set
 
-	ready   chan struct{}
+	ready    chan struct{} // closed when the first usable key set is in
+	closed   chan struct{} // closed by close
+	isClosed atomic.Bool
+
 	mu      sync.Mutex
 	lastErr error
 
-	life        context.Context
-	cancel      context.CancelFunc
-	stopRefresh context.CancelFunc // ends keyfunc's refresh goroutine; set once loaded
-	done        chan struct{}
+	life   context.Context // New's context without its cancellation; ends at close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine started here
+
+	refreshMu sync.Mutex              // one fetch of the set at a time, in order
+	refused   map[refusedKey]struct{} // refused keys of the last set, logged once; under refreshMu
 
 	kidLimit   *rate.Limiter // refreshes for unknown kids, one per UnknownKIDRefreshInterval
-	kidMu      sync.Mutex
+	kidMu      sync.Mutex    // guards kidRefresh, and orders wg.Add before close's wg.Wait
 	kidRefresh chan struct{} // closed when the unknown-kid refresh in flight ends
-	kidWG      sync.WaitGroup
 }
 
 // loadedKeys is what the first successful load establishes.
 type loadedKeys struct {
-	kf            keyfunc.Keyfunc // refreshes on unknown kids
+	kf            keyfunc.Keyfunc // keyfunc over the usable keys
 	algs          algSet          // the allow-list in force
 	introspection string          // discovery's introspection_endpoint, or ""
+	jwksURL       string          // where the keys are fetched
 }
 
+// refusedKey identifies a refused key for logging it once.
+type refusedKey struct{ kid, reason string }
+
+// newKeySource starts loading keys. ctx's values (for logging) are kept
+// but not its cancellation: see New.
 func newKeySource(ctx context.Context, cfg Config) *keySource {
-	ctx, cancel := context.WithCancel(ctx)
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &keySource{
 		cfg:      cfg,
 		client:   newIssuerClient(cfg),
+		store:    newGuardedStore(),
 		ready:    make(chan struct{}),
-		life:     ctx,
+		closed:   make(chan struct{}),
+		life:     life,
 		cancel:   cancel,
-		done:     make(chan struct{}),
 		kidLimit: rate.NewLimiter(rate.Every(cfg.UnknownKIDRefreshInterval), 1),
 	}
-	s.store = newGuardedStore()
-	go s.run(ctx)
+	s.wg.Add(1)
+	go s.run(life)
 	return s
 }
 
-// run retries the first load with backoff and jitter until it succeeds or
-// ctx ends. Afterwards keyfunc's own refresh takes over.
+// run retries the first load with backoff and jitter until it succeeds,
+// then refreshes the keys every RefreshInterval, until close.
 func (s *keySource) run(ctx context.Context) {
-	defer close(s.done)
+	defer s.wg.Done()
 	for attempt := 0; ; attempt++ {
 		err := s.load(ctx)
 		if err == nil {
-			close(s.ready)
-			s.setErr(nil)
-			s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys loaded", "issuer", s.cfg.Issuer)
-			return
+			break
 		}
 		if ctx.Err() != nil {
 			return
@@ -93,28 +102,49 @@ func (s *keySource) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+	s.setErr(nil)
+	close(s.ready)
+	loaded := s.keys.Load()
+	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys loaded", "issuer", s.cfg.Issuer, "jwks_url", loaded.jwksURL)
+
+	t := time.NewTicker(s.cfg.RefreshInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.refresh(ctx, loaded.jwksURL); err != nil {
+				s.cfg.Logger.WarnContext(ctx, "identsphere: key refresh failed; keeping the cached keys", "jwks_url", loaded.jwksURL, "error", err)
+			}
+		}
+	}
 }
 
-// retryDelay is the wait before retry n: 500ms doubling to a 15s cap, each
-// with up to 20% jitter so that a fleet does not retry in step.
+// retryDelay is the wait before retry n: 500ms doubling up to
+// KeysRetryAfterSeconds, so that a client told to come back after
+// Retry-After finds that the loader has tried again meanwhile. Up to 20% is
+// taken off at random, so that a fleet does not retry in step.
 func retryDelay(n int) time.Duration {
-	d := 500 * time.Millisecond << min(n, 5)
-	d = min(d, 15*time.Second)
+	d := min(500*time.Millisecond<<min(n, 5), KeysRetryAfterSeconds*time.Second)
 	return d - time.Duration(rand.Int64N(int64(d/5)))
 }
 
 // load makes one attempt: discovery, then the first JWKS fetch.
 func (s *keySource) load(ctx context.Context) error {
 	jwksURL, algs, introspection := s.cfg.JWKSURL, advertisedAlgorithms(nil), ""
+	noDiscovery := "" // the discovery URL, when it answered 404
 	if jwksURL == "" {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
 		doc, err := discover(dctx, s.client, s.cfg)
 		cancel()
+		var se *statusError
 		switch {
-		case errors.Is(err, errDiscoveryNotFound):
+		case errors.As(err, &se) && se.code == http.StatusNotFound:
+			noDiscovery = se.url
 			jwksURL = wellKnown(s.cfg.Issuer, "jwks.json")
 		case err != nil:
-			return err
+			return withConfigHint(s.cfg, "", err)
 		default:
 			jwksURL, algs = doc.JWKSURI, advertisedAlgorithms(doc.SigningAlgorithms)
 			if checkURL(doc.IntrospectionEndpoint, s.cfg.AllowInsecureHTTP) == nil {
@@ -125,43 +155,58 @@ func (s *keySource) load(ctx context.Context) error {
 	if len(s.cfg.Algorithms) > 0 {
 		algs = algSet(s.cfg.Algorithms)
 	}
-
-	// The refresh goroutine jwkset starts lives as long as attemptCtx; a
-	// failed attempt cancels it so that retries leave nothing behind.
-	attemptCtx, cancelAttempt := context.WithCancel(ctx)
-	storage, err := jwkset.NewStorageFromHTTP(jwksURL, jwkset.HTTPClientStorageOptions{
-		Client:          s.client,
-		Ctx:             attemptCtx,
-		HTTPTimeout:     s.cfg.HTTPTimeout,
-		RefreshInterval: s.cfg.RefreshInterval,
-		RefreshErrorHandler: func(ctx context.Context, err error) {
-			s.cfg.Logger.WarnContext(ctx, "identsphere: key refresh failed; keeping the cached keys", "jwks_url", jwksURL, "error", err)
-		},
-		Storage: s.store,
-	})
-	if err != nil {
-		cancelAttempt()
-		return fmt.Errorf("identsphere: fetching keys: %w", err)
+	if err := s.refresh(ctx, jwksURL); err != nil {
+		return withConfigHint(s.cfg, noDiscovery, err)
 	}
-	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
-		HTTPURLs: map[string]jwkset.Storage{jwksURL: storage},
-		// keyfunc refreshes on every unknown kid it is asked about;
-		// refreshForKID decides when to ask (kidLimit) and how long a
-		// request waits.
-		RateLimitWaitMax:  s.cfg.HTTPTimeout,
-		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
-	})
-	if err == nil {
-		var kf keyfunc.Keyfunc
-		kf, err = keyfunc.New(keyfunc.Options{Ctx: attemptCtx, Storage: client})
-		if err == nil {
-			s.stopRefresh = cancelAttempt
-			s.keys.Store(&loadedKeys{kf: kf, algs: algs, introspection: introspection})
-			return nil
+	kf, err := keyfunc.New(keyfunc.Options{Ctx: s.life, Storage: s.store})
+	if err != nil {
+		return fmt.Errorf("identsphere: key store: %w", err)
+	}
+	s.keys.Store(&loadedKeys{kf: kf, algs: algs, introspection: introspection, jwksURL: jwksURL})
+	return nil
+}
+
+// refresh fetches the JWKS once, within HTTPTimeout, and installs its
+// usable keys. Refused keys are logged, each once while it stays published.
+// On any failure the cached keys stay.
+func (s *keySource) refresh(ctx context.Context, jwksURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
+	defer cancel()
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	body, err := fetchJWKS(ctx, s.client, jwksURL)
+	if err != nil {
+		return err
+	}
+	keys, err := parseJWKS(body)
+	if err != nil {
+		return fmt.Errorf("identsphere: the JWKS at %s: %w", jwksURL, err)
+	}
+	s.logRefused(ctx, jwksURL, keys)
+	if err := s.store.replace(ctx, keys); err != nil {
+		return fmt.Errorf("%w (JWKS at %s)", err, jwksURL)
+	}
+	return nil
+}
+
+// logRefused logs each refused key of a fetched set with its kid and the
+// reason, unless the previous set refused the same kid for the same reason:
+// a bad key an issuer keeps publishing is logged once, not every refresh.
+// The caller holds refreshMu.
+func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jwksKey) {
+	next := make(map[refusedKey]struct{})
+	for i := range keys {
+		k := &keys[i]
+		if k.reject == "" {
+			continue
+		}
+		r := refusedKey{kid: k.kid, reason: k.reason()}
+		next[r] = struct{}{}
+		if _, logged := s.refused[r]; !logged {
+			s.cfg.Logger.WarnContext(ctx, "identsphere: a JWKS key is refused; the set's other keys are used", "jwks_url", jwksURL, "kid", r.kid, "reason", r.reason)
 		}
 	}
-	cancelAttempt()
-	return fmt.Errorf("identsphere: key store: %w", err)
+	s.refused = next
 }
 
 func (s *keySource) setErr(err error) {
@@ -176,9 +221,14 @@ func (s *keySource) err() error {
 	return s.lastErr
 }
 
+// usable reports whether keys are loaded and still refreshed.
+func (s *keySource) usable() bool {
+	return s.keys.Load() != nil && !s.isClosed.Load()
+}
+
 // lookup finds the key that must check a token's signature. Only a token
 // that names a kid absent from the cached set can wait, and then only for
-// UnknownKIDWait while keyfunc refreshes (at most once per
+// UnknownKIDWait while the set is refreshed (at most once per
 // UnknownKIDRefreshInterval, across all requests).
 func (s *keySource) lookup(ctx context.Context, loaded *loadedKeys, t *jws) (*verificationKey, error) {
 	snap := s.store.snapshot.Load()
@@ -191,38 +241,40 @@ func (s *keySource) lookup(ctx context.Context, loaded *loadedKeys, t *jws) (*ve
 	if k, err := snap.find(t.kid, t.alg); k != nil || err != nil {
 		return k, err
 	}
-	// Unknown kid: perhaps the issuer rotated. keyfunc refreshes the store
-	// (rate-limited) on a miss; the result lands in a new snapshot.
-	s.refreshForKID(ctx, loaded, t.kid)
+	// Unknown kid: perhaps the issuer rotated. The refresh, if any, lands
+	// in a new snapshot.
+	s.refreshForKID(ctx, loaded)
 	if k, err := s.store.snapshot.Load().find(t.kid, t.alg); k != nil || err != nil {
 		return k, err
 	}
 	return nil, tokenErr("kid", "the token's key id is not in the issuer's key set", nil)
 }
 
-// refreshForKID asks keyfunc to refresh for an unknown kid and waits for it
-// at most UnknownKIDWait. At most one such refresh is in flight, and at most
+// refreshForKID refreshes the set for an unknown kid and waits for it at
+// most UnknownKIDWait. At most one such refresh is in flight, and at most
 // one starts per UnknownKIDRefreshInterval: a request that finds neither
 // returns at once, so junk kids cost nothing but a map lookup. The refresh
 // runs in the background, bounded by HTTPTimeout and the Validator's
 // lifetime rather than by the request, so an issuer slower than the wait
-// still delivers its new key to the requests that follow.
-func (s *keySource) refreshForKID(ctx context.Context, loaded *loadedKeys, kid string) {
+// still delivers its new key to the requests that follow. After close,
+// none starts.
+func (s *keySource) refreshForKID(ctx context.Context, loaded *loadedKeys) {
 	s.kidMu.Lock()
 	done := s.kidRefresh
-	if done == nil && !s.kidLimit.Allow() {
-		s.kidMu.Unlock()
-		return
-	}
 	if done == nil {
+		if s.isClosed.Load() || !s.kidLimit.Allow() {
+			s.kidMu.Unlock()
+			return
+		}
 		done = make(chan struct{})
 		s.kidRefresh = done
-		s.kidWG.Add(1)
+		s.wg.Add(1) // under kidMu, so never after close has begun to wait
 		go func() {
-			defer s.kidWG.Done()
-			rctx, cancel := context.WithTimeout(s.life, s.cfg.HTTPTimeout)
-			_, _ = loaded.kf.Storage().KeyRead(rctx, kid)
-			cancel()
+			defer s.wg.Done()
+			if err := s.refresh(s.life, loaded.jwksURL); err != nil {
+				// The kid came from a token: it is not logged.
+				s.cfg.Logger.WarnContext(s.life, "identsphere: key refresh for an unknown kid failed; keeping the cached keys", "jwks_url", loaded.jwksURL, "error", err)
+			}
 			s.kidMu.Lock()
 			s.kidRefresh = nil
 			s.kidMu.Unlock()
@@ -279,13 +331,20 @@ func (s *keySnapshot) onlyKeyFor(alg string) (*verificationKey, error) {
 	return found, nil
 }
 
-// close stops the background work and waits for the retry loop.
+// close stops the background work, waits for it, and says so in the log:
+// from now on the keys are never refreshed, and Ready reports false.
+// Requests in flight may still call lookup; none of them starts a refresh.
 func (s *keySource) close() {
+	s.kidMu.Lock()
+	s.isClosed.Store(true)
+	s.kidMu.Unlock()
+	close(s.closed)
 	s.cancel()
-	<-s.done
-	s.kidWG.Wait()
-	if s.stopRefresh != nil {
-		s.stopRefresh()
-	}
+	s.wg.Wait()
 	closeIdle(s.client)
+	if s.keys.Load() != nil {
+		s.cfg.Logger.InfoContext(s.life, "identsphere: validator closed; signing keys are no longer refreshed", "issuer", s.cfg.Issuer)
+	} else {
+		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused", "issuer", s.cfg.Issuer, "error", s.err())
+	}
 }

@@ -2,10 +2,7 @@ package core
 
 import (
 	"context"
-	"crypto"
-	"crypto/rsa"
 	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/MicahParks/jwkset"
@@ -16,11 +13,12 @@ import (
 type verificationKey struct {
 	kid    string
 	alg    string // the JWK's alg, "" when the JWK names none
-	key    any    // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
-	reject string // why the key may never verify anything, or ""
+	key    any    // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey; nil if refused unparsed
+	reject string // why the key may never verify anything, or "": a fixed phrase, shown to clients
 }
 
-// keySnapshot is an immutable view of the usable key set. Requests read it
+// keySnapshot is an immutable view of the key set, usable and refused keys
+// alike. Requests read it
 // through an atomic pointer, so the hot path takes no lock.
 type keySnapshot struct {
 	byKID  map[string]*verificationKey
@@ -28,29 +26,13 @@ type keySnapshot struct {
 	usable int
 }
 
-func newKeySnapshot(jwks []jwkset.JWK) *keySnapshot {
-	s := &keySnapshot{byKID: make(map[string]*verificationKey, len(jwks))}
-	for _, j := range jwks {
-		m := j.Marshal()
-		k := &verificationKey{kid: m.KID, alg: m.ALG.String(), key: j.Key()}
-		if pk, ok := k.key.(interface{ Public() crypto.PublicKey }); ok {
-			k.key = pk.Public() // a JWKS that leaks private parts still only verifies
-		}
-		switch key := k.key.(type) {
-		case []byte:
-			k.reject = "a symmetric key from a JWKS can never verify a token"
-			k.key = nil
-		case *rsa.PublicKey:
-			if key.N.BitLen() < MinRSABits {
-				k.reject = fmt.Sprintf("RSA key under %d bits", MinRSABits)
-			}
-		}
-		if m.USE != "" && m.USE != jwkset.UseSig {
-			k.reject = "the key is not for signatures"
-		}
-		if k.reject == "" && !k.fitsAny() {
-			k.reject = "unsupported key type"
-		}
+// newKeySnapshot indexes a parsed key set. Refused keys are kept, under
+// their kid, so that a token naming one is answered with the reason at
+// once rather than sent to refresh the set.
+func newKeySnapshot(keys []jwksKey) *keySnapshot {
+	s := &keySnapshot{byKID: make(map[string]*verificationKey, len(keys)), all: make([]*verificationKey, 0, len(keys))}
+	for i := range keys {
+		k := &keys[i].verificationKey
 		if k.reject == "" {
 			s.usable++
 		}
@@ -77,11 +59,11 @@ func (k *verificationKey) fitsAny() bool {
 	return false
 }
 
-// guardedStore is the jwkset.Storage that keyfunc's HTTP refresh writes
-// into. It differs from jwkset's memory store in one way that matters: a
-// refresh that brings no usable key ({"keys":[]}, only unknown key types,
-// only rejected keys) is refused instead of wiping the cached keys. An issuer
-// that briefly serves an empty set must not log every user out.
+// guardedStore holds the usable keys: in a jwkset memory store, which
+// keyfunc reads, and in the snapshot requests read. It refuses a key set
+// that brings no usable key ({"keys":[]}, only unknown key types, only
+// refused keys) instead of wiping the cached keys: an issuer that briefly
+// serves an empty set must not log every user out.
 type guardedStore struct {
 	*jwkset.MemoryJWKSet
 	snapshot atomic.Pointer[keySnapshot]
@@ -93,15 +75,31 @@ func newGuardedStore() *guardedStore {
 	return &guardedStore{MemoryJWKSet: jwkset.NewMemoryStorage()}
 }
 
-// KeyReplaceAll implements jwkset.Storage.
-func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
-	snap := newKeySnapshot(given)
+// replace installs a parsed key set, unless it holds no usable key.
+func (g *guardedStore) replace(ctx context.Context, keys []jwksKey) error {
+	snap := newKeySnapshot(keys)
 	if snap.usable == 0 {
 		return errNoUsableKeys
 	}
-	if err := g.MemoryJWKSet.KeyReplaceAll(ctx, given); err != nil {
+	usable := make([]jwkset.JWK, 0, snap.usable)
+	for _, k := range keys {
+		if k.reject == "" {
+			usable = append(usable, k.jwk)
+		}
+	}
+	if err := g.MemoryJWKSet.KeyReplaceAll(ctx, usable); err != nil {
 		return err
 	}
 	g.snapshot.Store(snap)
 	return nil
+}
+
+// KeyReplaceAll implements jwkset.Storage with the same guard and the same
+// checks as a fetched set, so that no path into the store skips them.
+func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
+	keys := make([]jwksKey, len(given))
+	for i, j := range given {
+		keys[i] = keyFromJWK(j)
+	}
+	return g.replace(ctx, keys)
 }

@@ -34,8 +34,18 @@ var _ TokenVerifier = (*Validator)(nil)
 // listening while the issuer is still unreachable, answering 503 until keys
 // arrive. Use [Validator.WaitReady] to wait for them.
 //
-// The background work stops when ctx ends or Close is called.
+// What the context governs: only New itself, and the values it carries
+// (handed to the Logger). The background work (loading the keys, refreshing
+// them every RefreshInterval and on unknown kids) lives until
+// [Validator.Close], like an http.Server until Shutdown, and is not ended by
+// ctx's cancellation or deadline: a start-up context with a timeout, the
+// usual pattern, must not silently stop key rotation minutes later. A ctx
+// that is already done is refused with an error wrapping ctx.Err(). Call
+// Close when the Validator is no longer needed.
 func New(ctx context.Context, cfg Config) (*Validator, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("identsphere: New: the context is already done: %w", err)
+	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -213,31 +223,40 @@ func (v *Validator) applyRules(ctx context.Context, c *Claims) error {
 	return CheckRules(ctx, c, v.cfg.Rules...)
 }
 
-// Ready reports whether signing keys are loaded. Once true it stays true:
-// failed refreshes keep the cached keys.
+// Ready reports whether the Validator is fit to serve: signing keys are
+// loaded and are still refreshed. Failed refreshes keep the cached keys, so
+// once true it stays true until Close; after Close it is false, since keys
+// are no longer refreshed and a rotation would go unnoticed (Verify still
+// checks tokens against the cached keys). Use it for a readiness probe.
 func (v *Validator) Ready() bool {
-	return v.keys.keys.Load() != nil
+	return v.keys.usable()
 }
 
-// WaitReady blocks until signing keys are loaded or ctx ends. On timeout it
-// returns ctx's error together with the last loading error, which names the
-// cause (issuer unreachable, discovery issuer mismatch, empty key set...).
+// WaitReady blocks until signing keys are loaded, the Validator is closed,
+// or ctx ends; it returns nil exactly when Ready would report true. On
+// timeout it returns ctx's error together with the last loading error,
+// which names the cause (issuer unreachable, a URL that answered 404 and the
+// likely fix, discovery issuer mismatch, no usable key in the set...).
 func (v *Validator) WaitReady(ctx context.Context) error {
 	select {
 	case <-v.keys.ready:
-		return nil
-	case <-v.keys.done:
-		if v.Ready() {
-			return nil
-		}
-		return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, v.keys.err()))
+	case <-v.keys.closed:
 	case <-ctx.Done():
 		return fmt.Errorf("identsphere: waiting for signing keys: %w", errors.Join(ctx.Err(), ErrKeysUnavailable, v.keys.err()))
 	}
+	switch {
+	case v.keys.usable():
+		return nil
+	case v.keys.keys.Load() != nil:
+		return errors.New("identsphere: validator closed: signing keys are no longer refreshed")
+	}
+	return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, v.keys.err()))
 }
 
-// Close stops the background key loading and refresh. Verify keeps working
-// on the cached keys, without refreshes. Close is idempotent.
+// Close stops the background key loading and refresh, waits for it to end,
+// and logs that the keys are no longer refreshed; Ready reports false from
+// then on. Verify keeps working on the cached keys, without refreshes. Close
+// is safe while requests are in flight, and idempotent.
 func (v *Validator) Close() error {
 	v.closeOnce.Do(v.keys.close)
 	return nil

@@ -147,7 +147,7 @@ func Cases(e *Env) []Case {
 		ok("cross-origin GET with cookie", Case{Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "cross-site"}}),
 		ok("same-origin POST with cookie", Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}}),
 	}
-	return append(cases, attackCases(e)...)
+	return append(append(cases, attackCases(e)...), keyCases(e)...)
 }
 
 func forbidden(name, path, token string) Case {

@@ -29,7 +29,8 @@ const Audience = "orders-api"
 const KIDRSA1024 = "rsa-1024"
 
 // Env is the fixture: Issuer publishes RSA (two keys), EC P-256, EC P-384,
-// Ed25519 and a 1024-bit RSA key; Validator trusts Issuer for Audience.
+// Ed25519 and a 1024-bit RSA key (and, for the catalogue, unusable keys
+// next to them); Validator trusts Issuer for Audience.
 // Trap is a loopback server that hostile tokens name in jku and x5u: its
 // hit count proves nothing named in a token is ever fetched.
 type Env struct {
@@ -53,9 +54,13 @@ func NewEnv(t testing.TB, configure ...func(*core.Config)) *Env {
 	return newEnv(t, false, configure...)
 }
 
-// NewCatalogueEnv is NewEnv whose JWKS also carries a symmetric (oct) key,
-// as the attack catalogue needs. Its key set is frozen: AddKey and
-// RemoveKey on its Issuer no longer change what the JWKS serves.
+// NewCatalogueEnv is NewEnv whose JWKS also carries the keys no token may
+// ever be verified with, as the attack catalogue needs: a symmetric (oct)
+// key and the UnusableKeys (small-order Ed25519 points, an
+// off-curve EC point, keys whose use or key_ops exclude verifying, weak RSA
+// keys, bad x5c...). The Validator must load the good keys beside them.
+// Its key set is frozen: AddKey and RemoveKey on its Issuer no longer
+// change what the JWKS serves.
 func NewCatalogueEnv(t testing.TB) *Env {
 	t.Helper()
 	return newEnv(t, true)
@@ -76,12 +81,13 @@ func IssuerOptions() []authtest.Option {
 	}
 }
 
-func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *Env {
+func newEnv(t testing.TB, catalogue bool, configure ...func(*core.Config)) *Env {
 	t.Helper()
 	iss := authtest.NewIssuer(IssuerOptions()...)
 	t.Cleanup(iss.Close)
-	if publishHMAC {
-		publishKey(t, iss, `{"kty":"oct","kid":"`+HMACKID+`","alg":"HS256","k":"`+base64.RawURLEncoding.EncodeToString(HMACSecret())+`"}`)
+	if catalogue {
+		hmac := `{"kty":"oct","kid":"` + HMACKID + `","alg":"HS256","k":"` + base64.RawURLEncoding.EncodeToString(HMACSecret()) + `"}`
+		publishKeys(t, iss, append([]string{hmac}, unusableJWKs()...)...)
 	}
 	cfg := core.Config{
 		Issuer:   iss.URL(),
@@ -94,8 +100,8 @@ func newEnv(t testing.TB, publishHMAC bool, configure ...func(*core.Config)) *En
 	return &Env{Issuer: iss, Validator: NewValidator(t, cfg), Trap: NewTrap(t)}
 }
 
-// publishKey makes the issuer serve its current JWKS plus one raw JWK.
-func publishKey(t testing.TB, iss *authtest.Issuer, jwk string) {
+// publishKeys makes the issuer serve its current JWKS plus raw JWKs.
+func publishKeys(t testing.TB, iss *authtest.Issuer, jwks ...string) {
 	t.Helper()
 	resp, err := http.Get(iss.JWKSURL())
 	if err != nil {
@@ -108,7 +114,9 @@ func publishKey(t testing.TB, iss *authtest.Issuer, jwk string) {
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatal(err)
 	}
-	set.Keys = append(set.Keys, json.RawMessage(jwk))
+	for _, jwk := range jwks {
+		set.Keys = append(set.Keys, json.RawMessage(jwk))
+	}
 	body, err := json.Marshal(set)
 	if err != nil {
 		t.Fatal(err)

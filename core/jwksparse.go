@@ -1,0 +1,218 @@
+package core
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/MicahParks/jwkset"
+)
+
+// maxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
+// of hundreds is a misconfiguration or an attack on the parser.
+const maxJWKSKeys = 100
+
+// jwksKey is one key of a fetched JWKS: usable, or refused with a reason.
+// Refused keys stay in the snapshot under their kid, so that a token naming
+// one is refused at once (and says why) instead of triggering a refresh.
+type jwksKey struct {
+	verificationKey
+	detail string     // more about reject, for the log only
+	jwk    jwkset.JWK // the parsed key; meaningful only when reject == ""
+}
+
+// reason is what the log says about a refused key.
+func (k *jwksKey) reason() string {
+	if k.detail == "" {
+		return k.reject
+	}
+	return k.reject + ": " + k.detail
+}
+
+// parseJWKS reads a JWKS key by key. Only a body that is not a JSON object
+// with a "keys" array, or that holds more than maxJWKSKeys keys, is an
+// error: a key that cannot be used is refused on its own, with its reason,
+// and never costs the set its other keys. The cost is linear in len(body):
+// encoding/json's decoder and Go maps, each byte read a bounded number of
+// times.
+func parseJWKS(body []byte) ([]jwksKey, error) {
+	members, err := jsonMembers(body)
+	if err != nil {
+		return nil, fmt.Errorf("the JWKS is not a JSON object: %w", err)
+	}
+	rawKeys, ok := members["keys"]
+	if !ok {
+		return nil, errors.New(`the JWKS has no "keys" member`)
+	}
+	var keys []json.RawMessage
+	if err := json.Unmarshal(rawKeys, &keys); err != nil || keys == nil {
+		return nil, errors.New(`the JWKS's "keys" member is not an array`)
+	}
+	if len(keys) > maxJWKSKeys {
+		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), maxJWKSKeys)
+	}
+	out := make([]jwksKey, len(keys))
+	for i, raw := range keys {
+		out[i] = parseJWK(raw)
+	}
+	return out, nil
+}
+
+// parseJWK reads one JWK strictly: member names byte for byte (encoding/json
+// alone would let "KTY" or "Use" stand in for kty or use), no duplicate
+// members, every member read of the type RFC 7517 gives it. Unknown members
+// are ignored, as RFC 7517 section 4 requires, and so is private key
+// material: only the public key is ever built. jwkset then builds and
+// validates the key (curve membership, x5c against the key, thumbprints).
+func parseJWK(raw []byte) jwksKey {
+	var k jwksKey
+	members, err := jsonMembers(raw)
+	if err != nil {
+		k.reject, k.detail = "the key is not a well-formed JSON object", err.Error()
+		return k
+	}
+	var m jwkset.JWKMarshal
+	var kty, use, alg string
+	strs := []struct {
+		name string
+		dst  *string
+	}{
+		{"kid", &m.KID}, {"kty", &kty}, {"use", &use}, {"alg", &alg}, {"crv", (*string)(&m.CRV)},
+		{"x", &m.X}, {"y", &m.Y}, {"n", &m.N}, {"e", &m.E},
+		{"x5u", &m.X5U}, {"x5t", &m.X5T}, {"x5t#S256", &m.X5TS256},
+	}
+	for _, s := range strs {
+		if v, ok := members[s.name]; ok && !memberString(v, s.dst) {
+			k.kid = m.KID
+			k.reject, k.detail = "the key is malformed", fmt.Sprintf("%q is not a string", s.name)
+			return k
+		}
+	}
+	m.KTY, m.USE, m.ALG = jwkset.KTY(kty), jwkset.USE(use), jwkset.ALG(alg)
+	k.kid, k.alg = m.KID, alg
+	if v, ok := members["x5c"]; ok && !memberStrings(v, &m.X5C) {
+		k.reject, k.detail = "the key is malformed", `"x5c" is not an array of strings`
+		return k
+	}
+	if v, ok := members["key_ops"]; ok {
+		var ops []string
+		if !memberStrings(v, &ops) {
+			k.reject, k.detail = "the key is malformed", `"key_ops" is not an array of strings`
+			return k
+		}
+		m.KEYOPS = make([]jwkset.KEYOPS, len(ops)) // present and empty is not absent
+		for i, op := range ops {
+			m.KEYOPS[i] = jwkset.KEYOPS(op)
+		}
+	}
+	if k.reject, k.detail = judgeMetadata(m); k.reject != "" {
+		return k
+	}
+	// The public key only: JWKMarshalOptions.Private is false, so d, p, q
+	// and k are never read. x5u is never fetched (no GetX5U). use and
+	// key_ops were judged above, by this library's rules.
+	j, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{SkipUse: true, SkipKeyOps: true})
+	if err != nil {
+		k.reject, k.detail = "the key could not be parsed", err.Error()
+		return k
+	}
+	return keyFromJWK(j)
+}
+
+// keyFromJWK judges a key jwkset has built: from parseJWK, or handed to
+// guardedStore.KeyReplaceAll by other code.
+func keyFromJWK(j jwkset.JWK) jwksKey {
+	m := j.Marshal()
+	k := jwksKey{verificationKey: verificationKey{kid: m.KID, alg: m.ALG.String(), key: j.Key()}, jwk: j}
+	if pk, ok := k.key.(interface{ Public() crypto.PublicKey }); ok {
+		k.key = pk.Public() // a JWKS that leaks private parts still only verifies
+	}
+	if k.reject, k.detail = judgeMetadata(m); k.reject != "" {
+		k.key = nil
+		return k
+	}
+	if _, symmetric := k.key.([]byte); symmetric {
+		k.reject, k.key = "a symmetric key from a JWKS can never verify a token", nil
+		return k
+	}
+	if k.reject = checkPublicKey(k.key); k.reject != "" {
+		return k
+	}
+	if !k.fitsAny() {
+		k.reject, k.detail = "no supported algorithm fits the key", fmt.Sprintf("kty %q, alg %q", m.KTY, m.ALG)
+	}
+	return k
+}
+
+// judgeMetadata applies what RFC 7517 says a key's metadata permits: a key
+// whose use (section 4.2) is not "sig", or whose key_ops (section 4.3) do not
+// include "verify", must not verify signatures. Values outside the IANA
+// registry are allowed by the RFC: "verify" among them still permits.
+func judgeMetadata(m jwkset.JWKMarshal) (reject, detail string) {
+	switch {
+	case m.KTY == jwkset.KtyOct:
+		return "a symmetric key from a JWKS can never verify a token", ""
+	case m.USE != "" && m.USE != jwkset.UseSig:
+		return "the key is not for signatures", fmt.Sprintf("use is %q", m.USE)
+	case m.KEYOPS == nil:
+		return "", ""
+	case !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify):
+		return `the key's key_ops do not include "verify"`, fmt.Sprintf("key_ops is %q", m.KEYOPS)
+	}
+	seen := make(map[jwkset.KEYOPS]bool, len(m.KEYOPS))
+	for _, op := range m.KEYOPS {
+		if seen[op] {
+			return "the key is malformed", "key_ops repeats a value"
+		}
+		seen[op] = true
+	}
+	return "", ""
+}
+
+// memberString decodes a JSON string (not null) into dst.
+func memberString(raw json.RawMessage, dst *string) bool {
+	return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, dst) == nil
+}
+
+// memberStrings decodes a JSON array of strings (not null) into dst.
+func memberStrings(raw json.RawMessage, dst *[]string) bool {
+	return len(raw) > 0 && raw[0] == '[' && json.Unmarshal(raw, dst) == nil
+}
+
+// jsonMembers reads exactly one JSON object into its members. Names are
+// compared byte for byte after unescaping; a duplicate name, or anything
+// after the object, is an error. Linear in len(data): one pass of
+// encoding/json's decoder and one map.
+func jsonMembers(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	members := make(map[string]json.RawMessage)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string) // inside an object, the decoder yields names as strings
+		if _, dup := members[name]; dup {
+			return nil, errors.New("a member name appears twice")
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		members[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON object")
+	}
+	return members, nil
+}
