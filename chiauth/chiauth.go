@@ -9,7 +9,7 @@
 //		r.Get("/api/me", me)
 //		r.With(chiauth.RequireScope("admin")).Get("/api/admin", admin)
 //	})
-//	r.Mount("/v1/auth", authProxy) // a *core.AuthProxy
+//	r.Mount("/v1/auth", authProxy) // an *authproxy.Proxy
 package chiauth
 
 import (

@@ -5,6 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
@@ -62,4 +66,44 @@ curl -H "Authorization: Bearer %s" %s/api/me
 
 `, iss.URL(), appURL, token, devEmail, time.Now().Add(authtest.DefaultTokenTTL).Format(time.TimeOnly), token, appURL)
 	return err
+}
+
+// loopbackHostsOnly answers 421 Misdirected Request to every request whose
+// Host is not a loopback name or address. Listening on 127.0.0.1 keeps
+// other machines out, but not a web page in the developer's browser: DNS
+// rebinding points the attacker's name at 127.0.0.1, and the page's
+// requests then arrive here with that name as Host. Nothing that trusts a
+// log-in-as-anyone issuer may answer them.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			_, _ = io.WriteString(w, `{"error":"misdirected_request","error_description":"In dev mode only localhost, 127.0.0.0/8 and [::1] are served."}`+"\n")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether host, a Host header with or without a port,
+// is localhost, an address in 127.0.0.0/8, or [::1].
+func loopbackHost(host string) bool {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		host = h
+	} else if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	} else if strings.Contains(host, ":") {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
 }

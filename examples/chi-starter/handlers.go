@@ -48,6 +48,19 @@ func notFound(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "There is no such route."})
 }
 
+// noStore marks every answer of the routes behind it, success or refusal,
+// as meant for its caller alone: it depends on the caller's token, so no
+// browser or shared cache may keep it (no-store), and a cache that keeps it
+// anyway must tell callers apart by their credentials (Vary).
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Add("Vary", "Authorization, Cookie")
+		next.ServeHTTP(w, r)
+	})
+}
+
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/identsphere/identsphere-go/authproxy"
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
 )
@@ -73,16 +74,23 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	}
 	defer introspector.Close()
 
-	authProxy, err := core.NewAuthProxy(core.AuthProxyConfig{
-		Issuer:  cfg.IssuerURL,
-		Timeout: cfg.ProxyTimeout,
-		Logger:  logger,
+	// /v1/auth/ on this origin is the issuer's login, signup, logout and
+	// refresh, so that a browser's session cookie is first-party.
+	authProxy, err := authproxy.New(authproxy.Config{
+		Issuer:         cfg.IssuerURL,
+		Timeout:        cfg.ProxyTimeout,
+		TrustedProxies: cfg.TrustedProxies,
+		PublicScheme:   cfg.PublicScheme,
+		Logger:         logger,
 	})
 	if err != nil {
 		return err
 	}
 
 	handler := routes(v, authProxy, introspector)
+	if cfg.DevMode {
+		handler = loopbackHostsOnly(handler)
+	}
 
 	ln, err := listen(ctx, cfg.Addr)
 	if err != nil {

@@ -5,13 +5,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/identsphere/identsphere-go/authproxy"
 	"github.com/identsphere/identsphere-go/chiauth"
 	"github.com/identsphere/identsphere-go/core"
 )
 
 // routes maps the service. Everything under /api needs a valid token; the
 // probes and the login proxy do not.
-func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessChecker) http.Handler {
+func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker) http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(v))
@@ -23,7 +24,8 @@ func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessCh
 	// A group, not a sub-router, so that unknown /api paths get 404 rather
 	// than an authentication challenge.
 	r.Group(func(r chi.Router) {
-		r.Use(chiauth.Middleware(v))
+		// noStore first, so that refusals are marked as well.
+		r.Use(noStore, chiauth.Middleware(v))
 		r.Get("/api/me", me)
 		r.Post("/api/me", me)
 		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)

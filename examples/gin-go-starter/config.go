@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"strings"
 	"time"
 
-	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/authproxy"
 )
 
 // Defaults for what the environment leaves unset.
 const (
 	defaultAddr = ":8080"
-	// defaultProxyTimeout is core.AuthProxyConfig's own default; the
-	// server's WriteTimeout is derived from it.
-	defaultProxyTimeout = core.DefaultAuthProxyTimeout
+	// defaultProxyTimeout is the login proxy's own default; the server's
+	// WriteTimeout is derived from it.
+	defaultProxyTimeout = authproxy.DefaultTimeout
 )
 
 // config is everything the service reads from its environment.
@@ -38,6 +40,15 @@ type config struct {
 	// IDENTSPHERE_CLIENT_SECRET: this service's credentials for token
 	// introspection, which /api/transfer asks on every request.
 	ClientID, ClientSecret string
+	// TrustedProxies is IDENTSPHERE_TRUSTED_PROXIES, comma-separated CIDR
+	// prefixes or addresses: the load balancers whose X-Forwarded-For,
+	// X-Forwarded-Proto and Forwarded the login proxy believes, so that the
+	// issuer sees each user's address rather than the balancer's.
+	TrustedProxies []netip.Prefix
+	// PublicScheme is IDENTSPHERE_PUBLIC_SCHEME ("http", "https" or
+	// unset): the scheme the issuer is told users connect with, for a
+	// balancer that terminates TLS without saying so.
+	PublicScheme string
 	// TokenCache is IDENTSPHERE_TOKEN_CACHE ("on", the default, or "off"):
 	// whether a token seen again skips the signature check until it expires.
 	TokenCache bool
@@ -64,6 +75,17 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	default:
 		return config{}, fmt.Errorf("IDENTSPHERE_TOKEN_CACHE must be on or off, not %q", cache)
 	}
+	switch scheme := getenv("IDENTSPHERE_PUBLIC_SCHEME"); scheme {
+	case "", "http", "https":
+		cfg.PublicScheme = scheme
+	default:
+		return config{}, fmt.Errorf("IDENTSPHERE_PUBLIC_SCHEME must be http or https, not %q", scheme)
+	}
+	trusted, err := parsePrefixes(getenv("IDENTSPHERE_TRUSTED_PROXIES"))
+	if err != nil {
+		return config{}, fmt.Errorf("IDENTSPHERE_TRUSTED_PROXIES: %w", err)
+	}
+	cfg.TrustedProxies = trusted
 	if addr := getenv("ADDR"); addr != "" {
 		cfg.Addr = addr
 	}
@@ -100,4 +122,28 @@ func loopbackAddr(addr string) (string, error) {
 		return "", fmt.Errorf("ADDR %q: %w", addr, err)
 	}
 	return net.JoinHostPort("127.0.0.1", port), nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDR prefixes ("10.0.0.0/8")
+// or single addresses ("192.0.2.10").
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for s := range strings.SplitSeq(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is neither a CIDR prefix nor an address", s)
+			}
+			s = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR prefix nor an address", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

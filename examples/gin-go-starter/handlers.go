@@ -43,6 +43,16 @@ func me(c *gin.Context) {
 	c.JSON(http.StatusOK, profile{Subject: claims.Subject, Email: claims.Email, Org: claims.Org, Scopes: claims.Scopes})
 }
 
+// noStore marks every answer of the routes behind it, success or refusal,
+// as meant for its caller alone: it depends on the caller's token, so no
+// browser or shared cache may keep it (no-store), and a cache that keeps it
+// anyway must tell callers apart by their credentials (Vary).
+func noStore(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Authorization, Cookie")
+}
+
 // notFound answers in the shape of every other error of this API, so that
 // clients need one decoder.
 func notFound(c *gin.Context) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/identsphere/identsphere-go/authproxy"
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/ginauth"
 )
@@ -17,7 +18,7 @@ import (
 // gin.Recovery would log the request's cookies, access token included, and
 // would swallow the http.ErrAbortHandler with which the login proxy cuts off
 // a truncated answer, so that it would pass for a complete one.
-func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessChecker) (http.Handler, error) {
+func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker) (http.Handler, error) {
 	r := gin.New()
 	// No proxy in front is trusted to tell the client's address; set yours
 	// here if you read c.ClientIP() behind a load balancer.
@@ -27,6 +28,12 @@ func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessCh
 	// Answer a known path with the wrong method 405 with Allow, as chi and
 	// net/http do, rather than 404.
 	r.HandleMethodNotAllowed = true
+	// No redirects to the path with or without a trailing slash, or to a
+	// case-corrected one: gin builds their Location from X-Forwarded-Prefix,
+	// which any client can send, whatever SetTrustedProxies says. An API's
+	// clients call the right path; the others get 404.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(v))
@@ -35,7 +42,8 @@ func routes(v *core.Validator, authProxy *core.AuthProxy, fresh core.FreshnessCh
 	// which is what the proxy checks and forwards.
 	r.Any("/v1/auth/*path", gin.WrapH(authProxy))
 
-	api := r.Group("/api", ginauth.Middleware(v))
+	// noStore first, so that refusals are marked as well.
+	api := r.Group("/api", noStore, ginauth.Middleware(v))
 	api.GET("/me", me)
 	api.POST("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
