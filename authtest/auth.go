@@ -1,6 +1,7 @@
 package authtest
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -87,6 +88,7 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	i.issueSession(w, r, Claims{
+		"sid":            rand.Text(), // the login session, ended by logout
 		"sub":            SubjectFor(email),
 		"email":          email,
 		"email_verified": true,
@@ -103,17 +105,42 @@ func SubjectFor(email string) string {
 	return "user-" + hex.EncodeToString(sum[:4])
 }
 
-// serveLogout clears the session cookie. There is no server-side session to
-// end: the token stays valid until it expires, as with any stateless JWT.
+// serveLogout ends the login session of the token it is sent, in the
+// Authorization header (Bearer) or in the session cookie, and clears the
+// cookie. As a real provider does, it revokes the session (its sid):
+// introspection says inactive from now on for every token of the session,
+// while each token stays valid for local checks until it expires, the
+// revocation lag of stateless JWTs.
 func (i *Issuer) serveLogout(w http.ResponseWriter, r *http.Request) {
-	// Logging out revokes the session's token, as a real provider would:
-	// introspection says inactive from now on, while the token itself
-	// stays valid for local checks until it expires.
-	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		i.Revoke(c.Value)
+	for _, token := range []string{bearerToken(r), cookieToken(r)} {
+		if token == "" {
+			continue
+		}
+		if claims, err := i.verify(token); err == nil {
+			sid, _ := claims["sid"].(string)
+			i.RevokeSession(sid)
+			i.Revoke(token) // a token minted without a session
+		}
 	}
 	http.SetCookie(w, sessionCookie(r, "", -1))
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header, or "".
+func bearerToken(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// cookieToken returns the session cookie's token, or "".
+func cookieToken(r *http.Request) string {
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
 // serveRefresh exchanges the token in the session cookie, if this issuer
@@ -126,12 +153,15 @@ func (i *Issuer) serveRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	old, err := i.verify(cookie.Value)
+	if err == nil && i.isRevoked(old) {
+		err = errors.New("the session has ended")
+	}
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, "invalid_token", "the session token is invalid or expired")
 		return
 	}
 	fresh := Claims{}
-	for _, name := range []string{"sub", "email", "email_verified", "org", "scope"} {
+	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope"} {
 		fresh[name] = old[name] // absent stays absent: nil removes the default
 	}
 	i.issueSession(w, r, fresh)

@@ -3,6 +3,7 @@ package authtest
 import (
 	"crypto/subtle"
 	"net/http"
+	"sync"
 )
 
 // The client credentials the introspection endpoint accepts
@@ -21,8 +22,45 @@ func (i *Issuer) IntrospectionURL() string { return i.url + introspectionPath }
 
 // Revoke marks token as revoked: introspection answers {"active":false}
 // for it from now on, while its signature and claims stay valid, which is
-// exactly the revocation lag of local validation.
-func (i *Issuer) Revoke(token string) { i.revoked.Store(token, struct{}{}) }
+// exactly the revocation lag of local validation. Revocation is keyed by
+// the token's jti, never by its string: an ES256 signature is malleable,
+// so the same token has other valid encodings, and each of them is revoked
+// too. A token that this issuer did not sign, or that has no jti, is
+// ignored. See RevokeSession for every token of a login session.
+func (i *Issuer) Revoke(token string) {
+	claims, err := i.verify(token)
+	if err != nil {
+		return
+	}
+	if jti, ok := claims["jti"].(string); ok && jti != "" {
+		i.revokedJTIs.Store(jti, struct{}{})
+	}
+}
+
+// RevokeSession revokes every token that carries this sid, as a logout
+// does: the tokens of a login session, including those minted later by
+// refresh.
+func (i *Issuer) RevokeSession(sid string) {
+	if sid != "" {
+		i.revokedSIDs.Store(sid, struct{}{})
+	}
+}
+
+// isRevoked reports whether verified claims belong to a revoked token or
+// session.
+func (i *Issuer) isRevoked(claims map[string]any) bool {
+	for _, r := range []struct {
+		claim string
+		set   *sync.Map
+	}{{"jti", &i.revokedJTIs}, {"sid", &i.revokedSIDs}} {
+		if v, ok := claims[r.claim].(string); ok && v != "" {
+			if _, revoked := r.set.Load(v); revoked {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // SetIntrospectionFault makes the introspection endpoint show f (the
 // discovery and JWKS endpoints are not affected); FaultNone restores it.
@@ -64,7 +102,7 @@ func (i *Issuer) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	claims, err := i.verify(token)
-	if _, revoked := i.revoked.Load(token); err != nil || revoked {
+	if err != nil || i.isRevoked(claims) {
 		writeJSON(w, http.StatusOK, map[string]any{"active": false})
 		return
 	}

@@ -50,7 +50,8 @@ type Issuer struct {
 
 	introspectionFault    atomic.Int64 // a Fault
 	introspectionRequests atomic.Int64
-	revoked               sync.Map // token string → struct{}
+	revokedJTIs           sync.Map // jti → struct{}
+	revokedSIDs           sync.Map // sid → struct{}
 
 	closing   chan struct{} // closed by Close, releases held requests
 	closeOnce sync.Once

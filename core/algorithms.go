@@ -60,20 +60,6 @@ var algorithms = map[string]algorithm{
 	"EdDSA": {jwt.SigningMethodEdDSA, edKey},
 }
 
-// internAlg returns the canonical string for a known alg, so that the hot
-// path keeps no per-token copy; unknown values are returned as they are.
-func internAlg(alg string) string {
-	switch alg {
-	case "RS256":
-		return "RS256"
-	case "ES256":
-		return "ES256"
-	case "EdDSA":
-		return "EdDSA"
-	}
-	return alg
-}
-
 // algSet is an immutable allow-list of algorithms.
 type algSet []string
 

@@ -2,7 +2,9 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"reflect"
 )
 
 // Authenticator authenticates HTTP requests: it extracts the token, refuses
@@ -65,10 +67,12 @@ func WithRules(rules ...Rule) Option {
 }
 
 // NewAuthenticator returns an Authenticator over v. It panics if v is nil,
-// a programming error that no request can fix.
+// or a nil pointer such as the *Validator of a core.New whose error went
+// unchecked: a programming error that no request can fix, and one that
+// would otherwise panic on every request.
 func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
-	if v == nil {
-		panic("identsphere: NewAuthenticator needs a TokenVerifier")
+	if isNil(v) {
+		panic(fmt.Sprintf("identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked error?)", nilName(v)))
 	}
 	a := &Authenticator{
 		verifier:     v,
@@ -187,6 +191,38 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err e
 // admitted is answered as missing a token: fail closed.
 func Authorize(w http.ResponseWriter, r *http.Request, rules ...Rule) bool {
 	return admitted(w, r, func(ac *authContext) error { return CheckRules(r.Context(), ac.claims, rules...) })
+}
+
+// MustFreshnessChecker returns f, and panics if f is nil or a nil pointer
+// (such as the *Introspector of a NewIntrospector whose error went
+// unchecked). The adapters' RequireFresh call it when a route is built, so
+// the mistake shows at start-up rather than on every request.
+func MustFreshnessChecker(f FreshnessChecker) FreshnessChecker {
+	if isNil(f) {
+		panic(fmt.Sprintf("identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an unchecked error?)", nilName(f)))
+	}
+	return f
+}
+
+// isNil reports whether v is nil or holds a nil pointer, map, slice, func
+// or channel, whose methods would dereference nil.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// nilName names a nil value for a panic message: "nil" or "a nil *T".
+func nilName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("a nil %T", v)
 }
 
 // Fresh asks f whether the token of a request the middleware admitted is

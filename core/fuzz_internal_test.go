@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -30,7 +31,22 @@ func fuzzJSONSeeds() []string {
 		`{"exp":1e300}`, `{"exp":-1}`, `{"exp":253402300799}`, `{"exp":253402300800}`, `{"exp":"1"}`, `{"exp":1.5e9}`,
 		`{"aud":[]}`, `{"aud":["a",1]}`, `{"aud":[null]}`, `{"aud":{}}`, `{"email_verified":"true"}`, `{"scp":"a b"}`,
 		"{\"a\":1,\n\t\r\"b\":2}", `{"a":[` + strings.Repeat(`{},`, 30) + `{}]}`,
+		// Past maxInlineKeys the duplicate check uses a map: unique keys,
+		// a late duplicate, and an escaped duplicate of an early key.
+		manyKeys(maxInlineKeys+8, ""), manyKeys(maxInlineKeys+8, `,"k3":0`), manyKeys(maxInlineKeys-1, `,"\u006b0":0`),
+		`{"a":[` + strings.Repeat(`[[[]],{"b":[0,{}]}],`, 20) + `0]}`,
 	}
+}
+
+// manyKeys returns an object of n distinct members "k0".."k<n-1>", with
+// extra spliced in before the closing brace.
+func manyKeys(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString(`{"x":0`)
+	for i := range n {
+		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+	}
+	return b.String() + extra + "}"
 }
 
 // fuzzStdMembers reads the top-level members of data with encoding/json,

@@ -432,6 +432,9 @@ func FuzzVerify(f *testing.F) {
 	}
 	seeds = append(seeds, signedInvalid...)
 	seeds = append(seeds, forged...)
+	for _, h := range authcases.HostileTokens() {
+		seeds = append(seeds, h.Token)
+	}
 	for _, s := range seeds {
 		f.Add(s)
 	}

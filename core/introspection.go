@@ -2,12 +2,12 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -129,7 +129,10 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 		})
 		select {
 		case <-ctx.Done():
-			return in.unavailable(ctx.Err())
+			// The caller gave up (a client that hung up, a deadline): that
+			// says nothing about the endpoint, so FailOpen does not apply
+			// and the request is refused, never let through.
+			return fmt.Errorf("%w: introspection: %w", ErrRevocationUnavailable, ctx.Err())
 		case res := <-ch:
 			if res.Err != nil {
 				return in.unavailable(res.Err)
@@ -168,7 +171,7 @@ func (in *Introspector) store(d [32]byte, r introspection, now time.Time) {
 }
 
 // introspect makes one RFC 7662 call. Only a JSON boolean true in "active"
-// counts as active.
+// counts as active; see readIntrospection for the rest.
 func (in *Introspector) introspect(ctx context.Context, token string) (bool, error) {
 	endpoint := in.cfg.Endpoint
 	if endpoint == "" {
@@ -198,13 +201,63 @@ func (in *Introspector) introspect(ctx context.Context, token string) (bool, err
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return false, fmt.Errorf("introspection endpoint answered %d", resp.StatusCode)
 	}
-	var body struct {
-		Active json.RawMessage `json:"active"`
+	body, err := io.ReadAll(resp.Body) // capped by the client's transport
+	if err != nil {
+		return false, fmt.Errorf("reading the introspection response: %w", err)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	return in.readIntrospection(body)
+}
+
+// readIntrospection reads an RFC 7662 answer with the same strict reader as
+// token claims: one JSON object, no duplicate members, names compared byte
+// for byte, nothing after it. "active" must be a JSON boolean; an answer
+// that says active but names an audience (aud) of which none is the
+// Validator's is about a token for another service, and is refused. A
+// malformed answer is an endpoint failure, not an "inactive" verdict.
+func (in *Introspector) readIntrospection(body []byte) (bool, error) {
+	var active, hasActive bool
+	var aud []string
+	hasAud := false
+	err := objectMembers(body, func(key, value []byte) error {
+		switch string(key) {
+		case "active":
+			switch string(value) {
+			case "true":
+				active = true
+			case "false":
+				active = false
+			default:
+				return errors.New(`"active" is not a JSON boolean`)
+			}
+			hasActive = true
+		case "aud":
+			var ok bool
+			if aud, ok = jsonAudience(value); !ok {
+				return errors.New(`"aud" is neither a string nor an array of strings`)
+			}
+			hasAud = true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
 		return false, fmt.Errorf("malformed introspection response: %w", err)
+	case !hasActive:
+		return false, errors.New(`malformed introspection response: no "active" member`)
+	case active && hasAud && !in.v.cfg.SkipAudienceCheck && !containsAny(aud, in.v.cfg.Audience):
+		return false, nil
 	}
-	return string(body.Active) == "true", nil
+	return active, nil
+}
+
+// containsAny reports whether list holds at least one of want.
+func containsAny(list, want []string) bool {
+	for _, w := range want {
+		if slices.Contains(list, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close releases the Introspector's idle connections.

@@ -1,116 +1,167 @@
 package core
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
+	"unsafe"
 )
 
 // DefaultMaxTokenSize caps the size of a token before any parsing: real
 // access tokens are a few KiB, and a cap keeps hostile inputs cheap.
 const DefaultMaxTokenSize = 16 << 10
 
-// jws is a compact JWS split and decoded, its signature not yet checked.
+// Caps on the parts of a token that are read before its signature is
+// checked, so that refusing a hostile token costs a small fraction of one
+// signature check whatever its size. Real headers are a few hundred bytes
+// with a handful of members; signatures are at most 1 KiB (RSA-8192).
+const (
+	maxHeaderSegment    = 2 << 10 // base64url characters of the JOSE header
+	maxHeaderMembers    = 32
+	maxSignatureSegment = 1368 // base64url characters of 1,024 bytes
+)
+
+// jws is a compact JWS split, with its header read and its signature and
+// payload still encoded: they are decoded only once the header has passed
+// (signature) and once the signature has verified (payload), so a token the
+// issuer did not sign never reaches the claims parser.
 type jws struct {
-	alg          string
+	alg          string // canonical name of an algorithm this library knows, else as sent
 	kid          string
 	hasKID       bool
+	knownKID     bool   // kid is in the key snapshot the header was read against
 	signingInput string // header.payload, the bytes the signature covers
-	payload      []byte // claims JSON
-	signature    []byte
+	payloadSeg   string
+	signatureSeg string
 }
 
 // b64 is the only encoding JWS allows: URL alphabet, no padding, and
 // (Strict) no stray bits in the last character.
 var b64 = base64.RawURLEncoding.Strict()
 
-// parseJWS splits and decodes a compact JWS, refusing every shape this
-// library does not accept before any key is looked up.
-func parseJWS(token string, maxSize int) (jws, error) {
+// parseJWS splits a compact JWS and reads its header, refusing every shape
+// this library does not accept before any key is looked up. Its cost is
+// linear in the header, which is capped, plus a vectorised scan for the
+// dots; the payload is not read. snap, when not nil, lets the kid be
+// recognised without allocating.
+func parseJWS(token string, maxSize int, snap *keySnapshot) (jws, error) {
 	var t jws
 	if len(token) > maxSize {
 		return t, tokenErr("size", "the token is too large", nil)
 	}
-	for i := 0; i < len(token); i++ {
-		if !inSet(token[i], jwsLo, jwsHi) {
-			// Padding, the standard alphabet, spaces and line breaks (which
-			// Go's base64 would silently skip) all land here.
-			return t, tokenErr("format", "the token is not base64url-encoded", nil)
-		}
-	}
-	dots := strings.Count(token, ".")
-	switch dots {
-	case 2:
-	case 4:
-		return t, tokenErr("format", "encrypted tokens (JWE) are not accepted", nil)
-	default:
+	h, rest, ok1 := strings.Cut(token, ".")
+	p, s, ok2 := strings.Cut(rest, ".")
+	switch {
+	case !ok1 || !ok2:
 		return t, tokenErr("format", "the token is not a compact JWS of three parts", nil)
-	}
-	h, rest, _ := strings.Cut(token, ".")
-	p, s, _ := strings.Cut(rest, ".")
-	if h == "" || p == "" || s == "" {
+	case strings.IndexByte(s, '.') >= 0:
+		if strings.Count(s, ".") == 2 && isJWEHeader(h) {
+			return t, tokenErr("format", "encrypted tokens (JWE) are not accepted", nil)
+		}
+		// Opaque tokens with dots in them are not called encrypted.
+		return t, tokenErr("format", "the token is not a compact JWS of three parts", nil)
+	case h == "" || p == "" || s == "":
 		return t, tokenErr("format", "the token has an empty part", nil)
+	case len(h) > maxHeaderSegment:
+		return t, tokenErr("header", "the token header is too large", nil)
+	case len(s) > maxSignatureSegment:
+		return t, tokenErr("format", "the token signature is too large", nil)
+	case hasLineBreak(h) || hasLineBreak(s):
+		// Go's base64 silently skips line breaks; the strict decoder
+		// refuses every other character outside the alphabet (padding, the
+		// standard alphabet, spaces).
+		return t, tokenErr("format", "the token is not base64url-encoded", nil)
 	}
-	hn, pn, sn := b64.DecodedLen(len(h)), b64.DecodedLen(len(p)), b64.DecodedLen(len(s))
-	buf := make([]byte, hn+pn+sn)
-	header, err1 := decodeSegment(buf[:hn], h)
-	payload, err2 := decodeSegment(buf[hn:hn+pn], p)
-	sig, err3 := decodeSegment(buf[hn+pn:], s)
-	if err1 != nil || err2 != nil || err3 != nil {
+	var buf [maxHeaderSegment * 3 / 4]byte
+	n, err := b64.Decode(buf[:], unsafeBytes(h))
+	if err != nil {
 		return t, tokenErr("format", "the token is not base64url-encoded", nil)
 	}
 	t.signingInput = token[:len(h)+1+len(p)]
-	t.payload = payload
-	t.signature = sig
-	if err := t.readHeader(header); err != nil {
+	t.payloadSeg, t.signatureSeg = p, s
+	if err := t.readHeader(buf[:n], snap); err != nil {
 		return jws{}, err
 	}
 	return t, nil
 }
 
-func decodeSegment(dst []byte, seg string) ([]byte, error) {
-	n, err := b64.Decode(dst, []byte(seg))
-	return dst[:n], err
+// decodeSignature decodes the signature segment, whose characters
+// parseJWS has checked.
+func (t *jws) decodeSignature() ([]byte, error) {
+	sig := make([]byte, b64.DecodedLen(len(t.signatureSeg)))
+	n, err := b64.Decode(sig, unsafeBytes(t.signatureSeg))
+	if err != nil {
+		return nil, tokenErr("format", "the token is not base64url-encoded", nil)
+	}
+	return sig[:n], nil
+}
+
+// decodePayload decodes the payload segment. Only a token whose signature
+// verified gets here, so the cost of a large payload is paid for tokens the
+// issuer signed, never for junk.
+func (t *jws) decodePayload() ([]byte, error) {
+	if hasLineBreak(t.payloadSeg) {
+		return nil, tokenErr("format", "the token is not base64url-encoded", nil)
+	}
+	payload := make([]byte, b64.DecodedLen(len(t.payloadSeg)))
+	n, err := b64.Decode(payload, unsafeBytes(t.payloadSeg))
+	if err != nil {
+		return nil, tokenErr("format", "the token is not base64url-encoded", nil)
+	}
+	return payload[:n], nil
 }
 
 // readHeader reads the JOSE header. Parameters that change how the token
 // must be processed (crit, b64, zip, enc, cty) are refused: this library
 // implements none of them, and guessing is how JOSE libraries get broken.
 // Key-carrying parameters (jwk, jku, x5u, x5c) are ignored: keys come only
-// from the issuer's JWKS, and nothing named in a token is ever fetched.
-func (t *jws) readHeader(header []byte) error {
-	var bad string
-	err := objectMembers(header, func(key, value []byte) error {
+// from the issuer's JWKS, and nothing named in a token is ever fetched. A
+// header with more than maxHeaderMembers members is refused: no real token
+// needs them, and each costs a duplicate check.
+func (t *jws) readHeader(header []byte, snap *keySnapshot) error {
+	it := newObjectIter(header, maxHeaderMembers)
+	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
 		switch string(key) {
 		case "alg":
-			alg, ok := jsonString(value)
+			raw, ok := rawJSONString(value)
 			if !ok {
-				bad = "the alg header is not a string"
-				return errJSON
+				return tokenErr("header", "the alg header is not a string", nil)
 			}
-			t.alg = internAlg(alg)
+			if alg := canonicalAlg(raw); alg != "" {
+				t.alg = alg
+			} else if alg, ok := jsonString(value); ok {
+				t.alg = alg
+			}
 		case "kid":
-			kid, ok := jsonString(value)
+			raw, ok := rawJSONString(value)
 			if !ok {
-				bad = "the kid header is not a string"
-				return errJSON
+				return tokenErr("header", "the kid header is not a string", nil)
 			}
-			t.kid, t.hasKID = kid, true
+			t.hasKID = true
+			if k := snap.lookupKID(raw); k != nil {
+				t.kid, t.knownKID = k.kid, true
+			} else if kid, ok := jsonString(value); ok {
+				t.kid = kid
+				t.knownKID = snap.lookupKID([]byte(kid)) != nil
+			}
 		case "typ":
-			typ, ok := jsonString(value)
+			typ, ok := rawJSONString(value)
+			if ok && bytes.IndexByte(typ, '\\') >= 0 {
+				var s string
+				s, ok = jsonString(value)
+				typ = []byte(s)
+			}
 			if !ok || !acceptedType(typ) {
-				bad = "the token type is not an access token type"
-				return errJSON
+				return tokenErr("header", "the token type is not an access token type", nil)
 			}
 		case "crit", "b64", "zip", "enc", "cty":
-			bad = "the token uses an unsupported header parameter"
-			return errJSON
+			return tokenErr("header", "the token uses an unsupported header parameter", nil)
 		}
-		return nil
-	})
+	}
 	switch {
-	case bad != "":
-		return tokenErr("header", bad, nil)
-	case err != nil:
+	case it.err == errTooManyMembers:
+		return tokenErr("header", "the token header has too many members", nil)
+	case it.err != nil:
 		return tokenErr("header", "the token header is not a valid JSON object", nil)
 	case t.alg == "":
 		return tokenErr("header", "the token header has no alg", nil)
@@ -118,9 +169,79 @@ func (t *jws) readHeader(header []byte) error {
 	return nil
 }
 
+// isJWEHeader reports whether a first segment is the protected header of a
+// compact JWE (RFC 7516): a JSON object naming its content encryption in
+// "enc". Only then is a five-part token called encrypted.
+func isJWEHeader(h string) bool {
+	if len(h) > maxHeaderSegment || hasLineBreak(h) {
+		return false
+	}
+	var buf [maxHeaderSegment * 3 / 4]byte
+	n, err := b64.Decode(buf[:], unsafeBytes(h))
+	if err != nil {
+		return false
+	}
+	it := newObjectIter(buf[:n], maxHeaderMembers)
+	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+		if string(key) == "enc" {
+			_, ok := rawJSONString(value)
+			return ok
+		}
+	}
+	return false
+}
+
+// canonicalAlg returns the constant name of a known algorithm, so that the
+// hot path keeps no per-token copy, or "" for any other value.
+func canonicalAlg(alg []byte) string {
+	switch string(alg) {
+	case "RS256":
+		return "RS256"
+	case "RS384":
+		return "RS384"
+	case "RS512":
+		return "RS512"
+	case "PS256":
+		return "PS256"
+	case "PS384":
+		return "PS384"
+	case "PS512":
+		return "PS512"
+	case "ES256":
+		return "ES256"
+	case "ES384":
+		return "ES384"
+	case "ES512":
+		return "ES512"
+	case "EdDSA":
+		return "EdDSA"
+	}
+	return ""
+}
+
+// lookupKID returns the key published under kid in s, if any, without
+// allocating. s may be nil (no keys loaded yet).
+func (s *keySnapshot) lookupKID(kid []byte) *verificationKey {
+	if s == nil {
+		return nil
+	}
+	return s.byKID[string(kid)]
+}
+
 // acceptedType reports whether a typ header names a JWT access token
 // (RFC 7519, RFC 9068). Other explicit types (logout tokens, DPoP proofs,
 // security events) are different kinds of token and are refused.
-func acceptedType(typ string) bool {
-	return strings.EqualFold(typ, "JWT") || strings.EqualFold(typ, "at+jwt") || strings.EqualFold(typ, "application/at+jwt")
+func acceptedType(typ []byte) bool {
+	return bytes.EqualFold(typ, []byte("JWT")) || bytes.EqualFold(typ, []byte("at+jwt")) || bytes.EqualFold(typ, []byte("application/at+jwt"))
 }
+
+// hasLineBreak reports whether s holds CR or LF, the only characters
+// outside the alphabet that Go's strict base64 decoder skips instead of
+// refusing. The scan is vectorised.
+func hasLineBreak(s string) bool {
+	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
+}
+
+// unsafeBytes views a string's bytes without copying them; callers only
+// read them.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

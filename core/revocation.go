@@ -28,7 +28,8 @@ type RevocationChecker interface {
 	Revoked(ctx context.Context, c *Claims) (bool, error)
 }
 
-// Denylist is an in-memory RevocationChecker. Entries expire with the
+// Denylist is an in-memory RevocationChecker. It denies by jti, sid and sub,
+// never by the token string (see RevokeToken). Entries expire with the
 // tokens they deny, so it never grows beyond the revocations of one token
 // lifetime. It is safe for concurrent use.
 type Denylist struct {
@@ -58,23 +59,35 @@ func NewDenylist(now func() time.Time) *Denylist {
 	}
 }
 
-// RevokeToken denies the token with this jti until its exp.
+// Every entry is widened by MaxLeeway, the most clock skew a Validator
+// tolerates, in the safe direction: a token stays acceptable until
+// MaxLeeway past its exp, and an issuer whose clock runs ahead stamps iat
+// up to MaxLeeway in the future.
+
+// RevokeToken denies the token with this jti until its exp (plus
+// MaxLeeway, during which a Validator may still accept it). Denial is by
+// jti, never by the token string: ES256 signatures are malleable, so the
+// same token has more than one valid encoding.
 func (d *Denylist) RevokeToken(jti string, exp time.Time) {
-	d.write(func() { d.tokens[jti] = exp })
+	d.write(func() { d.tokens[jti] = exp.Add(MaxLeeway) })
 }
 
 // RevokeSession denies every token of this sid (logout) until until, the
-// exp of the session's last token.
+// exp of the session's last token (plus MaxLeeway).
 func (d *Denylist) RevokeSession(sid string, until time.Time) {
-	d.write(func() { d.sessions[sid] = until })
+	d.write(func() { d.sessions[sid] = until.Add(MaxLeeway) })
 }
 
 // RevokeSubject denies every token of sub issued until now (an account
 // disabled, a password changed), for maxLifetime: the longest lifetime of a
-// token the issuer mints. Tokens issued later are not affected.
+// token the issuer mints. "Until now" is read with MaxLeeway to spare,
+// since an issuer whose clock runs ahead stamps iat in the future: a token
+// the issuer mints within MaxLeeway after the call is denied too (a user
+// who logs in again at once is refused for up to a minute), and the denial
+// lasts maxLifetime plus twice MaxLeeway. Tokens without iat are denied.
 func (d *Denylist) RevokeSubject(sub string, maxLifetime time.Duration) {
-	now := d.now()
-	d.write(func() { d.subjects[sub] = subjectDenial{since: now, until: now.Add(maxLifetime)} })
+	since := d.now().Add(MaxLeeway)
+	d.write(func() { d.subjects[sub] = subjectDenial{since: since, until: since.Add(maxLifetime + MaxLeeway)} })
 }
 
 // Revoked implements RevocationChecker.

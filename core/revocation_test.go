@@ -61,7 +61,7 @@ func TestDenylist(t *testing.T) {
 	}
 	mustVerify(t, v, other)
 
-	clk.advance(time.Second) // a token issued after the subject's revocation
+	clk.advance(core.MaxLeeway + time.Second) // a token issued after the subject's revocation
 	mustVerify(t, v, iss.MustMint(authtest.Claims{"sub": "user-9", "iat": clk.now()}))
 
 	// Entries expire with the tokens they deny, and are swept on writes.
@@ -71,6 +71,50 @@ func TestDenylist(t *testing.T) {
 	}
 	if n := deny.Len(); n != 64 {
 		t.Fatalf("%d denials held after the first three expired, want 64", n)
+	}
+}
+
+// An issuer whose clock runs ahead stamps iat in the future; a token it
+// minted before RevokeSubject must still be denied, since the Validator
+// accepts it under its leeway.
+func TestRevokeSubjectDeniesTokensFromAnIssuerClockAhead(t *testing.T) {
+	iss := newIssuer(t)
+	var clk clock
+	deny := core.NewDenylist(clk.now)
+	cfg := config(iss)
+	cfg.Revocation = deny
+	cfg.Now = clk.now
+	cfg.Leeway = core.MaxLeeway
+	v := authcases.NewValidator(t, cfg)
+
+	ahead := iss.MustMint(authtest.Claims{"sub": "user-7", "iat": clk.now().Add(50 * time.Second)})
+	mustVerify(t, v, ahead)
+	deny.RevokeSubject("user-7", time.Hour)
+	_, err := v.Verify(t.Context(), ahead)
+	wantCheck(t, err, "revoked")
+}
+
+// A Validator accepts a token until its exp plus the leeway; a denial by
+// jti or sid must last as long.
+func TestRevokedTokenStaysDeniedWithinTheLeewayAfterExp(t *testing.T) {
+	iss := newIssuer(t)
+	var clk clock
+	deny := core.NewDenylist(clk.now)
+	cfg := config(iss)
+	cfg.Revocation = deny
+	cfg.Now = clk.now
+	cfg.Leeway = core.MaxLeeway
+	v := authcases.NewValidator(t, cfg)
+
+	exp := clk.now().Add(time.Minute)
+	byJTI := iss.MustMint(authtest.Claims{"jti": "t-2", "exp": exp})
+	bySID := iss.MustMint(authtest.Claims{"sid": "s-2", "exp": exp})
+	deny.RevokeToken("t-2", exp)
+	deny.RevokeSession("s-2", exp)
+	clk.advance(time.Minute + core.MaxLeeway/2) // past exp, within the leeway
+	for _, tok := range []string{byJTI, bySID} {
+		_, err := v.Verify(t.Context(), tok)
+		wantCheck(t, err, "revoked")
 	}
 }
 

@@ -101,18 +101,11 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 }
 
 func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, error) {
-	if len(token) > v.cfg.MaxTokenSize {
-		return nil, tokenErr("size", "the token is too large", nil)
-	}
 	loaded := v.keys.keys.Load()
-	var digest [32]byte
-	if v.cache != nil && loaded != nil {
-		digest = tokenDigest(token)
-		if c, ok := v.cache.get(&digest, v.cfg.Now(), v.keys.store.snapshot.Load()); ok {
-			return c, nil
-		}
-	}
-	t, err := parseJWS(token, v.cfg.MaxTokenSize)
+	snap := v.keys.store.snapshot.Load()
+	// The header first: it is capped and read in linear time, so a hostile
+	// token is refused before anything costs in proportion to its size.
+	t, err := parseJWS(token, v.cfg.MaxTokenSize, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -123,14 +116,31 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, err
 	if !ok || !loaded.algs.allows(t.alg) {
 		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
+	// Only a token whose key is published can be in the cache; the digest
+	// of the whole token is computed for those alone.
+	var digest [32]byte
+	if v.cache != nil && (t.knownKID || !t.hasKID) {
+		digest = tokenDigest(token)
+		if c, ok := v.cache.get(&digest, v.cfg.Now(), snap); ok {
+			return c, nil
+		}
+	}
 	key, err := v.keys.lookup(ctx, loaded, &t)
 	if err != nil {
 		return nil, err
 	}
-	if err := alg.method.Verify(t.signingInput, t.signature, key.key); err != nil {
+	sig, err := t.decodeSignature()
+	if err != nil {
+		return nil, err
+	}
+	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
 		return nil, tokenErr("signature", "the token signature is invalid", nil)
 	}
-	c, err := decodeClaims(t.payload)
+	payload, err := t.decodePayload()
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodeClaims(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +148,9 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, err
 		return nil, err
 	}
 	if v.cache != nil {
+		if !t.knownKID && t.hasKID {
+			digest = tokenDigest(token) // its kid arrived with a refresh
+		}
 		v.cache.put(&digest, &cacheEntry{
 			claims:  c,
 			expires: v.cacheUntil(c),

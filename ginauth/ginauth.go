@@ -74,6 +74,7 @@ func RequireVerifiedEmail() gin.HandlerFunc {
 // whether the token is still live at the identity provider, aborting with
 // the RFC 6750 answer otherwise.
 func RequireFresh(f core.FreshnessChecker) gin.HandlerFunc {
+	f = core.MustFreshnessChecker(f)
 	return func(c *gin.Context) {
 		if !core.Fresh(c.Writer, c.Request, f) {
 			c.Abort()

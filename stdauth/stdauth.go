@@ -65,6 +65,7 @@ func RequireVerifiedEmail() func(http.Handler) http.Handler {
 // where a revoked but unexpired token must not pass (payments, account
 // changes). Other routes keep the fast local check.
 func RequireFresh(f core.FreshnessChecker) func(http.Handler) http.Handler {
+	f = core.MustFreshnessChecker(f)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if core.Fresh(w, r, f) {

@@ -21,7 +21,11 @@ func attackCases(e *Env) []Case {
 	now := time.Now().Unix()
 	raw := func(extra string) string { return signRaw(rsHeader, claimsJSON(e, extra)) }
 
-	cases := []Case{
+	cases := []Case{}
+	for _, h := range HostileTokens() {
+		cases = append(cases, invalidToken("hostile: "+h.Name, h.Token, "the costliest tokens we can build; BenchmarkRefuseHostile measures refusing them"))
+	}
+	cases = append(cases, []Case{
 		// alg "none", every casing, with and without a signature part.
 		invalidToken("alg none, no signature", unsigned(valid, "none")),
 		invalidToken("alg None", unsigned(valid, "None")),
@@ -118,6 +122,15 @@ func attackCases(e *Env) []Case {
 		{Name: "oversized token in a cookie", Cookies: []string{valid + strings.Repeat("A", core.DefaultMaxTokenSize)}, Status: 401, Challenge: ChallengeToken, Code: "invalid_token"},
 		invalidToken("token just over the cap", valid[:16]+strings.Repeat("A", core.DefaultMaxTokenSize)),
 
+		// Costly JSON: refused in time linear in the header, which is capped.
+		invalidToken("header with more members than any real token", withHeader(valid, `{"alg":"RS256","kid":"`+testkeys.KIDRSA+`"`+hostileMembers(40)+`}`),
+			"a JOSE header with more than 32 members is refused: no real token needs them, and each costs a duplicate check"),
+		invalidToken("header larger than 2 KiB", withHeader(valid, `{"alg":"RS256","kid":"`+testkeys.KIDRSA+`","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`),
+			"real headers are a few hundred bytes; keys come from the JWKS, so x5c chains in a header are never needed"),
+		ok("claims with thousands of members", Case{Auth: bearer(raw(hostileMembers(800)))}),
+		invalidToken("claims with thousands of members and a late duplicate", raw(hostileMembers(800)+`,"m7":1`)),
+		invalidToken("claims with thousands of members and an escaped duplicate", raw(hostileMembers(800)+`,"\u006d799":1`)),
+
 		// Request faults.
 		invalidRequest("bearer with a quoted token", `Bearer "`+valid+`"`),
 		invalidRequest("bearer token with a space inside", "Bearer "+valid[:20]+" "+valid[20:]),
@@ -126,8 +139,18 @@ func attackCases(e *Env) []Case {
 		invalidRequest("Token scheme", "Token "+valid),
 		{Name: "valid header beside duplicated cookies", Auth: []string{"Bearer " + valid}, Cookies: []string{valid, valid}, Status: 200,
 			Why: "the header wins, so cookies beside a valid header are not looked at"},
-	}
+	}...)
 	return cases
+}
+
+// hostileMembers returns n distinct members "m0".."m<n-1>", each preceded
+// by a comma.
+func hostileMembers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(`,"m` + strconv.Itoa(i) + `":0`)
+	}
+	return b.String()
 }
 
 func b64bytes(b []byte) string { return b64url(string(b)) }
