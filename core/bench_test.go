@@ -18,7 +18,7 @@ import (
 	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
-func benchEnv(b *testing.B) (*authtest.Issuer, *core.Validator, string) {
+func benchEnv(b testing.TB) (*authtest.Issuer, *core.Validator, string) {
 	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
 	b.Cleanup(iss.Close)
 	v := authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard()})

@@ -2,7 +2,10 @@ package core_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/identsphere/identsphere-go/core"
 
 	"github.com/identsphere/identsphere-go/internal/authcases"
 )
@@ -25,5 +28,34 @@ func BenchmarkRefuseHostile(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Refusing a hostile token before its signature check allocates almost
+// nothing, whatever its size: the header is capped and read in place, and
+// neither the payload nor the token digest is touched. (Allocation counts
+// are exact, unlike timings; BenchmarkRefuseHostile has the timings.)
+func TestHostileTokensAreRefusedBeforeAnyCostlyWork(t *testing.T) {
+	_, v, _ := benchEnv(t)
+	ctx := context.Background()
+	for _, h := range authcases.HostileTokens() {
+		if h.Forged {
+			continue
+		}
+		if len(h.Token) > core.DefaultMaxTokenSize {
+			t.Fatalf("%s: %d bytes, over the cap it is meant to fill", h.Name, len(h.Token))
+		}
+		var err error
+		allocs := testing.AllocsPerRun(20, func() { _, err = v.Verify(ctx, h.Token) })
+		if err == nil {
+			t.Fatalf("%s: accepted", h.Name)
+		}
+		limit := 2.0
+		if strings.Contains(h.Name, "escaped") {
+			limit = 20 // unescaping a key or value goes through encoding/json
+		}
+		if allocs > limit {
+			t.Errorf("%s: refusing it allocates %.0f times, want at most %.0f", h.Name, allocs, limit)
+		}
 	}
 }
