@@ -99,7 +99,11 @@ func NewIssuer(opts ...Option) *Issuer {
 
 	// The URL is fixed before the server starts so that handlers never race
 	// with its assignment.
-	i.srv = httptest.NewUnstartedServer(i.routes())
+	handler := i.routes()
+	if cfg.loopbackHostsOnly {
+		handler = loopbackHostsOnly(handler)
+	}
+	i.srv = httptest.NewUnstartedServer(handler)
 	i.url = "http://" + i.srv.Listener.Addr().String()
 	i.discoveryIssuer = i.url
 	if cfg.discoveryIssuer != nil {

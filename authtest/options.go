@@ -37,6 +37,8 @@ type config struct {
 	discovery       bool
 	discoveryIssuer *string
 	onHold          func()
+	// loopbackHostsOnly refuses requests whose Host is not loopback.
+	loopbackHostsOnly bool
 }
 
 // WithKey publishes key under kid and makes it available for signing. The
@@ -86,4 +88,16 @@ func WithTokenTTL(d time.Duration) Option {
 		}
 		c.ttl = d
 	}
+}
+
+// WithLoopbackHostsOnly makes the issuer answer 421 Misdirected Request to
+// every request whose Host header is not localhost, an address in
+// 127.0.0.0/8 or [::1] (with or without a port). Use it when the issuer
+// runs for longer than a test, as a development issuer does: listening on
+// 127.0.0.1 keeps other machines out, but not a web page in the
+// developer's browser, which can point its own name at 127.0.0.1 (DNS
+// rebinding) and then log in as anyone. Clients that use URL() send a
+// loopback Host and are unaffected.
+func WithLoopbackHostsOnly() Option {
+	return func(c *config) { c.loopbackHostsOnly = true }
 }

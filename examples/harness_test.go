@@ -272,6 +272,7 @@ type request struct {
 	auth   []string // Authorization header values
 	cookie string   // the access-token cookie, if not empty
 	header map[string]string
+	host   string // the Host header, if not the app's address
 	body   string
 }
 
@@ -314,6 +315,9 @@ func (a *app) do(ctx context.Context, r request) (answer, error) {
 	}
 	for k, v := range r.header {
 		req.Header.Set(k, v)
+	}
+	if r.host != "" {
+		req.Host = r.host
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {

@@ -572,6 +572,8 @@ func TestConfigErrors(t *testing.T) {
 		{"audience empty", []string{"IDENTSPHERE_URL=http://127.0.0.1:1", "IDENTSPHERE_AUDIENCE="}, "IDENTSPHERE_AUDIENCE is required"},
 		{"issuer empty", []string{"IDENTSPHERE_URL=", "IDENTSPHERE_AUDIENCE=" + audience}, "IDENTSPHERE_URL is set but empty"},
 		{"bad proxy timeout", []string{"IDENTSPHERE_PROXY_TIMEOUT=soon"}, "IDENTSPHERE_PROXY_TIMEOUT"},
+		{"bad trusted proxies", []string{"IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, the balancer"}, "IDENTSPHERE_TRUSTED_PROXIES"},
+		{"bad public scheme", []string{"IDENTSPHERE_PUBLIC_SCHEME=ftp"}, "IDENTSPHERE_PUBLIC_SCHEME"},
 	}
 	eachStarter(t, func(t *testing.T, bin string) {
 		for _, c := range cases {

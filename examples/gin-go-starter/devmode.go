@@ -26,7 +26,11 @@ const devReadyTimeout = 5 * time.Second
 // startDevIssuer starts the embedded development issuer, with a fresh key
 // that dies with the process, and points cfg at it.
 func startDevIssuer(cfg *config) *authtest.Issuer {
-	iss := authtest.NewIssuer(authtest.WithAudience(cmp.Or(cfg.Audience, authtest.DefaultAudience)))
+	iss := authtest.NewIssuer(
+		authtest.WithAudience(cmp.Or(cfg.Audience, authtest.DefaultAudience)),
+		// Like the app, it answers only requests meant for loopback.
+		authtest.WithLoopbackHostsOnly(),
+	)
 	cfg.ClientID = cmp.Or(cfg.ClientID, authtest.IntrospectionClientID)
 	cfg.ClientSecret = cmp.Or(cfg.ClientSecret, authtest.IntrospectionClientSecret)
 	cfg.IssuerURL, cfg.Audience = iss.URL(), iss.Audience()

@@ -1,0 +1,42 @@
+package authtest
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// loopbackHostsOnly answers 421 to requests whose Host is not loopback
+// (see WithLoopbackHostsOnly), before any endpoint or counter sees them.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			w.Header().Set("Cache-Control", "no-store")
+			writeError(w, http.StatusMisdirectedRequest, "misdirected_request",
+				"this development issuer serves only localhost, 127.0.0.0/8 and [::1]")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether host, a Host header with or without a port,
+// is localhost, an address in 127.0.0.0/8, or [::1].
+func loopbackHost(host string) bool {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		host = h
+	} else if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	} else if strings.Contains(host, ":") {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
+}
