@@ -48,7 +48,7 @@ func TestNewConfig(t *testing.T) {
 	for name, cfg := range bad {
 		t.Run(name, func(t *testing.T) {
 			if p, err := authproxy.New(cfg); err == nil || p != nil {
-				t.Errorf("NewAuthProxy = %v, %v; want an error", p, err)
+				t.Errorf("New = %v, %v; want an error", p, err)
 			}
 		})
 	}
@@ -70,7 +70,7 @@ func TestNewConfig(t *testing.T) {
 	for name, cfg := range good {
 		t.Run(name, func(t *testing.T) {
 			if _, err := authproxy.New(cfg); err != nil {
-				t.Errorf("NewAuthProxy: %v", err)
+				t.Errorf("New: %v", err)
 			}
 		})
 	}

@@ -9,12 +9,12 @@
 //		c.JSON(http.StatusOK, gin.H{"sub": claims.Subject})
 //	})
 //	api.GET("/admin", ginauth.RequireScope("admin"), admin)
-//	r.Any("/v1/auth/*path", gin.WrapH(authProxy)) // a *core.AuthProxy
+//	r.Any("/v1/auth/*path", gin.WrapH(authProxy)) // an *authproxy.Proxy
 //
 // Beware gin.Recovery (part of gin.Default): on a panic it logs the request
 // with only the Authorization header masked, so an access token sent in the
 // identsphere_at cookie lands in your logs; and it swallows the
-// http.ErrAbortHandler with which core.AuthProxy cuts off a truncated
+// http.ErrAbortHandler with which authproxy.Proxy cuts off a truncated
 // answer. Prefer gin.New() and net/http's own recovery, or a recovery
 // middleware that logs no headers.
 package ginauth
