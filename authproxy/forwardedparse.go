@@ -17,7 +17,9 @@ func parseForwarded(values []string) ([]forwardedElement, error) {
 	var out []forwardedElement
 	for _, v := range values {
 		var el forwardedElement
-		var hasFor, hasProto, empty = false, false, true
+		hasFor, hasProto, empty := false, false, true
+		// flush ends the current element; an empty one is skipped, as
+		// the list syntax allows (RFC 9110 section 5.6.1).
 		flush := func() error {
 			if !empty {
 				if !hasFor {
