@@ -74,7 +74,8 @@ func withConfigHint(c Config, noDiscovery string, err error) error {
 	case c.JWKSURL != "":
 		return err
 	case wellKnownIssuer:
-		return fmt.Errorf("%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens carry (such as https://id.example.com) and, for a plain key set, set JWKSURL", err, alsoNotFound(noDiscovery), c.Issuer)
+		likely, _, _ := strings.Cut(c.Issuer, "/.well-known/")
+		return fmt.Errorf("%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens carry (likely %q) and, for a plain key set, set JWKSURL", err, alsoNotFound(noDiscovery), c.Issuer, likely)
 	case notFound && noDiscovery != "":
 		return fmt.Errorf("%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as https://id.example.com), not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL", err, alsoNotFound(noDiscovery))
 	}

@@ -33,13 +33,17 @@
 //
 // # Keys
 //
-// Keys are fetched by github.com/MicahParks/keyfunc/v3, configured for a
-// server: bounded timeouts and response sizes, refreshes every few minutes
-// and, rate-limited, when a token names an unknown kid, so a rotated key is
-// usable within seconds while junk kids cannot flood the issuer. A refresh
-// that fails or brings no usable key keeps the cached keys. [New] never
-// blocks: keys load in the background, retried with backoff while the
-// issuer is down, and requests meanwhile get 503 with Retry-After.
+// Keys are fetched with bounded timeouts and response sizes, refreshed
+// every few minutes and, rate-limited, when a token names an unknown kid, so
+// a rotated key is usable within seconds while junk kids cannot flood the
+// issuer. The JWKS is read key by key, and a key that must not verify (use
+// not "sig", key_ops without "verify", symmetric, weak RSA, an EC point off
+// its curve, a small-order Ed25519 point, unparsable) is refused and logged
+// on its own while the set's other keys stay in use. A refresh that fails
+// or brings no usable key keeps the cached keys. [New] never blocks: keys
+// load in the background, retried with backoff while the issuer is down,
+// and requests meanwhile get 503 with Retry-After. The background work lives
+// until [Validator.Close], not the context given to New.
 //
 // # Errors
 //

@@ -42,7 +42,7 @@ func (k *jwksKey) reason() string {
 func parseJWKS(body []byte) ([]jwksKey, error) {
 	members, err := jsonMembers(body)
 	if err != nil {
-		return nil, fmt.Errorf("the JWKS is not a JSON object: %w", err)
+		return nil, fmt.Errorf("the JWKS is not one well-formed JSON object: %w", err)
 	}
 	rawKeys, ok := members["keys"]
 	if !ok {
@@ -71,6 +71,13 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 func parseJWK(raw []byte) jwksKey {
 	var k jwksKey
 	members, err := jsonMembers(raw)
+	if errors.Is(err, errDuplicateMember) {
+		// Refused, but under its kid when that is unambiguous, so that a
+		// token naming it is answered at once.
+		memberString(members["kid"], &k.kid)
+		k.reject, k.detail = "the key is malformed", err.Error()
+		return k
+	}
 	if err != nil {
 		k.reject, k.detail = "the key is not a well-formed JSON object", err.Error()
 		return k
@@ -183,9 +190,15 @@ func memberStrings(raw json.RawMessage, dst *[]string) bool {
 	return len(raw) > 0 && raw[0] == '[' && json.Unmarshal(raw, dst) == nil
 }
 
+// errDuplicateMember: a JSON object names a member twice. Parsers disagree
+// on which value wins, so neither is trusted.
+var errDuplicateMember = errors.New("a member name appears twice")
+
 // jsonMembers reads exactly one JSON object into its members. Names are
-// compared byte for byte after unescaping; a duplicate name, or anything
-// after the object, is an error. Linear in len(data): one pass of
+// compared byte for byte after unescaping. Anything after the object is an
+// error. A duplicate name is errDuplicateMember, returned with the members
+// of an otherwise well-formed object, each duplicated one set to nil (so
+// that it reads as no value at all). Linear in len(data): one pass of
 // encoding/json's decoder and one map.
 func jsonMembers(data []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -193,18 +206,19 @@ func jsonMembers(data []byte) (map[string]json.RawMessage, error) {
 		return nil, errors.New("not a JSON object")
 	}
 	members := make(map[string]json.RawMessage)
+	var dupErr error
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
 		name, _ := tok.(string) // inside an object, the decoder yields names as strings
-		if _, dup := members[name]; dup {
-			return nil, errors.New("a member name appears twice")
-		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			return nil, err
+		}
+		if _, dup := members[name]; dup {
+			dupErr, v = errDuplicateMember, nil
 		}
 		members[name] = v
 	}
@@ -214,5 +228,5 @@ func jsonMembers(data []byte) (map[string]json.RawMessage, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("data after the JSON object")
 	}
-	return members, nil
+	return members, dupErr
 }

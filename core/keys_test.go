@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -376,4 +377,158 @@ func TestSlowIssuerStillDeliversRotatedKey(t *testing.T) {
 	if n := iss.JWKSFetches(); n != 2 {
 		t.Fatalf("%d JWKS fetches, want 2 (load, one unknown-kid refresh)", n)
 	}
+}
+
+// Close while many requests name unknown kids, each of which may start a
+// background refresh: no data race, no panic ("WaitGroup is reused before
+// previous Wait has returned"), and nothing left running (goleak). Run with
+// -race.
+func TestCloseDuringUnknownKIDTrafficIsSafe(t *testing.T) {
+	iss := newIssuer(t)
+	cfg := config(iss)
+	cfg.UnknownKIDRefreshInterval = time.Nanosecond // every unknown kid may refresh
+	tokens := make([]string, 8)
+	for i := range tokens {
+		tokens[i] = iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-"+strconv.Itoa(i)))
+	}
+	const verifiers = 16
+	for range 10 {
+		v, err := core.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.WaitReady(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var started, wg sync.WaitGroup
+		started.Add(verifiers)
+		stop := make(chan struct{})
+		for g := range verifiers {
+			wg.Go(func() {
+				for n := 0; ; n++ {
+					if _, err := v.Verify(context.Background(), tokens[(g+n)%len(tokens)]); !errors.Is(err, core.ErrInvalidToken) {
+						t.Errorf("unknown kid: %v, want invalid token", err)
+					}
+					if n == 0 {
+						started.Done()
+					}
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			})
+		}
+		started.Wait() // every verifier is in its loop
+		_ = v.Close()
+		close(stop)
+		wg.Wait()
+		if v.Ready() {
+			t.Fatal("ready after Close")
+		}
+	}
+}
+
+// The context given to New governs New alone: cancelling it afterwards (a
+// start-up context with a timeout, say) must not end key refresh. Here it
+// is cancelled once the keys are loaded, and a key rotated in later is
+// still picked up.
+func TestKeysStillRefreshAfterNewContextEnds(t *testing.T) {
+	iss := newIssuer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	v, err := core.New(ctx, config(iss))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	if err := v.WaitReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if !v.Ready() {
+		t.Fatal("not ready once New's context ended")
+	}
+	iss.AddKey(testkeys.KIDRSA2, testkeys.RSA2())
+	mustVerify(t, v, iss.MustMint(nil, authtest.SignWith(testkeys.KIDRSA2)))
+}
+
+// A context already done when New is called is an error, not a Validator
+// that answers 503 forever.
+func TestNewRefusesADoneContext(t *testing.T) {
+	iss := newIssuer(t)
+	v, err := core.New(doneContext(), config(iss))
+	if err == nil {
+		_ = v.Close()
+		t.Fatal("New accepted a cancelled context")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want one wrapping context.Canceled", err)
+	}
+}
+
+// A closed Validator no longer refreshes its keys: it says so in its log,
+// Ready and WaitReady report it, and Verify still serves the cached keys.
+func TestClosedValidatorSaysItNoLongerRefreshes(t *testing.T) {
+	iss := newIssuer(t)
+	rec := newLogRecorder()
+	cfg := config(iss)
+	cfg.Logger = slog.New(rec)
+	v := authcases.NewValidator(t, cfg)
+	token := iss.MustMint(nil)
+	_ = v.Close()
+	if v.Ready() {
+		t.Fatal("Ready after Close")
+	}
+	if err := v.WaitReady(t.Context()); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("WaitReady after Close = %v, want an error saying it is closed", err)
+	}
+	if len(rec.matching("no longer refreshed", "issuer", iss.URL())) != 1 {
+		t.Fatal("Close did not log that keys are no longer refreshed")
+	}
+	mustVerify(t, v, token)
+}
+
+// An issuer configured as its JWKS URL or its discovery URL fails with an
+// error that names the URLs that answered 404 and the fix.
+func TestIssuerSetToAWellKnownURLNamesTheFix(t *testing.T) {
+	iss := newIssuer(t)
+	for name, issuer := range map[string]string{
+		"JWKS URL":      iss.JWKSURL(),
+		"discovery URL": iss.URL() + "/.well-known/openid-configuration",
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := newLogRecorder()
+			cfg := config(iss)
+			cfg.Issuer, cfg.Logger = issuer, slog.New(rec)
+			v := start(t, cfg)
+			rec.waitFor(t, "signing keys not loaded")
+			err := v.WaitReady(doneContext())
+			if err == nil {
+				t.Fatal("WaitReady succeeded")
+			}
+			for _, want := range []string{
+				issuer + "/.well-known/jwks.json answered 404 Not Found",
+				issuer + "/.well-known/openid-configuration answered 404 Not Found",
+				"not an issuer identifier",
+				"likely \"" + iss.URL() + "\"",
+				"JWKSURL",
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("WaitReady error lacks %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+	t.Run("JWKSURL that answers 404", func(t *testing.T) {
+		rec := newLogRecorder()
+		cfg := config(iss)
+		cfg.JWKSURL, cfg.Logger = iss.URL()+"/keys", slog.New(rec)
+		v := start(t, cfg)
+		rec.waitFor(t, "signing keys not loaded")
+		err := v.WaitReady(doneContext())
+		if err == nil || !strings.Contains(err.Error(), iss.URL()+"/keys answered 404 Not Found; check Config.JWKSURL") {
+			t.Fatalf("WaitReady = %v, want the URL, its 404 and the fix", err)
+		}
+	})
 }

@@ -12,7 +12,8 @@ import (
 const DefaultRealm = "identsphere"
 
 // KeysRetryAfterSeconds is the Retry-After sent while signing keys are
-// unavailable; the background loader retries at least this often.
+// unavailable: the background loader waits at most this long between two
+// attempts to load them.
 const KeysRetryAfterSeconds = 5
 
 // ErrorResponse is the HTTP answer to an authentication error, as RFC 6750
