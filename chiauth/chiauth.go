@@ -36,6 +36,12 @@ func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 	return stdauth.RequireScope(scopes...)
 }
 
+// RequireClaim admits tokens whose claim at path holds every one of values:
+// r.With(chiauth.RequireClaim(core.ClaimPath{"realm_access", "roles"}, "admin")).
+func RequireClaim(path core.ClaimPath, values ...string) func(http.Handler) http.Handler {
+	return stdauth.RequireClaim(path, values...)
+}
+
 // RequireVerifiedEmail admits tokens whose email_verified is true.
 func RequireVerifiedEmail() func(http.Handler) http.Handler {
 	return stdauth.RequireVerifiedEmail()

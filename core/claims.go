@@ -27,6 +27,10 @@ type Claims struct {
 	IssuedAt  time.Time // iat, zero when absent
 	ID        string    // jti
 	SessionID string    // sid (OpenID Connect session), "" when absent
+	ClientID  string    // client_id (RFC 9068), "" when absent
+	// AuthorizedParty is azp (OpenID Connect): the client the token was
+	// issued to, "" when absent.
+	AuthorizedParty string
 
 	Email string // email
 	// EmailVerified is the email_verified claim: nil when it is absent or not
@@ -81,6 +85,10 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.ID, ok = jsonString(value)
 		case "sid":
 			c.SessionID, _ = jsonString(value)
+		case "client_id":
+			c.ClientID, ok = jsonString(value)
+		case "azp":
+			c.AuthorizedParty, ok = jsonString(value)
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":

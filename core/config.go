@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -88,6 +89,29 @@ type Config struct {
 	// RequireVerifiedEmail refuses tokens whose email_verified claim is not
 	// the JSON boolean true (403 forbidden).
 	RequireVerifiedEmail bool
+
+	// Profile says which kind of JWT is accepted. Default AccessTokens;
+	// RFC9068AccessTokens so that an ID token can never pass as an access
+	// token; IDTokens to verify OpenID Connect ID tokens instead.
+	Profile TokenProfile
+
+	// IssuerAliases are other exact iss values the issuer puts in its
+	// tokens, such as "accounts.google.com" beside
+	// "https://accounts.google.com". Keys still come from Issuer.
+	IssuerAliases []string
+
+	// AudienceFallback names the claim read as the audience when a token
+	// has no aud at all: "client_id" for AWS Cognito access tokens, "azp"
+	// for Keycloak without an audience mapper. Its value must then be one
+	// of Audience. Empty (the default): a token without aud is refused.
+	AudienceFallback string
+
+	// RequiredClaims are top-level claims every token must carry with
+	// exactly these string values, such as {"token_use": "access"} for AWS
+	// Cognito or {"typ": "Bearer"} for Keycloak: the way a provider marks
+	// the kind of token when its header does not. A token without them is
+	// invalid (401), checked once per token.
+	RequiredClaims map[string]string
 
 	// Rules are application rules run, in order, on every valid token after
 	// the built-in checks. Per-route rules belong to the adapters instead.
@@ -182,7 +206,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if err := c.checkProfile(); err != nil {
+		errs = append(errs, err)
+	}
 	c.Audience = slices.Clone(c.Audience)
+	c.IssuerAliases = slices.Clone(c.IssuerAliases)
+	c.RequiredClaims = maps.Clone(c.RequiredClaims)
 	c.Algorithms = slices.Clone(c.Algorithms)
 	c.Rules = slices.Clone(c.Rules)
 	return c, errors.Join(errs...)

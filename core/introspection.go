@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,13 +61,9 @@ type Introspector struct {
 	client *http.Client
 	flight singleflight.Group
 
-	mu    sync.Mutex
-	cache map[[32]byte]introspection
-}
+	cache answerCache[bool] // active or not
 
-type introspection struct {
-	active bool
-	until  time.Time
+	misconfigured misconfiguration
 }
 
 var _ FreshnessChecker = (*Introspector)(nil)
@@ -88,17 +85,13 @@ func NewIntrospector(v *Validator, cfg IntrospectionConfig) (*Introspector, erro
 		c := v.cfg
 		c.HTTPTimeout = cfg.Timeout
 		client = newIssuerClient(c)
-		if t, ok := client.Transport.(*cappedTransport); ok {
-			if base, ok := t.base.(*http.Transport); ok {
-				base.DisableKeepAlives = false // a call per fresh request: reuse connections
-			}
-		}
+		keepAlive(client)
 	} else {
 		c := v.cfg
 		c.HTTPClient = client
 		client = newIssuerClient(c)
 	}
-	return &Introspector{v: v, cfg: cfg, client: client, cache: map[[32]byte]introspection{}}, nil
+	return &Introspector{v: v, cfg: cfg, client: client}, nil
 }
 
 // CheckFresh implements FreshnessChecker: nil when the token is active, an
@@ -107,10 +100,8 @@ func NewIntrospector(v *Validator, cfg IntrospectionConfig) (*Introspector, erro
 func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims) error {
 	digest := tokenDigest(token)
 	now := in.v.cfg.Now()
-	in.mu.Lock()
-	r, ok := in.cache[digest]
-	in.mu.Unlock()
-	if !ok || !now.Before(r.until) {
+	active, ok := in.cache.get(digest, now)
+	if !ok {
 		ch := in.flight.DoChan(string(digest[:]), func() (any, error) {
 			// Detached from the first caller: its cancellation must not
 			// fail the others waiting on the same call.
@@ -124,7 +115,7 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 			if active {
 				until = minTime(until, now.Add(in.cfg.CacheTTL))
 			}
-			in.store(digest, introspection{active: active, until: until}, now)
+			in.cache.put(digest, active, until, now)
 			return active, nil
 		})
 		select {
@@ -137,10 +128,10 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 			if res.Err != nil {
 				return in.unavailable(res.Err)
 			}
-			r.active = res.Val.(bool)
+			active = res.Val.(bool)
 		}
 	}
-	if !r.active {
+	if !active {
 		return tokenErr("active", "the token is no longer active", nil)
 	}
 	return nil
@@ -154,20 +145,14 @@ func (in *Introspector) unavailable(err error) error {
 	return fmt.Errorf("%w: introspection: %w", ErrRevocationUnavailable, err)
 }
 
-func (in *Introspector) store(d [32]byte, r introspection, now time.Time) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if len(in.cache) >= maxIntrospectionEntries {
-		for k, old := range in.cache {
-			if !now.Before(old.until) {
-				delete(in.cache, k)
-			}
-		}
-		if len(in.cache) >= maxIntrospectionEntries {
-			clear(in.cache)
+// keepAlive turns keep-alives back on in a client made by newIssuerClient:
+// introspection makes a call per fresh request, so connections are reused.
+func keepAlive(client *http.Client) {
+	if t, ok := client.Transport.(*cappedTransport); ok {
+		if base, ok := t.base.(*http.Transport); ok {
+			base.DisableKeepAlives = false
 		}
 	}
-	in.cache[d] = r
 }
 
 // introspect makes one RFC 7662 call. Only a JSON boolean true in "active"
@@ -178,34 +163,74 @@ func (in *Introspector) introspect(ctx context.Context, token string) (bool, err
 		if loaded := in.v.keys.keys.Load(); loaded != nil {
 			endpoint = loaded.introspection
 		}
-		if endpoint == "" {
-			return false, errors.New("no introspection endpoint (none configured, none discovered)")
-		}
+	}
+	body, err := postIntrospection(ctx, in.client, endpoint, in.cfg.ClientID, in.cfg.ClientSecret, token)
+	if err != nil {
+		in.misconfigured.report(in.v.cfg.Logger, err)
+		return false, err
+	}
+	return in.readIntrospection(body)
+}
+
+// errNoIntrospectionEndpoint: nothing configured, nothing discovered. A
+// route that needs introspection can never pass until it is fixed.
+var errNoIntrospectionEndpoint = errors.New("no introspection endpoint: none configured (IntrospectionConfig.Endpoint) and the issuer's discovery document advertises none")
+
+// introspectionStatusError is an answer other than 200 from the endpoint.
+type introspectionStatusError struct{ code int }
+
+func (e *introspectionStatusError) Error() string {
+	if e.code == http.StatusUnauthorized || e.code == http.StatusForbidden {
+		return fmt.Sprintf("the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID and ClientSecret", e.code)
+	}
+	return fmt.Sprintf("introspection endpoint answered %d", e.code)
+}
+
+// misconfiguration reports, once, at error level, an introspection failure
+// that no retry can fix (no endpoint, client credentials refused): unlike
+// an outage, it needs an operator, and "try again later" answers alone
+// would hide it.
+type misconfiguration struct{ once sync.Once }
+
+func (m *misconfiguration) report(log *slog.Logger, err error) {
+	var status *introspectionStatusError
+	if errors.Is(err, errNoIntrospectionEndpoint) || errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden) {
+		m.once.Do(func() {
+			log.Error("identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503", "error", err)
+		})
+	}
+}
+
+// postIntrospection makes one RFC 7662 call with client_secret_basic and
+// returns the answer's body (capped by the client's transport).
+func postIntrospection(ctx context.Context, client *http.Client, endpoint, clientID, clientSecret, token string) ([]byte, error) {
+	if endpoint == "" {
+		return nil, errNoIntrospectionEndpoint
 	}
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if in.cfg.ClientID != "" {
-		req.SetBasicAuth(url.QueryEscape(in.cfg.ClientID), url.QueryEscape(in.cfg.ClientSecret))
+	if clientID != "" {
+		req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
 	}
-	resp, err := in.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return false, fmt.Errorf("introspection endpoint answered %d", resp.StatusCode)
+		return nil, &introspectionStatusError{resp.StatusCode}
 	}
-	body, err := io.ReadAll(resp.Body) // capped by the client's transport
+	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return false, fmt.Errorf("reading the introspection response: %w", err)
+		return nil, fmt.Errorf("reading the introspection response: %w", err)
 	}
-	return in.readIntrospection(body)
+	return body, nil
 }
 
 // readIntrospection reads an RFC 7662 answer with the same strict reader as

@@ -29,7 +29,8 @@ type jws struct {
 	alg          string // canonical name of an algorithm this library knows, else as sent
 	kid          string
 	hasKID       bool
-	knownKID     bool   // kid is in the key snapshot the header was read against
+	knownKID     bool // kid is in the key snapshot the header was read against
+	typ          tokenType
 	signingInput string // header.payload, the bytes the signature covers
 	payloadSeg   string
 	signatureSeg string
@@ -151,9 +152,13 @@ func (t *jws) readHeader(header []byte, snap *keySnapshot) error {
 				s, ok = jsonString(value)
 				typ = []byte(s)
 			}
-			if !ok || !acceptedType(typ) {
+			if t.typ = classifyType(typ); !ok || t.typ == typeNone {
 				return tokenErr("header", "the token type is not an access token type", nil)
 			}
+		case "nonce":
+			// Microsoft Graph access tokens carry a nonce in their header
+			// and are signed over a hash of it: only Graph can check them.
+			return tokenErr("header", "the token has a nonce in its header (a Microsoft Graph token, meant for Graph and not for this API)", nil)
 		case "crit", "b64", "zip", "enc", "cty":
 			return tokenErr("header", "the token uses an unsupported header parameter", nil)
 		}
@@ -228,11 +233,17 @@ func (s *keySnapshot) lookupKID(kid []byte) *verificationKey {
 	return s.byKID[string(kid)]
 }
 
-// acceptedType reports whether a typ header names a JWT access token
-// (RFC 7519, RFC 9068). Other explicit types (logout tokens, DPoP proofs,
-// security events) are different kinds of token and are refused.
-func acceptedType(typ []byte) bool {
-	return bytes.EqualFold(typ, []byte("JWT")) || bytes.EqualFold(typ, []byte("at+jwt")) || bytes.EqualFold(typ, []byte("application/at+jwt"))
+// classifyType reads a typ header: "JWT" (RFC 7519) or an access token type
+// (RFC 9068). Other explicit types (logout tokens, DPoP proofs, security
+// events) are different kinds of token: typeNone, refused.
+func classifyType(typ []byte) tokenType {
+	switch {
+	case bytes.EqualFold(typ, []byte("JWT")):
+		return typeJWT
+	case bytes.EqualFold(typ, []byte("at+jwt")), bytes.EqualFold(typ, []byte("application/at+jwt")):
+		return typeATJWT
+	}
+	return typeNone
 }
 
 // hasLineBreak reports whether s holds CR or LF, the only characters

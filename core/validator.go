@@ -50,17 +50,13 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	// golang-jwt checks the time claims; iss and aud are checked here, since
+	// issuer aliases and the audience fallback are ours.
 	opts := []jwt.ParserOption{
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-	}
-	if !cfg.SkipIssuerCheck {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
-	}
-	if !cfg.SkipAudienceCheck {
-		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
 	v := &Validator{
 		cfg:    cfg,
@@ -116,6 +112,9 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, err
 	if !ok || !loaded.algs.allows(t.alg) {
 		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
+	if err := v.checkType(t.typ); err != nil {
+		return nil, err
+	}
 	// Only a token whose key is published can be in the cache; the digest
 	// of the whole token is computed for those alone.
 	var digest [32]byte
@@ -163,8 +162,8 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, err
 	return c, nil
 }
 
-// checkClaims runs golang-jwt's claim validation and reports the first
-// failure in the documented order.
+// checkClaims runs golang-jwt's time checks and this library's claim
+// checks, and reports the first failure in the documented order.
 func (v *Validator) checkClaims(c *Claims) error {
 	if c.ExpiresAt.IsZero() {
 		return tokenErr("exp", "the token has no expiry", nil)
@@ -177,16 +176,26 @@ func (v *Validator) checkClaims(c *Claims) error {
 		return tokenErr("nbf", "the token is not valid yet", jwt.ErrTokenNotValidYet)
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return tokenErr("iat", "the token is issued in the future", jwt.ErrTokenUsedBeforeIssued)
-	case !v.cfg.SkipIssuerCheck && c.Issuer == "":
-		return tokenErr("iss", "the token has no issuer", nil)
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
-	case !v.cfg.SkipAudienceCheck && len(c.Audience) == 0:
-		return tokenErr("aud", "the token has no audience", nil)
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
 	case err != nil:
 		return tokenErr("claims", "the token claims are invalid", err)
+	case !v.cfg.SkipIssuerCheck && c.Issuer == "":
+		return tokenErr("iss", "the token has no issuer", nil)
+	case !v.cfg.SkipIssuerCheck && !v.acceptedIssuer(c.Issuer):
+		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
+	}
+	if !v.cfg.SkipAudienceCheck {
+		aud := c.Audience
+		if fallback, ok := v.audienceFromFallback(c); ok {
+			aud = fallback
+		}
+		switch {
+		case len(aud) == 0:
+			return tokenErr("aud", "the token has no audience", nil)
+		case !containsAny(aud, v.cfg.Audience):
+			return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
+		}
+	}
+	switch {
 	case c.Subject == "":
 		return tokenErr("sub", "the token has no subject", nil)
 	case v.cfg.MaxTokenAge > 0 && c.IssuedAt.IsZero():
@@ -194,7 +203,7 @@ func (v *Validator) checkClaims(c *Claims) error {
 	case v.cfg.MaxTokenAge > 0 && !v.cfg.Now().Before(v.maxAgeEnd(c)):
 		return tokenErr("iat", "the token is older than the maximum age", nil)
 	}
-	return nil
+	return v.checkProfileClaims(c)
 }
 
 // maxAgeEnd is when a token stops being young enough for MaxTokenAge.

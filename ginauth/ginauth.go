@@ -65,6 +65,13 @@ func RequireScope(scopes ...string) gin.HandlerFunc {
 	return Require(core.RequireScopes(scopes...))
 }
 
+// RequireClaim admits tokens whose claim at path holds every one of values:
+// roles, groups or permissions, wherever the provider puts them (403
+// forbidden otherwise). See core.RequireClaim.
+func RequireClaim(path core.ClaimPath, values ...string) gin.HandlerFunc {
+	return Require(core.RequireClaim(path, values...))
+}
+
 // RequireVerifiedEmail admits tokens whose email_verified is true.
 func RequireVerifiedEmail() gin.HandlerFunc {
 	return Require(core.RequireVerifiedEmail())

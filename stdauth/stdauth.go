@@ -54,6 +54,13 @@ func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 	return Require(core.RequireScopes(scopes...))
 }
 
+// RequireClaim admits tokens whose claim at path holds every one of values:
+// roles, groups or permissions, wherever the provider puts them (403
+// forbidden otherwise). See core.RequireClaim.
+func RequireClaim(path core.ClaimPath, values ...string) func(http.Handler) http.Handler {
+	return Require(core.RequireClaim(path, values...))
+}
+
 // RequireVerifiedEmail admits tokens whose email_verified is true (403
 // forbidden otherwise).
 func RequireVerifiedEmail() func(http.Handler) http.Handler {

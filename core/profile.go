@@ -1,0 +1,133 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// TokenProfile says which kind of JWT a Validator accepts. Tokens of other
+// kinds are refused as invalid (401), so that one kind can never be played
+// as another.
+type TokenProfile int
+
+const (
+	// AccessTokens accepts JWT access tokens: a typ header absent, "JWT",
+	// "at+jwt" or "application/at+jwt". Most providers' access tokens
+	// carry no explicit type, so this is the default.
+	AccessTokens TokenProfile = iota
+
+	// RFC9068AccessTokens accepts only access tokens of the RFC 9068
+	// profile: typ "at+jwt" (or "application/at+jwt") and the claims
+	// client_id, iat and jti present. An OpenID Connect ID token (typ
+	// "JWT" or none) can then never pass as an access token.
+	RFC9068AccessTokens
+
+	// IDTokens accepts OpenID Connect ID tokens instead of access tokens,
+	// for a service that receives its users' ID tokens (a gateway in front
+	// of its own front end). Config.Audience must hold exactly the client
+	// id; per OIDC Core 3.1.3.7, a token whose aud has several values must
+	// carry azp, and an azp present must be that client id. A typ of
+	// "at+jwt" (an access token) is refused.
+	IDTokens
+)
+
+// String returns the profile's name.
+func (p TokenProfile) String() string {
+	switch p {
+	case AccessTokens:
+		return "AccessTokens"
+	case RFC9068AccessTokens:
+		return "RFC9068AccessTokens"
+	case IDTokens:
+		return "IDTokens"
+	}
+	return fmt.Sprintf("TokenProfile(%d)", int(p))
+}
+
+// tokenType is the kind a typ header declares.
+type tokenType uint8
+
+const (
+	typeNone  tokenType = iota // no typ header
+	typeJWT                    // "JWT", any case
+	typeATJWT                  // "at+jwt" or "application/at+jwt", any case
+)
+
+func (c Config) checkProfile() error {
+	switch c.Profile {
+	case AccessTokens, RFC9068AccessTokens:
+	case IDTokens:
+		if len(c.Audience) != 1 || c.SkipAudienceCheck {
+			return errors.New("identsphere: Config.Profile IDTokens needs Config.Audience to be exactly the client id")
+		}
+	default:
+		return fmt.Errorf("identsphere: unknown Config.Profile %v", c.Profile)
+	}
+	for name := range c.RequiredClaims {
+		if name == "" {
+			return errors.New("identsphere: Config.RequiredClaims has an empty claim name")
+		}
+	}
+	return nil
+}
+
+// checkType refuses a typ header that the profile does not accept. It runs
+// before the signature check: the header alone decides.
+func (v *Validator) checkType(t tokenType) error {
+	switch {
+	case v.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
+		return tokenErr("typ", `the token is not an RFC 9068 access token (typ "at+jwt")`, nil)
+	case v.cfg.Profile == IDTokens && t == typeATJWT:
+		return tokenErr("typ", "the token is an access token, not an ID token", nil)
+	}
+	return nil
+}
+
+// checkProfileClaims runs the claim rules of the profile, the audience
+// fallback and Config.RequiredClaims on a token whose signature verified.
+func (v *Validator) checkProfileClaims(c *Claims) error {
+	switch v.cfg.Profile {
+	case RFC9068AccessTokens:
+		switch {
+		case c.ClientID == "":
+			return tokenErr("client_id", "the token has no client_id (RFC 9068)", nil)
+		case c.IssuedAt.IsZero():
+			return tokenErr("iat", "the token has no iat (RFC 9068)", nil)
+		case c.ID == "":
+			return tokenErr("jti", "the token has no jti (RFC 9068)", nil)
+		}
+	case IDTokens:
+		client := v.cfg.Audience[0]
+		switch {
+		case len(c.Audience) > 1 && c.AuthorizedParty == "":
+			return tokenErr("azp", "the ID token has several audiences and no azp", nil)
+		case c.AuthorizedParty != "" && c.AuthorizedParty != client:
+			return tokenErr("azp", "the ID token was issued to another client (azp)", nil)
+		}
+	}
+	for name, want := range v.cfg.RequiredClaims {
+		if got, ok := c.stringClaim(name); !ok || got != want {
+			return tokenErr(name, "the token's "+name+" claim does not have the required value", nil)
+		}
+	}
+	return nil
+}
+
+// audienceFromFallback returns the audience to check for a token without
+// aud, per Config.AudienceFallback.
+func (v *Validator) audienceFromFallback(c *Claims) ([]string, bool) {
+	if v.cfg.AudienceFallback == "" || len(c.Audience) > 0 {
+		return nil, false
+	}
+	s, ok := c.stringClaim(v.cfg.AudienceFallback)
+	if !ok || s == "" {
+		return nil, false
+	}
+	return []string{s}, true
+}
+
+// acceptedIssuer reports whether iss is the issuer or one of its aliases.
+func (v *Validator) acceptedIssuer(iss string) bool {
+	return iss == v.cfg.Issuer || slices.Contains(v.cfg.IssuerAliases, iss)
+}
