@@ -122,9 +122,13 @@ func (d *Denylist) write(f func()) {
 	defer d.mu.Unlock()
 	f()
 	d.writes++
-	if d.writes%64 != 0 {
-		return
+	if d.writes%64 == 0 {
+		d.sweep()
 	}
+}
+
+// sweep drops expired entries. The caller holds d.mu for writing.
+func (d *Denylist) sweep() {
 	now := d.now()
 	for k, until := range d.tokens {
 		if !now.Before(until) {
@@ -141,4 +145,74 @@ func (d *Denylist) write(f func()) {
 			delete(d.subjects, k)
 		}
 	}
+}
+
+// A shared revocation store (such as package revocation/redisstore) keeps a
+// Denylist on every instance and applies to it the denials that other
+// instances issued. Those arrive as absolute times already widened by the
+// instance that issued them, possibly more than once and in any order
+// (published, then read again on a resynchronisation). The Deny methods
+// take them as they are: they never widen by MaxLeeway again, keep the
+// later of each time when a live entry is already held (so applying
+// denials in any order, any number of times, ends in the same state),
+// and never sweep, so that applying a whole store's contents costs time
+// linear in its size: call Sweep afterwards. Like the Revoke methods, they
+// deny by jti, sid and sub, never by the token string.
+
+// DenyToken denies the token with this jti until until (absolute, not
+// widened).
+func (d *Denylist) DenyToken(jti string, until time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.tokens[jti] = laterUntil(d.tokens, jti, until)
+}
+
+// DenySession denies every token of this sid until until (absolute, not
+// widened).
+func (d *Denylist) DenySession(sid string, until time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sessions[sid] = laterUntil(d.sessions, sid, until)
+}
+
+// DenySubject denies, until until, every token of sub whose iat is not
+// after issuedUpTo, and every token of sub without iat. Both times are
+// absolute and used as given: RevokeSubject's entry is
+// DenySubject(sub, now+MaxLeeway, now+MaxLeeway+maxLifetime+MaxLeeway).
+func (d *Denylist) DenySubject(sub string, issuedUpTo, until time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := subjectDenial{since: issuedUpTo, until: until}
+	if old, ok := d.subjects[sub]; ok && d.now().Before(old.until) {
+		s.since = maxTime(s.since, old.since)
+		s.until = maxTime(s.until, old.until)
+	}
+	d.subjects[sub] = s
+}
+
+// Sweep drops the expired denials now and returns how many remain. The
+// Revoke methods sweep by themselves every so often; the Deny methods never
+// do, so a store that applies replicated denials calls Sweep after a batch
+// and on a timer, which keeps memory to the denials still in force.
+func (d *Denylist) Sweep() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sweep()
+	return len(d.tokens) + len(d.sessions) + len(d.subjects)
+}
+
+// laterUntil returns the later of until and the live entry for key in m.
+// The caller holds d.mu.
+func laterUntil(m map[string]time.Time, key string, until time.Time) time.Time {
+	if old, ok := m[key]; ok && old.After(until) {
+		return old
+	}
+	return until
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

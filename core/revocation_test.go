@@ -137,3 +137,101 @@ func TestRevocationStoreDownFailsClosed(t *testing.T) {
 		t.Fatalf("answer %d %q, want 503 with Retry-After", r.Status, r.RetryAfter)
 	}
 }
+
+// revoked asks d about claims, failing the test on an error (Denylist never
+// returns one).
+func revoked(t *testing.T, d *core.Denylist, c core.Claims) bool {
+	t.Helper()
+	r, err := d.Revoked(t.Context(), &c)
+	if err != nil {
+		t.Fatalf("Denylist.Revoked: %v", err)
+	}
+	return r
+}
+
+// The Deny methods apply replicated denials: absolute times used as given
+// (never widened again), the later time kept whatever the order, no sweep
+// until Sweep.
+func TestDenylistDenyTakesAbsoluteTimesInAnyOrder(t *testing.T) {
+	var clk clock
+	deny := core.NewDenylist(clk.now)
+	t0 := clk.now()
+	early, late := t0.Add(time.Minute), t0.Add(2*time.Minute)
+
+	deny.DenyToken("t-1", late)
+	deny.DenyToken("t-1", early) // arrives second, but the later time wins
+	deny.DenySession("s-1", early)
+	deny.DenySession("s-1", late)
+	deny.DenySubject("u-1", t0, late)
+	deny.DenySubject("u-1", t0.Add(-time.Hour), early) // older and shorter: changes nothing
+
+	byJTI := core.Claims{Subject: "x", ID: "t-1"}
+	bySID := core.Claims{Subject: "x", SessionID: "s-1"}
+	before := core.Claims{Subject: "u-1", IssuedAt: t0.Add(-time.Second)}
+	atSince := core.Claims{Subject: "u-1", IssuedAt: t0}
+	noIAT := core.Claims{Subject: "u-1"}
+	after := core.Claims{Subject: "u-1", IssuedAt: t0.Add(time.Second)}
+	for name, c := range map[string]core.Claims{"jti": byJTI, "sid": bySID, "iat before": before, "iat at since": atSince, "no iat": noIAT} {
+		if !revoked(t, deny, c) {
+			t.Errorf("%s: not denied", name)
+		}
+	}
+	if revoked(t, deny, after) {
+		t.Error("a token issued after the subject's denial is denied")
+	}
+
+	clk.advance(90 * time.Second) // past early, before late: the later times were kept
+	for name, c := range map[string]core.Claims{"jti": byJTI, "sid": bySID, "sub": before} {
+		if !revoked(t, deny, c) {
+			t.Errorf("%s: denial ended at the earlier time", name)
+		}
+	}
+
+	clk.advance(30*time.Second + time.Millisecond) // past late: no MaxLeeway added
+	for name, c := range map[string]core.Claims{"jti": byJTI, "sid": bySID, "sub": before} {
+		if revoked(t, deny, c) {
+			t.Errorf("%s: still denied after its absolute end", name)
+		}
+	}
+	if n := deny.Len(); n != 3 {
+		t.Fatalf("Len = %d before Sweep, want the 3 expired entries (Deny never sweeps)", n)
+	}
+	deny.DenyToken("t-2", clk.now().Add(time.Hour))
+	if n := deny.Sweep(); n != 1 || deny.Len() != 1 {
+		t.Fatalf("Sweep left %d (Len %d), want 1", n, deny.Len())
+	}
+}
+
+// A subject denial that has expired is replaced, not merged: its old times
+// must not stretch a new denial.
+func TestDenySubjectReplacesAnExpiredEntry(t *testing.T) {
+	var clk clock
+	deny := core.NewDenylist(clk.now)
+	t0 := clk.now()
+	deny.DenySubject("u-2", t0.Add(time.Hour), t0.Add(time.Minute))
+	clk.advance(2 * time.Minute) // the first denial is over
+	deny.DenySubject("u-2", t0, clk.now().Add(time.Minute))
+	if revoked(t, deny, core.Claims{Subject: "u-2", IssuedAt: t0.Add(time.Second)}) {
+		t.Fatal("the expired entry's issuedUpTo was merged into the new one")
+	}
+	if !revoked(t, deny, core.Claims{Subject: "u-2", IssuedAt: t0}) {
+		t.Fatal("the new denial is not applied")
+	}
+}
+
+// Applying a replicated denial through a Validator: the token is refused
+// with the revoked check, cached or not.
+func TestDenyRefusesThroughTheValidator(t *testing.T) {
+	iss := newIssuer(t)
+	deny := core.NewDenylist(nil)
+	cfg := config(iss)
+	cfg.Revocation = deny
+	v := authcases.NewValidator(t, cfg)
+
+	exp := time.Now().Add(time.Hour)
+	tok := iss.MustMint(authtest.Claims{"sid": "s-9", "exp": exp})
+	mustVerify(t, v, tok) // cached
+	deny.DenySession("s-9", exp.Add(core.MaxLeeway))
+	_, err := v.Verify(t.Context(), tok)
+	wantCheck(t, err, "revoked")
+}
