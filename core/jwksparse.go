@@ -56,8 +56,9 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), maxJWKSKeys)
 	}
 	out := make([]jwksKey, len(keys))
+	var checks keyChecks
 	for i, raw := range keys {
-		out[i] = parseJWK(raw)
+		out[i] = parseJWK(raw, &checks)
 	}
 	return out, nil
 }
@@ -68,7 +69,7 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 // are ignored, as RFC 7517 section 4 requires, and so is private key
 // material: only the public key is ever built. jwkset then builds and
 // validates the key (curve membership, x5c against the key, thumbprints).
-func parseJWK(raw []byte) jwksKey {
+func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 	var k jwksKey
 	members, err := jsonMembers(raw)
 	if errors.Is(err, errDuplicateMember) {
@@ -127,12 +128,12 @@ func parseJWK(raw []byte) jwksKey {
 		k.reject, k.detail = "the key could not be parsed", err.Error()
 		return k
 	}
-	return keyFromJWK(j)
+	return keyFromJWK(j, checks)
 }
 
 // keyFromJWK judges a key jwkset has built: from parseJWK, or handed to
 // guardedStore.KeyReplaceAll by other code.
-func keyFromJWK(j jwkset.JWK) jwksKey {
+func keyFromJWK(j jwkset.JWK, checks *keyChecks) jwksKey {
 	m := j.Marshal()
 	k := jwksKey{verificationKey: verificationKey{kid: m.KID, alg: m.ALG.String(), key: j.Key()}, jwk: j}
 	if pk, ok := k.key.(interface{ Public() crypto.PublicKey }); ok {
@@ -146,7 +147,7 @@ func keyFromJWK(j jwkset.JWK) jwksKey {
 		k.reject, k.key = "a symmetric key from a JWKS can never verify a token", nil
 		return k
 	}
-	if k.reject = checkPublicKey(k.key); k.reject != "" {
+	if k.reject = checks.check(k.key); k.reject != "" {
 		return k
 	}
 	if !k.fitsAny() {

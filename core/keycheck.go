@@ -17,17 +17,23 @@ const maxRSABits = 16384
 // is refused.
 const smallPrimeBound = 1 << 12
 
-// checkPublicKey returns why key must never verify a signature, or "" when
-// it may. It catches keys that are weak or degenerate as published, cheaply,
+// keyChecks judges public keys. It holds what the checks compute once per
+// key set rather than once per key; the zero value is ready to use.
+type keyChecks struct {
+	smallPrimes *big.Int // the product of the primes below smallPrimeBound, once needed
+}
+
+// check returns why key must never verify a signature, or "" when it may.
+// It catches keys that are weak or degenerate as published, cheaply,
 // once per key set rather than once per token: an Ed25519 key that is a
 // small-order point verifies crafted signatures on any message; an EC point
 // off its curve invites invalid-curve attacks; an RSA modulus with a small
 // factor can be factored by anyone, and an even or trivial exponent is no
 // RSA at all. The reasons are fixed phrases, safe to show to a client.
-func checkPublicKey(key any) string {
+func (c *keyChecks) check(key any) string {
 	switch k := key.(type) {
 	case *rsa.PublicKey:
-		return checkRSA(k)
+		return c.checkRSA(k)
 	case *ecdsa.PublicKey:
 		// Bytes fails unless the point is on the curve, in range, and not
 		// the identity.
@@ -50,7 +56,7 @@ func checkPublicKey(key any) string {
 	return ""
 }
 
-func checkRSA(k *rsa.PublicKey) string {
+func (c *keyChecks) checkRSA(k *rsa.PublicKey) string {
 	switch {
 	case k.N == nil || k.N.Sign() <= 0:
 		return "the RSA key has no modulus"
@@ -60,7 +66,7 @@ func checkRSA(k *rsa.PublicKey) string {
 		return fmt.Sprintf("RSA key over %d bits", maxRSABits)
 	case k.N.Bit(0) == 0:
 		return "the RSA modulus is even"
-	case new(big.Int).GCD(nil, nil, k.N, smallPrimeProduct()).Cmp(big.NewInt(1)) != 0:
+	case new(big.Int).GCD(nil, nil, k.N, c.smallPrimeProduct()).Cmp(big.NewInt(1)) != 0:
 		return "the RSA modulus has a small prime factor"
 	case k.E <= 1:
 		return "the RSA exponent is 1 or less"
@@ -71,9 +77,12 @@ func checkRSA(k *rsa.PublicKey) string {
 }
 
 // smallPrimeProduct is the product of the primes below smallPrimeBound,
-// computed on demand (a few microseconds, once per key) so that the package
-// keeps no state.
-func smallPrimeProduct() *big.Int {
+// computed on first use (tens of microseconds) so that the package keeps no
+// state.
+func (c *keyChecks) smallPrimeProduct() *big.Int {
+	if c.smallPrimes != nil {
+		return c.smallPrimes
+	}
 	var composite [smallPrimeBound]bool
 	p := big.NewInt(1)
 	var f big.Int
@@ -86,6 +95,7 @@ func smallPrimeProduct() *big.Int {
 			composite[j] = true
 		}
 	}
+	c.smallPrimes = p
 	return p
 }
 

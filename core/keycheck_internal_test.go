@@ -15,7 +15,7 @@ import (
 
 // The key checks refuse what they promise and nothing more: the genuine
 // test keys pass; each degenerate key is refused with its own reason.
-func TestCheckPublicKeyRefusesDegenerateKeys(t *testing.T) {
+func TestKeyChecksRefuseDegenerateKeys(t *testing.T) {
 	rsaPub := &testkeys.RSA().PublicKey
 	p, q := testkeys.RSA().Primes[0], testkeys.RSA().Primes[1]
 	times := func(f int64) *big.Int { return new(big.Int).Mul(big.NewInt(f), new(big.Int).Mul(p, q)) }
@@ -27,7 +27,7 @@ func TestCheckPublicKeyRefusesDegenerateKeys(t *testing.T) {
 		"Ed25519":                            testkeys.Ed25519().Public(),
 		"RSA, factor 4099 (above the bound)": &rsa.PublicKey{N: times(4099), E: 65537},
 	} {
-		if r := checkPublicKey(key); r != "" {
+		if r := new(keyChecks).check(key); r != "" {
 			t.Errorf("%s refused: %s", name, r)
 		}
 	}
@@ -53,7 +53,7 @@ func TestCheckPublicKeyRefusesDegenerateKeys(t *testing.T) {
 		"Ed25519 identity":       {ed25519.PublicKey(append([]byte{1}, make([]byte, 31)...)), "small-order"},
 		"Ed25519 y = p+1 signed": {ed25519.PublicKey(append([]byte{0xee}, append(bytes.Repeat([]byte{0xff}, 30), 0xff)...)), "small-order"},
 	} {
-		if r := checkPublicKey(c.key); !strings.Contains(r, c.want) {
+		if r := new(keyChecks).check(c.key); !strings.Contains(r, c.want) {
 			t.Errorf("%s: reason %q, want one saying %q", name, r, c.want)
 		}
 	}

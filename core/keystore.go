@@ -98,8 +98,9 @@ func (g *guardedStore) replace(ctx context.Context, keys []jwksKey) error {
 // checks as a fetched set, so that no path into the store skips them.
 func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
 	keys := make([]jwksKey, len(given))
+	var checks keyChecks
 	for i, j := range given {
-		keys[i] = keyFromJWK(j)
+		keys[i] = keyFromJWK(j, &checks)
 	}
 	return g.replace(ctx, keys)
 }
