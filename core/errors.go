@@ -19,8 +19,9 @@ var (
 	ErrInsufficientScope = errors.New("identsphere: insufficient scope")
 	// ErrForbidden: the token is valid but an application rule refused it (403 forbidden).
 	ErrForbidden = errors.New("identsphere: forbidden")
-	// ErrKeysUnavailable: the issuer could not be reached and no signing keys
-	// are cached, so no token can be checked (503 temporarily_unavailable).
+	// ErrKeysUnavailable: no signing keys are loaded yet (the issuer could
+	// not be reached, or its key set held no usable key), so no token can be
+	// checked (503 temporarily_unavailable).
 	ErrKeysUnavailable = errors.New("identsphere: signing keys unavailable")
 	// ErrRevocationUnavailable: the revocation status of a token could not
 	// be learned (a revocation store or introspection endpoint is down), so
