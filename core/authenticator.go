@@ -165,12 +165,12 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 		}
 		return &admission{claims: *c}, nil
 	}
-	c, err := v.verifyToken(ctx, token)
+	c, is, err := v.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	ad := &admission{claims: *c}
-	if err := v.applyRules(ctx, &ad.claims); err != nil {
+	if err := is.applyRules(ctx, &ad.claims); err != nil {
 		return nil, err
 	}
 	return ad, nil

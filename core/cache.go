@@ -44,6 +44,7 @@ type cacheShard struct {
 // the entry was found valid against.
 type cacheEntry struct {
 	claims  *Claims
+	iss     *issuer // whose key checked the signature
 	expires time.Time // exp + leeway
 	alg     string
 	kid     string
@@ -64,9 +65,9 @@ func tokenDigest(token string) [32]byte {
 
 func (c *tokenCache) shard(d *[32]byte) *cacheShard { return &c.shards[d[0]] }
 
-// get returns the cached claims of a token that is still good at now under
-// the key set snap.
-func (c *tokenCache) get(d *[32]byte, now time.Time, snap *keySnapshot) (*Claims, bool) {
+// get returns the entry of a token that is still good at now under its
+// issuer's current key set.
+func (c *tokenCache) get(d *[32]byte, now time.Time) (*cacheEntry, bool) {
 	m := c.shard(d).m.Load()
 	if m == nil {
 		return nil, false
@@ -75,13 +76,13 @@ func (c *tokenCache) get(d *[32]byte, now time.Time, snap *keySnapshot) (*Claims
 	if !ok || !now.Before(e.expires) {
 		return nil, false
 	}
-	if e.checked.Load() != snap {
+	if snap := e.iss.keys.store.snapshot.Load(); e.checked.Load() != snap {
 		if !e.keyStillPublished(snap) {
 			return nil, false
 		}
 		e.checked.Store(snap)
 	}
-	return e.claims, true
+	return e, true
 }
 
 // keyStillPublished reports whether snap still holds the key that checked

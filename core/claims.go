@@ -31,6 +31,10 @@ type Claims struct {
 	// AuthorizedParty is azp (OpenID Connect): the client the token was
 	// issued to, "" when absent.
 	AuthorizedParty string
+	// AdmittedBy is the Config.Issuer of the issuer that admitted the
+	// token: with several issuers (NewMulti), which one; it differs from
+	// Issuer for an issuer alias.
+	AdmittedBy string
 
 	Email string // email
 	// EmailVerified is the email_verified claim: nil when it is absent or not

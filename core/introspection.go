@@ -107,7 +107,7 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 			// fail the others waiting on the same call.
 			callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.cfg.Timeout)
 			defer cancel()
-			active, err := in.introspect(callCtx, token)
+			active, err := in.introspect(callCtx, token, in.v.issuerNamed(c.AdmittedBy))
 			if err != nil {
 				return nil, err
 			}
@@ -157,10 +157,10 @@ func keepAlive(client *http.Client) {
 
 // introspect makes one RFC 7662 call. Only a JSON boolean true in "active"
 // counts as active; see readIntrospection for the rest.
-func (in *Introspector) introspect(ctx context.Context, token string) (bool, error) {
+func (in *Introspector) introspect(ctx context.Context, token string, is *issuer) (bool, error) {
 	endpoint := in.cfg.Endpoint
-	if endpoint == "" {
-		if loaded := in.v.keys.keys.Load(); loaded != nil {
+	if endpoint == "" && is != nil {
+		if loaded := is.keys.keys.Load(); loaded != nil {
 			endpoint = loaded.introspection
 		}
 	}
@@ -169,7 +169,7 @@ func (in *Introspector) introspect(ctx context.Context, token string) (bool, err
 		in.misconfigured.report(in.v.cfg.Logger, err)
 		return false, err
 	}
-	return in.readIntrospection(body)
+	return in.readIntrospection(body, is)
 }
 
 // errNoIntrospectionEndpoint: nothing configured, nothing discovered. A
@@ -239,7 +239,7 @@ func postIntrospection(ctx context.Context, client *http.Client, endpoint, clien
 // that says active but names an audience (aud) of which none is the
 // Validator's is about a token for another service, and is refused. A
 // malformed answer is an endpoint failure, not an "inactive" verdict.
-func (in *Introspector) readIntrospection(body []byte) (bool, error) {
+func (in *Introspector) readIntrospection(body []byte, is *issuer) (bool, error) {
 	var active, hasActive bool
 	var aud []string
 	hasAud := false
@@ -269,7 +269,7 @@ func (in *Introspector) readIntrospection(body []byte) (bool, error) {
 		return false, fmt.Errorf("malformed introspection response: %w", err)
 	case !hasActive:
 		return false, errors.New(`malformed introspection response: no "active" member`)
-	case active && hasAud && !in.v.cfg.SkipAudienceCheck && !containsAny(aud, in.v.cfg.Audience):
+	case active && hasAud && is != nil && !is.cfg.SkipAudienceCheck && !containsAny(aud, is.cfg.Audience):
 		return false, nil
 	}
 	return active, nil

@@ -43,9 +43,9 @@ var b64 = base64.RawURLEncoding.Strict()
 // parseJWS splits a compact JWS and reads its header, refusing every shape
 // this library does not accept before any key is looked up. Its cost is
 // linear in the header, which is capped, plus a vectorised scan for the
-// dots; the payload is not read. snap, when not nil, lets the kid be
-// recognised without allocating.
-func parseJWS(token string, maxSize int, snap *keySnapshot) (jws, error) {
+// dots; the payload is not read. kids lets a known kid be recognised
+// without allocating.
+func parseJWS(token string, maxSize int, kids kidIndex) (jws, error) {
 	var t jws
 	if len(token) > maxSize {
 		return t, tokenErr("size", "the token is too large", nil)
@@ -80,7 +80,7 @@ func parseJWS(token string, maxSize int, snap *keySnapshot) (jws, error) {
 	}
 	t.signingInput = token[:len(h)+1+len(p)]
 	t.payloadSeg, t.signatureSeg = p, s
-	if err := t.readHeader(buf[:n], snap); err != nil {
+	if err := t.readHeader(buf[:n], kids); err != nil {
 		return jws{}, err
 	}
 	return t, nil
@@ -119,7 +119,7 @@ func (t *jws) decodePayload() ([]byte, error) {
 // from the issuer's JWKS, and nothing named in a token is ever fetched. A
 // header with more than maxHeaderMembers members is refused: no real token
 // needs them, and each costs a duplicate check.
-func (t *jws) readHeader(header []byte, snap *keySnapshot) error {
+func (t *jws) readHeader(header []byte, kids kidIndex) error {
 	it := newObjectIter(header, maxHeaderMembers)
 	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
 		switch string(key) {
@@ -139,11 +139,11 @@ func (t *jws) readHeader(header []byte, snap *keySnapshot) error {
 				return tokenErr("header", "the kid header is not a string", nil)
 			}
 			t.hasKID = true
-			if k := snap.lookupKID(raw); k != nil {
-				t.kid, t.knownKID = k.kid, true
+			if kid, ok := kids.lookup(raw); ok {
+				t.kid, t.knownKID = kid, true
 			} else if kid, ok := jsonString(value); ok {
 				t.kid = kid
-				t.knownKID = snap.lookupKID([]byte(kid)) != nil
+				_, t.knownKID = kids.lookup([]byte(kid))
 			}
 		case "typ":
 			typ, ok := rawJSONString(value)
@@ -224,13 +224,29 @@ func canonicalAlg(alg []byte) string {
 	return ""
 }
 
-// lookupKID returns the key published under kid in s, if any, without
-// allocating. s may be nil (no keys loaded yet).
-func (s *keySnapshot) lookupKID(kid []byte) *verificationKey {
-	if s == nil {
-		return nil
+// kidIndex recognises known kids without allocating: those published in
+// the one issuer's key set (snap), or, with several issuers, those of tokens
+// verified before (names). Both may be nil.
+type kidIndex struct {
+	snap  *keySnapshot
+	names *kidNames
+}
+
+// lookup returns the canonical string of a known kid.
+func (x kidIndex) lookup(kid []byte) (string, bool) {
+	if x.snap != nil {
+		if k := x.snap.byKID[string(kid)]; k != nil {
+			return k.kid, true
+		}
+		return "", false
 	}
-	return s.byKID[string(kid)]
+	if x.names != nil {
+		if m := x.names.m.Load(); m != nil {
+			s, ok := (*m)[string(kid)]
+			return s, ok
+		}
+	}
+	return "", false
 }
 
 // classifyType reads a typ header: "JWT" (RFC 7519) or an access token type

@@ -13,7 +13,7 @@ func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 // parseAll parses a token as Verify does: the header, then the signature,
 // then (after the signature check, skipped here) the payload.
 func parseAll(token string) (jws, error) {
-	t, err := parseJWS(token, DefaultMaxTokenSize, nil)
+	t, err := parseJWS(token, DefaultMaxTokenSize, kidIndex{})
 	if err == nil {
 		_, err = t.decodeSignature()
 	}
@@ -37,7 +37,7 @@ func TestParseJWS(t *testing.T) {
 	sig := seg("signature")
 	tok := func(header string) string { return seg(header) + "." + payload + "." + sig }
 
-	good, err := parseJWS(tok(`{"alg":"RS256","kid":"k1","typ":"JWT"}`), DefaultMaxTokenSize, nil)
+	good, err := parseJWS(tok(`{"alg":"RS256","kid":"k1","typ":"JWT"}`), DefaultMaxTokenSize, kidIndex{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,16 +46,16 @@ func TestParseJWS(t *testing.T) {
 	if good.alg != "RS256" || good.kid != "k1" || !good.hasKID || errSig != nil || errPayload != nil || string(gotPayload) != `{"sub":"u"}` || string(gotSig) != "signature" {
 		t.Fatalf("parsed %+v", good)
 	}
-	if noKID, err := parseJWS(tok(`{"alg":"ES256"}`), DefaultMaxTokenSize, nil); err != nil || noKID.hasKID {
+	if noKID, err := parseJWS(tok(`{"alg":"ES256"}`), DefaultMaxTokenSize, kidIndex{}); err != nil || noKID.hasKID {
 		t.Fatalf("no kid: %+v %v", noKID, err)
 	}
 	for _, typ := range []string{"JWT", "jwt", "at+jwt", "application/at+JWT"} {
-		if _, err := parseJWS(tok(`{"alg":"RS256","typ":"`+typ+`"}`), DefaultMaxTokenSize, nil); err != nil {
+		if _, err := parseJWS(tok(`{"alg":"RS256","typ":"`+typ+`"}`), DefaultMaxTokenSize, kidIndex{}); err != nil {
 			t.Errorf("typ %q refused: %v", typ, err)
 		}
 	}
 	for _, ignored := range []string{`"jku":"http://127.0.0.1:1/keys"`, `"x5u":"http://127.0.0.1:1/c"`, `"jwk":{"kty":"oct","k":"AA"}`, `"x5c":["AA"]`} {
-		if _, err := parseJWS(tok(`{"alg":"RS256",`+ignored+`}`), DefaultMaxTokenSize, nil); err != nil {
+		if _, err := parseJWS(tok(`{"alg":"RS256",`+ignored+`}`), DefaultMaxTokenSize, kidIndex{}); err != nil {
 			t.Errorf("%s refused: %v (key-carrying headers are ignored, not fatal)", ignored, err)
 		}
 	}

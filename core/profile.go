@@ -74,11 +74,11 @@ func (c Config) checkProfile() error {
 
 // checkType refuses a typ header that the profile does not accept. It runs
 // before the signature check: the header alone decides.
-func (v *Validator) checkType(t tokenType) error {
+func (is *issuer) checkType(t tokenType) error {
 	switch {
-	case v.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
+	case is.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
 		return tokenErr("typ", `the token is not an RFC 9068 access token (typ "at+jwt")`, nil)
-	case v.cfg.Profile == IDTokens && t == typeATJWT:
+	case is.cfg.Profile == IDTokens && t == typeATJWT:
 		return tokenErr("typ", "the token is an access token, not an ID token", nil)
 	}
 	return nil
@@ -86,8 +86,8 @@ func (v *Validator) checkType(t tokenType) error {
 
 // checkProfileClaims runs the claim rules of the profile, the audience
 // fallback and Config.RequiredClaims on a token whose signature verified.
-func (v *Validator) checkProfileClaims(c *Claims) error {
-	switch v.cfg.Profile {
+func (is *issuer) checkProfileClaims(c *Claims) error {
+	switch is.cfg.Profile {
 	case RFC9068AccessTokens:
 		switch {
 		case c.ClientID == "":
@@ -98,7 +98,7 @@ func (v *Validator) checkProfileClaims(c *Claims) error {
 			return tokenErr("jti", "the token has no jti (RFC 9068)", nil)
 		}
 	case IDTokens:
-		client := v.cfg.Audience[0]
+		client := is.cfg.Audience[0]
 		switch {
 		case len(c.Audience) > 1 && c.AuthorizedParty == "":
 			return tokenErr("azp", "the ID token has several audiences and no azp", nil)
@@ -106,7 +106,7 @@ func (v *Validator) checkProfileClaims(c *Claims) error {
 			return tokenErr("azp", "the ID token was issued to another client (azp)", nil)
 		}
 	}
-	for name, want := range v.cfg.RequiredClaims {
+	for name, want := range is.cfg.RequiredClaims {
 		if got, ok := c.stringClaim(name); !ok || got != want {
 			return tokenErr(name, "the token's "+name+" claim does not have the required value", nil)
 		}
@@ -116,11 +116,11 @@ func (v *Validator) checkProfileClaims(c *Claims) error {
 
 // audienceFromFallback returns the audience to check for a token without
 // aud, per Config.AudienceFallback.
-func (v *Validator) audienceFromFallback(c *Claims) ([]string, bool) {
-	if v.cfg.AudienceFallback == "" || len(c.Audience) > 0 {
+func (is *issuer) audienceFromFallback(c *Claims) ([]string, bool) {
+	if is.cfg.AudienceFallback == "" || len(c.Audience) > 0 {
 		return nil, false
 	}
-	s, ok := c.stringClaim(v.cfg.AudienceFallback)
+	s, ok := c.stringClaim(is.cfg.AudienceFallback)
 	if !ok || s == "" {
 		return nil, false
 	}
@@ -128,6 +128,6 @@ func (v *Validator) audienceFromFallback(c *Claims) ([]string, bool) {
 }
 
 // acceptedIssuer reports whether iss is the issuer or one of its aliases.
-func (v *Validator) acceptedIssuer(iss string) bool {
-	return iss == v.cfg.Issuer || slices.Contains(v.cfg.IssuerAliases, iss)
+func (is *issuer) acceptedIssuer(iss string) bool {
+	return iss == is.cfg.Issuer || slices.Contains(is.cfg.IssuerAliases, iss)
 }

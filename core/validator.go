@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -18,12 +17,14 @@ type TokenVerifier interface {
 }
 
 // Validator verifies access tokens locally against the issuer's published
-// keys. It is safe for concurrent use; build one per issuer and share it.
+// keys. It is safe for concurrent use; build one (New, or NewMulti for
+// several issuers) and share it.
 type Validator struct {
-	cfg       Config
-	keys      *keySource
-	claims    *jwt.Validator
-	cache     *tokenCache // nil when Config.DisableCache
+	cfg   Config      // the settings every issuer shares: MaxTokenSize, Now, Logger, cache
+	one   *issuer     // the only issuer, when New built it: selected without reading iss
+	multi *issuerSet  // the issuers of NewMulti, selected by iss
+	cache *tokenCache // nil when Config.DisableCache
+
 	closeOnce sync.Once
 }
 
@@ -50,19 +51,7 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	// golang-jwt checks the time claims; iss and aud are checked here, since
-	// issuer aliases and the audience fallback are ours.
-	opts := []jwt.ParserOption{
-		jwt.WithLeeway(cfg.Leeway),
-		jwt.WithTimeFunc(cfg.Now),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-	}
-	v := &Validator{
-		cfg:    cfg,
-		keys:   newKeySource(ctx, cfg),
-		claims: jwt.NewValidator(opts...),
-	}
+	v := &Validator{cfg: cfg, one: newIssuer(ctx, cfg)}
 	if !cfg.DisableCache {
 		v.cache = newTokenCache(cfg.CacheSize)
 	}
@@ -85,139 +74,109 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // The returned Claims are the caller's own copy; their slices are shared
 // with the cache and must not be modified in place.
 func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
-	c, err := v.verifyToken(ctx, token)
+	c, is, err := v.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	own := *c // c may be the cache's: the caller and the rules get their own
-	if err := v.applyRules(ctx, &own); err != nil {
+	if err := is.applyRules(ctx, &own); err != nil {
 		return nil, err
 	}
 	return &own, nil
 }
 
-func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, error) {
-	loaded := v.keys.keys.Load()
-	snap := v.keys.store.snapshot.Load()
+// verifyToken returns the claims of a valid token and the issuer that
+// admitted it.
+func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *issuer, error) {
 	// The header first: it is capped and read in linear time, so a hostile
 	// token is refused before anything costs in proportion to its size.
-	t, err := parseJWS(token, v.cfg.MaxTokenSize, snap)
+	is, kids := v.one, kidIndex{}
+	if is != nil {
+		kids.snap = is.keys.store.snapshot.Load()
+	} else {
+		kids.names = &v.multi.kids
+	}
+	t, err := parseJWS(token, v.cfg.MaxTokenSize, kids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if loaded == nil {
-		return nil, ErrKeysUnavailable
-	}
-	alg, ok := algorithms[t.alg]
-	if !ok || !loaded.algs.allows(t.alg) {
-		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
-	}
-	if err := v.checkType(t.typ); err != nil {
-		return nil, err
-	}
-	// Only a token whose key is published can be in the cache; the digest
-	// of the whole token is computed for those alone.
+	// Only a token whose kid is known can be in the cache; the digest of the
+	// whole token is computed for those alone.
 	var digest [32]byte
 	if v.cache != nil && (t.knownKID || !t.hasKID) {
 		digest = tokenDigest(token)
-		if c, ok := v.cache.get(&digest, v.cfg.Now(), snap); ok {
-			return c, nil
+		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
+			return e.claims, e.iss, nil
 		}
 	}
-	key, err := v.keys.lookup(ctx, loaded, &t)
+	var payload []byte
+	if is == nil {
+		// Several issuers: iss is read, unverified, only to choose whose
+		// keys check the signature. An issuer outside the set is refused
+		// here, without any network I/O.
+		if payload, err = t.decodePayload(); err != nil {
+			return nil, nil, err
+		}
+		if is, err = v.multi.selectIssuer(ctx, payload); err != nil {
+			return nil, nil, err
+		}
+	}
+	loaded := is.keys.keys.Load()
+	if loaded == nil {
+		return nil, nil, ErrKeysUnavailable
+	}
+	alg, ok := algorithms[t.alg]
+	if !ok || !loaded.algs.allows(t.alg) {
+		return nil, nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
+	}
+	if err := is.checkType(t.typ); err != nil {
+		return nil, nil, err
+	}
+	key, err := is.keys.lookup(ctx, loaded, &t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sig, err := t.decodeSignature()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
-		return nil, tokenErr("signature", "the token signature is invalid", nil)
+		return nil, nil, tokenErr("signature", "the token signature is invalid", nil)
 	}
-	payload, err := t.decodePayload()
-	if err != nil {
-		return nil, err
+	if payload == nil {
+		if payload, err = t.decodePayload(); err != nil {
+			return nil, nil, err
+		}
 	}
 	c, err := decodeClaims(payload)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := v.checkClaims(c); err != nil {
-		return nil, err
+	if err := is.checkClaims(c); err != nil {
+		return nil, nil, err
 	}
+	if v.multi != nil {
+		if err := v.multi.checkTenant(is, c); err != nil {
+			return nil, nil, err
+		}
+		v.multi.kids.add(t.kid)
+	}
+	c.AdmittedBy = is.cfg.Issuer
 	if v.cache != nil {
 		if !t.knownKID && t.hasKID {
 			digest = tokenDigest(token) // its kid arrived with a refresh
 		}
 		v.cache.put(&digest, &cacheEntry{
 			claims:  c,
-			expires: v.cacheUntil(c),
+			iss:     is,
+			expires: is.cacheUntil(c),
 			alg:     t.alg,
 			kid:     t.kid,
 			hasKID:  t.hasKID,
 			key:     key.key,
 		}, v.cfg.Now())
 	}
-	return c, nil
-}
-
-// checkClaims runs golang-jwt's time checks and this library's claim
-// checks, and reports the first failure in the documented order.
-func (v *Validator) checkClaims(c *Claims) error {
-	if c.ExpiresAt.IsZero() {
-		return tokenErr("exp", "the token has no expiry", nil)
-	}
-	err := v.claims.Validate((*jwtClaims)(c))
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return tokenErr("exp", "the token has expired", jwt.ErrTokenExpired)
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return tokenErr("nbf", "the token is not valid yet", jwt.ErrTokenNotValidYet)
-	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return tokenErr("iat", "the token is issued in the future", jwt.ErrTokenUsedBeforeIssued)
-	case err != nil:
-		return tokenErr("claims", "the token claims are invalid", err)
-	case !v.cfg.SkipIssuerCheck && c.Issuer == "":
-		return tokenErr("iss", "the token has no issuer", nil)
-	case !v.cfg.SkipIssuerCheck && !v.acceptedIssuer(c.Issuer):
-		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
-	}
-	if !v.cfg.SkipAudienceCheck {
-		aud := c.Audience
-		if fallback, ok := v.audienceFromFallback(c); ok {
-			aud = fallback
-		}
-		switch {
-		case len(aud) == 0:
-			return tokenErr("aud", "the token has no audience", nil)
-		case !containsAny(aud, v.cfg.Audience):
-			return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
-		}
-	}
-	switch {
-	case c.Subject == "":
-		return tokenErr("sub", "the token has no subject", nil)
-	case v.cfg.MaxTokenAge > 0 && c.IssuedAt.IsZero():
-		return tokenErr("iat", "the token has no issue time, so its age cannot be bounded", nil)
-	case v.cfg.MaxTokenAge > 0 && !v.cfg.Now().Before(v.maxAgeEnd(c)):
-		return tokenErr("iat", "the token is older than the maximum age", nil)
-	}
-	return v.checkProfileClaims(c)
-}
-
-// maxAgeEnd is when a token stops being young enough for MaxTokenAge.
-func (v *Validator) maxAgeEnd(c *Claims) time.Time {
-	return c.IssuedAt.Add(v.cfg.MaxTokenAge + v.cfg.Leeway)
-}
-
-// cacheUntil is when a verified token stops being good on time alone.
-func (v *Validator) cacheUntil(c *Claims) time.Time {
-	end := c.ExpiresAt.Add(v.cfg.Leeway)
-	if v.cfg.MaxTokenAge > 0 {
-		end = minTime(end, v.maxAgeEnd(c))
-	}
-	return end
+	return c, is, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -227,31 +186,18 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (v *Validator) applyRules(ctx context.Context, c *Claims) error {
-	if v.cfg.Revocation != nil {
-		revoked, err := v.cfg.Revocation.Revoked(ctx, c)
-		switch {
-		case err != nil:
-			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
-		case revoked:
-			return tokenErr("revoked", "the token has been revoked", nil)
-		}
-	}
-	if v.cfg.RequireVerifiedEmail {
-		if err := RequireVerifiedEmail()(ctx, c); err != nil {
-			return err
-		}
-	}
-	return CheckRules(ctx, c, v.cfg.Rules...)
-}
-
 // Ready reports whether the Validator is fit to serve: signing keys are
 // loaded and are still refreshed. Failed refreshes keep the cached keys, so
 // once true it stays true until Close; after Close it is false, since keys
 // are no longer refreshed and a rotation would go unnoticed (Verify still
 // checks tokens against the cached keys). Use it for a readiness probe.
 func (v *Validator) Ready() bool {
-	return v.keys.usable()
+	for _, is := range v.issuers() {
+		if !is.keys.usable() {
+			return false
+		}
+	}
+	return true
 }
 
 // WaitReady blocks until signing keys are loaded, the Validator is closed,
@@ -260,19 +206,12 @@ func (v *Validator) Ready() bool {
 // which names the cause (issuer unreachable, a URL that answered 404 and the
 // likely fix, discovery issuer mismatch, no usable key in the set...).
 func (v *Validator) WaitReady(ctx context.Context) error {
-	select {
-	case <-v.keys.ready:
-	case <-v.keys.closed:
-	case <-ctx.Done():
-		return fmt.Errorf("identsphere: waiting for signing keys: %w", errors.Join(ctx.Err(), ErrKeysUnavailable, v.keys.err()))
+	for _, is := range v.issuers() {
+		if err := is.waitReady(ctx); err != nil {
+			return err
+		}
 	}
-	switch {
-	case v.keys.usable():
-		return nil
-	case v.keys.keys.Load() != nil:
-		return errors.New("identsphere: validator closed: signing keys are no longer refreshed")
-	}
-	return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, v.keys.err()))
+	return nil
 }
 
 // Close stops the background key loading and refresh, waits for it to end,
@@ -280,8 +219,38 @@ func (v *Validator) WaitReady(ctx context.Context) error {
 // then on. Verify keeps working on the cached keys, without refreshes. Close
 // is safe while requests are in flight, and idempotent.
 func (v *Validator) Close() error {
-	v.closeOnce.Do(v.keys.close)
+	v.closeOnce.Do(func() {
+		if v.multi != nil {
+			v.multi.close()
+		}
+		for _, is := range v.issuers() {
+			is.keys.close()
+		}
+	})
 	return nil
+}
+
+// issuerNamed returns the issuer whose Config.Issuer is name (see
+// Claims.AdmittedBy), or nil.
+func (v *Validator) issuerNamed(name string) *issuer {
+	if v.one != nil {
+		return v.one
+	}
+	for _, is := range v.multi.all() {
+		if is.cfg.Issuer == name {
+			return is
+		}
+	}
+	return nil
+}
+
+// issuers returns the issuers the Validator holds now: the static ones and
+// those made from templates so far.
+func (v *Validator) issuers() []*issuer {
+	if v.one != nil {
+		return []*issuer{v.one}
+	}
+	return v.multi.all()
 }
 
 // jwtClaims adapts Claims to golang-jwt's Claims interface without copying.

@@ -1,0 +1,132 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// issuer is one trusted issuer: its configuration, its keys, and the checks
+// of the claims of the tokens it signs. A Validator holds one (New) or
+// several (NewMulti).
+type issuer struct {
+	cfg    Config
+	keys   *keySource
+	claims *jwt.Validator
+	tenant *tenantOf // set on issuers made from an IssuerTemplate
+}
+
+// newIssuer starts loading the keys of an issuer whose cfg has its defaults
+// filled in.
+func newIssuer(ctx context.Context, cfg Config) *issuer {
+	// golang-jwt checks the time claims; iss and aud are checked here, since
+	// issuer aliases and the audience fallback are ours.
+	return &issuer{
+		cfg:  cfg,
+		keys: newKeySource(ctx, cfg),
+		claims: jwt.NewValidator(
+			jwt.WithLeeway(cfg.Leeway),
+			jwt.WithTimeFunc(cfg.Now),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+		),
+	}
+}
+
+// checkClaims runs golang-jwt's time checks and this library's claim
+// checks, and reports the first failure in the documented order.
+func (is *issuer) checkClaims(c *Claims) error {
+	if c.ExpiresAt.IsZero() {
+		return tokenErr("exp", "the token has no expiry", nil)
+	}
+	err := is.claims.Validate((*jwtClaims)(c))
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return tokenErr("exp", "the token has expired", jwt.ErrTokenExpired)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return tokenErr("nbf", "the token is not valid yet", jwt.ErrTokenNotValidYet)
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return tokenErr("iat", "the token is issued in the future", jwt.ErrTokenUsedBeforeIssued)
+	case err != nil:
+		return tokenErr("claims", "the token claims are invalid", err)
+	case !is.cfg.SkipIssuerCheck && c.Issuer == "":
+		return tokenErr("iss", "the token has no issuer", nil)
+	case !is.cfg.SkipIssuerCheck && !is.acceptedIssuer(c.Issuer):
+		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
+	}
+	if !is.cfg.SkipAudienceCheck {
+		aud := c.Audience
+		if fallback, ok := is.audienceFromFallback(c); ok {
+			aud = fallback
+		}
+		switch {
+		case len(aud) == 0:
+			return tokenErr("aud", "the token has no audience", nil)
+		case !containsAny(aud, is.cfg.Audience):
+			return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
+		}
+	}
+	switch {
+	case c.Subject == "":
+		return tokenErr("sub", "the token has no subject", nil)
+	case is.cfg.MaxTokenAge > 0 && c.IssuedAt.IsZero():
+		return tokenErr("iat", "the token has no issue time, so its age cannot be bounded", nil)
+	case is.cfg.MaxTokenAge > 0 && !is.cfg.Now().Before(is.maxAgeEnd(c)):
+		return tokenErr("iat", "the token is older than the maximum age", nil)
+	}
+	return is.checkProfileClaims(c)
+}
+
+// maxAgeEnd is when a token stops being young enough for MaxTokenAge.
+func (is *issuer) maxAgeEnd(c *Claims) time.Time {
+	return c.IssuedAt.Add(is.cfg.MaxTokenAge + is.cfg.Leeway)
+}
+
+// cacheUntil is when a verified token stops being good on time alone.
+func (is *issuer) cacheUntil(c *Claims) time.Time {
+	end := c.ExpiresAt.Add(is.cfg.Leeway)
+	if is.cfg.MaxTokenAge > 0 {
+		end = minTime(end, is.maxAgeEnd(c))
+	}
+	return end
+}
+
+func (is *issuer) applyRules(ctx context.Context, c *Claims) error {
+	if is.cfg.Revocation != nil {
+		revoked, err := is.cfg.Revocation.Revoked(ctx, c)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
+		case revoked:
+			return tokenErr("revoked", "the token has been revoked", nil)
+		}
+	}
+	if is.cfg.RequireVerifiedEmail {
+		if err := RequireVerifiedEmail()(ctx, c); err != nil {
+			return err
+		}
+	}
+	return CheckRules(ctx, c, is.cfg.Rules...)
+}
+
+
+// waitReady blocks until the issuer's keys are loaded, it is closed, or ctx
+// ends; see Validator.WaitReady.
+func (is *issuer) waitReady(ctx context.Context) error {
+	select {
+	case <-is.keys.ready:
+	case <-is.keys.closed:
+	case <-ctx.Done():
+		return fmt.Errorf("identsphere: waiting for the signing keys of %s: %w", is.cfg.Issuer, errors.Join(ctx.Err(), ErrKeysUnavailable, is.keys.err()))
+	}
+	switch {
+	case is.keys.usable():
+		return nil
+	case is.keys.keys.Load() != nil:
+		return errors.New("identsphere: validator closed: signing keys are no longer refreshed")
+	}
+	return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, is.keys.err()))
+}
