@@ -188,7 +188,14 @@ func (s *issuerSet) close() {
 // selectIssuer reads iss from the unverified payload and returns the
 // issuer it names, making it from a template if one allows it.
 func (s *issuerSet) selectIssuer(ctx context.Context, payload []byte) (*issuer, error) {
-	iss, ok := findIssuer(payload)
+	raw, ok := findIssuer(payload)
+	if !ok {
+		return nil, tokenErr("iss", "the token has no issuer", nil)
+	}
+	if is := s.byIss[string(raw[1:len(raw)-1])]; is != nil { // no copy on the common path
+		return is, nil
+	}
+	iss, ok := jsonString(raw)
 	if !ok {
 		return nil, tokenErr("iss", "the token has no issuer", nil)
 	}
@@ -214,17 +221,20 @@ func (s *issuerSet) checkTenant(is *issuer, c *Claims) error {
 	return nil
 }
 
-// findIssuer returns the top-level iss of a payload, stopping at it. It
-// only selects keys: the whole payload is read strictly once the signature
-// has verified.
-func findIssuer(payload []byte) (string, bool) {
+// findIssuer returns the raw top-level iss of a payload (a JSON string
+// value, quotes included, escapes not undone), stopping at it. It only selects keys: the whole
+// payload is read strictly once the signature has verified.
+func findIssuer(payload []byte) ([]byte, bool) {
 	it := newObjectIter(payload, 0)
 	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
 		if string(key) == "iss" {
-			return jsonString(value)
+			if _, ok := rawJSONString(value); ok {
+				return value, true
+			}
+			return nil, false
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // template is an IssuerTemplate in use.
