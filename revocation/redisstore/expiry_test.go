@@ -1,0 +1,207 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/revocation/redisstore"
+)
+
+// 10,000 revocations: every replica holds exactly one entry each (no
+// growth when they are issued again), a replica that starts later reads
+// them all, Redis holds one key each; once the tokens have expired, the
+// entries are gone from memory (controllable clock) and from Redis (its
+// own expiry, real time).
+func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
+	redis := startRedis(t)
+	raw := redis.Client()
+	defer raw.Close()
+	logs := newLogSink(t)
+	var clk clock
+	cfg := redisstore.Config{
+		URL: redis.URL(), Logger: logs.logger(), Now: clk.now,
+		SweepInterval: 20 * time.Millisecond, ExpiryMargin: time.Millisecond,
+	}
+	issuing, receiving := newStore(t, cfg), newStore(t, cfg)
+	for _, s := range []*redisstore.Store{issuing, receiving} {
+		if err := s.WaitSynced(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	const n = 10_000
+	// Tokens that stay acceptable (exp plus the leeway) for 3 more seconds.
+	exp := clk.now().Add(-core.MaxLeeway + 3*time.Second)
+	revokeAll := func() {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for w := range 8 {
+			wg.Go(func() {
+				for i := w; i < n; i += 8 {
+					if err := issuing.RevokeToken(t.Context(), "jti-"+strconv.Itoa(i), exp); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			t.Fatalf("RevokeToken: %v", err)
+		}
+	}
+	revokeAll()
+	revokeAll() // the same denials again: merged, not added
+	if got := issuing.Len(); got != n {
+		t.Fatalf("issuing replica holds %d entries, want %d", got, n)
+	}
+	eventually(t, 10*time.Second, "the receiving replica holds every denial", func() bool { return receiving.Len() == n })
+	if got := receiving.Len(); got != n {
+		t.Fatalf("receiving replica holds %d entries, want %d", got, n)
+	}
+	started := time.Now()
+	late := newStore(t, cfg)
+	if err := late.WaitSynced(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a replica starting with %d denials in Redis synchronised in %v", n, time.Since(started))
+	if got := late.Len(); got != n {
+		t.Fatalf("a replica started later read %d entries, want %d", got, n)
+	}
+	if got := raw.DBSize(t.Context()).Val(); got != n {
+		t.Fatalf("Redis holds %d keys, want %d", got, n)
+	}
+	for _, s := range []*redisstore.Store{issuing, receiving, late} {
+		if !isRevoked(t, s, claims("u", "", "jti-4321", time.Now())) {
+			t.Fatal("a revoked jti is admitted")
+		}
+	}
+
+	clk.advance(4 * time.Second) // every token has expired, leeway included
+	for i, s := range []*redisstore.Store{issuing, receiving, late} {
+		eventually(t, 5*time.Second, fmt.Sprintf("store %d swept its expired entries", i), func() bool { return s.Len() == 0 })
+		if isRevoked(t, s, claims("u", "", "jti-4321", time.Now())) {
+			t.Fatal("an expired denial still denies")
+		}
+	}
+	eventually(t, 15*time.Second, "Redis expired every key", func() bool { return raw.DBSize(t.Context()).Val() == 0 })
+}
+
+// The key of a denial outlives every token it denies (exp plus the leeway),
+// keeps the later time whatever the order of writes, and the published
+// message carries the same times.
+func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
+	redis := startRedis(t)
+	raw := redis.Client()
+	defer raw.Close()
+	logs := newLogSink(t)
+	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), KeyPrefix: "p:", Channel: "c"}
+	s := newStore(t, cfg)
+	if err := s.WaitSynced(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	sub := raw.Subscribe(t.Context(), "c")
+	defer sub.Close()
+	if _, err := sub.Receive(t.Context()); err != nil { // the subscription's confirmation
+		t.Fatal(err)
+	}
+
+	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
+	until := exp.Add(core.MaxLeeway).UnixMilli()
+	if err := s.RevokeToken(t.Context(), "j-1", exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(t.Context(), "j-1", exp.Add(-5*time.Minute)); err != nil { // earlier: must not shorten
+		t.Fatal(err)
+	}
+	if got, want := raw.Get(t.Context(), "p:jti:j-1").Val(), "0 "+strconv.FormatInt(until, 10); got != want {
+		t.Fatalf("value %q, want %q", got, want)
+	}
+	ttl := raw.PTTL(t.Context(), "p:jti:j-1").Val()
+	if want := time.Until(time.UnixMilli(until)) + redisstore.DefaultExpiryMargin; ttl < want-time.Second || ttl > want+time.Second {
+		t.Fatalf("key expires in %v, want the denial's end plus the margin: %v", ttl, want)
+	}
+	msg, err := sub.ReceiveMessage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "jti 0 " + strconv.FormatInt(until, 10) + " j-1"; msg.Payload != want {
+		t.Fatalf("message %q, want %q", msg.Payload, want)
+	}
+
+	before := time.Now()
+	if err := s.RevokeSubject(t.Context(), "u 1", time.Hour); err != nil { // ids may hold spaces
+		t.Fatal(err)
+	}
+	v := raw.Get(t.Context(), "p:sub:u 1").Val()
+	since, end, _ := strings.Cut(v, " ")
+	sinceMS, err1 := strconv.ParseInt(since, 10, 64)
+	untilMS, err2 := strconv.ParseInt(end, 10, 64)
+	if err1 != nil || err2 != nil || sinceMS < before.Add(core.MaxLeeway).UnixMilli() ||
+		untilMS != sinceMS+(time.Hour+core.MaxLeeway).Milliseconds() {
+		t.Fatalf("subject value %q: want since = now+MaxLeeway, until = since+maxLifetime+MaxLeeway", v)
+	}
+	if ttl := raw.PTTL(t.Context(), "p:sub:u 1").Val(); ttl < time.Until(time.UnixMilli(untilMS))-time.Second {
+		t.Fatalf("subject key expires in %v, before its denial ends", ttl)
+	}
+}
+
+// The outbox of revocations issued while Redis is down is bounded; what
+// does not fit is still in force on its replica, and the caller is told.
+func TestPendingRevocationsAreBounded(t *testing.T) {
+	redis := startRedis(t)
+	logs := newLogSink(t)
+	cfg := fleetConfig(redis, logs)
+	cfg.MaxPending = 5
+	s := newStore(t, cfg)
+	if err := s.WaitSynced(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	redis.Stop()
+	exp := time.Now().Add(time.Hour)
+	for i := range 5 {
+		if err := s.RevokeSession(t.Context(), "s-"+strconv.Itoa(i), exp); !errors.Is(err, redisstore.ErrPending) {
+			t.Fatalf("revocation %d with Redis down: %v, want ErrPending", i, err)
+		}
+	}
+	err := s.RevokeSession(t.Context(), "s-5", exp)
+	if err == nil || errors.Is(err, redisstore.ErrPending) {
+		t.Fatalf("a revocation past MaxPending: %v, want an error that is not ErrPending", err)
+	}
+	if err := s.RevokeSession(t.Context(), "s-0", exp.Add(time.Minute)); !errors.Is(err, redisstore.ErrPending) {
+		t.Fatalf("a queued id revoked again: %v, want ErrPending (merged, not added)", err)
+	}
+	if got := s.Pending(); got != 5 {
+		t.Fatalf("Pending = %d, want 5", got)
+	}
+	for i := range 6 {
+		if !isRevoked(t, s, claims("u", "s-"+strconv.Itoa(i), "", time.Now())) {
+			t.Fatalf("s-%d not in force on the issuing replica", i)
+		}
+	}
+
+	redis.Start()
+	eventually(t, 10*time.Second, "the queue written", func() bool { return s.Pending() == 0 })
+	other := newStore(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := other.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if !isRevoked(t, other, claims("u", "s-"+strconv.Itoa(i), "", time.Now())) {
+			t.Fatalf("queued s-%d did not reach another replica", i)
+		}
+	}
+	if isRevoked(t, other, claims("u", "s-5", "", time.Now())) {
+		t.Fatal("the revocation reported as not queued reached another replica")
+	}
+}

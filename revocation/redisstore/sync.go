@@ -1,0 +1,205 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Reconnection backoff: doubled after each failed attempt, reset once a
+// session has synchronised.
+const (
+	minRetry = 50 * time.Millisecond
+	maxRetry = 2 * time.Second
+)
+
+// run keeps a session with Redis until Close: subscribe, write what is
+// pending, read every denial, then apply what is published. Whatever ends
+// a session, the next one starts from the subscription again, so nothing
+// published while disconnected is missed.
+func (s *Store) run() {
+	defer s.wg.Done()
+	wait, failures := minRetry, 0
+	for {
+		synced, err := s.session()
+		s.inSync.Store(false)
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.setLastError(err)
+		switch {
+		case synced:
+			wait, failures = minRetry, 0
+			s.log.Warn("redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back",
+				"addr", s.addr, "err", err)
+		case failures == 0:
+			s.log.Warn("redisstore: cannot synchronise with Redis, retrying", "addr", s.addr, "err", err)
+		default:
+			s.log.Debug("redisstore: cannot synchronise with Redis, retrying", "addr", s.addr, "err", err, "retry_in", wait)
+		}
+		if !synced {
+			failures++
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-s.ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		wait = min(2*wait, maxRetry)
+	}
+}
+
+// session runs one connection to Redis. It reports whether it reached sync,
+// and why it ended.
+func (s *Store) session() (synced bool, err error) {
+	ctx := s.ctx
+	ps := s.client.Subscribe(ctx) // no channel yet: no I/O
+	if !s.track(ps) {
+		_ = ps.Close()
+		return false, errors.New("closed")
+	}
+	defer s.untrack(ps)
+
+	callCtx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	err = ps.Subscribe(callCtx, s.cfg.Channel)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("subscribing: %w", err)
+	}
+	msg, err := receive(ctx, ps, s.cfg.Timeout)
+	if err != nil {
+		return false, fmt.Errorf("subscribing: %w", err)
+	}
+	if sub, ok := msg.(*redis.Subscription); !ok || sub.Kind != "subscribe" || sub.Channel != s.cfg.Channel {
+		return false, fmt.Errorf("subscribing: unexpected answer %T", msg)
+	}
+	// Subscribed: whatever is written from now on is published to us, and
+	// whatever was written before is read below.
+	s.flushLogged(ctx)
+	if err := s.resync(ctx); err != nil {
+		return false, err
+	}
+	s.inSync.Store(true)
+	s.syncOnce.Do(func() { close(s.firstSync) })
+	return true, s.listen(ctx, ps)
+}
+
+// listen applies what is published until the connection fails. A silent
+// connection is pinged every HealthInterval; no answer within another one
+// ends the session. Pending writes are retried on each health tick.
+func (s *Store) listen(ctx context.Context, ps *redis.PubSub) error {
+	pinged := false
+	lastResync := time.Now()
+	needResync := false
+	for {
+		msg, err := receive(ctx, ps, s.cfg.HealthInterval)
+		switch {
+		case isTimeout(err) && ctx.Err() == nil:
+			if pinged {
+				return fmt.Errorf("no answer to a ping within %v", s.cfg.HealthInterval)
+			}
+			callCtx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+			err = ps.Ping(callCtx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("pinging: %w", err)
+			}
+			pinged = true
+			if s.pending.len() > 0 {
+				s.flushLogged(ctx)
+			}
+		case err != nil:
+			return err
+		default:
+			pinged = false
+			switch m := msg.(type) {
+			case *redis.Message:
+				if !s.onMessage(m) {
+					needResync = true
+				}
+			case *redis.Subscription:
+				// go-redis reconnected under us: messages may be lost.
+				if m.Kind != "subscribe" {
+					return fmt.Errorf("unsubscribed from %q", m.Channel)
+				}
+				needResync = true
+			}
+		}
+		if needResync && time.Since(lastResync) >= s.cfg.HealthInterval {
+			if err := s.resync(ctx); err != nil {
+				return err
+			}
+			needResync, lastResync = false, time.Now()
+		}
+	}
+}
+
+// onMessage applies a published denial. A message it cannot read may be a
+// denial lost: it reports false, and the caller reads everything again.
+func (s *Store) onMessage(m *redis.Message) bool {
+	if m.Channel != s.cfg.Channel {
+		return true
+	}
+	e, err := parseMessage(m.Payload)
+	if err != nil {
+		s.log.Warn("redisstore: unreadable message on the revocation channel: reading every denial again",
+			"channel", s.cfg.Channel, "bytes", len(m.Payload), "err", err)
+		return false
+	}
+	if e.until > s.nowMillis() {
+		e.apply(s.deny)
+	}
+	return true
+}
+
+// flushLogged writes the pending denials; a failure is logged, and retried
+// on the next health tick or session.
+func (s *Store) flushLogged(ctx context.Context) {
+	if _, err := s.flush(ctx); err != nil {
+		s.log.Warn("redisstore: pending revocations not written yet", "pending", s.pending.len(), "addr", s.addr, "err", err)
+	}
+}
+
+// receive is ps.ReceiveTimeout, with go-redis's panics on malformed
+// replies turned into an error: a Redis that lies must not bring the
+// service down. The session then ends, and the next one starts afresh.
+func receive(ctx context.Context, ps *redis.PubSub, timeout time.Duration) (msg any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = nil, fmt.Errorf("malformed pub/sub reply from Redis: %v", r)
+		}
+	}()
+	return ps.ReceiveTimeout(ctx, timeout)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// track records ps as the live subscription, unless the Store is closed.
+func (s *Store) track(ps *redis.PubSub) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.ps = ps
+	return true
+}
+
+// untrack closes ps and forgets it.
+func (s *Store) untrack(ps *redis.PubSub) {
+	s.mu.Lock()
+	if s.ps == ps {
+		s.ps = nil
+	}
+	s.mu.Unlock()
+	_ = ps.Close()
+}
