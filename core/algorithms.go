@@ -6,14 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"fmt"
-	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
 )
-
-// defaultAlgorithms are allowed when neither Config.Algorithms nor the
-// issuer's discovery document name any.
-func defaultAlgorithms() algSet { return algSet{"RS256", "ES256", "EdDSA"} }
 
 // MinRSABits is the smallest RSA modulus accepted from a JWKS.
 const MinRSABits = 2048
@@ -60,11 +55,6 @@ var algorithms = map[string]algorithm{
 	"EdDSA": {jwt.SigningMethodEdDSA, edKey},
 }
 
-// algSet is an immutable allow-list of algorithms.
-type algSet []string
-
-func (s algSet) allows(alg string) bool { return slices.Contains(s, alg) }
-
 // checkAlgorithms validates a configured allow-list.
 func checkAlgorithms(algs []string) error {
 	for _, a := range algs {
@@ -73,19 +63,4 @@ func checkAlgorithms(algs []string) error {
 		}
 	}
 	return nil
-}
-
-// advertisedAlgorithms keeps the asymmetric algorithms an issuer advertises,
-// in its order; when none remain, the defaults apply.
-func advertisedAlgorithms(advertised []string) algSet {
-	var out algSet
-	for _, a := range advertised {
-		if _, ok := algorithms[a]; ok && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return defaultAlgorithms()
-	}
-	return out
 }

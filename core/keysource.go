@@ -52,7 +52,6 @@ type keySource struct {
 // loadedKeys is what the first successful load establishes.
 type loadedKeys struct {
 	kf            keyfunc.Keyfunc // keyfunc over the usable keys
-	algs          algSet          // the allow-list in force
 	introspection string          // discovery's introspection_endpoint, or ""
 	jwksURL       string          // where the keys are fetched
 }
@@ -132,7 +131,7 @@ func retryDelay(n int) time.Duration {
 
 // load makes one attempt: discovery, then the first JWKS fetch.
 func (s *keySource) load(ctx context.Context) error {
-	jwksURL, algs, introspection := s.cfg.JWKSURL, advertisedAlgorithms(nil), ""
+	jwksURL, introspection := s.cfg.JWKSURL, ""
 	noDiscovery := "" // the discovery URL, when it answered 404
 	if jwksURL == "" {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
@@ -146,14 +145,13 @@ func (s *keySource) load(ctx context.Context) error {
 		case err != nil:
 			return withConfigHint(s.cfg, "", err)
 		default:
-			jwksURL, algs = doc.JWKSURI, advertisedAlgorithms(doc.SigningAlgorithms)
+			// Discovery's id_token_signing_alg_values_supported describes ID
+			// tokens only, so it does not narrow the algorithms accepted.
+			jwksURL = doc.JWKSURI
 			if checkURL(doc.IntrospectionEndpoint, s.cfg.AllowInsecureHTTP) == nil {
 				introspection = doc.IntrospectionEndpoint
 			}
 		}
-	}
-	if len(s.cfg.Algorithms) > 0 {
-		algs = algSet(s.cfg.Algorithms)
 	}
 	if err := s.refresh(ctx, jwksURL); err != nil {
 		return withConfigHint(s.cfg, noDiscovery, err)
@@ -162,7 +160,7 @@ func (s *keySource) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("identsphere: key store: %w", err)
 	}
-	s.keys.Store(&loadedKeys{kf: kf, algs: algs, introspection: introspection, jwksURL: jwksURL})
+	s.keys.Store(&loadedKeys{kf: kf, introspection: introspection, jwksURL: jwksURL})
 	return nil
 }
 

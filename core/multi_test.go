@@ -72,12 +72,12 @@ func TestSeveralIssuers(t *testing.T) {
 
 	jwksBefore := a.JWKSFetches() + b.JWKSFetches()
 	for name, tc := range map[string]struct{ token, check string }{
-		"A's token with B's audience":      {a.MustMint(authtest.Claims{"aud": "orders"}), "aud"},
-		"B's token with A's audience":      {b.MustMint(authtest.Claims{"aud": "orders-api"}), "aud"},
-		"an issuer outside the set":        {stranger.MustMint(nil), "iss"},
-		"no iss":                           {a.MustMint(authtest.Claims{"iss": nil}), "iss"},
-		"iss not a string":                 {a.MustMint(authtest.Claims{"iss": 42}), "iss"},
-		"A's key claiming to be B (RS256)": {a.MustMint(authtest.Claims{"iss": b.URL(), "aud": "orders"}), "alg"},
+		"A's token with B's audience": {a.MustMint(authtest.Claims{"aud": "orders"}), "aud"},
+		"B's token with A's audience": {b.MustMint(authtest.Claims{"aud": "orders-api"}), "aud"},
+		"an issuer outside the set":   {stranger.MustMint(nil), "iss"},
+		"no iss":                      {a.MustMint(authtest.Claims{"iss": nil}), "iss"},
+		"iss not a string":            {a.MustMint(authtest.Claims{"iss": 42}), "iss"},
+		"A's key claiming to be B":    {a.MustMint(authtest.Claims{"iss": b.URL(), "aud": "orders"}), "kid"},
 	} {
 		_, err := v.Verify(t.Context(), tc.token)
 		wantCheckNamed(t, name, err, tc.check)

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -125,8 +126,13 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *is
 	if loaded == nil {
 		return nil, nil, ErrKeysUnavailable
 	}
+	// Any asymmetric algorithm golang-jwt verifies, narrowed by
+	// Config.Algorithms; that a published key fits it (its type, its curve,
+	// its own alg) is decided by the key lookup, against the key set of the
+	// moment, so a provider that moves to another algorithm needs no
+	// restart.
 	alg, ok := algorithms[t.alg]
-	if !ok || !loaded.algs.allows(t.alg) {
+	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
 		return nil, nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
 	if err := is.checkType(t.typ); err != nil {
