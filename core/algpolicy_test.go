@@ -1,11 +1,14 @@
 package core_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
@@ -83,4 +86,23 @@ func TestMigrationFromRS256ToES256NeedsNoRestart(t *testing.T) {
 	mustVerify(t, fresh, p.mint(testkeys.KIDEC))
 	_, err := fresh.Verify(t.Context(), old)
 	wantCheck(t, err, "kid")
+}
+
+// An issuer configured with or without the trailing slash its discovery
+// document has keeps failing (the specification wants them identical), and
+// the error, which the load loop logs, says exactly that and the fix.
+func TestTrailingSlashIssuerMismatchNamesTheFix(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL + "/", "jwks_uri": srv.URL + "/jwks"})
+	}))
+	t.Cleanup(srv.Close)
+	v := start(t, core.Config{Issuer: srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	err := v.WaitReady(ctx)
+	if err == nil || !strings.Contains(err.Error(), "only by a trailing slash") || !strings.Contains(err.Error(), `set Config.Issuer to "`+srv.URL+`/"`) {
+		t.Fatalf("WaitReady: %v; want the trailing-slash mismatch and its fix named", err)
+	}
 }

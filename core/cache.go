@@ -44,7 +44,7 @@ type cacheShard struct {
 // the entry was found valid against.
 type cacheEntry struct {
 	claims  *Claims
-	iss     *issuer // whose key checked the signature
+	iss     *issuer   // whose key checked the signature
 	expires time.Time // exp + leeway
 	alg     string
 	kid     string

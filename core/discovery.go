@@ -49,7 +49,13 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 		return doc, fmt.Errorf("identsphere: discovery at %s: malformed document: %w", u, err)
 	}
 	if doc.Issuer != c.Issuer {
-		return doc, fmt.Errorf("identsphere: discovery: the document's issuer %q differs from the configured issuer %q", doc.Issuer, c.Issuer)
+		if strings.TrimSuffix(doc.Issuer, "/") == strings.TrimSuffix(c.Issuer, "/") {
+			// OpenID Connect Discovery 1.0 section 4.3 wants them identical,
+			// and tokens carry the discovered form: the mismatch stays fatal,
+			// but the operator is told exactly what to change.
+			return doc, fmt.Errorf("identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by a trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer to %q", u, doc.Issuer, c.Issuer, doc.Issuer)
+		}
+		return doc, fmt.Errorf("identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q", u, doc.Issuer, c.Issuer)
 	}
 	if err := checkURL(doc.JWKSURI, c.AllowInsecureHTTP); err != nil {
 		return doc, fmt.Errorf("identsphere: discovery: jwks_uri: %w", err)

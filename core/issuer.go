@@ -112,7 +112,6 @@ func (is *issuer) applyRules(ctx context.Context, c *Claims) error {
 	return CheckRules(ctx, c, is.cfg.Rules...)
 }
 
-
 // waitReady blocks until the issuer's keys are loaded, it is closed, or ctx
 // ends; see Validator.WaitReady.
 func (is *issuer) waitReady(ctx context.Context) error {
