@@ -177,3 +177,6 @@ func isRevoked(t testing.TB, s *redisstore.Store, c *core.Claims) bool {
 	}
 	return r
 }
+
+// discard is a logger that drops everything.
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identsphere/identsphere-go/core"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -119,7 +120,8 @@ func (s *Store) load(ctx context.Context, keys []string) (int, error) {
 // loadUnreadable applies, fail closed, keys whose value is no denial
 // (garbage, another type): the key's name says what is denied, so it is
 // denied until the key expires (or for garbageDenial if it never does);
-// for a subject, every token, whatever its iat.
+// for a subject, every token a Validator may accept meanwhile, whatever
+// its iat.
 func (s *Store) loadUnreadable(ctx context.Context, bad []entry) error {
 	cmds := make([]*redis.DurationCmd, len(bad))
 	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -144,7 +146,8 @@ func (s *Store) loadUnreadable(ctx context.Context, bad []entry) error {
 			e.until = now + max(ttl.Milliseconds(), 1)
 		}
 		if e.kind == kindSubject {
-			e.since = e.until
+			// Every iat a Validator accepts while the denial lasts.
+			e.since = e.until + core.MaxLeeway.Milliseconds()
 		}
 		e.apply(s.deny)
 	}
