@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 )
@@ -20,6 +21,8 @@ type Authenticator struct {
 	crossOrigin  *http.CrossOriginProtection
 	onError      func(w http.ResponseWriter, r *http.Request, err error)
 	rules        []Rule
+	observer     Observer
+	refusals     *refusalLog
 }
 
 // Option configures an Authenticator.
@@ -53,6 +56,27 @@ func WithCrossOriginProtection(p *http.CrossOriginProtection) Option {
 	return func(a *Authenticator) { a.crossOrigin = p }
 }
 
+// WithObserver sends this Authenticator's decisions to o instead of the
+// Validator's Config.Observer (the default when the verifier is a
+// *Validator; none otherwise).
+func WithObserver(o Observer) Option { return func(a *Authenticator) { a.observer = o } }
+
+// WithRefusalLog writes one record per refused request to logger at level
+// (rate-limited per check: see RefusalLogBurst), with the failed check, the
+// answer, method and path, issuer, alg, kid, the subject once the signature
+// held, the token's fingerprint and the request id (see WithRequestID),
+// never the token. Default: the Validator's Config.Logger (slog.Default()
+// for another verifier) at DefaultRefusalLogLevel. A nil logger turns the
+// log off.
+func WithRefusalLog(logger *slog.Logger, level slog.Level) Option {
+	return func(a *Authenticator) {
+		a.refusals = nil
+		if logger != nil {
+			a.refusals = &refusalLog{logger: logger, level: level, windows: map[string]*refusalWindow{}}
+		}
+	}
+}
+
 // WithErrorHandler replaces how failures are answered. The default writes
 // NewErrorResponse(err, realm); a custom handler can log, add headers, and
 // then call [ErrorResponse.Write] itself.
@@ -80,7 +104,13 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 		cookieName:   DefaultCookieName,
 		maxTokenSize: DefaultMaxTokenSize,
 		crossOrigin:  http.NewCrossOriginProtection(),
+		observer:     nopObserver{},
 	}
+	logger := slog.Default()
+	if v, ok := v.(*Validator); ok {
+		a.observer, logger = v.cfg.Observer, v.cfg.Logger
+	}
+	a.refusals = &refusalLog{logger: logger, level: DefaultRefusalLogLevel, windows: map[string]*refusalWindow{}}
 	for _, opt := range opts {
 		opt(a)
 	}
@@ -104,9 +134,10 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	ad, token, err := a.authenticate(r)
 	if err != nil {
-		a.WriteError(w, r, err)
+		a.refuse(w, r, err, token)
 		return r, false
 	}
+	a.observer.Decided(r.Context(), Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached})
 	ad.ctx = authContext{Context: r.Context(), claims: &ad.claims, token: token, auth: a}
 	// WithContext is inlined and its copy of the request does not escape:
 	// the copy lands in ad without a heap allocation of its own.
@@ -123,6 +154,7 @@ type admission struct {
 	claims Claims
 	ctx    authContext
 	req    http.Request
+	cached bool // the Validator's cache answered
 }
 
 // authenticate returns the admission of r and its token, or the reason r
@@ -134,18 +166,18 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 	}
 	if source == FromCookie {
 		if err := a.crossOrigin.Check(r); err != nil {
-			return nil, "", &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
+			return nil, token, &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
 		}
 	}
 	ad, err := a.verify(r.Context(), token)
 	if err != nil {
 		if !isB64token(token) {
-			return nil, "", errMalformedToken
+			return nil, token, errMalformedToken
 		}
-		return nil, "", err
+		return nil, token, err
 	}
 	if err := CheckRules(r.Context(), &ad.claims, a.rules...); err != nil {
-		return nil, "", err
+		return nil, token, err
 	}
 	return ad, token, nil
 }
@@ -165,24 +197,39 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 		}
 		return &admission{claims: *c}, nil
 	}
-	c, is, err := v.verifyToken(ctx, token)
+	r, err := v.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	ad := &admission{claims: *c}
-	if err := is.applyRules(ctx, &ad.claims); err != nil {
+	ad := &admission{claims: *r.claims, cached: r.cached}
+	if err := r.iss.applyRules(ctx, &ad.claims); err != nil {
 		return nil, err
 	}
 	return ad, nil
 }
 
-// WriteError answers a failure through the configured error handler.
+// WriteError answers a failure through the configured error handler,
+// after reporting it (Observer, refusal log).
 func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	a.refuse(w, r, err, "")
+}
+
+// refuse reports and answers a refusal; token, when known, is only
+// fingerprinted.
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string) {
+	resp := NewErrorResponse(err, a.realm)
+	check := CheckOf(err)
+	issuer := ""
+	if te := asTokenError(err); te != nil {
+		issuer = te.Issuer
+	}
+	a.observer.Decided(r.Context(), Decision{Check: check, Status: resp.Status, Issuer: issuer})
+	a.refusals.record(r.Context(), r, err, resp, check, token)
 	if a.onError != nil {
 		a.onError(w, r, err)
 		return
 	}
-	NewErrorResponse(err, a.realm).Write(w)
+	resp.Write(w)
 }
 
 // Authorize applies route rules to a request the middleware already
@@ -247,7 +294,7 @@ func admitted(w http.ResponseWriter, r *http.Request, check func(*authContext) e
 		return true
 	}
 	if ac != nil && ac.auth != nil {
-		ac.auth.WriteError(w, r, err)
+		ac.auth.refuse(w, r, err, ac.token)
 	} else {
 		NewErrorResponse(err, DefaultRealm).Write(w)
 	}

@@ -123,3 +123,14 @@ func (c *tokenCache) put(d *[32]byte, e *cacheEntry, now time.Time) {
 	next[*d] = e
 	s.m.Store(&next)
 }
+
+// len counts the cached entries, expired ones included until replaced.
+func (c *tokenCache) len() int {
+	n := 0
+	for i := range c.shards {
+		if m := c.shards[i].m.Load(); m != nil {
+			n += len(*m)
+		}
+	}
+	return n
+}

@@ -144,9 +144,14 @@ type Config struct {
 	// MaxResponseBytes caps discovery and JWKS responses. Default 1 MiB.
 	MaxResponseBytes int64
 
-	// Logger receives key-loading events. Default slog.Default(). Tokens are
-	// never logged.
+	// Logger receives key-loading events and, through the Authenticators
+	// over this Validator, one record per refused request (rate-limited per
+	// check). Default slog.Default(). Tokens and secrets are never logged.
 	Logger *slog.Logger
+
+	// Observer receives every decision and key event, for metrics and
+	// traces (see package otelauth). Default: none.
+	Observer Observer
 
 	// Now returns the current time. Default time.Now; set it in tests.
 	Now func() time.Time
@@ -205,6 +210,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if err := c.checkProfile(); err != nil {
 		errs = append(errs, err)

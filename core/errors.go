@@ -53,6 +53,15 @@ type TokenError struct {
 	Check       string
 	Description string
 	Err         error
+
+	// What was known of the token when it failed, for logs, never the
+	// token itself: the configured issuer chosen to check it, its alg and
+	// kid, and its subject once its signature had verified.
+	Issuer, Alg, KID, Subject string
+	// Expected and Found, for the iss and aud checks: what the
+	// configuration accepts and what the token carries, so that a log says
+	// "aud [billing-api] does not contain orders-api".
+	Expected, Found []string
 }
 
 // Error implements error; it never contains any part of the token.

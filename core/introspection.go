@@ -164,12 +164,20 @@ func (in *Introspector) introspect(ctx context.Context, token string, is *issuer
 			endpoint = loaded.introspection
 		}
 	}
+	issuerName := ""
+	if is != nil {
+		issuerName = is.cfg.Issuer
+	}
+	ctx, end := in.v.cfg.Observer.Start(ctx, OpIntrospection, issuerName)
 	body, err := postIntrospection(ctx, in.client, endpoint, in.cfg.ClientID, in.cfg.ClientSecret, token)
 	if err != nil {
-		in.misconfigured.report(in.v.cfg.Logger, err)
+		end(err)
+		in.misconfigured.report(ctx, in.v.cfg.Logger, in.v.cfg.Observer, err)
 		return false, err
 	}
-	return in.readIntrospection(body, is)
+	active, err := in.readIntrospection(body, is)
+	end(err)
+	return active, err
 }
 
 // errNoIntrospectionEndpoint: nothing configured, nothing discovered. A
@@ -192,11 +200,12 @@ func (e *introspectionStatusError) Error() string {
 // would hide it.
 type misconfiguration struct{ once sync.Once }
 
-func (m *misconfiguration) report(log *slog.Logger, err error) {
+func (m *misconfiguration) report(ctx context.Context, log *slog.Logger, obs Observer, err error) {
 	var status *introspectionStatusError
 	if errors.Is(err, errNoIntrospectionEndpoint) || errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden) {
 		m.once.Do(func() {
-			log.Error("identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503", "error", err)
+			log.ErrorContext(ctx, "identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503", "error", err)
+			obs.Happened(ctx, Event{Kind: EventIntrospectionMisconfigured, Err: err})
 		})
 	}
 }

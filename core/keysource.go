@@ -34,8 +34,9 @@ type keySource struct {
 	closed   chan struct{} // closed by close
 	isClosed atomic.Bool
 
-	mu      sync.Mutex
-	lastErr error
+	mu        sync.Mutex
+	lastErr   error
+	lastFetch time.Time // the last successful fetch of the set
 
 	life   context.Context // New's context without its cancellation; ends at close
 	cancel context.CancelFunc
@@ -82,9 +83,11 @@ func newKeySource(ctx context.Context, cfg Config) *keySource {
 // then refreshes the keys every RefreshInterval, until close.
 func (s *keySource) run(ctx context.Context) {
 	defer s.wg.Done()
+	attempts := 0
 	for attempt := 0; ; attempt++ {
 		err := s.load(ctx)
 		if err == nil {
+			attempts = attempt
 			break
 		}
 		if ctx.Err() != nil {
@@ -93,6 +96,9 @@ func (s *keySource) run(ctx context.Context) {
 		s.setErr(err)
 		delay := retryDelay(attempt)
 		s.cfg.Logger.WarnContext(ctx, "identsphere: signing keys not loaded; retrying", "issuer", s.cfg.Issuer, "error", err, "retry_in", delay)
+		if attempt == 0 {
+			s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerUnreachable, Issuer: s.cfg.Issuer, Err: err})
+		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -104,7 +110,13 @@ func (s *keySource) run(ctx context.Context) {
 	s.setErr(nil)
 	close(s.ready)
 	loaded := s.keys.Load()
-	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys loaded", "issuer", s.cfg.Issuer, "jwks_url", loaded.jwksURL)
+	kids, algs := s.store.snapshot.Load().describe()
+	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys loaded", "issuer", s.cfg.Issuer, "jwks_url", loaded.jwksURL, "kids", kids, "algorithms", algs)
+	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeysLoaded, Issuer: s.cfg.Issuer, Kids: kids, Algorithms: algs})
+	if attempts > 0 {
+		s.cfg.Logger.InfoContext(ctx, "identsphere: issuer reachable again", "issuer", s.cfg.Issuer, "failed_attempts", attempts)
+		s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerRecovered, Issuer: s.cfg.Issuer})
+	}
 
 	t := time.NewTicker(s.cfg.RefreshInterval)
 	defer t.Stop()
@@ -114,7 +126,7 @@ func (s *keySource) run(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := s.refresh(ctx, loaded.jwksURL); err != nil {
-				s.cfg.Logger.WarnContext(ctx, "identsphere: key refresh failed; keeping the cached keys", "jwks_url", loaded.jwksURL, "error", err)
+				s.failedRefresh(ctx, loaded.jwksURL, err, "interval")
 			}
 		}
 	}
@@ -167,11 +179,13 @@ func (s *keySource) load(ctx context.Context) error {
 // refresh fetches the JWKS once, within HTTPTimeout, and installs its
 // usable keys. Refused keys are logged, each once while it stays published.
 // On any failure the cached keys stay.
-func (s *keySource) refresh(ctx context.Context, jwksURL string) error {
+func (s *keySource) refresh(ctx context.Context, jwksURL string) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
 	defer cancel()
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
+	ctx, end := s.cfg.Observer.Start(ctx, OpJWKSFetch, s.cfg.Issuer)
+	defer func() { end(err) }()
 	body, err := fetchJWKS(ctx, s.client, jwksURL)
 	if err != nil {
 		return err
@@ -181,10 +195,36 @@ func (s *keySource) refresh(ctx context.Context, jwksURL string) error {
 		return fmt.Errorf("identsphere: the JWKS at %s: %w", jwksURL, err)
 	}
 	s.logRefused(ctx, jwksURL, keys)
+	before := s.store.snapshot.Load()
 	if err := s.store.replace(ctx, keys); err != nil {
 		return fmt.Errorf("%w (JWKS at %s)", err, jwksURL)
 	}
+	s.mu.Lock()
+	s.lastFetch, s.lastErr = s.cfg.Now(), nil
+	s.mu.Unlock()
+	if before != nil {
+		s.reportChanges(ctx, jwksURL, before, s.store.snapshot.Load())
+	}
 	return nil
+}
+
+// reportChanges logs and reports the kids a refresh added and removed: a
+// rotation at the issuer.
+func (s *keySource) reportChanges(ctx context.Context, jwksURL string, before, after *keySnapshot) {
+	added, removed := before.diff(after)
+	if len(added) == 0 && len(removed) == 0 {
+		return
+	}
+	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys changed", "issuer", s.cfg.Issuer, "jwks_url", jwksURL, "added", added, "removed", removed)
+	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeysChanged, Issuer: s.cfg.Issuer, Added: added, Removed: removed})
+}
+
+// failedRefresh logs and reports a refresh that failed after the first
+// load: the cached keys are kept.
+func (s *keySource) failedRefresh(ctx context.Context, jwksURL string, err error, why string) {
+	s.setErr(err)
+	s.cfg.Logger.WarnContext(ctx, "identsphere: key refresh failed; keeping the cached keys", "issuer", s.cfg.Issuer, "jwks_url", jwksURL, "trigger", why, "error", err)
+	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeyRefreshFailed, Issuer: s.cfg.Issuer, Err: err})
 }
 
 // logRefused logs each refused key of a fetched set with its kid and the
@@ -202,6 +242,7 @@ func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jwksK
 		next[r] = struct{}{}
 		if _, logged := s.refused[r]; !logged {
 			s.cfg.Logger.WarnContext(ctx, "identsphere: a JWKS key is refused; the set's other keys are used", "jwks_url", jwksURL, "kid", r.kid, "reason", r.reason)
+			s.cfg.Observer.Happened(ctx, Event{Kind: EventKeyRefused, Issuer: s.cfg.Issuer, Kid: r.kid, Reason: r.reason})
 		}
 	}
 	s.refused = next
@@ -211,6 +252,12 @@ func (s *keySource) setErr(err error) {
 	s.mu.Lock()
 	s.lastErr = err
 	s.mu.Unlock()
+}
+
+func (s *keySource) fetchedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastFetch
 }
 
 func (s *keySource) err() error {
@@ -269,9 +316,11 @@ func (s *keySource) refreshForKID(ctx context.Context, loaded *loadedKeys) {
 		s.wg.Add(1) // under kidMu, so never after close has begun to wait
 		go func() {
 			defer s.wg.Done()
+			// The kid came from a token: it is not logged.
+			s.cfg.Logger.InfoContext(s.life, "identsphere: a token named an unknown kid; refreshing the keys", "issuer", s.cfg.Issuer)
+			s.cfg.Observer.Happened(s.life, Event{Kind: EventUnknownKIDRefresh, Issuer: s.cfg.Issuer})
 			if err := s.refresh(s.life, loaded.jwksURL); err != nil {
-				// The kid came from a token: it is not logged.
-				s.cfg.Logger.WarnContext(s.life, "identsphere: key refresh for an unknown kid failed; keeping the cached keys", "jwks_url", loaded.jwksURL, "error", err)
+				s.failedRefresh(s.life, loaded.jwksURL, err, "unknown kid")
 			}
 			s.kidMu.Lock()
 			s.kidRefresh = nil
@@ -345,4 +394,5 @@ func (s *keySource) close() {
 	} else {
 		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused", "issuer", s.cfg.Issuer, "error", s.err())
 	}
+	s.cfg.Observer.Happened(s.life, Event{Kind: EventClosed, Issuer: s.cfg.Issuer})
 }

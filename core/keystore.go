@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 
 	"github.com/MicahParks/jwkset"
@@ -103,4 +104,59 @@ func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) er
 		keys[i] = keyFromJWK(j, &checks)
 	}
 	return g.replace(ctx, keys)
+}
+
+// diff returns the usable kids of next that s lacks (added) and those of s
+// that next lacks (removed), each sorted.
+func (s *keySnapshot) diff(next *keySnapshot) (added, removed []string) {
+	have, want := s.usableKIDs(), next.usableKIDs()
+	for kid := range want {
+		if !have[kid] {
+			added = append(added, kid)
+		}
+	}
+	for kid := range have {
+		if !want[kid] {
+			removed = append(removed, kid)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed
+}
+
+func (s *keySnapshot) usableKIDs() map[string]bool {
+	m := map[string]bool{}
+	if s == nil {
+		return m
+	}
+	for _, k := range s.all {
+		if k.reject == "" {
+			m[k.kid] = true
+		}
+	}
+	return m
+}
+
+// describe lists the usable kids and the algorithms they fit, sorted.
+func (s *keySnapshot) describe() (kids, algs []string) {
+	if s == nil {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, k := range s.all {
+		if k.reject != "" {
+			continue
+		}
+		kids = append(kids, k.kid)
+		for alg := range algorithms {
+			if k.fits(alg) && !seen[alg] {
+				seen[alg] = true
+				algs = append(algs, alg)
+			}
+		}
+	}
+	slices.Sort(kids)
+	slices.Sort(algs)
+	return kids, algs
 }

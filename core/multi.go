@@ -26,7 +26,8 @@ type MultiConfig struct {
 	// Issuers are the trusted issuers, each with its own audiences, keys,
 	// profile, claim checks and rules, exactly as for New. Their Issuer
 	// (and IssuerAliases) must be distinct. Their MaxTokenSize, CacheSize,
-	// DisableCache, Logger and Now are ignored: the ones below apply.
+	// DisableCache, Logger, Observer and Now are ignored: the ones below
+	// apply.
 	Issuers []Config
 
 	// Templates trust issuers whose identifier holds a tenant, made on
@@ -38,6 +39,7 @@ type MultiConfig struct {
 	CacheSize    int
 	DisableCache bool
 	Logger       *slog.Logger
+	Observer     Observer
 	Now          func() time.Time
 }
 
@@ -91,7 +93,7 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 		return nil, errors.New("identsphere: MultiConfig needs at least one issuer or template")
 	}
 	shared := func(c Config) Config {
-		c.MaxTokenSize, c.CacheSize, c.DisableCache, c.Logger, c.Now = mc.MaxTokenSize, mc.CacheSize, mc.DisableCache, mc.Logger, mc.Now
+		c.MaxTokenSize, c.CacheSize, c.DisableCache, c.Logger, c.Observer, c.Now = mc.MaxTokenSize, mc.CacheSize, mc.DisableCache, mc.Logger, mc.Observer, mc.Now
 		return c
 	}
 	set := &issuerSet{byIss: map[string]*issuer{}}

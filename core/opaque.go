@@ -70,6 +70,10 @@ type OpaqueConfig struct {
 	// slog.Default().
 	Logger *slog.Logger
 
+	// Observer times each introspection call (OpIntrospection) and hears of
+	// a misconfigured endpoint. Default: none.
+	Observer Observer
+
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 }
@@ -137,6 +141,9 @@ func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	cfg.Audience = slices.Clone(cfg.Audience)
 	cfg.IssuerAliases = slices.Clone(cfg.IssuerAliases)
 	cfg.Rules = slices.Clone(cfg.Rules)
@@ -201,12 +208,15 @@ func (o *OpaqueVerifier) introspect(ctx context.Context, token string, digest [3
 	if err != nil {
 		return nil, err
 	}
+	ctx, end := o.cfg.Observer.Start(ctx, OpIntrospection, o.cfg.Issuer)
 	body, err := postIntrospection(ctx, o.client, endpoint, o.cfg.ClientID, o.cfg.ClientSecret, token)
 	if err != nil {
-		o.misconfigured.report(o.cfg.Logger, err)
+		end(err)
+		o.misconfigured.report(ctx, o.cfg.Logger, o.cfg.Observer, err)
 		return nil, err
 	}
 	c, err := o.readAnswer(body)
+	end(err)
 	if err != nil {
 		return nil, err
 	}

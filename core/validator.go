@@ -75,20 +75,38 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // The returned Claims are the caller's own copy; their slices are shared
 // with the cache and must not be modified in place.
 func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
-	c, is, err := v.verifyToken(ctx, token)
-	if err != nil {
-		return nil, err
+	r, err := v.verifyToken(ctx, token)
+	if err == nil {
+		own := *r.claims // the cache's: the caller and the rules get their own
+		if err = r.iss.applyRules(ctx, &own); err == nil {
+			v.cfg.Observer.Decided(ctx, Decision{Admitted: true, Issuer: r.iss.cfg.Issuer, Cached: r.cached})
+			return &own, nil
+		}
 	}
-	own := *c // c may be the cache's: the caller and the rules get their own
-	if err := is.applyRules(ctx, &own); err != nil {
-		return nil, err
+	v.cfg.Observer.Decided(ctx, Decision{Check: CheckOf(err), Issuer: r.issuerName()})
+	return nil, err
+}
+
+// verified is what verifyToken found: the token's claims (shared with the
+// cache), the issuer chosen to check it, and whether the cache answered.
+// On failure, iss is set if an issuer had been chosen.
+type verified struct {
+	claims *Claims
+	iss    *issuer
+	cached bool
+}
+
+func (r verified) issuerName() string {
+	if r.iss == nil {
+		return ""
 	}
-	return &own, nil
+	return r.iss.cfg.Issuer
 }
 
 // verifyToken returns the claims of a valid token and the issuer that
-// admitted it.
-func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *issuer, error) {
+// admitted it. A TokenError it returns carries what was known of the token
+// (issuer, alg, kid, subject), for the refusal log.
+func (v *Validator) verifyToken(ctx context.Context, token string) (verified, error) {
 	// The header first: it is capped and read in linear time, so a hostile
 	// token is refused before anything costs in proportion to its size.
 	is, kids := v.one, kidIndex{}
@@ -99,7 +117,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *is
 	}
 	t, err := parseJWS(token, v.cfg.MaxTokenSize, kids)
 	if err != nil {
-		return nil, nil, err
+		return verified{iss: is}, err
 	}
 	// Only a token whose kid is known can be in the cache; the digest of the
 	// whole token is computed for those alone.
@@ -107,24 +125,37 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *is
 	if v.cache != nil && (t.knownKID || !t.hasKID) {
 		digest = tokenDigest(token)
 		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
-			return e.claims, e.iss, nil
+			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
 		}
 	}
+	r, err := v.verifyUncached(ctx, token, &t, is, &digest)
+	if te := asTokenError(err); te != nil {
+		te.Issuer, te.Alg, te.KID = r.issuerName(), t.alg, t.kid
+	}
+	return r, err
+}
+
+// verifyUncached checks a token that is not in the cache, timed as
+// OpVerify.
+func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, digest *[32]byte) (r verified, err error) {
 	var payload []byte
 	if is == nil {
 		// Several issuers: iss is read, unverified, only to choose whose
 		// keys check the signature. An issuer outside the set is refused
 		// here, without any network I/O.
 		if payload, err = t.decodePayload(); err != nil {
-			return nil, nil, err
+			return r, err
 		}
 		if is, err = v.multi.selectIssuer(ctx, payload); err != nil {
-			return nil, nil, err
+			return r, err
 		}
 	}
+	r.iss = is
+	ctx, end := v.cfg.Observer.Start(ctx, OpVerify, is.cfg.Issuer)
+	defer func() { end(err) }()
 	loaded := is.keys.keys.Load()
 	if loaded == nil {
-		return nil, nil, ErrKeysUnavailable
+		return r, ErrKeysUnavailable
 	}
 	// Any asymmetric algorithm golang-jwt verifies, narrowed by
 	// Config.Algorithms; that a published key fits it (its type, its curve,
@@ -133,46 +164,46 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *is
 	// restart.
 	alg, ok := algorithms[t.alg]
 	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
-		return nil, nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
+		return r, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
 	if err := is.checkType(t.typ); err != nil {
-		return nil, nil, err
+		return r, err
 	}
-	key, err := is.keys.lookup(ctx, loaded, &t)
+	key, err := is.keys.lookup(ctx, loaded, t)
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	sig, err := t.decodeSignature()
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
-		return nil, nil, tokenErr("signature", "the token signature is invalid", nil)
+		return r, tokenErr("signature", "the token signature is invalid", nil)
 	}
 	if payload == nil {
 		if payload, err = t.decodePayload(); err != nil {
-			return nil, nil, err
+			return r, err
 		}
 	}
 	c, err := decodeClaims(payload)
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	if err := is.checkClaims(c); err != nil {
-		return nil, nil, err
+		return r, withSubject(err, c.Subject)
 	}
 	if v.multi != nil {
 		if err := v.multi.checkTenant(is, c); err != nil {
-			return nil, nil, err
+			return r, withSubject(err, c.Subject)
 		}
 		v.multi.kids.add(t.kid)
 	}
 	c.AdmittedBy = is.cfg.Issuer
 	if v.cache != nil {
 		if !t.knownKID && t.hasKID {
-			digest = tokenDigest(token) // its kid arrived with a refresh
+			*digest = tokenDigest(token) // its kid arrived with a refresh
 		}
-		v.cache.put(&digest, &cacheEntry{
+		v.cache.put(digest, &cacheEntry{
 			claims:  c,
 			iss:     is,
 			expires: is.cacheUntil(c),
@@ -182,7 +213,17 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (*Claims, *is
 			key:     key.key,
 		}, v.cfg.Now())
 	}
-	return c, is, nil
+	r.claims = c
+	return r, nil
+}
+
+// withSubject records the subject of a token whose signature verified on
+// the TokenError that refused it.
+func withSubject(err error, sub string) error {
+	if te := asTokenError(err); te != nil {
+		te.Subject = sub
+	}
+	return err
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -1,0 +1,175 @@
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// CheckOf names the check an error from this library failed, for logs and
+// metrics: a TokenError's Check ("exp", "aud", "signature", ...), or
+// "missing", "request", "scope", a PolicyError's Rule ("email_verified",
+// "cross_origin", "claim", "custom"), "keys_unavailable",
+// "revocation_unavailable"; "" for nil, "error" for anything else. The set
+// of names is fixed by the library and the configuration, never by a
+// token, so it is safe as a metric label.
+func CheckOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	if te := asTokenError(err); te != nil {
+		return te.Check
+	}
+	switch {
+	case errors.Is(err, ErrMissingToken):
+		return "missing"
+	case errors.Is(err, ErrInvalidRequest):
+		return "request"
+	case errors.Is(err, ErrInsufficientScope):
+		return "scope"
+	case errors.Is(err, ErrForbidden):
+		var pe *PolicyError // declared here: errors.As makes it escape
+		if errors.As(err, &pe) {
+			return pe.Rule
+		}
+		return "forbidden"
+	case errors.Is(err, ErrKeysUnavailable):
+		return "keys_unavailable"
+	case errors.Is(err, ErrRevocationUnavailable):
+		return "revocation_unavailable"
+	}
+	return "error"
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying a request id, which the refusal log
+// records (set it in a middleware before the Authenticator's).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id ctx carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// asTokenError finds the TokenError in err's chain, without the
+// allocation of errors.As on the common paths (a TokenError as is, or
+// wrapped with %w).
+func asTokenError(err error) *TokenError {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if te, ok := e.(*TokenError); ok {
+			return te
+		}
+	}
+	var te *TokenError
+	if errors.As(err, &te) { // a chain errors.Unwrap does not follow (errors.Join)
+		return te
+	}
+	return nil
+}
+
+// TokenFingerprint identifies a token in logs without revealing it: the
+// first 12 hex digits of its SHA-256. Enough to match a user's report ("my
+// token starting eyJ... was refused") against the log, by hashing the token
+// they send; useless to replay.
+func TokenFingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:6])
+}
+
+// Refusal log defaults.
+const (
+	// DefaultRefusalLogLevel is Info: a refused request is the first thing
+	// on-call looks for when a user reports a 401, and Debug would be off
+	// in production. The volume is bounded by the rate limit instead.
+	DefaultRefusalLogLevel = slog.LevelInfo
+	// RefusalLogBurst is how many refusals of one check are logged per
+	// RefusalLogWindow; the rest are counted and the count is logged with
+	// the next record of that check ("N similar refusals suppressed").
+	RefusalLogBurst  = 20
+	RefusalLogWindow = 10 * time.Second
+)
+
+// refusalLog writes one record per refused request, at most
+// RefusalLogBurst per check per window.
+type refusalLog struct {
+	logger *slog.Logger
+	level  slog.Level
+
+	mu      sync.Mutex
+	windows map[string]*refusalWindow
+}
+
+type refusalWindow struct {
+	start      time.Time
+	logged     int
+	suppressed int
+}
+
+// maxRefusalChecks bounds the windows kept: check names come from the
+// library and the configuration, but a bound costs nothing.
+const maxRefusalChecks = 256
+
+func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, resp ErrorResponse, check, token string) {
+	if l == nil || !l.logger.Enabled(ctx, l.level) {
+		return
+	}
+	now := time.Now()
+	l.mu.Lock()
+	w := l.windows[check]
+	if w == nil {
+		if len(l.windows) >= maxRefusalChecks {
+			clear(l.windows)
+		}
+		w = &refusalWindow{start: now}
+		l.windows[check] = w
+	}
+	suppressed := 0
+	if now.Sub(w.start) >= RefusalLogWindow {
+		suppressed, w.start, w.logged, w.suppressed = w.suppressed, now, 0, 0
+	}
+	if w.logged >= RefusalLogBurst {
+		w.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	w.logged++
+	l.mu.Unlock()
+
+	if suppressed > 0 {
+		l.logger.Log(ctx, l.level, "identsphere: similar refusals suppressed", "check", check, "suppressed", suppressed, "window", RefusalLogWindow)
+	}
+	attrs := []slog.Attr{
+		slog.String("check", check),
+		slog.Int("status", resp.Status),
+		slog.String("error", resp.Code),
+		slog.String("description", resp.Description),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+	}
+	if te := asTokenError(err); te != nil {
+		for _, a := range []struct{ k, v string }{{"issuer", te.Issuer}, {"alg", te.Alg}, {"kid", te.KID}, {"sub", te.Subject}} {
+			if a.v != "" {
+				attrs = append(attrs, slog.String(a.k, a.v))
+			}
+		}
+		if te.Expected != nil {
+			attrs = append(attrs, slog.Any("expected", te.Expected), slog.Any("found", te.Found))
+		}
+	}
+	if token != "" {
+		attrs = append(attrs, slog.String("token_fingerprint", TokenFingerprint(token)))
+	}
+	if id := RequestID(ctx); id != "" {
+		attrs = append(attrs, slog.String("request_id", id))
+	}
+	l.logger.LogAttrs(ctx, l.level, "identsphere: request refused", attrs...)
+}
