@@ -55,7 +55,7 @@ func (is *issuer) checkClaims(c *Claims) error {
 	case !is.cfg.SkipIssuerCheck && c.Issuer == "":
 		return tokenErr("iss", "the token has no issuer", nil)
 	case !is.cfg.SkipIssuerCheck && !is.acceptedIssuer(c.Issuer):
-		return tokenErr("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer)
+		return mismatch("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer, append([]string{is.cfg.Issuer}, is.cfg.IssuerAliases...), []string{c.Issuer})
 	}
 	if !is.cfg.SkipAudienceCheck {
 		aud := c.Audience
@@ -66,7 +66,7 @@ func (is *issuer) checkClaims(c *Claims) error {
 		case len(aud) == 0:
 			return tokenErr("aud", "the token has no audience", nil)
 		case !containsAny(aud, is.cfg.Audience):
-			return tokenErr("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience)
+			return mismatch("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience, is.cfg.Audience, aud)
 		}
 	}
 	switch {
@@ -128,4 +128,11 @@ func (is *issuer) waitReady(ctx context.Context) error {
 		return errors.New("identsphere: validator closed: signing keys are no longer refreshed")
 	}
 	return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, is.keys.err()))
+}
+
+// mismatch is a TokenError for a configuration check (iss, aud) that says
+// what was expected and what was found, for the refusal log; the answer to
+// the client stays the fixed description.
+func mismatch(check, description string, err error, expected, found []string) error {
+	return &TokenError{Check: check, Description: description, Err: err, Expected: expected, Found: found}
 }
