@@ -19,4 +19,31 @@
 // It also serves minimal login, signup, logout and refresh endpoints under
 // /v1/auth/ so that a development setup has an identity provider to talk to
 // without any configuration.
+//
+// # Testing your handlers
+//
+// The kit's helpers take the test, fail it with the reason rather than
+// returning errors, and close what they start when the test ends. Behind
+// the middleware, with real tokens:
+//
+//	func TestMe(t *testing.T) {
+//		iss := authtest.Start(t)                                // issuer on loopback
+//		h := chiauth.Middleware(iss.Validator(t))(http.HandlerFunc(me)) // keys loaded
+//		rec := httptest.NewRecorder()
+//		h.ServeHTTP(rec, iss.Request(t, "GET", "/api/me", authtest.Claims{"scope": "admin"}))
+//		if rec.Code != http.StatusOK { t.Fatalf("%d %s", rec.Code, rec.Body) }
+//	}
+//
+// Issuer.CookieRequest puts the token in the CookieName cookie instead, as a
+// browser sends it; Issuer.Token mints one for requests of your own;
+// Issuer.Introspector serves routes behind RequireFresh, and Revoke makes
+// them refuse a token. Issuer.Validator waits at most ReadyTimeout for the
+// keys, so a misconfigured test fails in seconds.
+//
+// A handler alone, without a token, sees the claims the middleware would
+// have given it, custom claims included:
+//
+//	handler(rec, authtest.Admitted(t, req, authtest.Claims{"roles": []string{"admin"}}))
+//
+// NewClaims returns those claims, for core.WithClaims.
 package authtest

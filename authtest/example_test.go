@@ -1,65 +1,56 @@
 package authtest_test
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-
-	"github.com/MicahParks/keyfunc/v3"
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/stdauth"
 )
 
-// Test a protected handler with a real signed token. The handler here
-// verifies the token with golang-jwt against the issuer's live JWKS; in your
-// code it is your handler behind the SDK's middleware, pointed at iss.URL().
+// Test a protected handler with real signed tokens: the issuer serves
+// discovery and its keys on loopback, the Validator fetches them as it
+// would in production, and the middleware checks every request.
+//
+// In a test function, the kit does the same in fewer lines and cleans up
+// after the test:
+//
+//	iss := authtest.Start(t)
+//	h := stdauth.Middleware(iss.Validator(t))(http.HandlerFunc(me))
+//	rec := httptest.NewRecorder()
+//	h.ServeHTTP(rec, iss.Request(t, "GET", "/me", authtest.Claims{"sub": "alice"}))
 func Example() {
 	iss := authtest.NewIssuer()
 	defer iss.Close()
-
-	resp, err := http.Get(iss.JWKSURL())
+	v, err := core.New(context.Background(), core.Config{Issuer: iss.URL(), Audience: []string{iss.Audience()}})
 	if err != nil {
 		panic(err)
 	}
-	jwks, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	keys, err := keyfunc.NewJWKSetJSON(jwks)
-	if err != nil {
+	defer v.Close()
+	if err := v.WaitReady(context.Background()); err != nil {
 		panic(err)
 	}
-	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		token, err := jwt.Parse(raw, keys.Keyfunc,
-			jwt.WithValidMethods([]string{"RS256"}),
-			jwt.WithIssuer(iss.URL()),
-			jwt.WithAudience(iss.Audience()),
-			jwt.WithExpirationRequired())
-		if err != nil {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		sub, _ := token.Claims.GetSubject()
-		fmt.Fprintf(w, "hello %s", sub)
-	})
 
-	token := iss.MustMint(authtest.Claims{"sub": "alice", "scope": "read"})
-	req := httptest.NewRequest(http.MethodGet, "/me", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	rec := httptest.NewRecorder()
-	protected.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, rec.Body.String())
+	me := func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := core.ClaimsFrom(r.Context())
+		fmt.Fprintf(w, "hello %s", claims.Subject)
+	}
+	protected := stdauth.Middleware(v)(http.HandlerFunc(me))
 
-	// An expired token is refused.
-	expired := iss.MustMint(authtest.Claims{"sub": "alice", "exp": 1})
-	req.Header.Set("Authorization", "Bearer "+expired)
-	rec = httptest.NewRecorder()
-	protected.ServeHTTP(rec, req)
-	fmt.Println(rec.Code)
-
+	for _, claims := range []authtest.Claims{
+		{"sub": "alice", "scope": "read"},
+		{"sub": "alice", "exp": 1}, // expired in 1970
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/me", nil)
+		req.Header.Set("Authorization", "Bearer "+iss.MustMint(claims))
+		rec := httptest.NewRecorder()
+		protected.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body.String())
+	}
 	// Output:
 	// 200 hello alice
-	// 401
+	// 401 {"error":"invalid_token","error_description":"the token has expired"}
 }

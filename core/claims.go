@@ -59,12 +59,24 @@ func (c *Claims) HasScope(scope string) bool {
 //
 // It uses encoding/json, which matches keys case-insensitively; the typed
 // fields of Claims do not.
+//
+// Only Claims that came from a token (the middleware, Verify) or from
+// [NewClaims] hold claims JSON. On nil Claims, or on a Claims struct
+// literal (such as one a test put in a context with [WithClaims]), Decode
+// returns an error that says so, rather than panicking or decoding nothing.
 func (c *Claims) Decode(v any) error {
+	switch {
+	case c == nil:
+		return errDecodeNil
+	case c.raw == nil:
+		return errDecodeLiteral
+	}
 	return json.Unmarshal(c.raw, v)
 }
 
 // CustomClaims decodes the token's claims JSON into a new T. It is
-// [Claims.Decode] for callers who prefer a value.
+// [Claims.Decode] for callers who prefer a value, and fails as Decode does
+// on nil Claims or a struct literal.
 func CustomClaims[T any](c *Claims) (T, error) {
 	var v T
 	err := c.Decode(&v)
