@@ -247,8 +247,10 @@ func identsphereSubject(name string, cached bool, header func(string) http.Heade
 }
 
 // identsphereContestants are the three adapters, with the cache off and on
-// (every request after the first is then a hit), and stdauth with the token
-// in the cookie, the seed pattern's transport.
+// (every request after the first is then a hit), with the token in the
+// Authorization header; then the three cache hits with the token in the
+// identsphere_at cookie, the seed pattern's transport and the one a browser
+// sends, and stdauth with the cookie and the cache off.
 var identsphereContestants = []contestant{
 	{"stdauth/uncached", identsphereSubject("stdauth", false, bearer)},
 	{"chiauth/uncached", identsphereSubject("chiauth", false, bearer)},
@@ -256,6 +258,9 @@ var identsphereContestants = []contestant{
 	{"stdauth/cached", identsphereSubject("stdauth", true, bearer)},
 	{"chiauth/cached", identsphereSubject("chiauth", true, bearer)},
 	{"ginauth/cached", identsphereSubject("ginauth", true, bearer)},
+	{"stdauth-cookie/cached", identsphereSubject("stdauth", true, cookie)},
+	{"chiauth-cookie/cached", identsphereSubject("chiauth", true, cookie)},
+	{"ginauth-cookie/cached", identsphereSubject("ginauth", true, cookie)},
 	{"stdauth-cookie/uncached", identsphereSubject("stdauth", false, cookie)},
 }
 
