@@ -38,8 +38,8 @@ type Config struct {
 	Client *redis.Client
 	// KeyPrefix starts the name of every key the Store writes: one key per
 	// denial, <KeyPrefix><jti|sid|sub>:<id>. Give each fleet its own prefix
-	// (or database), and do not write under it yourself. Default
-	// DefaultKeyPrefix.
+	// (or database), none an extension of another's, and do not write under
+	// it yourself. Default DefaultKeyPrefix.
 	KeyPrefix string
 	// Channel is the pub/sub channel that carries new denials to every
 	// replica. Default DefaultChannel.

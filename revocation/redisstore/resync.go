@@ -24,6 +24,16 @@ const (
 	maxLoggedKey = 128
 )
 
+// tally counts what a resynchronisation read, for one log line per
+// resynchronisation however many keys are odd.
+type tally struct {
+	read                int
+	ignored, unreadable int
+	firstIgnored        string
+	firstUnreadable     string
+	firstIgnoredBecause error
+}
+
 // resync reads every denial under the key prefix into memory, in time
 // linear in the keys of the database (SCAN) and bounded by MaxEntries and
 // resyncTimeout. Denials held in memory stay: denials only expire.
@@ -34,7 +44,8 @@ func (s *Store) resync(ctx context.Context) error {
 	pattern := globEscape(s.cfg.KeyPrefix) + "*"
 	maxPages := max(1000, 4*s.cfg.MaxEntries/scanCount)
 	var cursor uint64
-	read, unreadable := 0, 0
+	var n tally
+	defer s.logOdd(&n)
 	for page := 0; ; page++ {
 		if page == maxPages {
 			return fmt.Errorf("resynchronising: still scanning after %d pages: give the Store a database of its own", page)
@@ -45,39 +56,52 @@ func (s *Store) resync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("resynchronising: SCAN: %w", err)
 		}
-		if read += len(keys); read > s.cfg.MaxEntries {
+		if n.read += len(keys); n.read > s.cfg.MaxEntries {
 			return fmt.Errorf("resynchronising: more than %d keys under the prefix (Config.MaxEntries)", s.cfg.MaxEntries)
 		}
-		n, err := s.load(ctx, keys)
-		if err != nil {
+		if err := s.load(ctx, keys, &n); err != nil {
 			return err
 		}
-		unreadable += n
 		if next == 0 {
 			break
 		}
 		cursor = next
 	}
 	held := s.deny.Sweep()
-	s.log.Info("redisstore: synchronised with Redis", "addr", s.addr, "keys_read", read, "denials_held", held,
-		"unreadable", unreadable, "took", time.Since(start))
+	s.log.Info("redisstore: synchronised with Redis", "addr", s.addr, "keys_read", n.read, "denials_held", held,
+		"unreadable", n.unreadable, "ignored", n.ignored, "took", time.Since(start))
 	return nil
 }
 
-// load reads the values of keys and applies them. It returns how many
-// held no readable denial; those are applied fail closed (loadUnreadable).
-func (s *Store) load(ctx context.Context, keys []string) (int, error) {
+// logOdd logs, once, the keys a resynchronisation ignored or applied fail
+// closed.
+func (s *Store) logOdd(n *tally) {
+	if n.ignored > 0 {
+		s.log.Warn("redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this one?)",
+			"count", n.ignored, "first", n.firstIgnored, "why", n.firstIgnoredBecause, "addr", s.addr)
+	}
+	if n.unreadable > 0 {
+		s.log.Warn("redisstore: keys under the prefix hold no readable denial: denying what they name until they expire (fail closed)",
+			"count", n.unreadable, "first", n.firstUnreadable, "addr", s.addr)
+	}
+}
+
+// load reads the values of keys and applies them. Keys whose value is no
+// denial are applied fail closed (loadUnreadable).
+func (s *Store) load(ctx context.Context, keys []string, n *tally) error {
 	entries := make([]entry, 0, len(keys))
 	for _, k := range keys {
 		e, err := parseKey(s.cfg.KeyPrefix, k)
 		if err != nil {
-			s.log.Warn("redisstore: ignoring a key under the prefix that names no denial", "key", logKey(k), "err", err)
+			if n.ignored++; n.ignored == 1 {
+				n.firstIgnored, n.firstIgnoredBecause = logKey(k), err
+			}
 			continue
 		}
 		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
-		return 0, nil
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -100,7 +124,7 @@ func (s *Store) load(ctx context.Context, keys []string) (int, error) {
 			bad = append(bad, entries[i])
 			continue
 		case err != nil:
-			return 0, fmt.Errorf("resynchronising: GET: %w", err)
+			return fmt.Errorf("resynchronising: GET: %w", err)
 		}
 		e, err := parseValue(entries[i], v)
 		if err != nil {
@@ -112,9 +136,13 @@ func (s *Store) load(ctx context.Context, keys []string) (int, error) {
 		}
 	}
 	if len(bad) == 0 {
-		return 0, nil
+		return nil
 	}
-	return len(bad), s.loadUnreadable(ctx, bad)
+	if n.unreadable == 0 {
+		n.firstUnreadable = logKey(bad[0].key(s.cfg.KeyPrefix))
+	}
+	n.unreadable += len(bad)
+	return s.loadUnreadable(ctx, bad)
 }
 
 // loadUnreadable applies, fail closed, keys whose value is no denial
@@ -151,8 +179,6 @@ func (s *Store) loadUnreadable(ctx context.Context, bad []entry) error {
 		}
 		e.apply(s.deny)
 	}
-	s.log.Warn("redisstore: keys under the prefix hold no readable denial: denying what they name until they expire (fail closed)",
-		"count", len(bad), "first", logKey(bad[0].key(s.cfg.KeyPrefix)), "addr", s.addr)
 	return nil
 }
 

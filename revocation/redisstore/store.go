@@ -234,6 +234,11 @@ func (s *Store) WaitSynced(ctx context.Context) error {
 	case <-s.done:
 		return errors.New("redisstore: closed before the first synchronisation")
 	case <-ctx.Done():
+		select {
+		case <-s.firstSync:
+			return nil
+		default:
+		}
 		return fmt.Errorf("redisstore: waiting for the first synchronisation with Redis at %s: %w", s.addr, errors.Join(ctx.Err(), s.lastError()))
 	}
 }

@@ -96,7 +96,8 @@ func (s *Store) session() (synced bool, err error) {
 func (s *Store) listen(ctx context.Context, ps *redis.PubSub) error {
 	pinged := false
 	lastResync := time.Now()
-	needResync := false
+	unreadable := 0 // messages since the last resynchronisation
+	var why error
 	for {
 		msg, err := receive(ctx, ps, s.cfg.HealthInterval)
 		switch {
@@ -120,42 +121,45 @@ func (s *Store) listen(ctx context.Context, ps *redis.PubSub) error {
 			pinged = false
 			switch m := msg.(type) {
 			case *redis.Message:
-				if !s.onMessage(m) {
-					needResync = true
+				if err := s.onMessage(m); err != nil {
+					unreadable++
+					why = err
 				}
 			case *redis.Subscription:
 				// go-redis reconnected under us: messages may be lost.
 				if m.Kind != "subscribe" {
 					return fmt.Errorf("unsubscribed from %q", m.Channel)
 				}
-				needResync = true
+				unreadable++
+				why = errors.New("resubscribed")
 			}
 		}
-		if needResync && time.Since(lastResync) >= s.cfg.HealthInterval {
+		// A message that could not be read may have been a denial: read
+		// every key again, at most once per HealthInterval however many.
+		if unreadable > 0 && time.Since(lastResync) >= s.cfg.HealthInterval {
+			s.log.Warn("redisstore: unreadable messages on the revocation channel: reading every denial again",
+				"count", unreadable, "why", why, "channel", s.cfg.Channel, "addr", s.addr)
 			if err := s.resync(ctx); err != nil {
 				return err
 			}
-			needResync, lastResync = false, time.Now()
+			unreadable, lastResync = 0, time.Now()
 		}
 	}
 }
 
-// onMessage applies a published denial. A message it cannot read may be a
-// denial lost: it reports false, and the caller reads everything again.
-func (s *Store) onMessage(m *redis.Message) bool {
+// onMessage applies a published denial, or says why it cannot.
+func (s *Store) onMessage(m *redis.Message) error {
 	if m.Channel != s.cfg.Channel {
-		return true
+		return nil
 	}
 	e, err := parseMessage(m.Payload)
 	if err != nil {
-		s.log.Warn("redisstore: unreadable message on the revocation channel: reading every denial again",
-			"channel", s.cfg.Channel, "bytes", len(m.Payload), "err", err)
-		return false
+		return fmt.Errorf("%d bytes: %w", len(m.Payload), err)
 	}
 	if e.until > s.nowMillis() {
 		e.apply(s.deny)
 	}
-	return true
+	return nil
 }
 
 // flushLogged writes the pending denials; a failure is logged, and retried
