@@ -1,9 +1,15 @@
 package providers_test
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/internal/providers"
 	"github.com/identsphere/identsphere-go/stdauth"
 )
@@ -45,4 +51,31 @@ func TestAuth0UserinfoAudienceIsAPitfall(t *testing.T) {
 	verifyAll(t, v, []verdict{
 		{"another API's token passes once /userinfo is an audience", a.AccessTokenForAPI("https://billing.example.com/api"), ""},
 	})
+}
+
+// TestAuth0IssuerWithoutTrailingSlash: the tenant's discovery document
+// names the issuer with its slash, so an Issuer without it loads no keys,
+// and the error says what to set.
+func TestAuth0IssuerWithoutTrailingSlash(t *testing.T) {
+	a := providers.NewAuth0()
+	t.Cleanup(a.Close)
+	rec := newWarnings()
+	cfg := auth0Recipe(strings.TrimSuffix(a.URL(), "/"), a.API)
+	cfg.Logger = slog.New(rec)
+	v, err := core.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	select {
+	case <-rec.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no warning about the keys")
+	}
+	if w := rec.all()[0]; !strings.Contains(w, "trailing slash") || !strings.Contains(w, fmt.Sprintf("set Config.Issuer to %q", a.URL())) {
+		t.Errorf("the warning does not name the fix: %s", w)
+	}
+	if _, err := v.Verify(t.Context(), a.AccessToken([]string{"read:orders"})); !errors.Is(err, core.ErrKeysUnavailable) {
+		t.Errorf("Verify: %v, want ErrKeysUnavailable", err)
+	}
 }

@@ -40,3 +40,16 @@ func TestCognitoIDTokens(t *testing.T) {
 	})
 	expect(t, "group", route(v, stdauth.RequireClaim(cognitoGroups, "admins")), c.IDToken("admins"), http.StatusNoContent, "")
 }
+
+// TestCognitoTokenUseIsTheOnlyMark shows why the access recipe requires
+// token_use: neither kind of token has a typ header, and an ID token's aud
+// is the app client id, which the access recipe accepts as audience.
+func TestCognitoTokenUseIsTheOnlyMark(t *testing.T) {
+	c := providers.NewCognito()
+	t.Cleanup(c.Close)
+	cfg := cognitoAccessRecipe(c.URL(), c.ClientID)
+	cfg.RequiredClaims = nil
+	verifyAll(t, start(t, cfg), []verdict{
+		{"ID token passes without RequiredClaims", c.IDToken(), ""},
+	})
+}

@@ -108,7 +108,7 @@ func TestEntraMultiTenant(t *testing.T) {
 	e := providers.NewEntra()
 	t.Cleanup(e.Close)
 	customers := map[string]bool{e.TenantID: true, providers.EntraOtherTenant: true}
-	rec := &warnings{}
+	rec := newWarnings()
 	v, err := core.NewMulti(t.Context(), core.MultiConfig{
 		Templates: []core.IssuerTemplate{{
 			Issuer:      e.V2IssuerOf("{tenant}"),

@@ -42,7 +42,7 @@ func start(t *testing.T, cfg core.Config) *core.Validator {
 // warnings, and waits for its keys.
 func newValidator(t *testing.T, cfg core.Config) (*core.Validator, *warnings) {
 	t.Helper()
-	rec := &warnings{}
+	rec := newWarnings()
 	cfg.Logger = slog.New(rec)
 	v, err := core.New(t.Context(), cfg)
 	if err != nil {
@@ -58,11 +58,15 @@ func newValidator(t *testing.T, cfg core.Config) (*core.Validator, *warnings) {
 }
 
 // warnings is a slog.Handler that keeps the messages of records at Warn
-// and above, with their attributes.
+// and above, with their attributes; seen is closed at the first.
 type warnings struct {
+	seen chan struct{}
+	once sync.Once
 	mu   sync.Mutex
 	msgs []string
 }
+
+func newWarnings() *warnings { return &warnings{seen: make(chan struct{})} }
 
 func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
 
@@ -76,6 +80,7 @@ func (w *warnings) Handle(_ context.Context, r slog.Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.msgs = append(w.msgs, b.String())
+	w.once.Do(func() { close(w.seen) })
 	return nil
 }
 
