@@ -81,6 +81,12 @@ func TestEntraKeySetShape(t *testing.T) {
 		}
 	}
 
+	again := providers.NewEntra()
+	again.Close()
+	if again.KIDs() != e.KIDs() || !bytes.Equal(again.JWKS(), e.JWKS()) {
+		t.Error("the certificates, and so the kids, differ from one fixture to the next")
+	}
+
 	set.Keys[1]["x5c"] = set.Keys[0]["x5c"] // the second key carries the first's certificate
 	forged, err := json.Marshal(set)
 	if err != nil {
