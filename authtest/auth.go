@@ -110,7 +110,9 @@ func SubjectFor(email string) string {
 // cookie. As a real provider does, it revokes the session (its sid):
 // introspection says inactive from now on for every token of the session,
 // while each token stays valid for local checks until it expires, the
-// revocation lag of stateless JWTs.
+// revocation lag of stateless JWTs; and it posts a back-channel logout token
+// to every receiver registered with RegisterBackChannelLogout, before it
+// answers.
 func (i *Issuer) serveLogout(w http.ResponseWriter, r *http.Request) {
 	for _, token := range []string{bearerToken(r), cookieToken(r)} {
 		if token == "" {
@@ -118,8 +120,10 @@ func (i *Issuer) serveLogout(w http.ResponseWriter, r *http.Request) {
 		}
 		if claims, err := i.verify(token); err == nil {
 			sid, _ := claims["sid"].(string)
+			sub, _ := claims["sub"].(string)
 			i.RevokeSession(sid)
 			i.Revoke(token) // a token minted without a session
+			i.sendBackChannelLogout(r.Context(), sid, sub)
 		}
 	}
 	http.SetCookie(w, sessionCookie(r, "", -1))

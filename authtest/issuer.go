@@ -52,6 +52,7 @@ type Issuer struct {
 	introspectionRequests atomic.Int64
 	revokedJTIs           sync.Map // jti → struct{}
 	revokedSIDs           sync.Map // sid → struct{}
+	backChannel           backChannel
 
 	closing   chan struct{} // closed by Close, releases held requests
 	closeOnce sync.Once

@@ -153,7 +153,7 @@ func (t *jws) readHeader(header []byte, kids kidIndex) error {
 				typ = []byte(s)
 			}
 			if t.typ = classifyType(typ); !ok || t.typ == typeNone {
-				return tokenErr("header", "the token type is not an access token type", nil)
+				return tokenErr("header", "the token type is not accepted", nil)
 			}
 		case "nonce":
 			// Microsoft Graph access tokens carry a nonce in their header
@@ -249,15 +249,18 @@ func (x kidIndex) lookup(kid []byte) (string, bool) {
 	return "", false
 }
 
-// classifyType reads a typ header: "JWT" (RFC 7519) or an access token type
-// (RFC 9068). Other explicit types (logout tokens, DPoP proofs, security
-// events) are different kinds of token: typeNone, refused.
+// classifyType reads a typ header: "JWT" (RFC 7519), an access token type
+// (RFC 9068) or a logout token (OpenID Connect Back-Channel Logout), each
+// then accepted only where it belongs. Other explicit types (DPoP proofs,
+// security events) are different kinds of token: typeNone, refused.
 func classifyType(typ []byte) tokenType {
 	switch {
 	case bytes.EqualFold(typ, []byte("JWT")):
 		return typeJWT
 	case bytes.EqualFold(typ, []byte("at+jwt")), bytes.EqualFold(typ, []byte("application/at+jwt")):
 		return typeATJWT
+	case bytes.EqualFold(typ, []byte("logout+jwt")):
+		return typeLogout
 	}
 	return typeNone
 }

@@ -89,7 +89,8 @@ func TestParseJWS(t *testing.T) {
 		{"zip", tok(`{"alg":"RS256","zip":"DEF"}`), "header"},
 		{"nested JWT", tok(`{"alg":"RS256","cty":"JWT"}`), "header"},
 		{"enc", tok(`{"alg":"RS256","enc":"A128GCM"}`), "header"},
-		{"logout token type", tok(`{"alg":"RS256","typ":"logout+jwt"}`), "header"},
+		{"DPoP proof type", tok(`{"alg":"RS256","typ":"dpop+jwt"}`), "header"},
+		{"security event type", tok(`{"alg":"RS256","typ":"secevent+jwt"}`), "header"},
 		{"invalid UTF-8 header", seg("{\"alg\":\"RS256\",\"x\":\"\xff\"}") + "." + payload + "." + sig, "header"},
 	}
 	for _, tc := range cases {

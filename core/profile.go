@@ -49,9 +49,10 @@ func (p TokenProfile) String() string {
 type tokenType uint8
 
 const (
-	typeNone  tokenType = iota // no typ header
-	typeJWT                    // "JWT", any case
-	typeATJWT                  // "at+jwt" or "application/at+jwt", any case
+	typeNone   tokenType = iota // no typ header
+	typeJWT                     // "JWT", any case
+	typeATJWT                   // "at+jwt" or "application/at+jwt", any case
+	typeLogout                  // "logout+jwt": a back-channel logout token
 )
 
 func (c Config) checkProfile() error {
@@ -76,6 +77,8 @@ func (c Config) checkProfile() error {
 // before the signature check: the header alone decides.
 func (is *issuer) checkType(t tokenType) error {
 	switch {
+	case t == typeLogout:
+		return tokenErr("typ", "the token is a logout token, not an access token", nil)
 	case is.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
 		return tokenErr("typ", `the token is not an RFC 9068 access token (typ "at+jwt")`, nil)
 	case is.cfg.Profile == IDTokens && t == typeATJWT:

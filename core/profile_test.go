@@ -63,7 +63,7 @@ func TestRFC9068ProfileRefusesIDTokens(t *testing.T) {
 		"client_id of the wrong type":   {iss.MustMint(authtest.Claims{"client_id": 7}, at), "client_id"},
 		"no jti":                        {iss.MustMint(authtest.Claims{"client_id": "app", "jti": nil}, at), "jti"},
 		"no iat":                        {iss.MustMint(authtest.Claims{"client_id": "app", "iat": nil}, at), "iat"},
-		"a logout token is never taken": {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "logout+jwt")), "header"},
+		"a logout token is never taken": {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "logout+jwt")), "typ"},
 	})
 }
 

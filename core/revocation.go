@@ -28,6 +28,33 @@ type RevocationChecker interface {
 	Revoked(ctx context.Context, c *Claims) (bool, error)
 }
 
+// Revoker records revocations: the write side of a RevocationChecker, for
+// receivers of revocations pushed by the provider (package backchannel).
+// Both methods key the denial by sid or sub, never by a token string.
+// *redisstore.Store implements it; Denylist.Revoker adapts a Denylist.
+type Revoker interface {
+	// RevokeSession denies every token of the session sid until until.
+	RevokeSession(ctx context.Context, sid string, until time.Time) error
+	// RevokeSubject denies every token of sub issued until now, for
+	// maxLifetime (see Denylist.RevokeSubject).
+	RevokeSubject(ctx context.Context, sub string, maxLifetime time.Duration) error
+}
+
+// Revoker returns d as a Revoker.
+func (d *Denylist) Revoker() Revoker { return denylistRevoker{d} }
+
+type denylistRevoker struct{ d *Denylist }
+
+func (r denylistRevoker) RevokeSession(_ context.Context, sid string, until time.Time) error {
+	r.d.RevokeSession(sid, until)
+	return nil
+}
+
+func (r denylistRevoker) RevokeSubject(_ context.Context, sub string, maxLifetime time.Duration) error {
+	r.d.RevokeSubject(sub, maxLifetime)
+	return nil
+}
+
 // Denylist is an in-memory RevocationChecker. It denies by jti, sid and sub,
 // never by the token string (see RevokeToken). Entries expire with the
 // tokens they deny, so it never grows beyond the revocations of one token
