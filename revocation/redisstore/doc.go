@@ -62,8 +62,12 @@
 // wait). A key under the prefix that holds no readable denial (garbage,
 // another type) denies what its name says until it expires, or for 24 hours
 // if it never does: fail closed. An unreadable message makes the replica
-// read every key again. Neither ever panics; both are logged. The password
-// is never logged: logs name Redis by address and database.
+// read every key again. Neither ever panics; both are logged. Replies that
+// would make go-redis panic on the subscription end the connection
+// instead, and the replica reconnects. The password is never logged: logs
+// name Redis by address and database. (go-redis also reports some
+// connection failures to its own logger, the standard library's by
+// default; see redis.SetLogger. Those name the address, not the password.)
 //
 // Give each fleet its own KeyPrefix (or database): resynchronisation scans
 // the database, so a database of its own keeps it linear in the denials.
