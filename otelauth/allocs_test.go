@@ -1,0 +1,87 @@
+package otelauth_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/otelauth"
+)
+
+// A cache hit through stdauth with the Observer costs one allocation above
+// the router's own, as without it (core's admission): over the noop
+// providers, which are what the API gives until a provider is installed,
+// and over the SDK, whose counters take the precomputed attribute sets.
+func TestCacheHitAllocations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mp   func(t *testing.T) (metric.MeterProvider, *sdkmetric.ManualReader)
+	}{
+		{"noop provider", func(*testing.T) (metric.MeterProvider, *sdkmetric.ManualReader) {
+			return metricnoop.NewMeterProvider(), nil
+		}},
+		{"SDK", func(t *testing.T) (metric.MeterProvider, *sdkmetric.ManualReader) {
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+			return mp, reader
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mp, reader := tc.mp(t)
+			obs, err := otelauth.New(otelauth.Config{MeterProvider: mp, TracerProvider: tracenoop.NewTracerProvider()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			iss := authtest.Start(t)
+			v := iss.Validator(t, func(c *core.Config) { c.Observer = obs })
+			h := router(v, nil)
+			token := iss.Token(t, nil)
+			serve := func(path string) func() {
+				return func() {
+					r := httptest.NewRequest(http.MethodGet, path, nil)
+					r.Header.Set("Authorization", "Bearer "+token)
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, r)
+					if w.Code != http.StatusNoContent {
+						panic(path + ": " + http.StatusText(w.Code))
+					}
+				}
+			}
+			serve("/api/me")() // fills the cache
+			const runs = 200
+			guarded := testing.AllocsPerRun(runs, serve("/api/me"))
+			open := testing.AllocsPerRun(runs, serve("/open"))
+			if extra := guarded - open; extra != 1 {
+				t.Fatalf("a cache hit costs %v allocations above the router's %v, want 1", extra, open)
+			}
+			if reader == nil {
+				return
+			}
+			// The hits were counted: the SDK did record them.
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(context.Background(), &rm); err != nil {
+				t.Fatal(err)
+			}
+			ms := map[string]metricdata.Metrics{}
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					ms[m.Name] = m
+				}
+			}
+			// AllocsPerRun runs once more than asked, to warm up.
+			if got := count(t, ms, otelauth.MetricCacheHits, nil); got != runs+1 {
+				t.Errorf("%d cache hits counted, want %d", got, runs+1)
+			}
+		})
+	}
+}

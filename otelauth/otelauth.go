@@ -1,0 +1,395 @@
+package otelauth
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/identsphere/identsphere-go/core"
+)
+
+// ScopeName is the instrumentation scope of the meter and the tracer.
+const ScopeName = "github.com/identsphere/identsphere-go/otelauth"
+
+// The instruments. Counters count one per event; durations are in seconds.
+// With the Prometheus exporter the dots become underscores, counters take
+// a _total suffix and the seconds a _seconds one
+// (identsphere_decisions_total, identsphere_verify_duration_seconds).
+const (
+	// MetricDecisions counts answers, by result ("admitted", "refused"),
+	// check (the failed check of a refusal, see core.CheckOf) and issuer.
+	MetricDecisions = "identsphere.decisions"
+	// MetricCacheHits and MetricCacheMisses count admitted tokens that the
+	// verified-token cache answered, or that were verified in full, by
+	// issuer. With the cache off every admitted token is a miss.
+	MetricCacheHits   = "identsphere.cache.hits"
+	MetricCacheMisses = "identsphere.cache.misses"
+	// MetricJWKSFetches counts key set fetches, by outcome ("ok",
+	// "timeout", "error") and issuer.
+	MetricJWKSFetches = "identsphere.jwks.fetches"
+	// MetricUnknownKIDRefreshes counts refreshes a token's unknown kid
+	// started, by issuer.
+	MetricUnknownKIDRefreshes = "identsphere.unknown_kid_refreshes"
+	// MetricIntrospectionCalls counts RFC 7662 calls, by outcome ("ok",
+	// "timeout", "error") and issuer.
+	MetricIntrospectionCalls = "identsphere.introspection.calls"
+	// MetricEvents counts key and configuration events, by event (a
+	// core.EventKind: "keys_changed", "key_refresh_failed", ...) and
+	// issuer.
+	MetricEvents = "identsphere.events"
+
+	// MetricVerifyDuration is the time of an uncached verification, by
+	// result and issuer.
+	MetricVerifyDuration = "identsphere.verify.duration"
+	// MetricJWKSFetchDuration is the time of a key set fetch, by outcome
+	// and issuer.
+	MetricJWKSFetchDuration = "identsphere.jwks.fetch.duration"
+	// MetricIntrospectionDuration is the time of an introspection call,
+	// by outcome and issuer.
+	MetricIntrospectionDuration = "identsphere.introspection.duration"
+
+	// The gauges, observed from core.Validator.Status when the Observer
+	// watches a Validator (see Observer.Watch).
+
+	// MetricKeys is how many usable keys are cached, by issuer.
+	MetricKeys = "identsphere.keys"
+	// MetricKeysAge is the age of the key set in seconds (the time since
+	// the last successful fetch), by issuer.
+	MetricKeysAge = "identsphere.keys.age"
+	// MetricKeysRefreshFailing is 1 while an issuer's last key load or
+	// refresh failed (the cached keys are still used), else 0.
+	MetricKeysRefreshFailing = "identsphere.keys.refresh_failing"
+	// MetricCacheEntries is how many verified tokens are cached.
+	MetricCacheEntries = "identsphere.cache.entries"
+	// MetricReady is 1 when the Validator can check tokens, else 0.
+	MetricReady = "identsphere.ready"
+)
+
+// The attribute keys. Their values come from fixed sets (results,
+// outcomes, core.CheckOf names, core.EventKind) or from the configuration
+// (issuers), never from a token.
+const (
+	AttrResult  = "result"
+	AttrCheck   = "check"
+	AttrIssuer  = "issuer"
+	AttrOutcome = "outcome"
+	AttrEvent   = "event"
+)
+
+// The span names, and the span attributes' keys.
+const (
+	SpanVerify        = "identsphere.verify"
+	SpanJWKSFetch     = "identsphere.jwks.fetch"
+	SpanIntrospection = "identsphere.introspection"
+
+	SpanAttrIssuer  = "identsphere.issuer"
+	SpanAttrCheck   = "identsphere.check"
+	SpanAttrOutcome = "identsphere.outcome"
+)
+
+// maxDecisionSets bounds the attribute sets kept for Decided. Checks and
+// issuers come from the library and the configuration, so a real service
+// needs a few dozen; past the bound, decisions are counted under check and
+// issuer "other" rather than grow the map (or a metric's cardinality).
+const maxDecisionSets = 1024
+
+// Config configures an Observer.
+type Config struct {
+	// MeterProvider makes the instruments. Default otel.GetMeterProvider()
+	// at New (which records nothing until a provider is installed).
+	MeterProvider metric.MeterProvider
+	// TracerProvider makes the spans. Default otel.GetTracerProvider(),
+	// which follows a provider installed later with otel.SetTracerProvider.
+	TracerProvider trace.TracerProvider
+}
+
+// StatusReporter is what Watch reads the gauges from: a *core.Validator.
+type StatusReporter interface {
+	Status() core.Status
+}
+
+// Observer is a core.Observer that records OpenTelemetry metrics and
+// spans. Use one per Validator. It is safe for concurrent use.
+type Observer struct {
+	tracer trace.Tracer
+	meter  metric.Meter
+
+	decisions, cacheHits, cacheMisses                   metric.Int64Counter
+	jwksFetches, unknownKID, introspections, events     metric.Int64Counter
+	verifyDuration, jwksDuration, introspectionDuration metric.Float64Histogram
+
+	// sets maps (result, check, issuer) to its precomputed options:
+	// copied on write, read without a lock, so that Decided does not
+	// allocate on a cache hit.
+	sets     atomic.Pointer[map[decisionKey]*decisionSet]
+	setsMu   sync.Mutex
+	overflow [2]*decisionSet // refused, admitted: past maxDecisionSets
+
+	mu      sync.Mutex
+	watched bool
+	reg     metric.Registration
+}
+
+var _ core.Observer = (*Observer)(nil)
+
+type decisionKey struct {
+	admitted      bool
+	check, issuer string
+}
+
+// decisionSet holds the options of one (result, check, issuer), as slices
+// passed on with ... so that no call builds one.
+type decisionSet struct {
+	decision []metric.AddOption // result, check, issuer
+	issuer   []metric.AddOption // issuer alone, for the cache counters
+}
+
+// Latency buckets, in seconds: an uncached verification takes tens of
+// microseconds to a millisecond; a fetch or a call over the network,
+// milliseconds to the HTTP timeout.
+var (
+	verifyBuckets  = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
+	networkBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
+)
+
+// New returns an Observer that records through cfg's providers. Set it in
+// core.Config.Observer (or MultiConfig, OpaqueConfig), then call Watch with
+// the Validator for the gauges.
+func New(cfg Config) (*Observer, error) {
+	mp, tp := cfg.MeterProvider, cfg.TracerProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	o := &Observer{
+		meter:  mp.Meter(ScopeName),
+		tracer: tp.Tracer(ScopeName),
+	}
+	var errs []error
+	counter := func(name, unit, desc string) metric.Int64Counter {
+		c, err := o.meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	histogram := func(name, desc string, buckets []float64) metric.Float64Histogram {
+		h, err := o.meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
+			metric.WithExplicitBucketBoundaries(buckets...))
+		errs = append(errs, err)
+		return h
+	}
+	o.decisions = counter(MetricDecisions, "{decision}", "Requests answered, by result, failed check and issuer.")
+	o.cacheHits = counter(MetricCacheHits, "{token}", "Admitted tokens found in the verified-token cache.")
+	o.cacheMisses = counter(MetricCacheMisses, "{token}", "Admitted tokens verified in full (not found in the verified-token cache).")
+	o.jwksFetches = counter(MetricJWKSFetches, "{fetch}", "Key set (JWKS) fetches, by outcome.")
+	o.unknownKID = counter(MetricUnknownKIDRefreshes, "{refresh}", "Key set refreshes started by a token's unknown kid.")
+	o.introspections = counter(MetricIntrospectionCalls, "{call}", "Token introspection (RFC 7662) calls, by outcome.")
+	o.events = counter(MetricEvents, "{event}", "Key and configuration events: keys loaded or changed, refresh failed, key refused, issuer unreachable or recovered, introspection misconfigured.")
+	o.verifyDuration = histogram(MetricVerifyDuration, "Time of an uncached token verification.", verifyBuckets)
+	o.jwksDuration = histogram(MetricJWKSFetchDuration, "Time of a key set (JWKS) fetch.", networkBuckets)
+	o.introspectionDuration = histogram(MetricIntrospectionDuration, "Time of a token introspection call.", networkBuckets)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	o.overflow[0] = newDecisionSet(decisionKey{check: "other", issuer: "other"})
+	o.overflow[1] = newDecisionSet(decisionKey{admitted: true, issuer: "other"})
+	o.sets.Store(&map[decisionKey]*decisionSet{})
+	return o, nil
+}
+
+func newDecisionSet(k decisionKey) *decisionSet {
+	iss := attribute.String(AttrIssuer, k.issuer)
+	var dec attribute.Set
+	if k.admitted {
+		dec = attribute.NewSet(attribute.String(AttrResult, "admitted"), iss)
+	} else {
+		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss)
+	}
+	return &decisionSet{
+		decision: []metric.AddOption{metric.WithAttributeSet(dec)},
+		issuer:   []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(iss))},
+	}
+}
+
+// set returns the options of d's (result, check, issuer).
+func (o *Observer) set(d *core.Decision) *decisionSet {
+	k := decisionKey{admitted: d.Admitted, check: d.Check, issuer: d.Issuer}
+	if k.admitted {
+		k.check = ""
+	}
+	if s, ok := (*o.sets.Load())[k]; ok {
+		return s
+	}
+	o.setsMu.Lock()
+	defer o.setsMu.Unlock()
+	old := *o.sets.Load()
+	if s, ok := old[k]; ok {
+		return s
+	}
+	if len(old) >= maxDecisionSets {
+		if k.admitted {
+			return o.overflow[1]
+		}
+		return o.overflow[0]
+	}
+	next := make(map[decisionKey]*decisionSet, len(old)+1)
+	maps.Copy(next, old)
+	s := newDecisionSet(k)
+	next[k] = s
+	o.sets.Store(&next)
+	return s
+}
+
+// Decided counts one answer. It does not allocate once its (result, check,
+// issuer) has been seen.
+func (o *Observer) Decided(ctx context.Context, d core.Decision) {
+	s := o.set(&d)
+	o.decisions.Add(ctx, 1, s.decision...)
+	if !d.Admitted {
+		return
+	}
+	if d.Cached {
+		o.cacheHits.Add(ctx, 1, s.issuer...)
+	} else {
+		o.cacheMisses.Add(ctx, 1, s.issuer...)
+	}
+}
+
+// Happened counts one event, and an unknown-kid refresh on its own
+// counter too.
+func (o *Observer) Happened(ctx context.Context, e core.Event) {
+	iss := attribute.String(AttrIssuer, e.Issuer)
+	o.events.Add(ctx, 1, metric.WithAttributes(attribute.String(AttrEvent, string(e.Kind)), iss))
+	if e.Kind == core.EventUnknownKIDRefresh {
+		o.unknownKID.Add(ctx, 1, metric.WithAttributes(iss))
+	}
+}
+
+// Start begins a span for op, a child of the span ctx carries (the
+// request's), and returns the function that ends it: it records the
+// duration and, for a fetch or a call, counts it by outcome. A failed
+// operation's span has status Error, described by the failed check (a
+// verification) or the error, which names URLs and statuses, never a token
+// or a secret.
+func (o *Observer) Start(ctx context.Context, op core.Operation, issuer string) (context.Context, func(error)) {
+	name, kind := SpanVerify, trace.SpanKindInternal
+	switch op {
+	case core.OpJWKSFetch:
+		name, kind = SpanJWKSFetch, trace.SpanKindClient
+	case core.OpIntrospection:
+		name, kind = SpanIntrospection, trace.SpanKindClient
+	}
+	ctx, span := o.tracer.Start(ctx, name, trace.WithSpanKind(kind),
+		trace.WithAttributes(attribute.String(SpanAttrIssuer, issuer)))
+	start := time.Now()
+	return ctx, func(err error) {
+		elapsed := time.Since(start).Seconds()
+		iss := attribute.String(AttrIssuer, issuer)
+		if op == core.OpVerify {
+			result, check := "admitted", core.CheckOf(err)
+			if err != nil {
+				result = "refused"
+				span.SetAttributes(attribute.String(SpanAttrCheck, check))
+				span.SetStatus(codes.Error, "refused: "+check)
+			}
+			o.verifyDuration.Record(ctx, elapsed, metric.WithAttributes(attribute.String(AttrResult, result), iss))
+			span.End()
+			return
+		}
+		outcome := outcomeOf(err)
+		attrs := metric.WithAttributes(attribute.String(AttrOutcome, outcome), iss)
+		if op == core.OpJWKSFetch {
+			o.jwksFetches.Add(ctx, 1, attrs)
+			o.jwksDuration.Record(ctx, elapsed, attrs)
+		} else {
+			o.introspections.Add(ctx, 1, attrs)
+			o.introspectionDuration.Record(ctx, elapsed, attrs)
+		}
+		span.SetAttributes(attribute.String(SpanAttrOutcome, outcome))
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}
+}
+
+// outcomeOf names how a fetch or a call ended.
+func outcomeOf(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "error"
+}
+
+// Watch registers the gauges, read from v.Status() at each collection:
+// identsphere.keys, identsphere.keys.age and identsphere.keys.refresh_failing
+// per issuer, identsphere.cache.entries and identsphere.ready. An Observer
+// watches one Validator; Close unregisters them.
+func (o *Observer) Watch(v StatusReporter) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.watched {
+		return errors.New("otelauth: Watch called twice: use one Observer per Validator")
+	}
+	keys, err1 := o.meter.Int64ObservableGauge(MetricKeys, metric.WithUnit("{key}"), metric.WithDescription("Usable signing keys cached, per issuer."))
+	age, err2 := o.meter.Float64ObservableGauge(MetricKeysAge, metric.WithUnit("s"), metric.WithDescription("Time since the issuer's key set was last fetched successfully."))
+	failing, err3 := o.meter.Int64ObservableGauge(MetricKeysRefreshFailing, metric.WithDescription("1 while the issuer's last key load or refresh failed (the cached keys are kept), else 0."))
+	entries, err4 := o.meter.Int64ObservableGauge(MetricCacheEntries, metric.WithUnit("{token}"), metric.WithDescription("Verified tokens cached."))
+	ready, err5 := o.meter.Int64ObservableGauge(MetricReady, metric.WithDescription("1 when tokens can be checked (keys loaded and refreshed), else 0."))
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return err
+	}
+	reg, err := o.meter.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
+		st := v.Status()
+		obs.ObserveInt64(entries, int64(st.CacheEntries))
+		obs.ObserveInt64(ready, boolInt(st.Ready))
+		now := time.Now()
+		for _, is := range st.Issuers {
+			attrs := metric.WithAttributes(attribute.String(AttrIssuer, is.Issuer))
+			obs.ObserveInt64(keys, int64(is.Keys), attrs)
+			obs.ObserveInt64(failing, boolInt(is.LastError != ""), attrs)
+			if !is.KeysFetchedAt.IsZero() {
+				obs.ObserveFloat64(age, now.Sub(is.KeysFetchedAt).Seconds(), attrs)
+			}
+		}
+		return nil
+	}, keys, age, failing, entries, ready)
+	if err != nil {
+		return err
+	}
+	o.watched, o.reg = true, reg
+	return nil
+}
+
+// Close unregisters the gauges Watch registered. The counters and spans
+// keep working; Close is for an Observer that outlives its Validator.
+func (o *Observer) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.reg == nil {
+		return nil
+	}
+	err := o.reg.Unregister()
+	o.reg = nil
+	return err
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
