@@ -187,7 +187,8 @@ func (d *Denylist) sweep() {
 // deny by jti, sid and sub, never by the token string.
 
 // DenyToken denies the token with this jti until until (absolute, not
-// widened).
+// widened). Denial is by jti, never by the token string: ES256 signatures
+// are malleable.
 func (d *Denylist) DenyToken(jti string, until time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -195,7 +196,8 @@ func (d *Denylist) DenyToken(jti string, until time.Time) {
 }
 
 // DenySession denies every token of this sid until until (absolute, not
-// widened).
+// widened). Denial is by sid, never by the token string (ES256 signatures
+// are malleable).
 func (d *Denylist) DenySession(sid string, until time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -206,6 +208,8 @@ func (d *Denylist) DenySession(sid string, until time.Time) {
 // after issuedUpTo, and every token of sub without iat. Both times are
 // absolute and used as given: RevokeSubject's entry is
 // DenySubject(sub, now+MaxLeeway, now+MaxLeeway+maxLifetime+MaxLeeway).
+// Denial is by sub, never by the token string (ES256 signatures are
+// malleable).
 func (d *Denylist) DenySubject(sub string, issuedUpTo, until time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
