@@ -182,14 +182,14 @@ func (in *Introspector) introspect(ctx context.Context, token string, is *issuer
 
 // errNoIntrospectionEndpoint: nothing configured, nothing discovered. A
 // route that needs introspection can never pass until it is fixed.
-var errNoIntrospectionEndpoint = errors.New("no introspection endpoint: none configured (IntrospectionConfig.Endpoint) and the issuer's discovery document advertises none")
+var errNoIntrospectionEndpoint = errors.New("no introspection endpoint: none configured (IntrospectionConfig.Endpoint; IDENTSPHERE_INTROSPECTION_URL in the starters) and the issuer's discovery document advertises none")
 
 // introspectionStatusError is an answer other than 200 from the endpoint.
 type introspectionStatusError struct{ code int }
 
 func (e *introspectionStatusError) Error() string {
 	if e.code == http.StatusUnauthorized || e.code == http.StatusForbidden {
-		return fmt.Sprintf("the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID and ClientSecret", e.code)
+		return fmt.Sprintf("the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET in the starters)", e.code)
 	}
 	return fmt.Sprintf("introspection endpoint answered %d", e.code)
 }

@@ -574,6 +574,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad proxy timeout", []string{"IDENTSPHERE_PROXY_TIMEOUT=soon"}, "IDENTSPHERE_PROXY_TIMEOUT"},
 		{"bad trusted proxies", []string{"IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, the balancer"}, "IDENTSPHERE_TRUSTED_PROXIES"},
 		{"bad public scheme", []string{"IDENTSPHERE_PUBLIC_SCHEME=ftp"}, "IDENTSPHERE_PUBLIC_SCHEME"},
+		{"bad introspection URL", []string{"IDENTSPHERE_INTROSPECTION_URL=introspect"}, "IDENTSPHERE_INTROSPECTION_URL"},
+		{"bad Redis URL", []string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"}, "IDENTSPHERE_REDIS_URL must start with redis://"},
 	}
 	eachStarter(t, func(t *testing.T, bin string) {
 		for _, c := range cases {
@@ -594,6 +596,9 @@ func TestConfigErrors(t *testing.T) {
 				}
 				if strings.Contains(stderr.String(), `"msg":"listening"`) || stdout.Len() > 0 {
 					t.Errorf("the starter started anyway:\n%s%s", stdout.String(), stderr.String())
+				}
+				if strings.Contains(stderr.String(), "s3cret") {
+					t.Errorf("the error shows a password from the environment: %s", stderr.String())
 				}
 			})
 		}

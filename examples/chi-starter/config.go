@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,6 +50,14 @@ type config struct {
 	// unset): the scheme the issuer is told users connect with, for a
 	// balancer that terminates TLS without saying so.
 	PublicScheme string
+	// IntrospectionURL is IDENTSPHERE_INTROSPECTION_URL: the issuer's RFC
+	// 7662 endpoint, for providers whose discovery document does not
+	// advertise it (some serve it only on an admin port).
+	IntrospectionURL string
+	// RedisURL is IDENTSPHERE_REDIS_URL (redis:// or rediss://): when set,
+	// revocations (back-channel logouts) are shared by every replica
+	// through it; unset, each replica keeps its own in memory.
+	RedisURL string
 	// TokenCache is IDENTSPHERE_TOKEN_CACHE ("on", the default, or "off"):
 	// whether a token seen again skips the signature check until it expires.
 	TokenCache bool
@@ -67,6 +76,20 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		ClientID:     getenv("IDENTSPHERE_CLIENT_ID"),
 		ClientSecret: getenv("IDENTSPHERE_CLIENT_SECRET"),
 		TokenCache:   true,
+	}
+	if u := getenv("IDENTSPHERE_INTROSPECTION_URL"); u != "" {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+			return config{}, fmt.Errorf("IDENTSPHERE_INTROSPECTION_URL must be an absolute http(s) URL, not %q", u)
+		}
+		cfg.IntrospectionURL = u
+	}
+	if u := getenv("IDENTSPHERE_REDIS_URL"); u != "" {
+		if !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
+			// Not echoed: the URL may hold a password.
+			return config{}, errors.New("IDENTSPHERE_REDIS_URL must start with redis:// or rediss://")
+		}
+		cfg.RedisURL = u
 	}
 	switch cache := getenv("IDENTSPHERE_TOKEN_CACHE"); cache {
 	case "", "on":

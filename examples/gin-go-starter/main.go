@@ -54,12 +54,21 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		defer devIssuer.Close()
 	}
 
+	// Logouts pushed by the provider (back-channel logout) are refused on
+	// every route, cached tokens included, on every replica sharing Redis.
+	rev, err := newRevocations(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer rev.close()
+
 	// New never blocks: keys load in the background, so the service listens
 	// (and answers /healthz) even while the issuer is down.
 	v, err := core.New(ctx, core.Config{
 		Issuer:       cfg.IssuerURL,
 		Audience:     []string{cfg.Audience},
 		DisableCache: !cfg.TokenCache,
+		Revocation:   rev.checker,
 		Logger:       logger,
 	})
 	if err != nil {
@@ -70,6 +79,7 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	// Routes that must refuse a revoked token at once ask the issuer
 	// (RFC 7662 introspection, discovered) on every request.
 	introspector, err := core.NewIntrospector(v, core.IntrospectionConfig{
+		Endpoint:     cfg.IntrospectionURL,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 	})
@@ -95,6 +105,9 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	if err != nil {
 		return err
 	}
+	if handler, err = withBackChannelLogout(handler, v, cfg, rev, logger); err != nil {
+		return err
+	}
 	if cfg.DevMode {
 		handler = loopbackHostsOnly(handler)
 	}
@@ -107,6 +120,9 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", cfg.IssuerURL, "dev_mode", cfg.DevMode)
 
 	if devIssuer != nil {
+		// The dev issuer acts as a provider with back-channel logout: its
+		// /v1/auth/logout tells this app at once.
+		devIssuer.RegisterBackChannelLogout("http://"+ln.Addr().String()+backChannelPath, cfg.ClientID)
 		if err := printBanner(ctx, stdout, devIssuer, v, "http://"+ln.Addr().String()); err != nil {
 			return err
 		}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/identsphere/identsphere-go/backchannel"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/revocation/redisstore"
+)
+
+// backChannelPath is where the provider posts back-channel logout tokens:
+// the URL to register at the provider.
+const backChannelPath = "/backchannel-logout"
+
+// revocations is where logouts go and where every request looks them up:
+// Redis, shared by every replica, when IDENTSPHERE_REDIS_URL is set (each
+// replica keeps them all in memory and Redis is never asked on the request
+// path); this process's memory otherwise.
+type revocations struct {
+	checker core.RevocationChecker
+	revoker core.Revoker
+	close   func() error
+}
+
+func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revocations, error) {
+	if cfg.RedisURL == "" {
+		deny := core.NewDenylist(nil)
+		return &revocations{checker: deny, revoker: deny.Revoker(), close: func() error { return nil }}, nil
+	}
+	store, err := redisstore.New(ctx, redisstore.Config{URL: cfg.RedisURL, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("IDENTSPHERE_REDIS_URL: %w", err)
+	}
+	return &revocations{checker: store, revoker: store, close: store.Close}, nil
+}
+
+// withBackChannelLogout serves the back-channel logout receiver at
+// backChannelPath beside app, when this service has a client id (the aud
+// of the logout tokens the provider sends it).
+func withBackChannelLogout(app http.Handler, v *core.Validator, cfg config, rev *revocations, logger *slog.Logger) (http.Handler, error) {
+	if cfg.ClientID == "" {
+		logger.Info("no IDENTSPHERE_CLIENT_ID: back-channel logout is off")
+		return app, nil
+	}
+	receiver, err := backchannel.NewHandler(backchannel.Config{
+		Validator: v,
+		ClientID:  cfg.ClientID,
+		Revoker:   rev.revoker,
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(backChannelPath, receiver)
+	mux.Handle("/", app)
+	return mux, nil
+}
