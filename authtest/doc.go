@@ -27,11 +27,13 @@
 // the middleware, with real tokens:
 //
 //	func TestMe(t *testing.T) {
-//		iss := authtest.Start(t)                                // issuer on loopback
-//		h := chiauth.Middleware(iss.Validator(t))(http.HandlerFunc(me)) // keys loaded
+//		iss := authtest.Start(t) // a fake issuer, closed when the test ends
+//		h := stdauth.Middleware(iss.Validator(t))(http.HandlerFunc(me))
 //		rec := httptest.NewRecorder()
-//		h.ServeHTTP(rec, iss.Request(t, "GET", "/api/me", authtest.Claims{"scope": "admin"}))
-//		if rec.Code != http.StatusOK { t.Fatalf("%d %s", rec.Code, rec.Body) }
+//		h.ServeHTTP(rec, iss.Request(t, "GET", "/api/me", authtest.Claims{"sub": "alice"}))
+//		if rec.Code != http.StatusOK {
+//			t.Fatalf("%d %s", rec.Code, rec.Body)
+//		}
 //	}
 //
 // Issuer.CookieRequest puts the token in the CookieName cookie instead, as a
