@@ -29,6 +29,12 @@ const (
 // ([ErrInvalidRequest]); so are two cookies of the same name, which is how
 // cookie tossing from a sibling domain shows. A token longer than maxSize
 // is an invalid token. No token at all is [ErrMissingToken].
+//
+// Cookies are read as net/http's Request.CookiesNamed reads them (a value
+// it would skip, such as one holding a quote or a control character, is
+// absent here too), but straight from the Cookie header lines, without
+// building a Cookie for each pair: reading the token costs no allocation,
+// and time linear in the size of the header, however many cookies it holds.
 func ExtractToken(r *http.Request, cookieName string, maxSize int) (string, TokenSource, error) {
 	token, source, err := extractToken(r, cookieName, maxSize)
 	if err != nil {
