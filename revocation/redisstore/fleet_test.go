@@ -33,9 +33,9 @@ func startFleet(t *testing.T, r *redisServer, iss *authtest.Issuer, logs *logSin
 	return fleet
 }
 
-// A logout on one replica is refused by all three within a second. The
-// propagation (until the last replica refuses over HTTP) is logged; only
-// the bound is asserted.
+// A back-channel logout posted to one replica is refused by all three
+// within a second. The propagation (from the post until the last replica
+// refuses over HTTP) is logged; only the bound is asserted.
 func TestFleetRefusesARevokedSessionEverywhereWithinASecond(t *testing.T) {
 	redis := startRedis(t)
 	iss := newIssuer(t)
@@ -53,9 +53,7 @@ func TestFleetRefusesARevokedSessionEverywhereWithinASecond(t *testing.T) {
 
 		issuer := fleet[i%len(fleet)]
 		start := time.Now()
-		if err := issuer.store.RevokeSession(t.Context(), sid, exp); err != nil {
-			t.Fatalf("RevokeSession: %v", err)
-		}
+		issuer.backChannelLogout(t, iss, sid)
 		if got := issuer.status(t, pathMe, tok); got != http.StatusUnauthorized {
 			t.Fatalf("%s, which issued the revocation, answered %d at once, want 401", issuer.name, got)
 		}

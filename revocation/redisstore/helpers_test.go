@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/backchannel"
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/internal/authcases"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
@@ -22,6 +24,9 @@ import (
 const (
 	pathMe    = "/api/me"    // any valid, unrevoked token
 	pathFresh = "/api/fresh" // the same, behind RequireFresh(store)
+	// pathLogout receives back-channel logout tokens for logoutClientID.
+	pathLogout     = "/backchannel-logout"
+	logoutClientID = "fleet-client"
 )
 
 // replica is one instance of a service: its own Store, Validator and HTTP
@@ -64,11 +69,34 @@ func newReplica(t *testing.T, name string, iss *authtest.Issuer, cfg redisstore.
 	mux := http.NewServeMux()
 	mux.Handle("GET "+pathMe, stdauth.Middleware(v)(ok))
 	mux.Handle("GET "+pathFresh, stdauth.Middleware(v)(stdauth.RequireFresh(store)(ok)))
+	logout, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Logger: authcases.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("POST "+pathLogout, logout)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)
 	return &replica{name: name, store: store, srv: srv, client: client}
+}
+
+// backChannelLogout posts a back-channel logout token for sid to the
+// replica, as the provider does, and requires 200.
+func (r *replica) backChannelLogout(t *testing.T, iss *authtest.Issuer, sid string) {
+	t.Helper()
+	token, err := iss.MintLogoutToken(logoutClientID, sid, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.client.PostForm(r.srv.URL+pathLogout, url.Values{"logout_token": {token}})
+	if err != nil {
+		t.Fatalf("%s: %v", r.name, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: back-channel logout answered %d", r.name, resp.StatusCode)
+	}
 }
 
 // status sends GET path with the token over real HTTP and returns the
