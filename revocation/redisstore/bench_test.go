@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
 )
 
@@ -19,7 +20,7 @@ func BenchmarkRevoked(b *testing.B) {
 	const n = 10_000
 	exp := time.Now().Add(time.Hour)
 	deny := core.NewDenylist(nil)
-	redis := startRedis(b)
+	redis := redistest.Start(b)
 	store, err := redisstore.New(context.Background(), redisstore.Config{URL: redis.URL(), Logger: discard()})
 	if err != nil {
 		b.Fatal(err)

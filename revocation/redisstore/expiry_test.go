@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
 )
 
@@ -20,7 +21,7 @@ import (
 // entries are gone from memory (controllable clock). Redis drops the keys
 // by its own expiry (real time, short-lived denials).
 func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	raw := redis.Client()
 	defer raw.Close()
 	logs := newLogSink(t)
@@ -112,7 +113,7 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 // keeps the later time whatever the order of writes, and the published
 // message carries the same times.
 func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	raw := redis.Client()
 	defer raw.Close()
 	logs := newLogSink(t)
@@ -170,7 +171,7 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 // The outbox of revocations issued while Redis is down is bounded; what
 // does not fit is still in force on its replica, and the caller is told.
 func TestPendingRevocationsAreBounded(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	logs := newLogSink(t)
 	cfg := fleetConfig(redis, logs)
 	cfg.MaxPending = 5
@@ -201,7 +202,7 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 		}
 	}
 
-	redis.Start()
+	redis.Restart()
 	eventually(t, 10*time.Second, "the queue written", func() bool { return s.Pending() == 0 })
 	other := newStore(t, cfg)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

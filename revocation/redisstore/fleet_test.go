@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
 )
 
 // fleetConfig is a replica's Config in the fleet tests: quick to notice a
 // lost Redis.
-func fleetConfig(r *redisServer, logs *logSink) redisstore.Config {
+func fleetConfig(r *redistest.Server, logs *logSink) redisstore.Config {
 	return redisstore.Config{
 		URL: r.URL(), Logger: logs.logger(),
 		Timeout: 500 * time.Millisecond, HealthInterval: 100 * time.Millisecond,
 	}
 }
 
-func startFleet(t *testing.T, r *redisServer, iss *authtest.Issuer, logs *logSink, n int) []*replica {
+func startFleet(t *testing.T, r *redistest.Server, iss *authtest.Issuer, logs *logSink, n int) []*replica {
 	t.Helper()
 	fleet := make([]*replica, n)
 	for i := range fleet {
@@ -37,7 +38,7 @@ func startFleet(t *testing.T, r *redisServer, iss *authtest.Issuer, logs *logSin
 // within a second. The propagation (from the post until the last replica
 // refuses over HTTP) is logged; only the bound is asserted.
 func TestFleetRefusesARevokedSessionEverywhereWithinASecond(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	iss := newIssuer(t)
 	logs := newLogSink(t)
 	fleet := startFleet(t, redis, iss, logs, 3)
@@ -79,7 +80,7 @@ func TestFleetRefusesARevokedSessionEverywhereWithinASecond(t *testing.T) {
 // replica that starts later. While it is down, replicas answer from what
 // they know.
 func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
-	redis := startRedis(t, withPersistence())
+	redis := redistest.Start(t, redistest.WithPersistence())
 	iss := newIssuer(t)
 	logs := newLogSink(t)
 	fleet := startFleet(t, redis, iss, logs, 3)
@@ -119,7 +120,7 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 		t.Fatalf("Pending = %d, want 1", got)
 	}
 
-	redis.Start()
+	redis.Restart()
 	waitAllSynced := func(fleet []*replica) {
 		for _, r := range fleet {
 			eventually(t, 10*time.Second, r.name+" in sync again", r.store.Synced)
@@ -149,7 +150,7 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 // admits tokens on ordinary routes (it knows no revocation), refuses on
 // fresh routes (unless FreshFailOpen); it synchronises when Redis is back.
 func TestReplicaStartingWhileRedisIsDown(t *testing.T) {
-	redis := startRedis(t, withPersistence())
+	redis := redistest.Start(t, redistest.WithPersistence())
 	iss := newIssuer(t)
 	logs := newLogSink(t)
 	exp := time.Now().Add(time.Hour)
@@ -189,7 +190,7 @@ func TestReplicaStartingWhileRedisIsDown(t *testing.T) {
 		t.Fatalf("FreshFailOpen replica, fresh route, never synced: %d, want 200", got)
 	}
 
-	redis.Start()
+	redis.Restart()
 	waitSynced(t, strict, open)
 	for _, r := range []*replica{strict, open} {
 		wantStatus(t, []*replica{r}, pathMe, revoked, http.StatusUnauthorized, "synced after Redis came back")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
 )
 
@@ -18,7 +19,7 @@ import (
 // fail closed. Keys that name no denial are ignored. Nothing panics, and
 // the Store still synchronises.
 func TestUnreadableKeysFailClosed(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	raw := redis.Client()
 	defer raw.Close()
 	ctx := t.Context()
@@ -110,7 +111,7 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 // read every key again, so a denial they might have carried is not lost.
 // A well-formed message is applied as it is.
 func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	raw := redis.Client()
 	defer raw.Close()
 	ctx := t.Context()
@@ -159,7 +160,7 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 // are answered from memory; Close does not hang. When Redis wakes up,
 // everything catches up.
 func TestHungRedisNeverHangsTheStore(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	logs := newLogSink(t)
 	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Timeout: 300 * time.Millisecond, HealthInterval: 100 * time.Millisecond}
 	a, b, c := newStore(t, cfg), newStore(t, cfg), newStore(t, cfg)
@@ -220,7 +221,7 @@ func TestHungRedisNeverHangsTheStore(t *testing.T) {
 // happens: start, outage, queued revocation, wrong password, bad URL.
 func TestPasswordNeverLoggedNorReturned(t *testing.T) {
 	password := "pw-" + rand.Text()
-	redis := startRedis(t, withPassword(password))
+	redis := redistest.Start(t, redistest.WithPassword(password))
 	logs := newLogSink(t)
 	var errs []error
 	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Timeout: 300 * time.Millisecond, HealthInterval: 100 * time.Millisecond}
@@ -234,7 +235,7 @@ func TestPasswordNeverLoggedNorReturned(t *testing.T) {
 	eventually(t, 5*time.Second, "out of sync", func() bool { return !s.Synced() })
 	errs = append(errs, s.RevokeSession(t.Context(), "s-2", exp))
 	errs = append(errs, s.CheckFresh(t.Context(), "", claims("u", "", "", time.Now())))
-	redis.Start()
+	redis.Restart()
 	eventually(t, 10*time.Second, "in sync again", s.Synced)
 
 	wrong := cfg

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/revocation/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -49,7 +50,7 @@ func TestNewRefusesBadConfigs(t *testing.T) {
 // New's context governs New only: the Store keeps receiving revocations
 // after it ends. A Client of the caller's stays open after Close.
 func TestStoreOutlivesItsStartContextAndLeavesYourClientOpen(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	client := redis.Client()
 	defer client.Close()
 	logs := newLogSink(t)
@@ -81,7 +82,7 @@ func TestStoreOutlivesItsStartContextAndLeavesYourClientOpen(t *testing.T) {
 }
 
 func TestRevokeRefusesBadInput(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	logs := newLogSink(t)
 	s := newStore(t, redisstore.Config{URL: redis.URL(), Logger: logs.logger()})
 	ctx := t.Context()
@@ -121,7 +122,7 @@ func TestRevokeRefusesBadInput(t *testing.T) {
 // caller is told it went no further; Close is idempotent; WaitSynced
 // returns.
 func TestRevokeAfterClose(t *testing.T) {
-	redis := startRedis(t)
+	redis := redistest.Start(t)
 	logs := newLogSink(t)
 	s := newStore(t, redisstore.Config{URL: redis.URL(), Logger: logs.logger()})
 	if err := s.WaitSynced(t.Context()); err != nil {

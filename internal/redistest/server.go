@@ -1,4 +1,8 @@
-package redisstore_test
+// Package redistest runs real redis-server processes for tests: each test
+// gets its own, on a free loopback port and in its own directory, stopped
+// when the test ends. A test that needs Redis fails, and says how to
+// install it, when redis-server is not on PATH.
+package redistest
 
 import (
 	"context"
@@ -15,11 +19,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// redisServer is a redis-server process of the test's own: a free loopback
+// Server is a redis-server process of the test's own: a free loopback
 // port, its own directory, no persistence unless asked. It is stopped when
 // the test ends, and can be stopped, started again on the same port, and
 // paused.
-type redisServer struct {
+type Server struct {
 	t        testing.TB
 	bin      string
 	dir      string
@@ -31,25 +35,26 @@ type redisServer struct {
 	exited chan struct{}
 }
 
-type serverOption func(*redisServer)
+// Option configures Start.
+type Option func(*Server)
 
-// withPersistence turns the append-only file on (fsync on every write), so
+// WithPersistence turns the append-only file on (fsync on every write), so
 // a restart keeps the data.
-func withPersistence() serverOption { return func(r *redisServer) { r.persist = true } }
+func WithPersistence() Option { return func(r *Server) { r.persist = true } }
 
-// withPassword makes the server require a password.
-func withPassword(p string) serverOption { return func(r *redisServer) { r.password = p } }
+// WithPassword makes the server require a password.
+func WithPassword(p string) Option { return func(r *Server) { r.password = p } }
 
-// startRedis starts a redis-server from PATH. Without one, the test fails:
+// Start starts a redis-server from PATH. Without one, the test fails:
 // these tests need a real Redis, and say how to get one.
-func startRedis(t testing.TB, opts ...serverOption) *redisServer {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server is not on PATH, and these tests run against a real Redis they start themselves: "+
 			"install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) and run them again (%v)", err)
 	}
-	r := &redisServer{t: t, bin: bin, dir: t.TempDir()}
+	r := &Server{t: t, bin: bin, dir: t.TempDir()}
 	for _, o := range opts {
 		o(r)
 	}
@@ -76,7 +81,7 @@ func freePort(t testing.TB) int {
 }
 
 // launch runs the process and waits until it answers PING.
-func (r *redisServer) launch() error {
+func (r *Server) launch() error {
 	args := []string{
 		"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
 		"--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"), "--daemonize", "no",
@@ -119,8 +124,8 @@ func (r *redisServer) launch() error {
 	}
 }
 
-// Start starts a stopped server again, on the same port and directory.
-func (r *redisServer) Start() {
+// Restart starts a stopped server again, on the same port and directory.
+func (r *Server) Restart() {
 	r.t.Helper()
 	if err := r.launch(); err != nil {
 		r.t.Fatalf("restarting redis-server: %v", err)
@@ -129,7 +134,7 @@ func (r *redisServer) Start() {
 
 // Stop shuts the server down (SIGTERM: the append-only file is flushed)
 // and waits for it; SIGKILL if it takes more than 10s.
-func (r *redisServer) Stop() {
+func (r *Server) Stop() {
 	if r.cmd == nil {
 		return
 	}
@@ -146,7 +151,7 @@ func (r *redisServer) Stop() {
 
 // Pause freezes the process (SIGSTOP): connections stay open and
 // unanswered, as with a hung Redis.
-func (r *redisServer) Pause() {
+func (r *Server) Pause() {
 	r.t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		r.t.Fatal(err)
@@ -154,7 +159,7 @@ func (r *redisServer) Pause() {
 }
 
 // Resume undoes Pause.
-func (r *redisServer) Resume() {
+func (r *Server) Resume() {
 	r.t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		r.t.Fatal(err)
@@ -162,10 +167,10 @@ func (r *redisServer) Resume() {
 }
 
 // Addr is the server's host:port.
-func (r *redisServer) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)) }
+func (r *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)) }
 
 // URL is a redis:// URL for the server, password included.
-func (r *redisServer) URL() string {
+func (r *Server) URL() string {
 	if r.password != "" {
 		return "redis://:" + r.password + "@" + r.Addr() + "/0"
 	}
@@ -174,14 +179,14 @@ func (r *redisServer) URL() string {
 
 // Client is a plain client of the server, to look at or tamper with what
 // the Store wrote. The caller closes it.
-func (r *redisServer) Client() *redis.Client {
+func (r *Server) Client() *redis.Client {
 	return redis.NewClient(&redis.Options{
 		Addr: r.Addr(), Password: r.password, DisableIdentity: true,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: -1,
 	})
 }
 
-func (r *redisServer) logTail() string {
+func (r *Server) logTail() string {
 	b, err := os.ReadFile(filepath.Join(r.dir, "redis.log"))
 	if err != nil {
 		return "no log: " + err.Error()
