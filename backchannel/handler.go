@@ -113,7 +113,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusBadRequest, "the logout token was already used", nil)
 		return
 	}
-	if err := h.revoke(r.Context(), lt); err != nil {
+	if err := h.revoke(r.Context(), lt); errors.Is(err, core.ErrRevocationPending) {
+		h.cfg.Logger.WarnContext(r.Context(), "identsphere: back-channel logout in force here, shared once the revocation store is back", "issuer", lt.AdmittedBy, "error", err)
+	} else if err != nil {
 		h.forget(lt.ID) // the provider may retry
 		h.refuse(w, r, http.StatusServiceUnavailable, "the revocation could not be recorded", err)
 		return

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"context"
 	"sync"
 	"time"
@@ -39,6 +40,12 @@ type Revoker interface {
 	// maxLifetime (see Denylist.RevokeSubject).
 	RevokeSubject(ctx context.Context, sub string, maxLifetime time.Duration) error
 }
+
+// ErrRevocationPending is wrapped by a Revoker's error when the revocation
+// is in force where it was issued but not yet shared (its store is
+// unreachable; it will be written when it returns). The caller need not
+// retry.
+var ErrRevocationPending = errors.New("identsphere: revocation in force locally, not yet shared")
 
 // Revoker returns d as a Revoker.
 func (d *Denylist) Revoker() Revoker { return denylistRevoker{d} }

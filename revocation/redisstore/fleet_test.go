@@ -198,3 +198,26 @@ func TestReplicaStartingWhileRedisIsDown(t *testing.T) {
 		wantStatus(t, []*replica{r}, pathFresh, valid, http.StatusOK, "synced, fresh route, valid token")
 	}
 }
+
+// A back-channel logout that arrives while Redis is down is in force on
+// its replica at once, is answered 200 (the provider need not retry), and
+// reaches the fleet when Redis is back.
+func TestBackChannelLogoutWhileRedisIsDown(t *testing.T) {
+	redis := redistest.Start(t)
+	iss := newIssuer(t)
+	logs := newLogSink(t)
+	fleet := startFleet(t, redis, iss, logs, 2)
+	exp := time.Now().Add(time.Hour)
+	tok := iss.MustMint(authtest.Claims{"sid": "s-outage", "exp": exp})
+	wantStatus(t, fleet, pathMe, tok, http.StatusOK, "before the logout")
+
+	redis.Stop()
+	fleet[0].backChannelLogout(t, iss, "s-outage")
+	if got := fleet[0].status(t, pathMe, tok); got != http.StatusUnauthorized {
+		t.Fatalf("the replica that took the logout answered %d while Redis is down, want 401", got)
+	}
+	redis.Restart()
+	eventually(t, 10*time.Second, "the other replica refuses the session once Redis is back", func() bool {
+		return fleet[1].status(t, pathMe, tok) == http.StatusUnauthorized
+	})
+}

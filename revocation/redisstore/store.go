@@ -19,7 +19,9 @@ import (
 // too slow): it is queued and written, then published to the other
 // replicas, as soon as Redis answers again. Until then the other replicas
 // do not know it. Retrying the call is harmless: revocations merge.
-var ErrPending = errors.New("redisstore: revocation in force on this replica only, queued for Redis")
+// It wraps core.ErrRevocationPending, which receivers such as package
+// backchannel understand without importing this package.
+var ErrPending = fmt.Errorf("redisstore: revocation in force on this replica only, queued for Redis: %w", core.ErrRevocationPending)
 
 // errNoClaims refuses a lookup without claims (fail closed).
 var errNoClaims = errors.New("redisstore: no claims to check")
