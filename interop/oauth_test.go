@@ -239,8 +239,7 @@ func (o *oauthClient) authorize(t *testing.T, c provider.Client, redirectURI str
 		t.Fatalf("authorization request: %d %s, want the login form", resp.StatusCode, body)
 	}
 	f := parseForm(t, resp.Request.URL, body)
-	issuer, _ := url.Parse(o.meta.Issuer)
-	return loginPage{form: f, state: state, user: "test-user@" + issuer.Hostname()}
+	return loginPage{form: f, state: state, user: provider.Username(o.meta.Issuer)}
 }
 
 // login fills in and posts the login form. On success the provider

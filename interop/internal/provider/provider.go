@@ -36,8 +36,6 @@ type Provider struct {
 	// Issuer is the issuer identifier: http://127.0.0.1:port, no trailing
 	// slash. Discovery is at Issuer + "/.well-known/openid-configuration".
 	Issuer string
-	// Username is the example user's login name at this issuer.
-	Username string
 
 	store     *Store
 	server    *httptest.Server
@@ -70,24 +68,23 @@ func Start(ln net.Listener, clients ...Client) (*Provider, error) {
 	server.Listener = ln
 	server.Start()
 
-	host, _, _ := strings.Cut(strings.TrimPrefix(issuer, "http://"), ":")
-	return &Provider{
-		Issuer:   issuer,
-		Username: "test-user@" + host, // as storage.NewUserStore names it
-		store:    store,
-		server:   server,
-	}, nil
+	return &Provider{Issuer: issuer, store: store, server: server}, nil
 }
 
-// Addr is the address the provider listens on.
-func (p *Provider) Addr() string { return p.server.Listener.Addr().String() }
+// Username is the example user's login name at the provider with this
+// issuer, as storage.NewUserStore names it: test-user@ and the issuer's
+// host.
+func Username(issuer string) string {
+	host, _, _ := strings.Cut(strings.TrimPrefix(issuer, "http://"), ":")
+	return "test-user@" + host
+}
 
 // KeyID is the kid of the provider's signing key.
 func (p *Provider) KeyID() string { return p.store.signingKeyID() }
 
 // Close stops the provider: its listener is closed, and Close returns once
-// every request in flight has been answered.
-// Calling it again does nothing.
+// every request in flight has been answered. Calling it again does
+// nothing.
 func (p *Provider) Close() {
 	p.closeOnce.Do(p.server.Close)
 }
