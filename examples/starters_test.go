@@ -536,8 +536,29 @@ func TestDevMode(t *testing.T) {
 					}
 				}
 
-				if login := a.send(t, loginRequest("dev@example.com")); login.status != http.StatusOK {
-					t.Errorf("login through the dev proxy: %d %s", login.status, login.body)
+				login := a.send(t, loginRequest("dev@example.com"))
+				if login.status != http.StatusOK {
+					t.Fatalf("login through the dev proxy: %d %s", login.status, login.body)
+				}
+				// The README's revocation walk-through: logging out ends the
+				// session at once on every route, through back-channel logout.
+				var session struct {
+					AccessToken string `json:"access_token"`
+				}
+				if err := json.Unmarshal([]byte(login.body), &session); err != nil || session.AccessToken == "" {
+					t.Fatalf("login answer: %v %s", err, login.body)
+				}
+				if ans := a.send(t, request{path: "/api/me", auth: bearer(session.AccessToken)}); ans.status != http.StatusOK {
+					t.Fatalf("the session's token before logout: %d", ans.status)
+				}
+				if ans := a.send(t, request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session.AccessToken}); ans.status != http.StatusOK {
+					t.Fatalf("logout through the dev proxy: %d %s", ans.status, ans.body)
+				}
+				for _, r := range []request{{path: "/api/me"}, {method: http.MethodPost, path: "/api/transfer"}} {
+					r.auth = bearer(session.AccessToken)
+					if ans := a.send(t, r); ans.status != http.StatusUnauthorized {
+						t.Errorf("%s after logout in dev mode: %d, want 401", r.path, ans.status)
+					}
 				}
 			})
 		}
