@@ -23,6 +23,8 @@ type Authenticator struct {
 	rules        []Rule
 	observer     Observer
 	refusals     *refusalLog
+	dpop         *dpopChecker // nil: DPoP off (DPoP-bound tokens refused)
+	certs        *certBinding // how certificate-bound tokens are checked
 }
 
 // Option configures an Authenticator.
@@ -160,7 +162,7 @@ type admission struct {
 // authenticate returns the admission of r and its token, or the reason r
 // is refused.
 func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error) {
-	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize)
+	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize, a.dpop != nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -176,10 +178,30 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 		}
 		return nil, token, err
 	}
+	if err := a.checkBinding(r, token, source, &ad.claims); err != nil {
+		return nil, token, err
+	}
 	if err := CheckRules(r.Context(), &ad.claims, a.rules...); err != nil {
 		return nil, token, err
 	}
 	return ad, token, nil
+}
+
+// checkBinding enforces a sender-constrained token's binding (cnf): a DPoP
+// proof of its key (RFC 9449), or the client certificate it names (RFC
+// 8705). A bearer token costs two comparisons.
+func (a *Authenticator) checkBinding(r *http.Request, token string, source TokenSource, c *Claims) error {
+	if a.dpop != nil {
+		if err := a.dpop.checkRequest(r.Context(), r, token, source == FromDPoP, r.Header["Dpop"], c); err != nil {
+			return err
+		}
+	} else if c.Confirmation.JKT != "" {
+		return tokenErr("dpop", "the token is DPoP-bound, and this service does not take DPoP proofs", nil)
+	}
+	if c.Confirmation.X5TS256 != "" {
+		return a.certs.check(r, c.Confirmation.X5TS256)
+	}
+	return nil
 }
 
 // verify verifies token into a new admission. A *Validator is asked for its
@@ -218,6 +240,9 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err e
 // fingerprinted.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string) {
 	resp := NewErrorResponse(err, a.realm)
+	if a.dpop != nil {
+		a.dpop.challenge(&resp, r, a.realm)
+	}
 	check := CheckOf(err)
 	issuer := ""
 	if te := asTokenError(err); te != nil {

@@ -31,6 +31,9 @@ type Claims struct {
 	// AuthorizedParty is azp (OpenID Connect): the client the token was
 	// issued to, "" when absent.
 	AuthorizedParty string
+	// Confirmation is the cnf claim: the key or certificate a
+	// sender-constrained token is bound to; zero for a bearer token.
+	Confirmation Confirmation
 	// AdmittedBy is the Config.Issuer of the issuer that admitted the
 	// token: with several issuers (NewMulti), which one; it differs from
 	// Issuer for an issuer alias.
@@ -105,6 +108,8 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.ClientID, ok = jsonString(value)
 		case "azp":
 			c.AuthorizedParty, ok = jsonString(value)
+		case "cnf":
+			c.Confirmation, ok = decodeConfirmation(value)
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":

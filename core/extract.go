@@ -17,6 +17,7 @@ type TokenSource int
 const (
 	FromHeader TokenSource = iota + 1 // Authorization: Bearer
 	FromCookie                        // the access-token cookie
+	FromDPoP                          // Authorization: DPoP (with WithDPoP)
 )
 
 // ExtractToken returns the access token of r: from the Authorization header
@@ -36,7 +37,7 @@ const (
 // building a Cookie for each pair: reading the token costs no allocation,
 // and time linear in the size of the header, however many cookies it holds.
 func ExtractToken(r *http.Request, cookieName string, maxSize int) (string, TokenSource, error) {
-	token, source, err := extractToken(r, cookieName, maxSize)
+	token, source, err := extractToken(r, cookieName, maxSize, false)
 	if err != nil {
 		return "", 0, err
 	}
@@ -52,7 +53,8 @@ var errMalformedToken = &RequestError{Description: "the bearer token is malforme
 // extractToken is ExtractToken without the per-character scan, which the
 // Authenticator runs only when Verify refuses the token: a token that
 // verifies is well-formed, so the success path never pays for the scan.
-func extractToken(r *http.Request, cookieName string, maxSize int) (string, TokenSource, error) {
+// With dpop, the DPoP scheme is taken too (FromDPoP).
+func extractToken(r *http.Request, cookieName string, maxSize int, dpop bool) (string, TokenSource, error) {
 	// The map itself rather than Header.Values, which would canonicalise
 	// a key that is canonical already, on every request.
 	if values := r.Header["Authorization"]; len(values) > 0 {
@@ -60,14 +62,21 @@ func extractToken(r *http.Request, cookieName string, maxSize int) (string, Toke
 			return "", 0, &RequestError{Description: "several Authorization headers"}
 		}
 		scheme, token, _ := strings.Cut(values[0], " ")
-		if !strings.EqualFold(scheme, "Bearer") {
+		source := FromHeader
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
+		case dpop && strings.EqualFold(scheme, "DPoP"):
+			source = FromDPoP
+		case dpop:
+			return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer or DPoP"}
+		default:
 			return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer"}
 		}
 		token = strings.TrimLeft(token, " ")
 		if err := checkTokenFraming(token, maxSize); err != nil {
 			return "", 0, err
 		}
-		return token, FromHeader, nil
+		return token, source, nil
 	}
 	if cookieName == "" {
 		return "", 0, ErrMissingToken

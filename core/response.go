@@ -33,6 +33,8 @@ type ErrorResponse struct {
 	Description string
 	// Body is the JSON body: {"error": Code, "error_description": Description}.
 	Body []byte
+	// DPoPNonce is the DPoP-Nonce header (RFC 9449), or "".
+	DPoPNonce string
 }
 
 type errorBody struct {
@@ -49,6 +51,7 @@ type errorBody struct {
 //	ErrForbidden          403  (none)                           forbidden
 //	ErrKeysUnavailable    503  (none) + Retry-After             temporarily_unavailable
 //	ErrRevocationUnavailable  (likewise)
+//	ErrInvalidDPoPProof   401  DPoP error="invalid_dpop_proof" (or use_dpop_nonce, with DPoP-Nonce)
 //
 // Any other error is answered as an invalid token: fail closed. The error
 // description goes in the body; the challenge carries only the code (and
@@ -59,9 +62,13 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	var re *RequestError
 	var se *ScopeError
 	var pe *PolicyError
+	var de *DPoPError
 	// Rule failures first: a rule's refusal is final, whatever its
 	// error wraps.
 	switch {
+	case errors.As(err, &de):
+		r.Status, r.Code, r.Description, r.DPoPNonce = http.StatusUnauthorized, de.Code, de.Description, de.Nonce
+		r.WWWAuthenticate = `DPoP error="` + de.Code + `"`
 	case errors.As(err, &se):
 		r.Status, r.Code, r.Description = http.StatusForbidden, "insufficient_scope", "the token lacks a required scope"
 		r.WWWAuthenticate = `Bearer error="insufficient_scope", scope="` + scopeTokens(se.Required) + `"`
@@ -104,6 +111,9 @@ func (r ErrorResponse) Write(w http.ResponseWriter) {
 	}
 	if r.RetryAfter != "" {
 		h.Set("Retry-After", r.RetryAfter)
+	}
+	if r.DPoPNonce != "" {
+		h.Set("DPoP-Nonce", r.DPoPNonce)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
