@@ -1,0 +1,328 @@
+package core_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+	"github.com/identsphere/identsphere-go/internal/testkeys"
+)
+
+const dpopBase = "https://api.example.com"
+
+var b64u = base64.RawURLEncoding
+
+// proofKey is a client's DPoP key, with its public JWK and thumbprint
+// computed here independently of core.
+type proofKey struct {
+	signer crypto.Signer
+	alg    string
+	jwk    map[string]any
+}
+
+func newProofKey(t testing.TB) *proofKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &proofKey{signer: k, alg: "ES256", jwk: map[string]any{
+		"kty": "EC", "crv": "P-256", "x": b64u.EncodeToString(k.X.FillBytes(make([]byte, 32))), "y": b64u.EncodeToString(k.Y.FillBytes(make([]byte, 32))),
+	}}
+}
+
+func (k *proofKey) thumbprint() string {
+	var canon string
+	if k.jwk["kty"] == "RSA" {
+		canon = `{"e":"` + k.jwk["e"].(string) + `","kty":"RSA","n":"` + k.jwk["n"].(string) + `"}`
+	} else {
+		canon = `{"crv":"` + k.jwk["crv"].(string) + `","kty":"EC","x":"` + k.jwk["x"].(string) + `","y":"` + k.jwk["y"].(string) + `"}`
+	}
+	sum := sha256.Sum256([]byte(canon))
+	return b64u.EncodeToString(sum[:])
+}
+
+// proof signs a DPoP proof for method and url with the access token;
+// header and claims entries override (nil removes).
+func (k *proofKey) proof(t testing.TB, method, url, token string, header, claims map[string]any) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(token))
+	c := jwt.MapClaims{"jti": rand.Text(), "htm": method, "htu": url, "iat": time.Now().Unix(), "ath": b64u.EncodeToString(sum[:])}
+	for name, v := range claims {
+		if v == nil {
+			delete(c, name)
+		} else {
+			c[name] = v
+		}
+	}
+	method2 := jwt.GetSigningMethod(k.alg)
+	tok := jwt.NewWithClaims(method2, c)
+	tok.Header["typ"] = "dpop+jwt"
+	tok.Header["jwk"] = k.jwk
+	for name, v := range header {
+		if v == nil {
+			delete(tok.Header, name)
+		} else {
+			tok.Header[name] = v
+		}
+	}
+	var key any = k.signer
+	if k.alg == "none" {
+		key = jwt.UnsafeAllowNoneSignatureType
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type dpopEnv struct {
+	iss  *authtest.Issuer
+	key  *proofKey
+	h    http.Handler
+	seen atomic.Int64
+}
+
+func newDPoPEnv(t *testing.T, cfg core.DPoPConfig) *dpopEnv {
+	t.Helper()
+	e := &dpopEnv{iss: newIssuer(t), key: newProofKey(t)}
+	v := authcases.NewValidator(t, config(e.iss))
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = dpopBase
+	}
+	a := core.NewAuthenticator(v, core.WithDPoP(cfg))
+	e.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := a.Admit(w, r); ok {
+			e.seen.Add(1)
+		}
+	})
+	return e
+}
+
+func (e *dpopEnv) boundToken(key *proofKey) string {
+	return e.iss.MustMint(authtest.Claims{"cnf": map[string]string{"jkt": key.thumbprint()}})
+}
+
+// send makes a request to path (query included) with an Authorization of
+// scheme and token, and the DPoP headers.
+func (e *dpopEnv) send(method, target, scheme, token string, proofs ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, nil)
+	if token != "" {
+		r.Header.Set("Authorization", scheme+" "+token)
+	}
+	for _, p := range proofs {
+		r.Header.Add("DPoP", p)
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w
+}
+
+func TestDPoPProofs(t *testing.T) {
+	e := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed})
+	k := e.key
+	tok := e.boundToken(k)
+	url := dpopBase + "/api/me"
+	other := newProofKey(t)
+	rsaKey := &proofKey{signer: testkeys.RSA1024(), alg: "RS256", jwk: map[string]any{"kty": "RSA", "n": b64u.EncodeToString(testkeys.RSA1024().N.Bytes()), "e": "AQAB"}}
+	rsaTok := e.boundToken(rsaKey)
+	private := maps.Clone(k.jwk)
+	private["d"] = b64u.EncodeToString(k.signer.(*ecdsa.PrivateKey).D.Bytes())
+	replayed := k.proof(t, "GET", url, tok, nil, nil)
+	if w := e.send("GET", "/api/me", "DPoP", tok, replayed); w.Code != 200 {
+		t.Fatalf("a valid proof: %d %s", w.Code, w.Body)
+	}
+	bearerTok := e.iss.MustMint(nil)
+
+	cases := []struct {
+		name, method, target, scheme, token string
+		proofs                              []string
+		status                              int
+		challenge                           string // prefix of WWW-Authenticate
+	}{
+		{"valid", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 200, ""},
+		{"query-only difference (htu excludes the query)", "GET", "/api/me?page=2", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 200, ""},
+		{"htu with upper-case scheme and host and the default port", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", "HTTPS://API.example.com:443/api/me", tok, nil, nil)}, 200, ""},
+		{"plain bearer token without a proof", "GET", "/api/me", "Bearer", bearerTok, nil, 200, ""},
+		{"replayed proof", "GET", "/api/me", "DPoP", tok, []string{replayed}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"proof for another method", "POST", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"proof for another URL", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", dpopBase+"/api/admin", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"proof for another host", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", "https://evil.example/api/me", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"iat too old", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(-2 * time.Minute).Unix()})}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"iat in the future", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(time.Minute).Unix()})}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"ath of another token", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"no ath", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"ath": nil})}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"proof key is not cnf.jkt", "GET", "/api/me", "DPoP", tok, []string{other.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"signed by another key, jwk kept", "GET", "/api/me", "DPoP", tok, []string{(&proofKey{signer: other.signer, alg: "ES256", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"private key in jwk", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, map[string]any{"jwk": private}, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"typ JWT", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, map[string]any{"typ": "JWT"}, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"alg none", "GET", "/api/me", "DPoP", tok, []string{(&proofKey{alg: "none", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"HS256 with the jwk's x as secret", "GET", "/api/me", "DPoP", tok, []string{hs256Proof(t, k, url, tok)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"RSA-1024 proof key", "GET", "/api/me", "DPoP", rsaTok, []string{rsaKey.proof(t, "GET", url, rsaTok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"two DPoP headers", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil), k.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"no DPoP header", "GET", "/api/me", "DPoP", tok, nil, 401, `DPoP error="invalid_dpop_proof"`},
+		{"oversized proof", "GET", "/api/me", "DPoP", tok, []string{strings.Repeat("A", core.DefaultMaxDPoPProofSize+1)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"garbage proof", "GET", "/api/me", "DPoP", tok, []string{"a.b.c"}, 401, `DPoP error="invalid_dpop_proof"`},
+		{"DPoP-bound token as Bearer", "GET", "/api/me", "Bearer", tok, nil, 401, `Bearer error="invalid_token"`},
+		{"Bearer token with a stray proof", "GET", "/api/me", "Bearer", bearerTok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 400, `Bearer error="invalid_request"`},
+		{"unbound token with the DPoP scheme", "GET", "/api/me", "DPoP", bearerTok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 401, `DPoP error="invalid_token"`},
+		{"no token", "GET", "/api/me", "", "", nil, 401, `Bearer realm="identsphere", DPoP algs=`},
+	}
+	for _, c := range cases {
+		before := e.seen.Load()
+		w := e.send(c.method, c.target, c.scheme, c.token, c.proofs...)
+		if w.Code != c.status {
+			t.Errorf("%s: %d %s, want %d", c.name, w.Code, w.Body, c.status)
+			continue
+		}
+		if got := w.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, c.challenge) {
+			t.Errorf("%s: WWW-Authenticate %q, want it to start with %q", c.name, got, c.challenge)
+		}
+		if reached := e.seen.Load() > before; reached != (c.status == 200) {
+			t.Errorf("%s: handler reached = %v", c.name, reached)
+		}
+		if c.status == 401 && strings.HasPrefix(c.challenge, "DPoP error=\"invalid_dpop_proof\"") {
+			var body map[string]string
+			_ = json.Unmarshal(w.Body.Bytes(), &body)
+			if body["error"] != "invalid_dpop_proof" || strings.Contains(w.Body.String(), c.token) || !strings.Contains(w.Header().Get("WWW-Authenticate"), `algs="ES256`) {
+				t.Errorf("%s: body %s, challenge %q", c.name, w.Body, w.Header().Get("WWW-Authenticate"))
+			}
+		}
+	}
+}
+
+// hs256Proof signs a proof with HMAC, the jwk's x as the secret.
+func hs256Proof(t *testing.T, k *proofKey, url, token string) string {
+	sum := sha256.Sum256([]byte(token))
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"jti": rand.Text(), "htm": "GET", "htu": url, "iat": time.Now().Unix(), "ath": b64u.EncodeToString(sum[:])})
+	tok.Header["typ"], tok.Header["jwk"] = "dpop+jwt", k.jwk
+	s, err := tok.SignedString([]byte(k.jwk["x"].(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDPoPModesAndNonces(t *testing.T) {
+	url := dpopBase + "/api/me"
+
+	required := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPRequired})
+	if w := required.send("GET", "/api/me", "Bearer", required.iss.MustMint(nil)); w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="invalid_token"`) {
+		t.Errorf("required mode, a Bearer token: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	if w := required.send("GET", "/api/me", "", ""); w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP realm="identsphere", algs=`) {
+		t.Errorf("required mode, no token: %q", w.Header().Get("WWW-Authenticate"))
+	}
+
+	// Without WithDPoP, a bound token is refused even as Bearer, and the
+	// DPoP scheme is a malformed request.
+	e := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed})
+	v := authcases.NewValidator(t, config(e.iss))
+	plain := core.NewAuthenticator(v)
+	tok := e.boundToken(e.key)
+	for scheme, want := range map[string]int{"Bearer": 401, "DPoP": 400} {
+		r := httptest.NewRequest("GET", "/api/me", nil)
+		r.Header.Set("Authorization", scheme+" "+tok)
+		r.Header.Set("DPoP", e.key.proof(t, "GET", url, tok, nil, nil))
+		w := httptest.NewRecorder()
+		if _, ok := plain.Admit(w, r); ok || w.Code != want {
+			t.Errorf("DPoP off, a bound token as %s: %d, want %d", scheme, w.Code, want)
+		}
+	}
+
+	secret := []byte(strings.Repeat("s", 32))
+	var clk clock
+	nonces, err := core.NewDPoPNonces(secret, time.Minute, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNonce := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed, Nonces: nonces})
+	tok = withNonce.boundToken(withNonce.key)
+	w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, nil))
+	nonce := w.Header().Get("DPoP-Nonce")
+	if w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="use_dpop_nonce"`) || nonce == "" {
+		t.Fatalf("missing nonce: %d %q nonce %q", w.Code, w.Header().Get("WWW-Authenticate"), nonce)
+	}
+	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 200 {
+		t.Fatalf("with the server's nonce: %d %s", w.Code, w.Body)
+	}
+	clk.advance(3 * time.Minute) // two periods later: stale
+	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 401 || w.Header().Get("DPoP-Nonce") == nonce || !strings.Contains(w.Header().Get("WWW-Authenticate"), "use_dpop_nonce") {
+		t.Fatalf("stale nonce: %d %q", w.Code, w.Header().Get("DPoP-Nonce"))
+	}
+	other, _ := core.NewDPoPNonces([]byte(strings.Repeat("o", 32)), time.Minute, clk.now)
+	if nonces.Valid(other.Current()) {
+		t.Fatal("a nonce made with another secret is valid")
+	}
+	if _, err := core.NewDPoPNonces([]byte("short"), 0, nil); err == nil {
+		t.Fatal("a short nonce secret was accepted")
+	}
+	for _, bad := range []core.DPoPConfig{
+		{Mode: core.DPoPAllowed},
+		{Mode: core.DPoPAllowed, PublicURL: "api.example.com"},
+		{Mode: core.DPoPAllowed, PublicURL: dpopBase + "?x=1"},
+		{Mode: core.DPoPAllowed, PublicURL: dpopBase, Algorithms: []string{"HS256"}},
+		{Mode: core.DPoPMode(7), PublicURL: dpopBase},
+	} {
+		if bad.Validate() == nil {
+			t.Errorf("Validate accepted %+v", bad)
+		}
+	}
+}
+
+// 1,000 distinct proofs at once are all accepted; the same proof sent
+// twice at once is accepted once.
+func TestDPoPReplayCacheUnderConcurrency(t *testing.T) {
+	e := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed})
+	tok := e.boundToken(e.key)
+	url := dpopBase + "/api/me"
+	proofs := make([]string, 1000)
+	for i := range proofs {
+		proofs[i] = e.key.proof(t, "GET", url, tok, nil, nil)
+	}
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := range proofs {
+		for range 2 { // each proof twice
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if e.send("GET", "/api/me", "DPoP", tok, proofs[i]).Code == 200 {
+					ok.Add(1)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if ok.Load() != int64(len(proofs)) {
+		t.Fatalf("%d requests admitted for %d distinct proofs each sent twice, want exactly %d", ok.Load(), len(proofs), len(proofs))
+	}
+	c := core.NewMemoryReplayCache(replayCapacity, nil)
+	for i := range 2 * replayCapacity {
+		if _, err := c.Seen(context.Background(), "k"+itoa(int64(i)), time.Now().Add(time.Hour)); err != nil {
+			return // full of live entries: refused, not forgotten
+		}
+	}
+	t.Fatal("a full replay cache took more live entries than its capacity")
+}
+
+const replayCapacity = 640
+
