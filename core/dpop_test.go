@@ -325,4 +325,3 @@ func TestDPoPReplayCacheUnderConcurrency(t *testing.T) {
 }
 
 const replayCapacity = 640
-
