@@ -10,12 +10,15 @@
 # interleaved (all benchmarks, then all again) and the table shows medians.
 # BENCHTIME (default 1s) is each benchmark's timed length per round.
 # RAW=file keeps the raw benchmark output there.
+# BENCH=regexp runs only the benchmarks it matches (default: all), such as
+# BENCH='Identsphere/.*/cached$' for the cache hits, header and cookie.
 set -eu
 cd "$(dirname "$0")"
 
 what=${1:-all}
 rounds=${ROUNDS:-5}
 benchtime=${BENCHTIME:-1s}
+pattern=${BENCH:-.}
 
 load() { uptime | sed 's/.*load average: */load average /'; }
 
@@ -37,7 +40,7 @@ run_bench() {
 	i=1
 	while [ "$i" -le "$rounds" ]; do
 		echo "round $i/$rounds ($(load))" >&2
-		"$tmp/bench.test" -test.run '^$' -test.bench . -test.benchtime "$benchtime" >>"$raw"
+		"$tmp/bench.test" -test.run '^$' -test.bench "$pattern" -test.benchtime "$benchtime" >>"$raw"
 		echo "# round $i: $(load) at its end" >>"$raw"
 		i=$((i + 1))
 	done
