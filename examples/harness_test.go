@@ -191,7 +191,7 @@ func (a *app) stop(t *testing.T, cmd *exec.Cmd) {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") {
+		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "METRICS_ADDR=") {
 			env = append(env, kv)
 		}
 	}

@@ -34,6 +34,10 @@ type config struct {
 	Audience string
 	// Addr is ADDR, the listen address; dev mode keeps only its port.
 	Addr string
+	// MetricsAddr is METRICS_ADDR: where GET /metrics listens, apart from
+	// the API (an address your Prometheus reaches and your users do not);
+	// unset, /metrics is served on Addr. Dev mode keeps only its port.
+	MetricsAddr string
 	// ProxyTimeout is IDENTSPHERE_PROXY_TIMEOUT, the longest a login or
 	// signup forwarded to the issuer may wait for its answer.
 	ProxyTimeout time.Duration
@@ -112,6 +116,12 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	if addr := getenv("ADDR"); addr != "" {
 		cfg.Addr = addr
 	}
+	if addr := getenv("METRICS_ADDR"); addr != "" {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return config{}, fmt.Errorf("METRICS_ADDR %q: %w", addr, err)
+		}
+		cfg.MetricsAddr = addr
+	}
 	if s := getenv("IDENTSPHERE_PROXY_TIMEOUT"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -125,8 +135,16 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	case !set:
 		cfg.DevMode = true
 		addr, err := loopbackAddr(cfg.Addr)
+		if err != nil {
+			return config{}, err
+		}
 		cfg.Addr = addr
-		return cfg, err
+		if cfg.MetricsAddr != "" {
+			if cfg.MetricsAddr, err = loopbackAddr(cfg.MetricsAddr); err != nil {
+				return config{}, err
+			}
+		}
+		return cfg, nil
 	case issuer == "":
 		return config{}, errors.New("IDENTSPHERE_URL is set but empty; unset it to run in dev mode")
 	case cfg.Audience == "":

@@ -16,14 +16,13 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz reports whether tokens can be checked. Until the signing keys
 // arrive every /api request would get 503, so the instance should get no
-// traffic; once loaded, the keys are kept through issuer outages.
+// traffic; once loaded, the keys are kept through issuer outages. The body
+// says how many keys each issuer has, how old they are and why the last
+// refresh failed, if it did (see readinessOf).
 func readyz(v *core.Validator) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		if !v.Ready() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "waiting for signing keys"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		status, body := readinessOf(v)
+		writeJSON(w, status, body)
 	}
 }
 

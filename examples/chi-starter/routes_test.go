@@ -53,7 +53,6 @@ func TestRoutes(t *testing.T) {
 	}{
 		// Public routes.
 		{"healthz", get("/healthz"), 200, `{"status":"ok"}`},
-		{"readyz", get("/readyz"), 200, `{"status":"ok"}`},
 		{"unknown route", get("/nope"), 404, `{"error":"not_found","error_description":"There is no such route."}`},
 		{"unknown /api route", iss.Request(t, "GET", "/api/nope", alice), 404, `{"error":"not_found","error_description":"There is no such route."}`},
 

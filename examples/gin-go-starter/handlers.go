@@ -17,14 +17,13 @@ func healthz(c *gin.Context) {
 
 // readyz reports whether tokens can be checked. Until the signing keys
 // arrive every /api request would get 503, so the instance should get no
-// traffic; once loaded, the keys are kept through issuer outages.
+// traffic; once loaded, the keys are kept through issuer outages. The body
+// says how many keys each issuer has, how old they are and why the last
+// refresh failed, if it did (see readinessOf).
 func readyz(v *core.Validator) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !v.Ready() {
-			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "waiting for signing keys"})
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+		status, body := readinessOf(v)
+		c.JSON(status, body)
 	}
 }
 

@@ -62,6 +62,14 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	}
 	defer rev.close()
 
+	// Metrics (Prometheus, through OpenTelemetry) of every decision, key
+	// fetch and introspection call.
+	tel, err := newTelemetry()
+	if err != nil {
+		return err
+	}
+	defer tel.close()
+
 	// New never blocks: keys load in the background, so the service listens
 	// (and answers /healthz) even while the issuer is down.
 	v, err := core.New(ctx, core.Config{
@@ -70,11 +78,15 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		DisableCache: !cfg.TokenCache,
 		Revocation:   rev.checker,
 		Logger:       logger,
+		Observer:     tel.observer,
 	})
 	if err != nil {
 		return err
 	}
 	defer v.Close()
+	if err := tel.observer.Watch(v); err != nil {
+		return err
+	}
 
 	// Routes that must refuse a revoked token at once ask the issuer
 	// (RFC 7662 introspection, discovered) on every request.
@@ -108,8 +120,29 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	if handler, err = withBackChannelLogout(handler, v, cfg, rev, logger); err != nil {
 		return err
 	}
+	if cfg.MetricsAddr == "" {
+		handler = withMetrics(handler, tel.metrics)
+	}
 	if cfg.DevMode {
 		handler = loopbackHostsOnly(handler)
+	}
+	handler = withRequestID(withAccessLog(handler, logger))
+
+	if cfg.MetricsAddr != "" {
+		mln, err := listen(ctx, cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+		mctx, stop := context.WithCancel(ctx)
+		metricsDone := make(chan error, 1)
+		go func() { metricsDone <- serveMetrics(mctx, mln, tel.metrics, logger) }()
+		defer func() {
+			stop() // when run returns, whether ctx ended or not
+			if err := <-metricsDone; err != nil {
+				logger.Error("metrics server", "error", err)
+			}
+		}()
 	}
 
 	ln, err := listen(ctx, cfg.Addr)

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/otelauth"
+)
+
+// What an operator sees: the library's metrics at GET /metrics in the
+// Prometheus text format, a request id on every request and answer, one
+// access-log record per request, and /readyz telling what the keys are
+// doing. See "Operating it" in the README.
+
+// telemetry is the OpenTelemetry meter provider, exported to Prometheus,
+// and the identsphere Observer that records through it.
+type telemetry struct {
+	observer *otelauth.Observer
+	metrics  http.Handler // GET /metrics
+	provider *sdkmetric.MeterProvider
+}
+
+func newTelemetry() (*telemetry, error) {
+	reg := prometheus.NewRegistry()
+	// The process's own health beside the library's.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
+	if err != nil {
+		return nil, err
+	}
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	// Traces follow the global provider: install one (OTLP) to get a span
+	// per uncached verification, key fetch and introspection call.
+	observer, err := otelauth.New(otelauth.Config{MeterProvider: provider})
+	if err != nil {
+		return nil, errors.Join(err, provider.Shutdown(context.Background()))
+	}
+	return &telemetry{
+		observer: observer,
+		metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		provider: provider,
+	}, nil
+}
+
+func (t *telemetry) close() error {
+	return errors.Join(t.observer.Close(), t.provider.Shutdown(context.Background()))
+}
+
+// withMetrics serves GET /metrics beside app. Not through an
+// http.ServeMux, which would redirect every path it finds unclean
+// ("/v1/auth/../x") before app could refuse it.
+func withMetrics(app, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		app.ServeHTTP(w, r)
+	})
+}
+
+// serveMetrics serves /metrics alone on its own listener (METRICS_ADDR)
+// until ctx ends. It returns once that server has stopped.
+func serveMetrics(ctx context.Context, ln net.Listener, metrics http.Handler, logger *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      readTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving metrics: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down metrics: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving metrics: %w", err)
+	}
+	return nil
+}
+
+// requestIDHeader carries the request id, in and out.
+const requestIDHeader = "X-Request-Id"
+
+// withRequestID gives every request an id: the caller's X-Request-Id when
+// it is 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-' (a load
+// balancer's or a client's), else a new random one. The id is echoed in
+// the answer's X-Request-Id and carried in the request's context, where
+// the access log and the library's refusal records find it: a user who
+// reports a refusal quotes it, and the log says why.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(requestIDHeader)
+		if !validRequestID(id) {
+			id = rand.Text()
+		}
+		w.Header().Set(requestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(core.WithRequestID(r.Context(), id)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := range len(id) {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// withAccessLog writes one record per request, once it is answered:
+// method, path, status, duration and request id. Never a header (the token
+// is in one) nor the query string.
+func withAccessLog(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		// Deferred, so that a request whose handler panics (a client gone
+		// mid-answer) is logged as well.
+		defer func() {
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", sw.code()),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("request_id", core.RequestID(r.Context())),
+			)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter remembers the status of the answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush lets handlers that stream flush through the wrapper.
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// code is the status sent; 200 when the handler wrote nothing, as net/http
+// then answers.
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// readiness is what /readyz answers: whether tokens can be checked and,
+// per issuer, how many keys are held, how old they are and why the last
+// load or refresh failed, if it did (URLs and statuses, never a secret).
+type readiness struct {
+	Status       string            `json:"status"`
+	Ready        bool              `json:"ready"`
+	CacheEntries int               `json:"cache_entries"`
+	Issuers      []issuerReadiness `json:"issuers"`
+}
+
+type issuerReadiness struct {
+	Issuer string `json:"issuer"`
+	Ready  bool   `json:"ready"`
+	Keys   int    `json:"keys"`
+	// KeysAgeSeconds is the time since the keys were last fetched; absent
+	// before the first load.
+	KeysAgeSeconds *float64 `json:"keys_age_seconds,omitempty"`
+	LastError      string   `json:"last_error,omitempty"`
+}
+
+// readinessOf reads v's Status.
+func readinessOf(v *core.Validator) (int, readiness) {
+	st := v.Status()
+	out := readiness{Status: "ok", Ready: st.Ready, CacheEntries: st.CacheEntries, Issuers: []issuerReadiness{}}
+	code := http.StatusOK
+	if !st.Ready {
+		out.Status, code = "waiting for signing keys", http.StatusServiceUnavailable
+	}
+	for _, is := range st.Issuers {
+		ir := issuerReadiness{Issuer: is.Issuer, Ready: is.Ready, Keys: is.Keys, LastError: is.LastError}
+		if !is.KeysFetchedAt.IsZero() {
+			age := time.Since(is.KeysFetchedAt).Round(time.Millisecond).Seconds()
+			ir.KeysAgeSeconds = &age
+		}
+		out.Issuers = append(out.Issuers, ir)
+	}
+	return code, out
+}
