@@ -26,10 +26,15 @@ type Case struct {
 	Auth    []string // Authorization header values
 	Cookies []string // access-token cookie values
 	Header  map[string]string
+	DPoP    []string // DPoP header values: proofs (RFC 9449)
+	// Before are requests sent first, in order, each checked, to the same
+	// server: the first use of a proof that the case replays.
+	Before []Case
 
 	Status    int
 	Challenge string // exact WWW-Authenticate; "" means none
 	Code      string // JSON "error"; "" means absent (success, missing token)
+	Nonce     string // exact DPoP-Nonce; "" means none
 	// Why records the chosen answer where the RFCs leave room for debate.
 	Why string
 }
@@ -147,7 +152,20 @@ func Cases(e *Env) []Case {
 		ok("cross-origin GET with cookie", Case{Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "cross-site"}}),
 		ok("same-origin POST with cookie", Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}}),
 	}
-	return append(append(cases, attackCases(e)...), keyCases(e)...)
+	return append(append(append(cases, attackCases(e)...), keyCases(e)...), dpopCases(e)...)
+}
+
+// Admissions is how many of the requests Do sends for c must reach the
+// handler: c's own if it is admitted, and each of Before that is.
+func (c Case) Admissions() int {
+	n := 0
+	if c.Status == http.StatusOK {
+		n++
+	}
+	for _, b := range c.Before {
+		n += b.Admissions()
+	}
+	return n
 }
 
 func forbidden(name, path, token string) Case {

@@ -3,6 +3,7 @@ package authcases
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,12 +18,20 @@ type Answer struct {
 	Challenge   string
 	RetryAfter  string
 	ContentType string
+	DPoPNonce   string
 	Body        []byte
 }
 
-// Do sends c to the server at baseURL over real HTTP.
+// Do sends c to the server at baseURL over real HTTP, after the requests
+// of c.Before, each checked with Check, and returns c's answer.
 func Do(t testing.TB, baseURL string, c Case) Answer {
 	t.Helper()
+	for i, b := range c.Before {
+		if b.Name == "" {
+			b.Name = fmt.Sprintf("%s, before #%d", c.Name, i+1)
+		}
+		Check(t, b, Do(t, baseURL, b))
+	}
 	method, path := c.Method, c.Path
 	if method == "" {
 		method = http.MethodGet
@@ -39,6 +48,9 @@ func Do(t testing.TB, baseURL string, c Case) Answer {
 	}
 	for _, v := range c.Cookies {
 		req.Header.Add("Cookie", core.DefaultCookieName+"="+v)
+	}
+	for _, p := range c.DPoP {
+		req.Header.Add("DPoP", p)
 	}
 	for k, v := range c.Header {
 		req.Header.Set(k, v)
@@ -57,6 +69,7 @@ func Do(t testing.TB, baseURL string, c Case) Answer {
 		Challenge:   resp.Header.Get("WWW-Authenticate"),
 		RetryAfter:  resp.Header.Get("Retry-After"),
 		ContentType: resp.Header.Get("Content-Type"),
+		DPoPNonce:   resp.Header.Get("DPoP-Nonce"),
 		Body:        body,
 	}
 }
@@ -70,6 +83,14 @@ func Check(t testing.TB, c Case, a Answer) {
 	}
 	if a.Challenge != c.Challenge {
 		t.Errorf("%s: WWW-Authenticate %q, want %q", c.Name, a.Challenge, c.Challenge)
+	}
+	if a.DPoPNonce != c.Nonce {
+		t.Errorf("%s: DPoP-Nonce %q, want %q", c.Name, a.DPoPNonce, c.Nonce)
+	}
+	for _, p := range c.DPoP {
+		if len(p) > 20 && (containsToken(a.Body, p) || containsToken([]byte(a.Challenge), p)) {
+			t.Errorf("%s: the answer echoes the DPoP proof", c.Name)
+		}
 	}
 	var body map[string]any
 	if err := json.Unmarshal(a.Body, &body); err != nil {

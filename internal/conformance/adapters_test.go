@@ -28,6 +28,9 @@ func stdHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	mux.Handle(authcases.PathMe, auth(me))
 	mux.Handle(authcases.PathAdmin, auth(stdauth.RequireScope("admin")(me)))
 	mux.Handle(authcases.PathVerified, auth(stdauth.RequireVerifiedEmail()(me)))
+	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
+		mux.Handle(route.Path, stdauth.Middleware(v, route.Option())(me))
+	}
 	return mux
 }
 
@@ -45,6 +48,12 @@ func chiHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 		r.With(chiauth.RequireScope("admin")).Get(authcases.PathAdmin, me)
 		r.With(chiauth.RequireVerifiedEmail()).Get(authcases.PathVerified, me)
 	})
+	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
+		auth := chiauth.Middleware(v, route.Option())
+		for _, method := range route.Methods {
+			r.With(auth).Method(method, route.Path, http.HandlerFunc(me))
+		}
+	}
 	return r
 }
 
@@ -60,5 +69,11 @@ func ginHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	api.POST("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
 	api.GET("/verified", ginauth.RequireVerifiedEmail(), me)
+	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
+		auth := ginauth.Middleware(v, route.Option())
+		for _, method := range route.Methods {
+			r.Handle(method, route.Path, auth, me)
+		}
+	}
 	return r
 }

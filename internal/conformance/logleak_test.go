@@ -40,7 +40,7 @@ func (b *syncBuffer) Bytes() []byte {
 
 // credentials returns what a case sends that must never be logged: each
 // Authorization value, whole and its credentials after the scheme, each
-// cookie, and the credential headers it sets (the others are Origin and
+// cookie, each DPoP proof, and the credential headers it sets (the others are Origin and
 // Sec-Fetch-Site, which a refusal may well name).
 func credentials(c authcases.Case) []string {
 	var out []string
@@ -51,6 +51,7 @@ func credentials(c authcases.Case) []string {
 		out = append(out, a)
 	}
 	out = append(out, c.Cookies...)
+	out = append(out, c.DPoP...)
 	for k, v := range c.Header {
 		if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Cookie") {
 			out = append(out, v)
