@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/stdauth"
 )
 
 // TestClientCertificateOverTLS presents the certificate in a real TLS
@@ -107,4 +110,39 @@ func TestClientCertificateClientNeedsATLSServer(t *testing.T) {
 		}
 	}()
 	authtest.NewClientCertificate(t, "svc").Client(srv)
+}
+
+// A certificate-bound token (RFC 8705) over mutual TLS: admitted from the
+// client holding the certificate, refused from one holding another.
+func ExampleCertificateBoundTo() {
+	iss := authtest.NewIssuer()
+	defer iss.Close()
+	v := newValidator(iss)
+	defer v.Close()
+
+	srv := httptest.NewUnstartedServer(stdauth.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := core.ClaimsFrom(r.Context())
+		fmt.Fprint(w, claims.Subject)
+	})))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert} // ask for the client's certificate
+	srv.StartTLS()
+	defer srv.Close()
+
+	cert := must(authtest.GenerateClientCertificate("billing-job")) // authtest.NewClientCertificate(t, ...) in a test
+	other := must(authtest.GenerateClientCertificate("billing-job"))
+	token := iss.MustMint(authtest.CertificateBoundTo(cert, authtest.Claims{"sub": "billing-job"}))
+	for _, client := range []*http.Client{cert.Client(srv), other.Client(srv)} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, string(body))
+	}
+	// Output:
+	// 200 billing-job
+	// 401 {"error":"invalid_token","error_description":"the token is bound to another client certificate"}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -22,6 +23,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/stdauth"
 )
 
 var b64url = base64.RawURLEncoding
@@ -486,4 +489,85 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// A handler behind the middleware with DPoP on, tested with a DPoP-bound
+// token: the key's proof is admitted once, its replay and the token
+// without a proof are refused.
+func ExampleDPoPKey() {
+	iss := authtest.NewIssuer()
+	defer iss.Close()
+	v := newValidator(iss)
+	defer v.Close()
+
+	// The URL clients reach the service at: proofs name it.
+	const publicURL = "https://api.example"
+	h := stdauth.Middleware(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL}))(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			claims, _ := core.ClaimsFrom(r.Context())
+			fmt.Fprint(w, claims.Subject)
+		}))
+
+	key, err := authtest.GenerateDPoPKey() // authtest.NewDPoPKey(t) in a test
+	if err != nil {
+		panic(err)
+	}
+	token := iss.MustMint(authtest.BoundTo(key, authtest.Claims{"sub": "alice"}))
+
+	req := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
+	key.Authorize(req, token) // Authorization: DPoP <token>, DPoP: <proof>
+	serve(h, req)
+
+	replay := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
+	replay.Header = req.Header.Clone()
+	serve(h, replay)
+
+	asBearer := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
+	asBearer.Header.Set("Authorization", "Bearer "+token)
+	serve(h, asBearer)
+	// Output:
+	// GET /orders 200 alice
+	// GET /orders 401 {"error":"invalid_dpop_proof","error_description":"the DPoP proof was already used (jti)"}
+	// GET /orders 401 {"error":"invalid_token","error_description":"the token is DPoP-bound and must be presented with the DPoP scheme and a proof"}
+}
+
+// Hostile proofs for a resource server's tests: each is refused.
+func ExampleDPoPKey_Proof() {
+	iss := authtest.NewIssuer()
+	defer iss.Close()
+	v := newValidator(iss)
+	defer v.Close()
+	const u = "https://api.example/orders"
+	h := stdauth.Middleware(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: "https://api.example"}))(
+		http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+
+	key, other := must(authtest.GenerateDPoPKey()), must(authtest.GenerateDPoPKey())
+	token := iss.MustMint(authtest.BoundTo(key))
+	for _, hostile := range []struct {
+		name  string
+		proof string
+	}{
+		{"too old", key.Proof("GET", u, token, authtest.WithProofIAT(time.Now().Add(-time.Hour)))},
+		{"for another method", key.Proof("POST", u, token)},
+		{"for another token", key.Proof("GET", u, "another token")},
+		{"by another key", key.Proof("GET", u, token, authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK()))},
+		{"with the private key", key.Proof("GET", u, token, authtest.WithPrivateJWK())},
+		{"alg none", key.Proof("GET", u, token, authtest.WithProofAlg("none"))},
+		{"HS256", key.Proof("GET", u, token, authtest.SignProofWithSecret([]byte("secret")))},
+	} {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "DPoP "+token)
+		req.Header.Set("DPoP", hostile.proof)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(hostile.name, rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+	// Output:
+	// too old 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// for another method 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// for another token 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// by another key 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// with the private key 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// alg none 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
+	// HS256 401 DPoP error="invalid_dpop_proof", algs="ES256 ES384 ES512 EdDSA RS256 PS256"
 }
