@@ -104,8 +104,9 @@ const maxDecisionSets = 1024
 
 // Config configures an Observer.
 type Config struct {
-	// MeterProvider makes the instruments. Default otel.GetMeterProvider()
-	// at New (which records nothing until a provider is installed).
+	// MeterProvider makes the instruments. Default otel.GetMeterProvider(),
+	// which records nothing until a provider is installed with
+	// otel.SetMeterProvider, and then follows it.
 	MeterProvider metric.MeterProvider
 	// TracerProvider makes the spans. Default otel.GetTracerProvider(),
 	// which follows a provider installed later with otel.SetTracerProvider.
