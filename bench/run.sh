@@ -11,7 +11,7 @@
 # BENCHTIME (default 1s) is each benchmark's timed length per round.
 # RAW=file keeps the raw benchmark output there.
 # BENCH=regexp runs only the benchmarks it matches (default: all), such as
-# BENCH='Identsphere/.*/cached$' for the cache hits, header and cookie.
+# BENCH='Identsphere/.*/^cached$' for the cache hits, header and cookie.
 set -eu
 cd "$(dirname "$0")"
 
