@@ -46,7 +46,8 @@ type Claims struct {
 	Org           string   // org
 	Scopes        []string // scope (space-separated string) and scp (array or string), merged
 
-	raw []byte // the claims JSON, for Decode
+	raw     []byte // the claims JSON, for Decode
+	idToken bool   // carries at_hash or c_hash, which only ID tokens have
 }
 
 // HasScope reports whether the token grants scope, matched as a whole word:
@@ -110,6 +111,8 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.AuthorizedParty, ok = jsonString(value)
 		case "cnf":
 			c.Confirmation, ok = decodeConfirmation(value)
+		case "at_hash", "c_hash":
+			c.idToken = true
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":

@@ -14,7 +14,12 @@ type TokenProfile int
 const (
 	// AccessTokens accepts JWT access tokens: a typ header absent, "JWT",
 	// "at+jwt" or "application/at+jwt". Most providers' access tokens
-	// carry no explicit type, so this is the default.
+	// carry no explicit type, so this is the default. A token that carries
+	// at_hash or c_hash, claims only an OpenID Connect ID token has, is
+	// refused: some providers give their ID tokens the API's audience, and
+	// an ID token is no access token. (It is only a net: an ID token
+	// without them still looks like an access token; RFC9068AccessTokens,
+	// where the provider supports it, closes the gap.)
 	AccessTokens TokenProfile = iota
 
 	// RFC9068AccessTokens accepts only access tokens of the RFC 9068
@@ -91,6 +96,10 @@ func (is *issuer) checkType(t tokenType) error {
 // fallback and Config.RequiredClaims on a token whose signature verified.
 func (is *issuer) checkProfileClaims(c *Claims) error {
 	switch is.cfg.Profile {
+	case AccessTokens:
+		if c.idToken {
+			return tokenErr("typ", "the token is an OpenID Connect ID token (at_hash or c_hash), not an access token", nil)
+		}
 	case RFC9068AccessTokens:
 		switch {
 		case c.ClientID == "":

@@ -240,3 +240,21 @@ func signedClaims(t *testing.T, iss *authtest.Issuer, extra string) string {
 	}
 	return input + "." + enc(sig)
 }
+
+// Some providers (zitadel/oidc, seen in interop) give their ID tokens the
+// API's audience: under the default profile, the claims only ID tokens
+// carry give them away.
+func TestDefaultProfileRefusesIDTokensByTheirClaims(t *testing.T) {
+	iss := newIssuer(t)
+	v := authcases.NewValidator(t, config(iss))
+	verifyAll(t, v, map[string]tc{
+		"access token":            {iss.MustMint(authtest.Claims{"client_id": "cli"}), ""},
+		"ID token with at_hash":   {iss.MustMint(authtest.Claims{"azp": "cli", "at_hash": "x0YhV9D2c1d7Ph0k", "auth_time": 1}), "typ"},
+		"ID token with c_hash":    {iss.MustMint(authtest.Claims{"azp": "cli", "c_hash": "y9Hq2bZ8"}), "typ"},
+		"access token, auth_time": {iss.MustMint(authtest.Claims{"auth_time": 1}), ""},
+	})
+	cfg := config(iss)
+	cfg.Profile, cfg.Audience = core.IDTokens, []string{authcases.Audience}
+	idv := authcases.NewValidator(t, cfg)
+	verifyAll(t, idv, map[string]tc{"ID token under IDTokens": {iss.MustMint(authtest.Claims{"at_hash": "x0YhV9D2c1d7Ph0k"}), ""}})
+}
