@@ -97,6 +97,9 @@ func TestAuthorizationCodeAndRefresh(t *testing.T) {
 			expectAccepted(t, tg, meRoute, next.AccessToken, provider.Subject)
 			expectAccepted(t, tg, transferRoute, next.AccessToken, provider.Subject)
 			expectRefused(t, tg, adminRoute, next.AccessToken, http.StatusForbidden, "insufficient_scope")
+			// The provider gives its ID token the API's audience too; its
+			// at_hash marks it as an ID token, refused as an access token.
+			expectRefused(t, tg, meRoute, first.IDToken, http.StatusUnauthorized, "invalid_token")
 		})
 	}
 }
