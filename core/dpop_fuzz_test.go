@@ -206,11 +206,11 @@ func FuzzDPoPProof(f *testing.F) {
 		get(authtest.WithProofHeader("x5c", []string{"MIIB"})),
 		get(authtest.WithProofHeader("crit", []string{"htu"})),
 		get(authtest.WithProofHeader("b64", false)),
-		must(authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.RSA1024())).SignProof(http.MethodGet, fuzzDPoPTarget, token, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce))),
+		fuzzMust(authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.RSA1024())).SignProof(http.MethodGet, fuzzDPoPTarget, token, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce))),
 
 		// Hand-made JSON, signed by the key.
 		raw(`{"typ":"dpop+jwt","alg":"ES256","alg":"none","jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
-		raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(must(json.Marshal(other.PublicJWK())))+`,"jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
+		raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(fuzzMust(json.Marshal(other.PublicJWK())))+`,"jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htu"`, `"htu":"https://evil.example/api/orders","htu"`, 1)),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htm"`, `"htm":"POST","htm"`, 1)),
 		raw(header, claims(http.MethodGet, "")+" x"),
@@ -323,7 +323,7 @@ func FuzzDPoPProof(f *testing.F) {
 	})
 }
 
-func must[T any](v T, err error) T {
+func fuzzMust[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
