@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -135,4 +136,33 @@ func (is *issuer) waitReady(ctx context.Context) error {
 // the client stays the fixed description.
 func mismatch(check, description string, err error, expected, found []string) error {
 	return &TokenError{Check: check, Description: description, Err: err, Expected: expected, Found: found}
+}
+
+// checkSignature finds the key that must check t and checks t's signature
+// with it. Any asymmetric algorithm golang-jwt verifies is allowed,
+// narrowed by Config.Algorithms; that a published key fits it (its type,
+// its curve, its own alg) is decided by the key lookup, against the key set
+// of the moment, so a provider that moves to another algorithm needs no
+// restart.
+func (is *issuer) checkSignature(ctx context.Context, t *jws) (*verificationKey, error) {
+	loaded := is.keys.keys.Load()
+	if loaded == nil {
+		return nil, ErrKeysUnavailable
+	}
+	alg, ok := algorithms[t.alg]
+	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
+		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
+	}
+	key, err := is.keys.lookup(ctx, loaded, t)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := t.decodeSignature()
+	if err != nil {
+		return nil, err
+	}
+	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
+		return nil, tokenErr("signature", "the token signature is invalid", nil)
+	}
+	return key, nil
 }

@@ -58,24 +58,8 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 			return nil, err
 		}
 	}
-	loaded := is.keys.keys.Load()
-	if loaded == nil {
-		return nil, ErrKeysUnavailable
-	}
-	alg, ok := algorithms[t.alg]
-	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
-		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
-	}
-	key, err := is.keys.lookup(ctx, loaded, &t)
-	if err != nil {
+	if _, err := is.checkSignature(ctx, &t); err != nil {
 		return nil, err
-	}
-	sig, err := t.decodeSignature()
-	if err != nil {
-		return nil, err
-	}
-	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
-		return nil, tokenErr("signature", "the token signature is invalid", nil)
 	}
 	lt, err := decodeLogoutClaims(payload)
 	if err != nil {

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -153,32 +152,12 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 	r.iss = is
 	ctx, end := v.cfg.Observer.Start(ctx, OpVerify, is.cfg.Issuer)
 	defer func() { end(err) }()
-	loaded := is.keys.keys.Load()
-	if loaded == nil {
-		return r, ErrKeysUnavailable
-	}
-	// Any asymmetric algorithm golang-jwt verifies, narrowed by
-	// Config.Algorithms; that a published key fits it (its type, its curve,
-	// its own alg) is decided by the key lookup, against the key set of the
-	// moment, so a provider that moves to another algorithm needs no
-	// restart.
-	alg, ok := algorithms[t.alg]
-	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
-		return r, tokenErr("alg", "the token's algorithm is not allowed", nil)
-	}
 	if err := is.checkType(t.typ); err != nil {
 		return r, err
 	}
-	key, err := is.keys.lookup(ctx, loaded, t)
+	key, err := is.checkSignature(ctx, t)
 	if err != nil {
 		return r, err
-	}
-	sig, err := t.decodeSignature()
-	if err != nil {
-		return r, err
-	}
-	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
-		return r, tokenErr("signature", "the token signature is invalid", nil)
 	}
 	if payload == nil {
 		if payload, err = t.decodePayload(); err != nil {
