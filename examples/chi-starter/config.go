@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/authproxy"
+	"github.com/identsphere/identsphere-go/core"
 )
 
 // Defaults for what the environment leaves unset.
@@ -65,6 +66,15 @@ type config struct {
 	// TokenCache is IDENTSPHERE_TOKEN_CACHE ("on", the default, or "off"):
 	// whether a token seen again skips the signature check until it expires.
 	TokenCache bool
+	// DPoP is IDENTSPHERE_DPOP ("disabled", "allowed", the default, or
+	// "required"): whether the /api routes take DPoP-bound tokens with
+	// proofs (RFC 9449) beside Bearer tokens, or only them.
+	DPoP core.DPoPMode
+	// PublicURL is IDENTSPHERE_PUBLIC_URL: the URL clients reach this
+	// service at (https://api.example.com), which DPoP proofs name. Unset:
+	// in dev mode the listen address; otherwise DPoP is off, or, with
+	// IDENTSPHERE_DPOP set explicitly, the service refuses to start.
+	PublicURL string
 }
 
 // loadConfig reads the configuration through lookupEnv (os.LookupEnv).
@@ -108,6 +118,18 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	default:
 		return config{}, fmt.Errorf("IDENTSPHERE_PUBLIC_SCHEME must be http or https, not %q", scheme)
 	}
+	mode, explicitDPoP := lookupEnv("IDENTSPHERE_DPOP")
+	dpop, err := parseDPoPMode(mode)
+	if err != nil {
+		return config{}, err
+	}
+	cfg.DPoP = dpop
+	if u := getenv("IDENTSPHERE_PUBLIC_URL"); u != "" {
+		if err := checkPublicURL(u); err != nil {
+			return config{}, err
+		}
+		cfg.PublicURL = u
+	}
 	trusted, err := parsePrefixes(getenv("IDENTSPHERE_TRUSTED_PROXIES"))
 	if err != nil {
 		return config{}, fmt.Errorf("IDENTSPHERE_TRUSTED_PROXIES: %w", err)
@@ -149,6 +171,9 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		return config{}, errors.New("IDENTSPHERE_URL is set but empty; unset it to run in dev mode")
 	case cfg.Audience == "":
 		return config{}, errors.New("IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: the aud your issuer puts in tokens for this API")
+	}
+	if explicitDPoP && cfg.DPoP != core.DPoPDisabled && cfg.PublicURL == "" {
+		return config{}, fmt.Errorf("IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP proofs name", mode)
 	}
 	cfg.IssuerURL = issuer
 	return cfg, nil

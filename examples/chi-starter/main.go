@@ -109,7 +109,16 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		return err
 	}
 
-	handler, err := withBackChannelLogout(routes(v, authProxy, introspector), v, cfg, rev, logger)
+	// Listening before the routes are built: in dev mode, DPoP proofs name
+	// the address it got.
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // for the early returns; Shutdown closes it otherwise
+	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), logger)
+
+	handler, err := withBackChannelLogout(routes(v, authProxy, introspector, auth...), v, cfg, rev, logger)
 	if err != nil {
 		return err
 	}
@@ -138,11 +147,6 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		}()
 	}
 
-	ln, err := listen(ctx, cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close() // for the early returns; Shutdown closes it otherwise
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", cfg.IssuerURL, "dev_mode", cfg.DevMode)
 
 	if devIssuer != nil {

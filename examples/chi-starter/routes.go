@@ -10,9 +10,10 @@ import (
 	"github.com/identsphere/identsphere-go/core"
 )
 
-// routes maps the service. Everything under /api needs a valid token; the
-// probes and the login proxy do not.
-func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker) http.Handler {
+// routes maps the service. Everything under /api needs a valid token,
+// checked with the auth options (DPoP); the probes and the login proxy do
+// not.
+func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(v))
@@ -25,7 +26,7 @@ func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessC
 	// than an authentication challenge.
 	r.Group(func(r chi.Router) {
 		// noStore first, so that refusals are marked as well.
-		r.Use(noStore, chiauth.Middleware(v))
+		r.Use(noStore, chiauth.Middleware(v, auth...))
 		r.Get("/api/me", me)
 		r.Post("/api/me", me)
 		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)

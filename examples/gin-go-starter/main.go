@@ -113,7 +113,16 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		return err
 	}
 
-	handler, err := routes(v, authProxy, introspector)
+	// Listening before the routes are built: in dev mode, DPoP proofs name
+	// the address it got.
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // for the early returns; Shutdown closes it otherwise
+	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), logger)
+
+	handler, err := routes(v, authProxy, introspector, auth...)
 	if err != nil {
 		return err
 	}
@@ -145,11 +154,6 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		}()
 	}
 
-	ln, err := listen(ctx, cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close() // for the early returns; Shutdown closes it otherwise
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", cfg.IssuerURL, "dev_mode", cfg.DevMode)
 
 	if devIssuer != nil {

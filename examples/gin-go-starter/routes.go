@@ -10,15 +10,16 @@ import (
 	"github.com/identsphere/identsphere-go/ginauth"
 )
 
-// routes maps the service. Everything under /api needs a valid token; the
-// probes and the login proxy do not.
+// routes maps the service. Everything under /api needs a valid token,
+// checked with the auth options (DPoP); the probes and the login proxy do
+// not.
 //
 // There is deliberately no gin.Recovery: net/http already recovers a
 // panicking handler and logs it through the server's ErrorLog, whereas
 // gin.Recovery would log the request's cookies, access token included, and
 // would swallow the http.ErrAbortHandler with which the login proxy cuts off
 // a truncated answer, so that it would pass for a complete one.
-func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker) (http.Handler, error) {
+func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) (http.Handler, error) {
 	r := gin.New()
 	// No proxy in front is trusted to tell the client's address; set yours
 	// here if you read c.ClientIP() behind a load balancer.
@@ -43,7 +44,7 @@ func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessC
 	r.Any("/v1/auth/*path", gin.WrapH(authProxy))
 
 	// noStore first, so that refusals are marked as well.
-	api := r.Group("/api", noStore, ginauth.Middleware(v))
+	api := r.Group("/api", noStore, ginauth.Middleware(v, auth...))
 	api.GET("/me", me)
 	api.POST("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
