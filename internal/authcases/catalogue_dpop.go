@@ -48,8 +48,8 @@ const (
 
 // Route is a route of the table served with options of its own.
 type Route struct {
-	Path    string
-	Methods []string
+	Path    string   // the route's path
+	Methods []string // the methods it is served for
 	option  func() core.Option
 }
 
