@@ -25,6 +25,16 @@ func coreHandler(v core.TokenVerifier) http.Handler {
 	mux.Handle(authcases.PathMe, guard())
 	mux.Handle(authcases.PathAdmin, guard(core.RequireScopes("admin")))
 	mux.Handle(authcases.PathVerified, guard(core.RequireVerifiedEmail()))
+	// The sender-constrained routes, each with its own Authenticator.
+	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
+		a := core.NewAuthenticator(v, route.Option())
+		mux.Handle(route.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r, ok := a.Admit(w, r); ok {
+				c, _ := core.ClaimsFrom(r.Context())
+				authcases.WriteMe(w, c)
+			}
+		}))
+	}
 	return mux
 }
 
