@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/internal/redistest"
 )
 
 // publicURL is the URL the starters are told clients reach them at
@@ -70,7 +72,7 @@ func TestDPoP(t *testing.T) {
 		iss := newIssuer(t)
 		a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_PUBLIC_URL="+publicURL)
 		a.waitReady(t)
-		if rec := a.logRecord(t, "DPoP is on"); rec["mode"] != "allowed" || rec["public_url"] != publicURL {
+		if rec := a.logRecord(t, "DPoP is on"); rec["mode"] != "allowed" || rec["public_url"] != publicURL || rec["replay_cache"] != "memory" {
 			t.Errorf("DPoP log record %v", rec)
 		}
 
@@ -107,6 +109,36 @@ func TestDPoP(t *testing.T) {
 		expect(t, "a plain Bearer token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}), http.StatusOK, "", "")
 		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `Bearer realm="identsphere", DPoP `+dpopAlgs, "")
 	})
+}
+
+// TestDPoPFleetRefusesReplays: replicas sharing IDENTSPHERE_REDIS_URL
+// share the proofs they accepted: a proof one replica took is refused by
+// the others, while a new proof passes anywhere.
+func TestDPoPFleetRefusesReplays(t *testing.T) {
+	trackSources()
+	t.Parallel()
+	redis := redistest.Start(t)
+	iss := newIssuer(t)
+	var fleet []*app
+	for _, name := range starters {
+		a := startAgainst(t, filepath.Join(binDir, name), iss.URL(), "IDENTSPHERE_PUBLIC_URL="+publicURL, "IDENTSPHERE_REDIS_URL="+redis.URL())
+		a.waitReady(t)
+		if rec := a.logRecord(t, "DPoP is on"); rec["replay_cache"] != "redis" {
+			t.Errorf("%s: DPoP log record %v, want replay_cache redis", name, rec)
+		}
+		fleet = append(fleet, a)
+	}
+	key := authtest.NewDPoPKey(t)
+	token := iss.MustMint(authtest.BoundTo(key, user))
+	me := publicURL + "/api/me"
+	for i, a := range fleet {
+		proof := key.Proof(http.MethodGet, me, token)
+		expect(t, fmt.Sprintf("a new proof at replica %d", i), a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)), http.StatusOK, "", "")
+		for j, b := range fleet {
+			expect(t, fmt.Sprintf("replica %d's proof at replica %d", i, j), b.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
+				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+		}
+	}
 }
 
 // TestDPoPRequired: IDENTSPHERE_DPOP=required refuses Bearer tokens with a

@@ -44,8 +44,10 @@ func checkPublicURL(u string) error {
 // address the service listens at (listenURL). Outside dev mode without
 // it, DPoP stays off, and the log says so: the request's own Host cannot
 // stand in for it, since the client chooses it. (loadConfig has already
-// refused an IDENTSPHERE_DPOP set explicitly without it.)
-func dpopOptions(cfg config, listenURL string, logger *slog.Logger) []core.Option {
+// refused an IDENTSPHERE_DPOP set explicitly without it.) Accepted proofs
+// are remembered in replay, shared by the fleet, or when it is nil in this
+// process's memory.
+func dpopOptions(cfg config, listenURL string, replay core.ReplayCache, logger *slog.Logger) []core.Option {
 	publicURL := cfg.PublicURL
 	if publicURL == "" && cfg.DevMode {
 		publicURL = listenURL
@@ -58,6 +60,10 @@ func dpopOptions(cfg config, listenURL string, logger *slog.Logger) []core.Optio
 		logger.Warn("DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this service at; DPoP-bound tokens are refused")
 		return nil
 	}
-	logger.Info("DPoP is on", "mode", dpopModeName(cfg.DPoP), "public_url", publicURL)
-	return []core.Option{core.WithDPoP(core.DPoPConfig{Mode: cfg.DPoP, PublicURL: publicURL})}
+	replayCache := "memory"
+	if replay != nil {
+		replayCache = "redis"
+	}
+	logger.Info("DPoP is on", "mode", dpopModeName(cfg.DPoP), "public_url", publicURL, "replay_cache", replayCache)
+	return []core.Option{core.WithDPoP(core.DPoPConfig{Mode: cfg.DPoP, PublicURL: publicURL, Replay: replay})}
 }

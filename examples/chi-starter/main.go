@@ -116,7 +116,7 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		return err
 	}
 	defer ln.Close() // for the early returns; Shutdown closes it otherwise
-	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), logger)
+	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), rev.replay, logger)
 
 	handler, err := withBackChannelLogout(routes(v, authProxy, introspector, auth...), v, cfg, rev, logger)
 	if err != nil {

@@ -22,7 +22,11 @@ const backChannelPath = "/backchannel-logout"
 type revocations struct {
 	checker core.RevocationChecker
 	revoker core.Revoker
-	close   func() error
+	// replay is the DPoP replay cache shared through Redis, so that a proof
+	// accepted by one replica is refused by all; nil: each replica keeps
+	// its own.
+	replay core.ReplayCache
+	close  func() error
 }
 
 func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revocations, error) {
@@ -34,7 +38,12 @@ func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revo
 	if err != nil {
 		return nil, fmt.Errorf("IDENTSPHERE_REDIS_URL: %w", err)
 	}
-	return &revocations{checker: store, revoker: store, close: store.Close}, nil
+	replay, err := store.ReplayCache("")
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return &revocations{checker: store, revoker: store, replay: replay, close: store.Close}, nil
 }
 
 // withBackChannelLogout serves the back-channel logout receiver at
