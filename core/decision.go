@@ -7,13 +7,15 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
 
 // CheckOf names the check an error from this library failed, for logs and
 // metrics: a TokenError's Check ("exp", "aud", "signature", ...), or
-// "missing", "request", "scope", a PolicyError's Rule ("email_verified",
+// "missing", "request", "scope", "dpop_proof" or "use_dpop_nonce" (a
+// DPoPError), a PolicyError's Rule ("email_verified",
 // "cross_origin", "claim", "custom"), "keys_unavailable",
 // "revocation_unavailable"; "" for nil, "error" for anything else. The set
 // of names is fixed by the library and the configuration, never by a
@@ -24,6 +26,9 @@ func CheckOf(err error) string {
 	}
 	if te := asTokenError(err); te != nil {
 		return te.Check
+	}
+	if de := (*DPoPError)(nil); errors.As(err, &de) {
+		return strings.TrimPrefix(de.Code, "invalid_") // dpop_proof, use_dpop_nonce
 	}
 	switch {
 	case errors.Is(err, ErrMissingToken):

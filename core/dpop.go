@@ -135,6 +135,7 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 			return nil, fmt.Errorf("identsphere: DPoPConfig.PublicURL must be the service's external base URL, such as https://api.example.com, not %q", cfg.PublicURL)
 		}
 		d.scheme, d.host, d.basePath = normalizeOrigin(u)
+		d.basePath = strings.TrimSuffix(d.basePath, "/") // the request's path follows
 	}
 	d.algs = slices.Clone(cfg.Algorithms)
 	if len(d.algs) == 0 {
@@ -159,11 +160,52 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 }
 
 // normalizeOrigin returns a URL's scheme and host in lower case, without
-// the scheme's default port, and its path without a trailing slash.
+// the scheme's default port, and its path as normalizePath leaves it, "/"
+// for an empty one.
 func normalizeOrigin(u *url.URL) (scheme, host, path string) {
 	scheme, host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
 	host = strings.TrimSuffix(host, map[string]string{"https": ":443", "http": ":80"}[scheme])
-	return scheme, host, strings.TrimSuffix(u.EscapedPath(), "/")
+	path = normalizePath(u.EscapedPath())
+	if path == "" {
+		path = "/"
+	}
+	return scheme, host, path
+}
+
+// normalizePath applies RFC 3986 section 6.2.2's percent-encoding
+// normalisation to an escaped path: an escaped unreserved character is
+// decoded (%6F is "o") and other escapes are upper-cased (%2f is %2F),
+// which stays distinct from "/". Nothing else changes: a trailing slash
+// names another resource.
+func normalizePath(p string) string {
+	if strings.IndexByte(p, '%') < 0 {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' || i+2 >= len(p) || !isHex4([]byte("00"+p[i+1:i+3])) {
+			b.WriteByte(p[i])
+			continue
+		}
+		c := unhex(p[i+1])<<4 | unhex(p[i+2])
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			b.WriteString(strings.ToUpper(p[i : i+3]))
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // checkRequest applies the DPoP rules to a verified token c presented with
@@ -267,25 +309,20 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, token, pr
 
 // sameTarget compares a proof's htu with the request's URL as the public
 // base URL names it, ignoring query and fragment (RFC 9449 section 4.3),
-// scheme and host case, a default port and percent-encoding case.
+// scheme and host case, a default port, and the percent-encoding
+// differences RFC 3986 calls equivalent; a trailing slash or an encoded
+// slash still makes another URL.
 func (d *dpopChecker) sameTarget(htu string, r *http.Request) bool {
 	u, err := url.Parse(htu)
 	if err != nil || u.Opaque != "" || u.User != nil {
 		return false
 	}
 	scheme, host, path := normalizeOrigin(u)
-	if scheme != d.scheme || host != d.host {
-		return false
-	}
-	want, err1 := url.PathUnescape(d.basePath + r.URL.EscapedPath())
-	got, err2 := url.PathUnescape(path)
-	if path == "" {
-		got = "/"
-	}
+	want := normalizePath(d.basePath + r.URL.EscapedPath())
 	if want == "" {
 		want = "/"
 	}
-	return err1 == nil && err2 == nil && got == want
+	return scheme == d.scheme && host == d.host && path == want
 }
 
 // accessTokenHash is ath: the base64url SHA-256 of the access token.

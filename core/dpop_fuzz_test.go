@@ -133,12 +133,10 @@ func FuzzDPoPProof(f *testing.F) {
 		// 6.2.2.2: %6F is the unreserved "o").
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api/%6Frders"})), false)
 		// Not the request's URI by RFC 3986 (a trailing slash names another
-		// resource; %2F is not "/"), yet core admits them: it trims a
-		// trailing slash from htu and decodes %2F. Tolerated here, and
-		// reported; drop them from the valid set once core compares paths
-		// without either.
-		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPTarget + "/"})), false)
-		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api%2Forders"})), false)
+		// resource; %2F is not "/"): refused, so only seeds.
+		seeds = append(seeds,
+			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPTarget + "/"})),
+			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api%2Forders"})))
 	}
 	get := func(opts ...authtest.ProofOption) string { return proof(http.MethodGet, fuzzDPoPTarget, opts...) }
 	validGet := seeds[0]
