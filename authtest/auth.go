@@ -3,6 +3,7 @@ package authtest
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,10 @@ type tokenResponse struct {
 type credentials struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// DPoPJKT, when set, binds the session's tokens to the client's DPoP
+	// key: its RFC 7638 thumbprint, as RFC 9449 section 10's dpop_jkt
+	// parameter carries it.
+	DPoPJKT string `json:"dpop_jkt"`
 }
 
 // authEndpoint counts the request, refuses any method but POST, and marks
@@ -55,7 +60,9 @@ func (i *Issuer) authEndpoint(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // serveLogin handles login and signup alike: in development every email is
-// a registered user and every non-empty password is correct.
+// a registered user and every non-empty password is correct. A body with
+// "dpop_jkt" (the thumbprint of the client's DPoP key) gets DPoP-bound
+// tokens, as a provider binds them for a client that asks.
 func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		// Requiring JSON keeps cross-site HTML forms, which cannot send it
@@ -87,7 +94,16 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", "password is required")
 		return
 	}
+	var cnf any // nil: no cnf claim, a bearer token
+	if creds.DPoPJKT != "" {
+		if !isThumbprint(creds.DPoPJKT) {
+			writeError(w, http.StatusBadRequest, "invalid_dpop_proof", "dpop_jkt must be a base64url SHA-256 thumbprint")
+			return
+		}
+		cnf = map[string]string{"jkt": creds.DPoPJKT}
+	}
 	i.issueSession(w, r, Claims{
+		"cnf":            cnf,
 		"sid":            rand.Text(), // the login session, ended by logout
 		"sub":            SubjectFor(email),
 		"email":          email,
@@ -95,6 +111,12 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		"org":            DevOrg,
 		"scope":          DevScope,
 	})
+}
+
+// isThumbprint reports whether s looks like a base64url SHA-256 digest.
+func isThumbprint(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == sha256.Size
 }
 
 // SubjectFor returns the "sub" the auth endpoints give the user with this
@@ -165,7 +187,7 @@ func (i *Issuer) serveRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fresh := Claims{}
-	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope"} {
+	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope", "cnf"} {
 		fresh[name] = old[name] // absent stays absent: nil removes the default
 	}
 	i.issueSession(w, r, fresh)

@@ -209,6 +209,21 @@ func TestDPoPDevMode(t *testing.T) {
 		expect(t, "an unbound token with the DPoP scheme", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
 			http.StatusUnauthorized, `DPoP error="invalid_token", `+dpopAlgs, "invalid_token")
 		expect(t, "the banner's token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}), http.StatusOK, "", "")
+
+		// A login naming the key's thumbprint (dpop_jkt), through the
+		// app's proxy, gets a token bound to it: the README's walk-through.
+		login := a.send(t, request{method: http.MethodPost, path: "/v1/auth/login",
+			header: map[string]string{"Content-Type": "application/json"},
+			body:   `{"email":"dev@example.com","password":"any","dpop_jkt":"` + key.Thumbprint() + `"}`})
+		var session struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal([]byte(login.body), &session); login.status != http.StatusOK || err != nil {
+			t.Fatalf("login with dpop_jkt: %d %s", login.status, login.body)
+		}
+		bound := session.AccessToken
+		expect(t, "the bound token with its key's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", bound, key.Proof(http.MethodGet, a.url+"/api/me", bound))), http.StatusOK, "", "")
+		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(bound)}), http.StatusUnauthorized, `Bearer error="invalid_token"`, "invalid_token")
 	})
 }
 
