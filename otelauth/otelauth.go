@@ -124,20 +124,25 @@ type Observer struct {
 	tracer trace.Tracer
 	meter  metric.Meter
 
-	decisions, cacheHits, cacheMisses                   metric.Int64Counter
+	// The answers are counted in each decisionSet's atomics and observed
+	// by a callback at collection: a cache hit costs one atomic addition,
+	// whatever the provider, where a synchronous counter of the SDK would
+	// cost two map lookups under its locks.
+	decisions, cacheHits, cacheMisses                   metric.Int64ObservableCounter
 	jwksFetches, unknownKID, introspections, events     metric.Int64Counter
 	verifyDuration, jwksDuration, introspectionDuration metric.Float64Histogram
 
-	// sets maps (result, check, issuer) to its precomputed options:
-	// copied on write, read without a lock, so that Decided does not
-	// allocate on a cache hit.
+	// sets maps (result, check, issuer) to its counts and precomputed
+	// options: copied on write, read without a lock, so that Decided does
+	// not allocate.
 	sets     atomic.Pointer[map[decisionKey]*decisionSet]
 	setsMu   sync.Mutex
 	overflow [2]*decisionSet // refused, admitted: past maxDecisionSets
 
-	mu      sync.Mutex
-	watched bool
-	reg     metric.Registration
+	mu       sync.Mutex
+	counting metric.Registration // the decisions' callback
+	watched  bool
+	reg      metric.Registration // the gauges' callback
 }
 
 var _ core.Observer = (*Observer)(nil)
@@ -147,11 +152,16 @@ type decisionKey struct {
 	check, issuer string
 }
 
-// decisionSet holds the options of one (result, check, issuer), as slices
-// passed on with ... so that no call builds one.
+// decisionSet counts the answers of one (result, check, issuer), and holds
+// its options as slices passed on with ..., so that no call builds one.
 type decisionSet struct {
-	decision []metric.AddOption // result, check, issuer
-	issuer   []metric.AddOption // issuer alone, for the cache counters
+	admitted bool
+	// refused counts a refused set's answers; hits and misses an admitted
+	// set's (whose answers are their sum).
+	refused, hits, misses atomic.Int64
+
+	decision []metric.ObserveOption // result, check, issuer
+	issuer   []metric.ObserveOption // issuer alone, for the cache counters
 }
 
 // Latency buckets, in seconds: an uncached verification takes tens of
@@ -178,6 +188,11 @@ func New(cfg Config) (*Observer, error) {
 		tracer: tp.Tracer(ScopeName),
 	}
 	var errs []error
+	observableCounter := func(name, unit, desc string) metric.Int64ObservableCounter {
+		c, err := o.meter.Int64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
 	counter := func(name, unit, desc string) metric.Int64Counter {
 		c, err := o.meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
 		errs = append(errs, err)
@@ -189,9 +204,9 @@ func New(cfg Config) (*Observer, error) {
 		errs = append(errs, err)
 		return h
 	}
-	o.decisions = counter(MetricDecisions, "{decision}", "Requests answered, by result, failed check and issuer.")
-	o.cacheHits = counter(MetricCacheHits, "{token}", "Admitted tokens found in the verified-token cache.")
-	o.cacheMisses = counter(MetricCacheMisses, "{token}", "Admitted tokens verified in full (not found in the verified-token cache).")
+	o.decisions = observableCounter(MetricDecisions, "{decision}", "Requests answered, by result, failed check and issuer.")
+	o.cacheHits = observableCounter(MetricCacheHits, "{token}", "Admitted tokens found in the verified-token cache.")
+	o.cacheMisses = observableCounter(MetricCacheMisses, "{token}", "Admitted tokens verified in full (not found in the verified-token cache).")
 	o.jwksFetches = counter(MetricJWKSFetches, "{fetch}", "Key set (JWKS) fetches, by outcome.")
 	o.unknownKID = counter(MetricUnknownKIDRefreshes, "{refresh}", "Key set refreshes started by a token's unknown kid.")
 	o.introspections = counter(MetricIntrospectionCalls, "{call}", "Token introspection (RFC 7662) calls, by outcome.")
@@ -205,7 +220,38 @@ func New(cfg Config) (*Observer, error) {
 	o.overflow[0] = newDecisionSet(decisionKey{check: "other", issuer: "other"})
 	o.overflow[1] = newDecisionSet(decisionKey{admitted: true, issuer: "other"})
 	o.sets.Store(&map[decisionKey]*decisionSet{})
+	reg, err := o.meter.RegisterCallback(o.observeDecisions, o.decisions, o.cacheHits, o.cacheMisses)
+	if err != nil {
+		return nil, err
+	}
+	o.counting = reg
 	return o, nil
+}
+
+// observeDecisions reports the answers counted so far.
+func (o *Observer) observeDecisions(_ context.Context, obs metric.Observer) error {
+	report := func(s *decisionSet) {
+		if !s.admitted {
+			if n := s.refused.Load(); n > 0 {
+				obs.ObserveInt64(o.decisions, n, s.decision...)
+			}
+			return
+		}
+		hits, misses := s.hits.Load(), s.misses.Load()
+		if hits+misses == 0 {
+			return
+		}
+		obs.ObserveInt64(o.decisions, hits+misses, s.decision...)
+		obs.ObserveInt64(o.cacheHits, hits, s.issuer...)
+		obs.ObserveInt64(o.cacheMisses, misses, s.issuer...)
+	}
+	for _, s := range *o.sets.Load() {
+		report(s)
+	}
+	for _, s := range o.overflow {
+		report(s)
+	}
+	return nil
 }
 
 func newDecisionSet(k decisionKey) *decisionSet {
@@ -217,8 +263,9 @@ func newDecisionSet(k decisionKey) *decisionSet {
 		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss)
 	}
 	return &decisionSet{
-		decision: []metric.AddOption{metric.WithAttributeSet(dec)},
-		issuer:   []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(iss))},
+		admitted: k.admitted,
+		decision: []metric.ObserveOption{metric.WithAttributeSet(dec)},
+		issuer:   []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(iss))},
 	}
 }
 
@@ -251,18 +298,18 @@ func (o *Observer) set(d *core.Decision) *decisionSet {
 	return s
 }
 
-// Decided counts one answer. It does not allocate once its (result, check,
-// issuer) has been seen.
-func (o *Observer) Decided(ctx context.Context, d core.Decision) {
+// Decided counts one answer: one atomic addition, reported at the next
+// collection. It does not allocate once its (result, check, issuer) has
+// been seen.
+func (o *Observer) Decided(_ context.Context, d core.Decision) {
 	s := o.set(&d)
-	o.decisions.Add(ctx, 1, s.decision...)
-	if !d.Admitted {
-		return
-	}
-	if d.Cached {
-		o.cacheHits.Add(ctx, 1, s.issuer...)
-	} else {
-		o.cacheMisses.Add(ctx, 1, s.issuer...)
+	switch {
+	case !d.Admitted:
+		s.refused.Add(1)
+	case d.Cached:
+		s.hits.Add(1)
+	default:
+		s.misses.Add(1)
 	}
 }
 
@@ -375,17 +422,21 @@ func (o *Observer) Watch(v StatusReporter) error {
 	return nil
 }
 
-// Close unregisters the gauges Watch registered. The counters and spans
-// keep working; Close is for an Observer that outlives its Validator.
+// Close unregisters the Observer's callbacks from the meter provider: the
+// gauges Watch registered and the counts of answers, which are no longer
+// reported. Fetches, calls and spans keep being recorded. Close is for an
+// Observer that does not live as long as its meter provider.
 func (o *Observer) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.reg == nil {
-		return nil
+	var errs []error
+	for _, reg := range []*metric.Registration{&o.reg, &o.counting} {
+		if *reg != nil {
+			errs = append(errs, (*reg).Unregister())
+			*reg = nil
+		}
 	}
-	err := o.reg.Unregister()
-	o.reg = nil
-	return err
+	return errors.Join(errs...)
 }
 
 func boolInt(b bool) int64 {

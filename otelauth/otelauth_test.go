@@ -562,7 +562,9 @@ func TestDecisionSetsBounded(t *testing.T) {
 	}
 }
 
-func TestWatchTwice(t *testing.T) {
+// Watch once per Observer; Close stops every callback, and may be called
+// again.
+func TestWatchTwiceAndClose(t *testing.T) {
 	tel := newTelemetry(t)
 	iss := authtest.Start(t)
 	v := iss.Validator(t)
@@ -572,11 +574,22 @@ func TestWatchTwice(t *testing.T) {
 	if err := tel.obs.Watch(v); err == nil {
 		t.Fatal("a second Watch succeeded")
 	}
+	tel.obs.Decided(context.Background(), core.Decision{Check: "exp", Issuer: iss.URL()})
+	if _, ok := tel.collect(t)[otelauth.MetricDecisions]; !ok {
+		t.Fatal("no decisions reported before Close")
+	}
 	if err := tel.obs.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := tel.collect(t)[otelauth.MetricReady]; ok {
+	ms := tel.collect(t)
+	if _, ok := ms[otelauth.MetricReady]; ok {
 		t.Error("the gauges are still observed after Close")
+	}
+	if _, ok := ms[otelauth.MetricDecisions]; ok {
+		t.Error("the decisions are still observed after Close")
+	}
+	if err := tel.obs.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
 	}
 }
 
