@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strings"
+	"unsafe"
 )
 
 // DefaultCookieName is the cookie that carries the access token for
@@ -226,7 +227,7 @@ func validCookieValue(v string) bool {
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	b := unsafeBytes(v)
+	b := unsafe.Slice(unsafe.StringData(v), len(v)) // read only
 	var acc1, acc2 uint64 // two accumulators: two independent chains per round
 	for len(b) >= 32 {
 		w0 := binary.LittleEndian.Uint64(b[0:8])
