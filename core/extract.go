@@ -227,8 +227,10 @@ func validCookieValue(v string) bool {
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	b := unsafe.Slice(unsafe.StringData(v), len(v)) // read only
-	var acc1, acc2 uint64 // two accumulators: two independent chains per round
+	// The string's bytes, read in place (never written).
+	b := unsafe.Slice(unsafe.StringData(v), len(v))
+	// Two accumulators: two independent dependency chains per round.
+	var acc1, acc2 uint64
 	for len(b) >= 32 {
 		w0 := binary.LittleEndian.Uint64(b[0:8])
 		w1 := binary.LittleEndian.Uint64(b[8:16])
