@@ -35,7 +35,9 @@ var (
 // NewClaims checks nothing else: no signature, issuer, audience, expiry or
 // required subject, since no Validator is involved. Claims without "sub"
 // or "exp" are claims no verified token would carry; give them when the
-// handler reads them.
+// handler reads them. AdmittedBy, which a Validator sets from its own
+// Config rather than from the token, is left empty: set it on the result
+// if the handler reads it.
 func NewClaims(members map[string]any) (*Claims, error) {
 	raw, err := claimsJSON(members)
 	if err != nil {
