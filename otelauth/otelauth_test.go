@@ -595,3 +595,20 @@ func TestWatchTwiceAndClose(t *testing.T) {
 
 // authtestDiscard is a logger for tests that provoke warnings on purpose.
 func authtestDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// An operation this package does not know gets a span of its own name and
+// is counted as neither a fetch nor a call.
+func TestUnknownOperation(t *testing.T) {
+	tel := newTelemetry(t)
+	_, end := tel.obs.Start(context.Background(), core.Operation("future_op"), "https://id.example.com")
+	end(nil)
+	if spans := tel.spansNamed("identsphere.future_op"); len(spans) != 1 {
+		t.Fatalf("%d spans named identsphere.future_op, want 1", len(spans))
+	}
+	ms := tel.collect(t)
+	for _, name := range []string{otelauth.MetricJWKSFetches, otelauth.MetricIntrospectionCalls} {
+		if got := count(t, ms, name, nil); got != 0 {
+			t.Errorf("%s: %d, want 0", name, got)
+		}
+	}
+}
