@@ -106,8 +106,19 @@ func (r verified) issuerName() string {
 // admitted it. A TokenError it returns carries what was known of the token
 // (issuer, alg, kid, subject), for the refusal log.
 func (v *Validator) verifyToken(ctx context.Context, token string) (verified, error) {
-	// The header first: it is capped and read in linear time, so a hostile
-	// token is refused before anything costs in proportion to its size.
+	// A token of ordinary size is looked up in the cache first: its digest
+	// costs less than reading its header, and a token seen before needs
+	// nothing else. A larger one has its (capped) header read first, so
+	// that a hostile token is refused before anything costs in proportion
+	// to its size.
+	var digest [32]byte
+	digested := false
+	if v.cache != nil && len(token) <= cacheFirstMaxSize {
+		digest, digested = tokenDigest(token), true
+		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
+			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
+		}
+	}
 	is, kids := v.one, kidIndex{}
 	if is != nil {
 		kids.snap = is.keys.store.snapshot.Load()
@@ -118,25 +129,33 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 	if err != nil {
 		return verified{iss: is}, err
 	}
-	// Only a token whose kid is known can be in the cache; the digest of the
-	// whole token is computed for those alone.
-	var digest [32]byte
-	if v.cache != nil && (t.knownKID || !t.hasKID) {
-		digest = tokenDigest(token)
+	if _, ok := algorithms[t.alg]; !ok { // none, HS*: refused before any hashing
+		return verified{iss: is}, tokenErr("alg", "the token's algorithm is not allowed", nil)
+	}
+	// Only a token whose kid is known can be in the cache; the digest of a
+	// large token is computed for those alone.
+	if v.cache != nil && !digested && (t.knownKID || !t.hasKID) {
+		digest, digested = tokenDigest(token), true
 		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
 			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
 		}
 	}
-	r, err := v.verifyUncached(ctx, token, &t, is, &digest)
+	r, err := v.verifyUncached(ctx, token, &t, is, &digest, digested)
 	if te := asTokenError(err); te != nil {
 		te.Issuer, te.Alg, te.KID = r.issuerName(), t.alg, t.kid
 	}
 	return r, err
 }
 
+// cacheFirstMaxSize is the largest token looked up in the verified-token
+// cache before its header is read: real tokens are smaller, and hashing
+// one this size costs a small fraction of a signature check.
+const cacheFirstMaxSize = 4 << 10
+
 // verifyUncached checks a token that is not in the cache, timed as
-// OpVerify.
-func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, digest *[32]byte) (r verified, err error) {
+// OpVerify. digest is the token's, if digested; it is computed only for a
+// token that verified, to cache it.
+func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, digest *[32]byte, digested bool) (r verified, err error) {
 	var payload []byte
 	if is == nil {
 		// Several issuers: iss is read, unverified, only to choose whose
@@ -179,8 +198,8 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 	}
 	c.AdmittedBy = is.cfg.Issuer
 	if v.cache != nil {
-		if !t.knownKID && t.hasKID {
-			*digest = tokenDigest(token) // its kid arrived with a refresh
+		if !digested { // a large token, or its kid arrived with a refresh
+			*digest = tokenDigest(token)
 		}
 		v.cache.put(digest, &cacheEntry{
 			claims:  c,
