@@ -77,12 +77,26 @@ func TestCacheHitAllocationsAboveRouter(t *testing.T) {
 					}
 				}
 				serve("/api/me", http.StatusNoContent)() // fills the cache
-				guarded := testing.AllocsPerRun(200, serve("/api/me", http.StatusNoContent))
-				open := testing.AllocsPerRun(200, serve("/open", http.StatusNoContent))
+				guarded := fewestAllocs(serve("/api/me", http.StatusNoContent))
+				open := fewestAllocs(serve("/open", http.StatusNoContent))
 				if extra := guarded - open; extra != 1 {
 					t.Fatalf("a cache hit costs %v allocations above the router's %v, want 1", extra, open)
 				}
 			})
 		}
 	}
+}
+
+// fewestAllocs is the fewest allocations one call of f makes, over 50
+// calls counted one by one. An allocation of the code under test happens
+// on every call; the ones that come and go are the test's surroundings:
+// under -race (which CI runs) sync.Pool drops a quarter of what is put
+// back, so gin's and chi's pooled contexts are sometimes allocated anew,
+// and an average over many calls would be off by one now and then.
+func fewestAllocs(f func()) float64 {
+	fewest := testing.AllocsPerRun(1, f)
+	for range 49 {
+		fewest = min(fewest, testing.AllocsPerRun(1, f))
+	}
+	return fewest
 }
