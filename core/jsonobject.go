@@ -337,9 +337,16 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 			if i, ok = scanLiteral(d, i, "null"); !ok {
 				return i, false
 			}
-		case '1', '2', '3', '4', '5', '6', '7', '8', '9':
-			// An integer, the common number, without a call.
-			if i = digits(d, i+1); i < len(d) && (d[i] == '.' || d[i] == 'e' || d[i] == 'E') {
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			// An integer, the common number, without a call. A leading
+			// zero stands alone ("01" is no number: the next byte is then
+			// refused by the caller's grammar).
+			if c == '0' {
+				i++
+			} else {
+				i = digits(d, i+1)
+			}
+			if i < len(d) && (d[i] == '.' || d[i] == 'e' || d[i] == 'E') {
 				if i, ok = scanNumberTail(d, i); !ok {
 					return i, false
 				}
