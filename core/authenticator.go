@@ -136,10 +136,10 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	ad, token, err := a.authenticate(r)
 	if err != nil {
-		a.refuse(w, r, err, token)
+		a.refuse(w, r, err, token, false)
 		return r, false
 	}
-	a.observer.Decided(r.Context(), Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached})
+	a.observer.Decided(r.Context(), Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation})
 	ad.ctx = authContext{Context: r.Context(), claims: &ad.claims, token: token, auth: a}
 	// WithContext is inlined and its copy of the request does not escape:
 	// the copy lands in ad without a heap allocation of its own.
@@ -153,10 +153,11 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Req
 // the request with that context. One allocation on every admitted request
 // instead of three.
 type admission struct {
-	claims Claims
-	ctx    authContext
-	req    http.Request
-	cached bool // the Validator's cache answered
+	claims     Claims
+	ctx        authContext
+	req        http.Request
+	cached     bool // the Validator's cache answered
+	revocation bool // the issuer's RevocationChecker was asked
 }
 
 // authenticate returns the admission of r and its token, or the reason r
@@ -223,7 +224,7 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 	if err != nil {
 		return nil, err
 	}
-	ad := &admission{claims: *r.claims, cached: r.cached}
+	ad := &admission{claims: *r.claims, cached: r.cached, revocation: r.iss.cfg.Revocation != nil}
 	if err := r.iss.applyRules(ctx, &ad.claims); err != nil {
 		return nil, err
 	}
@@ -233,12 +234,12 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 // WriteError answers a failure through the configured error handler,
 // after reporting it (Observer, refusal log).
 func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	a.refuse(w, r, err, "")
+	a.refuse(w, r, err, "", false)
 }
 
 // refuse reports and answers a refusal; token, when known, is only
-// fingerprinted.
-func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string) {
+// fingerprinted; route marks a route rule's refusal of an admitted request.
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string, route bool) {
 	resp := NewErrorResponse(err, a.realm)
 	if a.dpop != nil {
 		a.dpop.challenge(&resp, r, a.realm)
@@ -248,7 +249,7 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	if te := asTokenError(err); te != nil {
 		issuer = te.Issuer
 	}
-	a.observer.Decided(r.Context(), Decision{Check: check, Status: resp.Status, Issuer: issuer})
+	a.observer.Decided(r.Context(), Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check), Route: route})
 	a.refusals.record(r.Context(), r, err, resp, check, token)
 	if a.onError != nil {
 		a.onError(w, r, err)
@@ -319,7 +320,7 @@ func admitted(w http.ResponseWriter, r *http.Request, check func(*authContext) e
 		return true
 	}
 	if ac != nil && ac.auth != nil {
-		ac.auth.refuse(w, r, err, ac.token)
+		ac.auth.refuse(w, r, err, ac.token, true)
 	} else {
 		NewErrorResponse(err, DefaultRealm).Write(w)
 	}

@@ -101,7 +101,9 @@ func (e *cacheEntry) keyStillPublished(snap *keySnapshot) bool {
 	return ok && eq.Equal(e.key)
 }
 
-func (c *tokenCache) put(d *[32]byte, e *cacheEntry, now time.Time) {
+// put stores e and returns how many still-valid entries it dropped to make
+// room.
+func (c *tokenCache) put(d *[32]byte, e *cacheEntry, now time.Time) (evicted int) {
 	s := c.shard(d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -119,9 +121,11 @@ func (c *tokenCache) put(d *[32]byte, e *cacheEntry, now time.Time) {
 			break
 		}
 		delete(next, k)
+		evicted++
 	}
 	next[*d] = e
 	s.m.Store(&next)
+	return evicted
 }
 
 // len counts the cached entries, expired ones included until replaced.

@@ -51,6 +51,12 @@ func CheckOf(err error) string {
 	return "error"
 }
 
+// revocationCheck reports whether a refusal by check came from the
+// revocation check itself.
+func revocationCheck(check string) bool {
+	return check == "revoked" || check == "revocation_unavailable"
+}
+
 type requestIDKey struct{}
 
 // WithRequestID returns ctx carrying a request id, which the refusal log

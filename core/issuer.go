@@ -102,7 +102,7 @@ func (is *issuer) applyRules(ctx context.Context, c *Claims) error {
 		case err != nil:
 			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
 		case revoked:
-			return tokenErr("revoked", "the token has been revoked", nil)
+			return &TokenError{Check: "revoked", Description: "the token has been revoked", Issuer: is.cfg.Issuer, Subject: c.Subject}
 		}
 	}
 	if is.cfg.RequireVerifiedEmail {

@@ -47,6 +47,13 @@ type Decision struct {
 	Issuer string
 	// Cached is true when the token was found in the verified-token cache.
 	Cached bool
+	// RevocationChecked is true when the token was looked up in the
+	// issuer's RevocationChecker (Config.Revocation).
+	RevocationChecked bool
+	// Route is true for a refusal by a route's own rule (RequireScope,
+	// RequireFresh, ...) of a request the middleware had admitted, and so
+	// reported once already as admitted.
+	Route bool
 }
 
 // Operation names what Observer.Start times.
@@ -85,6 +92,9 @@ const (
 	EventIntrospectionMisconfigured EventKind = "introspection_misconfigured"
 	// EventClosed: the Validator was closed; keys are no longer refreshed.
 	EventClosed EventKind = "closed"
+	// EventCacheEvicted: the verified-token cache, full, dropped Count
+	// tokens that were still valid to make room.
+	EventCacheEvicted EventKind = "cache_evicted"
 )
 
 // Event is something that happened outside any one answer.
@@ -95,6 +105,8 @@ type Event struct {
 	// the kids a refresh changed; Kid and Reason a refused key.
 	Kids, Algorithms, Added, Removed []string
 	Kid, Reason                      string
+	// Count is how many tokens an EventCacheEvicted dropped.
+	Count int
 	// Err is the cause of a failure. It names URLs and statuses, never a
 	// token or a secret.
 	Err error

@@ -78,11 +78,12 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err == nil {
 		own := *r.claims // the cache's: the caller and the rules get their own
 		if err = r.iss.applyRules(ctx, &own); err == nil {
-			v.cfg.Observer.Decided(ctx, Decision{Admitted: true, Issuer: r.iss.cfg.Issuer, Cached: r.cached})
+			v.cfg.Observer.Decided(ctx, Decision{Admitted: true, Issuer: r.iss.cfg.Issuer, Cached: r.cached, RevocationChecked: r.iss.cfg.Revocation != nil})
 			return &own, nil
 		}
 	}
-	v.cfg.Observer.Decided(ctx, Decision{Check: CheckOf(err), Issuer: r.issuerName()})
+	check := CheckOf(err)
+	v.cfg.Observer.Decided(ctx, Decision{Check: check, Issuer: r.issuerName(), RevocationChecked: revocationCheck(check)})
 	return nil, err
 }
 
@@ -201,7 +202,7 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 		if !digested { // a large token, or its kid arrived with a refresh
 			*digest = tokenDigest(token)
 		}
-		v.cache.put(digest, &cacheEntry{
+		if n := v.cache.put(digest, &cacheEntry{
 			claims:  c,
 			iss:     is,
 			expires: is.cacheUntil(c),
@@ -209,7 +210,9 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 			kid:     t.kid,
 			hasKID:  t.hasKID,
 			key:     key.key,
-		}, v.cfg.Now())
+		}, v.cfg.Now()); n > 0 {
+			v.cfg.Observer.Happened(ctx, Event{Kind: EventCacheEvicted, Issuer: is.cfg.Issuer, Count: n})
+		}
 	}
 	r.claims = c
 	return r, nil

@@ -47,6 +47,15 @@ const (
 	// issuer.
 	MetricEvents = "identsphere.events"
 
+	// MetricRevocationChecks counts the tokens looked up in a
+	// RevocationChecker (core.Config.Revocation), by issuer.
+	MetricRevocationChecks = "identsphere.revocation.checks"
+
+	// MetricCacheEvictions counts still-valid tokens the verified-token
+	// cache dropped, full, to make room: a sign that Config.CacheSize is
+	// too small for the traffic.
+	MetricCacheEvictions = "identsphere.cache.evictions"
+
 	// MetricVerifyDuration is the time of an uncached verification, by
 	// result and issuer.
 	MetricVerifyDuration = "identsphere.verify.duration"
@@ -82,7 +91,12 @@ const (
 	AttrCheck   = "check"
 	AttrIssuer  = "issuer"
 	AttrOutcome = "outcome"
-	AttrEvent   = "event"
+	// AttrStage is "route" on a refusal by a route's own rule (a scope,
+	// a fresh check) of a request the middleware admitted and counted as
+	// admitted already; other decisions have no stage. Leave out the
+	// decisions with stage="route" to count requests.
+	AttrStage = "stage"
+	AttrEvent = "event"
 )
 
 // The span names, and the span attributes' keys.
@@ -128,7 +142,8 @@ type Observer struct {
 	// by a callback at collection: a cache hit costs one atomic addition,
 	// whatever the provider, where the SDK's synchronous counters cost
 	// hundreds of nanoseconds (bench/README.md).
-	decisions, cacheHits, cacheMisses                   metric.Int64ObservableCounter
+	decisions, cacheHits, cacheMisses, revocationChecks metric.Int64ObservableCounter
+	cacheEvictions                                      metric.Int64Counter
 	jwksFetches, unknownKID, introspections, events     metric.Int64Counter
 	verifyDuration, jwksDuration, introspectionDuration metric.Float64Histogram
 
@@ -149,6 +164,7 @@ var _ core.Observer = (*Observer)(nil)
 
 type decisionKey struct {
 	admitted      bool
+	route         bool
 	check, issuer string
 }
 
@@ -159,6 +175,7 @@ type decisionSet struct {
 	// refused counts a refused set's answers; hits and misses an admitted
 	// set's (whose answers are their sum).
 	refused, hits, misses atomic.Int64
+	revocation            atomic.Int64 // revocation checks
 
 	decision []metric.ObserveOption // result, check, issuer
 	issuer   []metric.ObserveOption // issuer alone, for the cache counters
@@ -210,6 +227,8 @@ func New(cfg Config) (*Observer, error) {
 	o.decisions = observableCounter(MetricDecisions, "{decision}", "Requests answered, by result, failed check and issuer.")
 	o.cacheHits = observableCounter(MetricCacheHits, "{token}", "Admitted tokens found in the verified-token cache.")
 	o.cacheMisses = observableCounter(MetricCacheMisses, "{token}", "Admitted tokens verified in full (not found in the verified-token cache).")
+	o.revocationChecks = observableCounter(MetricRevocationChecks, "{check}", "Tokens looked up in the revocation checker (Config.Revocation), by issuer.")
+	o.cacheEvictions = counter(MetricCacheEvictions, "{token}", "Still-valid tokens dropped from the full verified-token cache to make room.")
 	o.jwksFetches = counter(MetricJWKSFetches, "{fetch}", "Key set (JWKS) fetches, by outcome.")
 	o.unknownKID = counter(MetricUnknownKIDRefreshes, "{refresh}", "Key set refreshes started by a token's unknown kid.")
 	o.introspections = counter(MetricIntrospectionCalls, "{call}", "Token introspection (RFC 7662) calls, by outcome.")
@@ -223,7 +242,7 @@ func New(cfg Config) (*Observer, error) {
 	o.overflow[0] = newDecisionSet(decisionKey{check: "other", issuer: "other"})
 	o.overflow[1] = newDecisionSet(decisionKey{admitted: true, issuer: "other"})
 	o.sets.Store(&map[decisionKey]*decisionSet{})
-	reg, err := o.meter.RegisterCallback(o.observeDecisions, o.decisions, o.cacheHits, o.cacheMisses)
+	reg, err := o.meter.RegisterCallback(o.observeDecisions, o.decisions, o.cacheHits, o.cacheMisses, o.revocationChecks)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +252,17 @@ func New(cfg Config) (*Observer, error) {
 
 // observeDecisions reports the answers counted so far.
 func (o *Observer) observeDecisions(_ context.Context, obs metric.Observer) error {
-	report := func(s *decisionSet) {
+	revocations := map[*[]metric.ObserveOption]int64{} // by issuer: several sets share one
+	byIssuer := map[string]*[]metric.ObserveOption{}
+	report := func(k string, s *decisionSet) {
+		if n := s.revocation.Load(); n > 0 {
+			key := byIssuer[k]
+			if key == nil {
+				key = &s.issuer
+				byIssuer[k] = key
+			}
+			revocations[key] += n
+		}
 		if !s.admitted {
 			if n := s.refused.Load(); n > 0 {
 				obs.ObserveInt64(o.decisions, n, s.decision...)
@@ -248,11 +277,14 @@ func (o *Observer) observeDecisions(_ context.Context, obs metric.Observer) erro
 		obs.ObserveInt64(o.cacheHits, hits, s.issuer...)
 		obs.ObserveInt64(o.cacheMisses, misses, s.issuer...)
 	}
-	for _, s := range *o.sets.Load() {
-		report(s)
+	for k, s := range *o.sets.Load() {
+		report(k.issuer, s)
 	}
 	for _, s := range o.overflow {
-		report(s)
+		report("other", s)
+	}
+	for opts, n := range revocations {
+		obs.ObserveInt64(o.revocationChecks, n, (*opts)...)
 	}
 	return nil
 }
@@ -260,9 +292,12 @@ func (o *Observer) observeDecisions(_ context.Context, obs metric.Observer) erro
 func newDecisionSet(k decisionKey) *decisionSet {
 	iss := attribute.String(AttrIssuer, k.issuer)
 	var dec attribute.Set
-	if k.admitted {
+	switch {
+	case k.admitted:
 		dec = attribute.NewSet(attribute.String(AttrResult, "admitted"), iss)
-	} else {
+	case k.route:
+		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss, attribute.String(AttrStage, "route"))
+	default:
 		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss)
 	}
 	return &decisionSet{
@@ -274,7 +309,7 @@ func newDecisionSet(k decisionKey) *decisionSet {
 
 // set returns the options of d's (result, check, issuer).
 func (o *Observer) set(d *core.Decision) *decisionSet {
-	k := decisionKey{admitted: d.Admitted, check: d.Check, issuer: d.Issuer}
+	k := decisionKey{admitted: d.Admitted, route: d.Route, check: d.Check, issuer: d.Issuer}
 	if k.admitted {
 		k.check = ""
 	}
@@ -306,6 +341,9 @@ func (o *Observer) set(d *core.Decision) *decisionSet {
 // been seen.
 func (o *Observer) Decided(_ context.Context, d core.Decision) {
 	s := o.set(&d)
+	if d.RevocationChecked {
+		s.revocation.Add(1)
+	}
 	switch {
 	case !d.Admitted:
 		s.refused.Add(1)
@@ -321,8 +359,11 @@ func (o *Observer) Decided(_ context.Context, d core.Decision) {
 func (o *Observer) Happened(ctx context.Context, e core.Event) {
 	iss := attribute.String(AttrIssuer, e.Issuer)
 	o.events.Add(ctx, 1, metric.WithAttributes(attribute.String(AttrEvent, string(e.Kind)), iss))
-	if e.Kind == core.EventUnknownKIDRefresh {
+	switch e.Kind {
+	case core.EventUnknownKIDRefresh:
 		o.unknownKID.Add(ctx, 1, metric.WithAttributes(iss))
+	case core.EventCacheEvicted:
+		o.cacheEvictions.Add(ctx, int64(e.Count), metric.WithAttributes(iss))
 	}
 }
 

@@ -398,8 +398,8 @@ func TestScopeRefusalCounted(t *testing.T) {
 		t.Fatalf("missing scope: %d, want 403", status)
 	}
 	ms := tel.collect(t)
-	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "refused", "check": "scope", "issuer": ""}); got != 1 {
-		t.Errorf("refused with check scope: %d, want 1", got)
+	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "refused", "check": "scope", "issuer": "", "stage": "route"}); got != 1 {
+		t.Errorf("refused by the route with check scope: %d, want 1 (stage route: the request is counted admitted already)", got)
 	}
 	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "admitted", "issuer": iss.URL()}); got != 1 {
 		t.Errorf("admitted by the middleware: %d, want 1", got)
