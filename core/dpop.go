@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -283,21 +284,21 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, token, pr
 	}
 	now := d.now()
 	switch {
-	case pc.htm != r.Method:
+	case string(pc.htm) != r.Method:
 		return badProof("the DPoP proof is for another method (htm)")
-	case !d.sameTarget(pc.htu, r):
+	case !d.sameTarget(string(pc.htu), r):
 		return badProof("the DPoP proof is for another URL (htu)")
 	case pc.iat.Before(now.Add(-d.maxAge)):
 		return badProof("the DPoP proof is too old (iat)")
 	case pc.iat.After(now.Add(dpopFutureSkew)):
 		return badProof("the DPoP proof is issued in the future (iat)")
-	case pc.ath != accessTokenHash(token):
+	case !sameAccessTokenHash(pc.ath, token):
 		return badProof("the DPoP proof is for another access token (ath)")
 	}
-	if d.nonces != nil && (pc.nonce == "" || !d.nonces.Valid(pc.nonce)) {
+	if d.nonces != nil && (len(pc.nonce) == 0 || !d.nonces.Valid(string(pc.nonce))) {
 		return &DPoPError{Code: "use_dpop_nonce", Description: "the DPoP proof must carry the server's current nonce", Nonce: d.nonces.Current()}
 	}
-	seen, err := d.replay.Seen(ctx, jkt+":"+pc.jti, pc.iat.Add(d.maxAge+dpopFutureSkew))
+	seen, err := d.replay.Seen(ctx, jkt+":"+string(pc.jti), pc.iat.Add(d.maxAge+dpopFutureSkew))
 	switch {
 	case err != nil:
 		return badProof("the DPoP proof cannot be checked for replay")
@@ -325,10 +326,13 @@ func (d *dpopChecker) sameTarget(htu string, r *http.Request) bool {
 	return scheme == d.scheme && host == d.host && path == want
 }
 
-// accessTokenHash is ath: the base64url SHA-256 of the access token.
-func accessTokenHash(token string) string {
+// sameAccessTokenHash reports whether ath is the base64url SHA-256 of the
+// access token.
+func sameAccessTokenHash(ath []byte, token string) bool {
 	sum := sha256.Sum256(unsafeBytes(token))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	var enc [43]byte
+	base64.RawURLEncoding.Encode(enc[:], sum[:])
+	return bytes.Equal(ath, enc[:])
 }
 
 // proofHeader is what a proof's header says.
@@ -378,46 +382,58 @@ func readProofHeader(header []byte) (proofHeader, error) {
 // jwkThumbprint computes a public JWK's RFC 7638 thumbprint, refusing a JWK
 // that holds private key material or a member of the wrong type.
 func jwkThumbprint(jwk []byte) (string, error) {
-	m := map[string]string{}
-	err := objectMembers(jwk, func(key, value []byte) error {
-		switch k := string(key); k {
+	var kty, crv, x, y, n, e []byte
+	it := newObjectIter(jwk, maxHeaderMembers)
+	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+		var dst *[]byte
+		switch string(key) {
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
-			return errPrivateJWK
-		case "kty", "crv", "x", "y", "n", "e":
-			s, ok := jsonString(value)
-			if !ok || strings.ContainsAny(s, "\"\\") {
-				return errJSON
-			}
-			m[k] = s
+			return "", badProof("the DPoP proof's jwk holds a private key")
+		case "kty":
+			dst = &kty
+		case "crv":
+			dst = &crv
+		case "x":
+			dst = &x
+		case "y":
+			dst = &y
+		case "n":
+			dst = &n
+		case "e":
+			dst = &e
+		default:
+			continue
 		}
-		return nil
-	})
-	if errors.Is(err, errPrivateJWK) {
-		return "", badProof("the DPoP proof's jwk holds a private key")
+		// The members are base64url or names: an escape or a quote has no
+		// place in them, and would change the canonical form.
+		raw, isString := rawJSONString(value)
+		if !isString || bytes.IndexByte(raw, '\\') >= 0 {
+			return "", badProof("the DPoP proof's jwk is not a valid JWK")
+		}
+		*dst = raw
 	}
-	if err != nil {
+	if it.err != nil {
 		return "", badProof("the DPoP proof's jwk is not a valid JWK")
 	}
-	var canonical string
-	switch m["kty"] {
+	buf := make([]byte, 0, 64+len(x)+len(y)+len(n))
+	switch string(kty) {
 	case "EC":
-		canonical = `{"crv":"` + m["crv"] + `","kty":"EC","x":"` + m["x"] + `","y":"` + m["y"] + `"}`
+		buf = append(append(append(append(append(append(append(buf, `{"crv":"`...), crv...), `","kty":"EC","x":"`...), x...), `","y":"`...), y...), `"}`...)
 	case "RSA":
-		canonical = `{"e":"` + m["e"] + `","kty":"RSA","n":"` + m["n"] + `"}`
+		buf = append(append(append(append(append(buf, `{"e":"`...), e...), `","kty":"RSA","n":"`...), n...), `"}`...)
 	case "OKP":
-		canonical = `{"crv":"` + m["crv"] + `","kty":"OKP","x":"` + m["x"] + `"}`
+		buf = append(append(append(append(append(buf, `{"crv":"`...), crv...), `","kty":"OKP","x":"`...), x...), `"}`...)
 	default:
 		return "", badProof("the DPoP proof's jwk is not an asymmetric public key")
 	}
-	sum := sha256.Sum256([]byte(canonical))
+	sum := sha256.Sum256(buf)
 	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }
 
-var errPrivateJWK = errors.New("private JWK")
-
-// proofClaims is what a proof's claims say.
+// proofClaims is what a proof's claims say, as raw bytes of the decoded
+// payload (unescaped when the JSON escaped them).
 type proofClaims struct {
-	jti, htm, htu, ath, nonce string
+	jti, htm, htu, ath, nonce []byte
 	iat                       time.Time
 }
 
@@ -426,37 +442,50 @@ type proofClaims struct {
 // tokens).
 func readProofClaims(payload []byte) (proofClaims, error) {
 	var pc proofClaims
-	err := objectMembers(payload, func(key, value []byte) error {
-		ok := true
+	bad := badProof("the DPoP proof's claims are not valid")
+	it := newObjectIter(payload, 0)
+	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+		var dst *[]byte
 		switch string(key) {
 		case "jti":
-			pc.jti, ok = jsonString(value)
+			dst = &pc.jti
 		case "htm":
-			pc.htm, ok = jsonString(value)
+			dst = &pc.htm
 		case "htu":
-			pc.htu, ok = jsonString(value)
+			dst = &pc.htu
 		case "ath":
-			pc.ath, ok = jsonString(value)
+			dst = &pc.ath
 		case "nonce":
-			pc.nonce, ok = jsonString(value)
+			dst = &pc.nonce
 		case "iat":
-			pc.iat, ok = jsonTime(value)
+			var isTime bool
+			if pc.iat, isTime = jsonTime(value); !isTime {
+				return pc, bad
+			}
+			continue
+		default:
+			continue
 		}
-		if !ok {
-			return errJSON
+		raw, isString := rawJSONString(value)
+		if !isString {
+			return pc, bad
 		}
-		return nil
-	})
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			s, _ := jsonString(value)
+			raw = []byte(s)
+		}
+		*dst = raw
+	}
 	switch {
-	case err != nil:
-		return pc, badProof("the DPoP proof's claims are not valid")
-	case pc.jti == "" || len(pc.jti) > 256:
+	case it.err != nil:
+		return pc, bad
+	case len(pc.jti) == 0 || len(pc.jti) > 256:
 		return pc, badProof("the DPoP proof has no usable jti")
-	case pc.htm == "" || pc.htu == "":
+	case len(pc.htm) == 0 || len(pc.htu) == 0:
 		return pc, badProof("the DPoP proof has no htm or htu")
 	case pc.iat.IsZero():
 		return pc, badProof("the DPoP proof has no iat")
-	case pc.ath == "":
+	case len(pc.ath) == 0:
 		return pc, badProof("the DPoP proof has no ath")
 	}
 	return pc, nil
@@ -468,7 +497,7 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 // Reads take no lock; parsing, rare, is serialised (the key checks keep
 // state).
 type proofKeyCache struct {
-	m       sync.Map // raw JWK → *verificationKey
+	m       sync.Map // RFC 7638 thumbprint → *verificationKey
 	n       atomic.Int64
 	parseMu sync.Mutex
 	checks  keyChecks
@@ -477,7 +506,7 @@ type proofKeyCache struct {
 const maxProofKeys = 4096
 
 func (c *proofKeyCache) get(ph proofHeader) (*verificationKey, error) {
-	if k, ok := c.m.Load(string(ph.jwk)); ok {
+	if k, ok := c.m.Load(ph.thumbprint); ok {
 		return k.(*verificationKey), nil
 	}
 	c.parseMu.Lock()
@@ -491,7 +520,7 @@ func (c *proofKeyCache) get(ph proofHeader) (*verificationKey, error) {
 		c.m.Clear() // a few thousand clients' keys: parse them again
 		c.n.Store(1)
 	}
-	c.m.Store(string(ph.jwk), k)
+	c.m.Store(ph.thumbprint, k)
 	return k, nil
 }
 
