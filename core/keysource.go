@@ -55,6 +55,7 @@ type loadedKeys struct {
 	kf            keyfunc.Keyfunc // keyfunc over the usable keys
 	introspection string          // discovery's introspection_endpoint, or ""
 	jwksURL       string          // where the keys are fetched
+	discovered    bool            // jwksURL came from a discovery document
 }
 
 // refusedKey identifies a refused key for logging it once.
@@ -125,6 +126,7 @@ func (s *keySource) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			loaded = s.rediscover(ctx, loaded)
 			if err := s.refresh(ctx, loaded.jwksURL); err != nil {
 				s.failedRefresh(ctx, loaded.jwksURL, err, "interval")
 			}
@@ -143,7 +145,7 @@ func retryDelay(n int) time.Duration {
 
 // load makes one attempt: discovery, then the first JWKS fetch.
 func (s *keySource) load(ctx context.Context) error {
-	jwksURL, introspection := s.cfg.JWKSURL, ""
+	jwksURL, introspection, discovered := s.cfg.JWKSURL, "", false
 	noDiscovery := "" // the discovery URL, when it answered 404
 	if jwksURL == "" {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
@@ -159,10 +161,7 @@ func (s *keySource) load(ctx context.Context) error {
 		default:
 			// Discovery's id_token_signing_alg_values_supported describes ID
 			// tokens only, so it does not narrow the algorithms accepted.
-			jwksURL = doc.JWKSURI
-			if checkURL(doc.IntrospectionEndpoint, s.cfg.AllowInsecureHTTP) == nil {
-				introspection = doc.IntrospectionEndpoint
-			}
+			jwksURL, introspection, discovered = doc.JWKSURI, introspectionOf(doc, s.cfg), true
 		}
 	}
 	if err := s.refresh(ctx, jwksURL); err != nil {
@@ -172,8 +171,45 @@ func (s *keySource) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("identsphere: key store: %w", err)
 	}
-	s.keys.Store(&loadedKeys{kf: kf, introspection: introspection, jwksURL: jwksURL})
+	s.keys.Store(&loadedKeys{kf: kf, introspection: introspection, jwksURL: jwksURL, discovered: discovered})
 	return nil
+}
+
+// introspectionOf is a discovery document's introspection endpoint, if it
+// is a URL this library may call.
+func introspectionOf(doc discoveryDocument, c Config) string {
+	if checkURL(doc.IntrospectionEndpoint, c.AllowInsecureHTTP) == nil {
+		return doc.IntrospectionEndpoint
+	}
+	return ""
+}
+
+// rediscover reads the discovery document again before a periodic
+// refresh, and follows (and reports) a changed jwks_uri or
+// introspection_endpoint: a provider that moves its keys must not leave
+// the service on a stale URL until a restart. A document that cannot be
+// read keeps what is known.
+func (s *keySource) rediscover(ctx context.Context, loaded *loadedKeys) *loadedKeys {
+	if !loaded.discovered {
+		return loaded
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.HTTPTimeout)
+	doc, err := discover(dctx, s.client, s.cfg)
+	cancel()
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "identsphere: discovery could not be read again; keeping the known URLs", "issuer", s.cfg.Issuer, "error", err)
+		return loaded
+	}
+	introspection := introspectionOf(doc, s.cfg)
+	if doc.JWKSURI == loaded.jwksURL && introspection == loaded.introspection {
+		return loaded
+	}
+	next := &loadedKeys{kf: loaded.kf, introspection: introspection, jwksURL: doc.JWKSURI, discovered: true}
+	s.keys.Store(next)
+	s.cfg.Logger.InfoContext(ctx, "identsphere: discovery changed", "issuer", s.cfg.Issuer,
+		"jwks_url", doc.JWKSURI, "previous_jwks_url", loaded.jwksURL, "introspection_endpoint", introspection, "previous_introspection_endpoint", loaded.introspection)
+	s.cfg.Observer.Happened(ctx, Event{Kind: EventDiscoveryChanged, Issuer: s.cfg.Issuer})
+	return next
 }
 
 // refresh fetches the JWKS once, within HTTPTimeout, and installs its

@@ -6,9 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -371,5 +374,45 @@ func TestLifecycleIntrospectionMisconfigured(t *testing.T) {
 	}
 	if out := log.String(); strings.Contains(out, "wrong-secret") || strings.Contains(out, token) {
 		t.Error("a record carries the client secret or the token")
+	}
+}
+
+// A provider that moves its keys: the periodic refresh reads discovery
+// again, follows the new jwks_uri, and says so (log record and event).
+func TestLifecycleDiscoveryChanged(t *testing.T) {
+	a := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	b := authtest.NewIssuer(authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience(authcases.Audience))
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+	var jwksURI atomic.Value
+	jwksURI.Store(a.JWKSURL())
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": srv.URL, "jwks_uri": jwksURI.Load().(string)})
+	}))
+	t.Cleanup(srv.Close)
+	var logs jsonLog
+	obs := newRecObserver()
+	v := authcases.NewValidator(t, core.Config{Issuer: srv.URL, Audience: []string{authcases.Audience}, Logger: logs.logger(), Observer: obs, RefreshInterval: 20 * time.Millisecond})
+
+	moved := b.MustMint(authtest.Claims{"iss": srv.URL})
+	if _, err := v.Verify(t.Context(), moved); err == nil {
+		t.Fatal("a token of a key not yet published was accepted")
+	}
+	jwksURI.Store(b.JWKSURL())
+	obs.wait(t, core.EventDiscoveryChanged, 1)
+	rec := logs.one(t, "identsphere: discovery changed", "INFO")
+	if rec["jwks_url"] != b.JWKSURL() || rec["previous_jwks_url"] != a.JWKSURL() {
+		t.Fatalf("discovery changed record: %v", rec)
+	}
+	// The refresh that follows fetches the new set: its keys replace the old.
+	for _, e := range obs.wait(t, core.EventKeysChanged, 1) {
+		if !slices.Contains(e.Added, testkeys.KIDEC) {
+			t.Fatalf("keys changed without the moved set's key: %+v", e)
+		}
+	}
+	if _, err := v.Verify(t.Context(), moved); err != nil {
+		t.Fatalf("the moved key set's token: %v", err)
 	}
 }

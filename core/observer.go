@@ -92,6 +92,9 @@ const (
 	EventIntrospectionMisconfigured EventKind = "introspection_misconfigured"
 	// EventClosed: the Validator was closed; keys are no longer refreshed.
 	EventClosed EventKind = "closed"
+	// EventDiscoveryChanged: the issuer's discovery document names another
+	// jwks_uri or introspection_endpoint, now followed.
+	EventDiscoveryChanged EventKind = "discovery_changed"
 	// EventCacheEvicted: the verified-token cache, full, dropped Count
 	// tokens that were still valid to make room.
 	EventCacheEvicted EventKind = "cache_evicted"
