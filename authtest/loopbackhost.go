@@ -11,7 +11,7 @@ import (
 // (see WithLoopbackHostsOnly), before any endpoint or counter sees them.
 func loopbackHostsOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !LoopbackHost(r.Host) {
 			w.Header().Set("Cache-Control", "no-store")
 			writeError(w, http.StatusMisdirectedRequest, "misdirected_request",
 				"this development issuer serves only localhost, 127.0.0.0/8 and [::1]")
@@ -21,9 +21,11 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 	})
 }
 
-// loopbackHost reports whether host, a Host header with or without a port,
-// is localhost, an address in 127.0.0.0/8, or [::1].
-func loopbackHost(host string) bool {
+// LoopbackHost reports whether host, a Host header with or without a port,
+// is localhost, an address in 127.0.0.0/8, or [::1]. A development server
+// that trusts this issuer should answer nothing else: DNS rebinding sends a
+// browser's requests to 127.0.0.1 under an attacker's name.
+func LoopbackHost(host string) bool {
 	if h, port, err := net.SplitHostPort(host); err == nil {
 		if strings.Trim(port, "0123456789") != "" {
 			return false

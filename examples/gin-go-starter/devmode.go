@@ -5,10 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
@@ -80,7 +77,7 @@ curl -H "Authorization: Bearer %s" %s/api/me
 // log-in-as-anyone issuer may answer them.
 func loopbackHostsOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !authtest.LoopbackHost(r.Host) {
 			h := w.Header()
 			h.Set("Content-Type", "application/json")
 			h.Set("Cache-Control", "no-store")
@@ -90,24 +87,4 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// loopbackHost reports whether host, a Host header with or without a port,
-// is localhost, an address in 127.0.0.0/8, or [::1].
-func loopbackHost(host string) bool {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if strings.Trim(port, "0123456789") != "" {
-			return false
-		}
-		host = h
-	} else if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-	} else if strings.Contains(host, ":") {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
 }
