@@ -4,7 +4,6 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/internal/redistest"
@@ -224,47 +222,6 @@ func TestDPoPDevMode(t *testing.T) {
 		bound := session.AccessToken
 		expect(t, "the bound token with its key's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", bound, key.Proof(http.MethodGet, a.url+"/api/me", bound))), http.StatusOK, "", "")
 		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(bound)}), http.StatusUnauthorized, `Bearer error="invalid_token"`, "invalid_token")
-	})
-}
-
-// TestDPoPConfigErrors: a bad IDENTSPHERE_DPOP or IDENTSPHERE_PUBLIC_URL,
-// or DPoP asked for explicitly without a public URL, stops the starter
-// with a message naming the variable.
-func TestDPoPConfigErrors(t *testing.T) {
-	prod := []string{"IDENTSPHERE_URL=http://127.0.0.1:1", "IDENTSPHERE_AUDIENCE=" + audience}
-	cases := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"unknown mode", []string{"IDENTSPHERE_DPOP=sometimes"}, `IDENTSPHERE_DPOP must be disabled, allowed or required, not \"sometimes\"`},
-		{"public URL without a scheme", []string{"IDENTSPHERE_PUBLIC_URL=orders.example"}, "IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at"},
-		{"public URL with a query", []string{"IDENTSPHERE_PUBLIC_URL=https://orders.example/?x=1"}, "IDENTSPHERE_PUBLIC_URL must be"},
-		{"required without a public URL", append([]string{"IDENTSPHERE_DPOP=required"}, prod...), "IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL"},
-		{"allowed explicitly without a public URL", append([]string{"IDENTSPHERE_DPOP=allowed"}, prod...), "IDENTSPHERE_DPOP=allowed needs IDENTSPHERE_PUBLIC_URL"},
-	}
-	eachStarter(t, func(t *testing.T, bin string) {
-		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) {
-				t.Parallel()
-				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-				defer cancel()
-				cmd := exec.CommandContext(ctx, bin)
-				cmd.Env = append(cleanEnv(), append(c.env, "ADDR=127.0.0.1:0")...)
-				var stdout, stderr strings.Builder
-				cmd.Stdout, cmd.Stderr = &stdout, &stderr
-				err := cmd.Run()
-				if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() <= 0 {
-					t.Fatalf("exit: %v, want a non-zero status", err)
-				}
-				if !strings.Contains(stderr.String(), c.want) {
-					t.Errorf("stderr %q does not say %q", stderr.String(), c.want)
-				}
-				if strings.Contains(stderr.String(), `"msg":"listening"`) || stdout.Len() > 0 {
-					t.Errorf("the starter started anyway:\n%s%s", stdout.String(), stderr.String())
-				}
-			})
-		}
 	})
 }
 

@@ -584,6 +584,7 @@ func nonLoopbackIP(t *testing.T) string {
 // TestConfigErrors checks that a misconfigured starter exits non-zero with
 // a message naming the variable, and never falls back to dev mode.
 func TestConfigErrors(t *testing.T) {
+	prod := []string{"IDENTSPHERE_URL=http://127.0.0.1:1", "IDENTSPHERE_AUDIENCE=" + audience}
 	cases := []struct {
 		name string
 		env  []string
@@ -597,6 +598,12 @@ func TestConfigErrors(t *testing.T) {
 		{"bad public scheme", []string{"IDENTSPHERE_PUBLIC_SCHEME=ftp"}, "IDENTSPHERE_PUBLIC_SCHEME"},
 		{"bad introspection URL", []string{"IDENTSPHERE_INTROSPECTION_URL=introspect"}, "IDENTSPHERE_INTROSPECTION_URL"},
 		{"bad Redis URL", []string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"}, "IDENTSPHERE_REDIS_URL must start with redis://"},
+		{"unknown DPoP mode", []string{"IDENTSPHERE_DPOP=sometimes"}, `IDENTSPHERE_DPOP must be disabled, allowed or required, not \"sometimes\"`},
+		{"public URL without a scheme", []string{"IDENTSPHERE_PUBLIC_URL=orders.example"}, "IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at"},
+		{"public URL with a query", []string{"IDENTSPHERE_PUBLIC_URL=https://orders.example/?x=1"}, "IDENTSPHERE_PUBLIC_URL must be"},
+		// DPoP asked for explicitly, outside dev mode, without a public URL.
+		{"DPoP required without a public URL", append([]string{"IDENTSPHERE_DPOP=required"}, prod...), "IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL"},
+		{"DPoP allowed explicitly without a public URL", append([]string{"IDENTSPHERE_DPOP=allowed"}, prod...), "IDENTSPHERE_DPOP=allowed needs IDENTSPHERE_PUBLIC_URL"},
 	}
 	eachStarter(t, func(t *testing.T, bin string) {
 		for _, c := range cases {
