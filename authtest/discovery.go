@@ -17,23 +17,10 @@ type discoveryDocument struct {
 }
 
 func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
-	i.discoveryFetches.Add(1)
-	if i.interceptFault(w, r) {
+	if !i.discoveryRequest(w, r) {
 		return
 	}
-	if !i.discovery {
-		http.NotFound(w, r)
-		return
-	}
-	if !allowGet(w, r) {
-		return
-	}
-	algs := []string{}
-	for _, k := range i.publishedKeys() {
-		if !slices.Contains(algs, k.alg) {
-			algs = append(algs, k.alg)
-		}
-	}
+	algs := i.publishedAlgorithms()
 	writeJSON(w, http.StatusOK, discoveryDocument{
 		Issuer:                           i.discoveryIssuer,
 		JWKSURI:                          i.JWKSURL(),
@@ -42,4 +29,31 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		SubjectTypesSupported:            []string{"public"},
 		IntrospectionEndpoint:            i.IntrospectionURL(),
 	})
+}
+
+// discoveryRequest counts a discovery request and answers it itself (a
+// fault, discovery turned off, a method other than GET) unless the caller
+// should serve the document: then it returns true.
+func (i *Issuer) discoveryRequest(w http.ResponseWriter, r *http.Request) bool {
+	i.discoveryFetches.Add(1)
+	if i.interceptFault(w, r) {
+		return false
+	}
+	if !i.discovery {
+		http.NotFound(w, r)
+		return false
+	}
+	return allowGet(w, r)
+}
+
+// publishedAlgorithms lists the algorithms of the published keys, in their
+// order, each once.
+func (i *Issuer) publishedAlgorithms() []string {
+	algs := []string{}
+	for _, k := range i.publishedKeys() {
+		if !slices.Contains(algs, k.alg) {
+			algs = append(algs, k.alg)
+		}
+	}
+	return algs
 }

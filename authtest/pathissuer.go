@@ -152,27 +152,14 @@ func (p *PathIssuer) Close() {
 // the embedded issuer's faults, counter and WithoutDiscovery.
 func (p *PathIssuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	i := p.Issuer
-	i.discoveryFetches.Add(1)
-	if i.interceptFault(w, r) {
-		return
-	}
-	if !i.discovery {
-		http.NotFound(w, r)
-		return
-	}
-	if !allowGet(w, r) {
+	if !i.discoveryRequest(w, r) {
 		return
 	}
 	p.mu.RLock()
 	algs := p.algs
 	p.mu.RUnlock()
 	if algs == nil {
-		algs = []string{}
-		for _, k := range i.publishedKeys() {
-			if !slices.Contains(algs, k.alg) {
-				algs = append(algs, k.alg)
-			}
-		}
+		algs = i.publishedAlgorithms()
 	}
 	issuer := p.url
 	if i.discoveryIssuer != i.url { // WithDiscoveryIssuer was given
