@@ -107,16 +107,16 @@ func (r verified) issuerName() string {
 // admitted it. A TokenError it returns carries what was known of the token
 // (issuer, alg, kid, subject), for the refusal log.
 func (v *Validator) verifyToken(ctx context.Context, token string) (verified, error) {
-	// A token of ordinary size is looked up in the cache first: its digest
+	// A token of ordinary size is looked up in the cache first: its hash
 	// costs less than reading its header, and a token seen before needs
 	// nothing else. A larger one has its (capped) header read first, so
 	// that a hostile token is refused before anything costs in proportion
 	// to its size.
-	var digest [32]byte
-	digested := false
+	var hash uint64
+	hashed := false
 	if v.cache != nil && len(token) <= cacheFirstMaxSize {
-		digest, digested = tokenDigest(token), true
-		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
+		hash, hashed = v.cache.hash(token), true
+		if e, ok := v.cache.get(hash, token, v.cfg.Now()); ok {
 			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
 		}
 	}
@@ -133,15 +133,15 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 	if _, ok := algorithms[t.alg]; !ok { // none, HS*: refused before any hashing
 		return verified{iss: is}, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
-	// Only a token whose kid is known can be in the cache; the digest of a
-	// large token is computed for those alone.
-	if v.cache != nil && !digested && (t.knownKID || !t.hasKID) {
-		digest, digested = tokenDigest(token), true
-		if e, ok := v.cache.get(&digest, v.cfg.Now()); ok {
+	// Only a token whose kid is known can be in the cache; a large token is
+	// hashed for those alone.
+	if v.cache != nil && !hashed && (t.knownKID || !t.hasKID) {
+		hash, hashed = v.cache.hash(token), true
+		if e, ok := v.cache.get(hash, token, v.cfg.Now()); ok {
 			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
 		}
 	}
-	r, err := v.verifyUncached(ctx, token, &t, is, &digest, digested)
+	r, err := v.verifyUncached(ctx, token, &t, is, hash, hashed)
 	if te := asTokenError(err); te != nil {
 		te.Issuer, te.Alg, te.KID = r.issuerName(), t.alg, t.kid
 	}
@@ -154,9 +154,9 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 const cacheFirstMaxSize = 4 << 10
 
 // verifyUncached checks a token that is not in the cache, timed as
-// OpVerify. digest is the token's, if digested; it is computed only for a
-// token that verified, to cache it.
-func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, digest *[32]byte, digested bool) (r verified, err error) {
+// OpVerify. hash is the token's cache hash, if hashed; it is computed only
+// for a token that verified, to cache it.
+func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, hash uint64, hashed bool) (r verified, err error) {
 	var payload []byte
 	if is == nil {
 		// Several issuers: iss is read, unverified, only to choose whose
@@ -199,10 +199,11 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 	}
 	c.AdmittedBy = is.cfg.Issuer
 	if v.cache != nil {
-		if !digested { // a large token, or its kid arrived with a refresh
-			*digest = tokenDigest(token)
+		if !hashed { // a large token, or its kid arrived with a refresh
+			hash = v.cache.hash(token)
 		}
-		if n := v.cache.put(digest, &cacheEntry{
+		if n := v.cache.put(hash, &cacheEntry{
+			token:   token,
 			claims:  c,
 			iss:     is,
 			expires: is.cacheUntil(c),
