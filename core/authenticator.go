@@ -158,6 +158,9 @@ type admission struct {
 	req        http.Request
 	cached     bool // the Validator's cache answered
 	revocation bool // the issuer's RevocationChecker was asked
+	// ath is the token's base64url SHA-256, which a DPoP proof must
+	// name, when the Validator remembers it: "" otherwise.
+	ath string
 }
 
 // authenticate returns the admission of r and its token, or the reason r
@@ -179,7 +182,7 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 		}
 		return nil, token, err
 	}
-	if err := a.checkBinding(r, token, source, &ad.claims); err != nil {
+	if err := a.checkBinding(r, token, ad.ath, source, &ad.claims); err != nil {
 		return nil, token, err
 	}
 	if err := CheckRules(r.Context(), &ad.claims, a.rules...); err != nil {
@@ -190,10 +193,11 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 
 // checkBinding enforces a sender-constrained token's binding (cnf): a DPoP
 // proof of its key (RFC 9449), or the client certificate it names (RFC
-// 8705). A bearer token costs two comparisons.
-func (a *Authenticator) checkBinding(r *http.Request, token string, source TokenSource, c *Claims) error {
+// 8705). A bearer token costs two comparisons. ath is the token's hash, if
+// known.
+func (a *Authenticator) checkBinding(r *http.Request, token, ath string, source TokenSource, c *Claims) error {
 	if a.dpop != nil {
-		if err := a.dpop.checkRequest(r.Context(), r, token, source == FromDPoP, r.Header["Dpop"], c); err != nil {
+		if err := a.dpop.checkRequest(r.Context(), r, token, ath, source == FromDPoP, r.Header["Dpop"], c); err != nil {
 			return err
 		}
 	} else if c.Confirmation.JKT != "" {
@@ -224,7 +228,7 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 	if err != nil {
 		return nil, err
 	}
-	ad := &admission{claims: *r.claims, cached: r.cached, revocation: r.iss.cfg.Revocation != nil}
+	ad := &admission{claims: *r.claims, cached: r.cached, revocation: r.iss.cfg.Revocation != nil, ath: r.ath}
 	if err := r.iss.applyRules(ctx, &ad.claims); err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ type cacheEntry struct {
 	kid     string
 	hasKID  bool
 	key     any
+	ath     string // accessTokenHash of a DPoP-bound token, "" for others
 	checked atomic.Pointer[keySnapshot]
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // DPoPMode says which tokens an Authenticator takes with DPoP proofs
@@ -111,6 +112,7 @@ type dpopChecker struct {
 	scheme    string // of PublicURL, lower case
 	host      string // of PublicURL, lower case, without a default port
 	basePath  string // of PublicURL, without a trailing slash
+	origin    string // scheme://host
 	algs      []string
 	algsParam string // algs="..." for WWW-Authenticate
 	maxAge    time.Duration
@@ -118,7 +120,7 @@ type dpopChecker struct {
 	replay    ReplayCache
 	maxSize   int
 	now       func() time.Time
-	keys      proofKeyCache
+	headers   proofHeaderCache
 }
 
 var defaultDPoPAlgorithms = []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256"}
@@ -137,6 +139,7 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 		}
 		d.scheme, d.host, d.basePath = normalizeOrigin(u)
 		d.basePath = strings.TrimSuffix(d.basePath, "/") // the request's path follows
+		d.origin = d.scheme + "://" + d.host
 	}
 	d.algs = slices.Clone(cfg.Algorithms)
 	if len(d.algs) == 0 {
@@ -210,8 +213,9 @@ func unhex(c byte) byte {
 }
 
 // checkRequest applies the DPoP rules to a verified token c presented with
-// scheme DPoP (dpopScheme) or Bearer; proofs are the DPoP header values.
-func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token string, dpopScheme bool, proofs []string, c *Claims) error {
+// scheme DPoP (dpopScheme) or Bearer; proofs are the DPoP header values;
+// ath is the token's hash if known, "" to compute it.
+func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token, ath string, dpopScheme bool, proofs []string, c *Claims) error {
 	jkt := c.Confirmation.JKT
 	switch {
 	case !dpopScheme && jkt != "":
@@ -229,7 +233,10 @@ func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token s
 	case len(proofs) != 1:
 		return badProof("exactly one DPoP header is required")
 	}
-	return d.checkProof(ctx, r, token, proofs[0], jkt)
+	if ath == "" {
+		ath = accessTokenHash(token)
+	}
+	return d.checkProof(ctx, r, ath, proofs[0], jkt)
 }
 
 // checkProof checks a proof per RFC 9449 section 4.3, cheapest checks
@@ -237,7 +244,7 @@ func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token s
 // cnf.jkt (so that a proof by any other key is refused before its
 // signature is checked), the signature, then the claims, and last the
 // replay cache, which only ever records proofs that passed everything else.
-func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, token, proof, jkt string) error {
+func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, ath, proof, jkt string) error {
 	if len(proof) > d.maxSize {
 		return badProof("the DPoP proof is too large")
 	}
@@ -246,59 +253,48 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, token, pr
 	if !ok1 || !ok2 || strings.IndexByte(s, '.') >= 0 || h == "" || p == "" || s == "" || hasLineBreak(proof) {
 		return badProof("the DPoP proof is not a compact JWS")
 	}
-	header, err := b64.DecodeString(h)
-	if err != nil || len(header) > 4<<10 {
-		return badProof("the DPoP proof header is not valid")
-	}
-	ph, err := readProofHeader(header)
+	ph, known, err := d.header(h, jkt)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(d.algs, ph.alg) {
-		return badProof("the DPoP proof's algorithm is not allowed")
-	}
-	if ph.thumbprint != jkt {
-		return badProof("the DPoP proof's key is not the key the token is bound to")
-	}
-	key, err := d.keys.get(ph)
-	if err != nil {
-		return err
-	}
-	if !key.fits(ph.alg) {
-		return badProof("the DPoP proof's algorithm does not fit its key")
-	}
-	sig, err := b64.DecodeString(s)
+	// One buffer holds the decoded signature and payload.
+	buf := make([]byte, b64.DecodedLen(len(s))+b64.DecodedLen(len(p)))
+	n, err := b64.Decode(buf, unsafeBytes(s))
 	if err != nil {
 		return badProof("the DPoP proof is not base64url-encoded")
 	}
-	if err := algorithms[ph.alg].method.Verify(proof[:len(h)+1+len(p)], sig, key.key); err != nil {
+	sig := buf[:n:n]
+	if err := algorithms[ph.alg].method.Verify(proof[:len(h)+1+len(p)], sig, ph.key.key); err != nil {
 		return badProof("the DPoP proof's signature is invalid")
 	}
-	payload, err := b64.DecodeString(p)
+	if !known {
+		d.headers.put(h, ph)
+	}
+	m, err := b64.Decode(buf[n:], unsafeBytes(p))
 	if err != nil {
 		return badProof("the DPoP proof is not base64url-encoded")
 	}
-	pc, err := readProofClaims(payload)
+	pc, err := readProofClaims(buf[n : n+m])
 	if err != nil {
 		return err
 	}
 	now := d.now()
 	switch {
-	case string(pc.htm) != r.Method:
+	case pc.htm != r.Method:
 		return badProof("the DPoP proof is for another method (htm)")
-	case !d.sameTarget(string(pc.htu), r):
+	case !d.sameTarget(pc.htu, r):
 		return badProof("the DPoP proof is for another URL (htu)")
 	case pc.iat.Before(now.Add(-d.maxAge)):
 		return badProof("the DPoP proof is too old (iat)")
 	case pc.iat.After(now.Add(dpopFutureSkew)):
 		return badProof("the DPoP proof is issued in the future (iat)")
-	case !sameAccessTokenHash(pc.ath, token):
+	case pc.ath != ath:
 		return badProof("the DPoP proof is for another access token (ath)")
 	}
-	if d.nonces != nil && (len(pc.nonce) == 0 || !d.nonces.Valid(string(pc.nonce))) {
+	if d.nonces != nil && (len(pc.nonce) == 0 || !d.nonces.Valid(pc.nonce)) {
 		return &DPoPError{Code: "use_dpop_nonce", Description: "the DPoP proof must carry the server's current nonce", Nonce: d.nonces.Current()}
 	}
-	seen, err := d.replay.Seen(ctx, jkt+":"+string(pc.jti), pc.iat.Add(d.maxAge+dpopFutureSkew))
+	seen, err := d.seen(ctx, jkt, pc.jti, pc.iat.Add(d.maxAge+dpopFutureSkew))
 	switch {
 	case err != nil:
 		return badProof("the DPoP proof cannot be checked for replay")
@@ -308,31 +304,59 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, token, pr
 	return nil
 }
 
+// seen asks the replay cache about the proof with jti by the key whose
+// thumbprint is jkt. The in-memory cache is asked without building its key
+// as a string.
+func (d *dpopChecker) seen(ctx context.Context, jkt, jti string, until time.Time) (bool, error) {
+	var kb [128]byte
+	key := append(append(append(kb[:0], jkt...), ':'), jti...)
+	if m, ok := d.replay.(*MemoryReplayCache); ok {
+		return m.seen(key, until)
+	}
+	return d.replay.Seen(ctx, string(key), until)
+}
+
 // sameTarget compares a proof's htu with the request's URL as the public
 // base URL names it, ignoring query and fragment (RFC 9449 section 4.3),
 // scheme and host case, a default port, and the percent-encoding
 // differences RFC 3986 calls equivalent; a trailing slash or an encoded
 // slash still makes another URL.
 func (d *dpopChecker) sameTarget(htu string, r *http.Request) bool {
+	// Most clients write htu as the public URL followed by the request's
+	// path, which needs no parsing: equal to the normalised target, it
+	// would parse and normalise to it too.
+	reqPath := r.URL.EscapedPath()
+	exact := htu
+	if i := strings.IndexAny(exact, "?#"); i >= 0 {
+		exact = exact[:i]
+	}
+	if rest, ok := strings.CutPrefix(exact, d.origin); ok && strings.HasPrefix(reqPath, "/") && strings.IndexByte(reqPath, '%') < 0 {
+		if rest, ok = strings.CutPrefix(rest, d.basePath); ok && rest == reqPath {
+			return true
+		}
+	}
+	return d.sameTargetParsed(htu, reqPath)
+}
+
+// sameTargetParsed is sameTarget for any htu: parsed, then normalised.
+func (d *dpopChecker) sameTargetParsed(htu, reqPath string) bool {
 	u, err := url.Parse(htu)
 	if err != nil || u.Opaque != "" || u.User != nil {
 		return false
 	}
 	scheme, host, path := normalizeOrigin(u)
-	want := normalizePath(d.basePath + r.URL.EscapedPath())
+	want := normalizePath(d.basePath + reqPath)
 	if want == "" {
 		want = "/"
 	}
 	return scheme == d.scheme && host == d.host && path == want
 }
 
-// sameAccessTokenHash reports whether ath is the base64url SHA-256 of the
-// access token.
-func sameAccessTokenHash(ath []byte, token string) bool {
+// accessTokenHash is the base64url SHA-256 of an access token, which a
+// DPoP proof names in its ath.
+func accessTokenHash(token string) string {
 	sum := sha256.Sum256(unsafeBytes(token))
-	var enc [43]byte
-	base64.RawURLEncoding.Encode(enc[:], sum[:])
-	return bytes.Equal(ath, enc[:])
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // proofHeader is what a proof's header says.
@@ -433,19 +457,20 @@ func jwkThumbprint(jwk []byte) (string, error) {
 // proofClaims is what a proof's claims say, as raw bytes of the decoded
 // payload (unescaped when the JSON escaped them).
 type proofClaims struct {
-	jti, htm, htu, ath, nonce []byte
+	jti, htm, htu, ath, nonce string
 	iat                       time.Time
 }
 
 // readProofClaims reads a proof's claims strictly; jti, htm, htu, iat and
 // ath are required (ath: this library checks proofs only with access
-// tokens).
+// tokens). The claims share payload's memory, which must not change
+// afterwards.
 func readProofClaims(payload []byte) (proofClaims, error) {
 	var pc proofClaims
-	bad := badProof("the DPoP proof's claims are not valid")
+	bad := func() error { return badProof("the DPoP proof's claims are not valid") }
 	it := newObjectIter(payload, 0)
 	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
-		var dst *[]byte
+		var dst *string
 		switch string(key) {
 		case "jti":
 			dst = &pc.jti
@@ -460,7 +485,7 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 		case "iat":
 			var isTime bool
 			if pc.iat, isTime = jsonTime(value); !isTime {
-				return pc, bad
+				return pc, bad()
 			}
 			continue
 		default:
@@ -468,17 +493,17 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 		}
 		raw, isString := rawJSONString(value)
 		if !isString {
-			return pc, bad
+			return pc, bad()
 		}
 		if bytes.IndexByte(raw, '\\') >= 0 {
-			s, _ := jsonString(value)
-			raw = []byte(s)
+			*dst, _ = jsonString(value)
+		} else {
+			*dst = unsafe.String(unsafe.SliceData(raw), len(raw))
 		}
-		*dst = raw
 	}
 	switch {
 	case it.err != nil:
-		return pc, bad
+		return pc, bad()
 	case len(pc.jti) == 0 || len(pc.jti) > 256:
 		return pc, badProof("the DPoP proof has no usable jti")
 	case len(pc.htm) == 0 || len(pc.htu) == 0:
@@ -491,37 +516,84 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 	return pc, nil
 }
 
-// proofKeyCache keeps the parsed keys of recent proofs by their JWK, so
-// that a client's key is parsed and checked once, not on every request.
-// Only keys whose thumbprint matched a verified token's cnf.jkt get here.
-// Reads take no lock; parsing, rare, is serialised (the key checks keep
-// state).
-type proofKeyCache struct {
-	m       sync.Map // RFC 7638 thumbprint → *verificationKey
+// header reads a proof's encoded JOSE header h into its algorithm and
+// parsed key, refusing a key whose thumbprint is not jkt, the token's. A
+// client sends the same header with every proof, so a header whose proof
+// verified is kept: its key is decoded, parsed and checked once, not on
+// every request. known says whether it was kept.
+func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err error) {
+	if ph := d.headers.get(h); ph != nil {
+		if ph.thumbprint != jkt {
+			return nil, true, errProofByAnotherKey()
+		}
+		return ph, true, nil
+	}
+	header, err := b64.DecodeString(h)
+	if err != nil || len(header) > 4<<10 {
+		return nil, false, badProof("the DPoP proof header is not valid")
+	}
+	read, err := readProofHeader(header)
+	if err != nil {
+		return nil, false, err
+	}
+	if !slices.Contains(d.algs, read.alg) {
+		return nil, false, badProof("the DPoP proof's algorithm is not allowed")
+	}
+	if read.thumbprint != jkt { // before the key is parsed
+		return nil, false, errProofByAnotherKey()
+	}
+	d.headers.parseMu.Lock()
+	parsed := parseJWK(read.jwk, &d.headers.checks)
+	d.headers.parseMu.Unlock()
+	if parsed.reject != "" {
+		return nil, false, badProof("the DPoP proof's key is not acceptable: " + parsed.reject)
+	}
+	if !parsed.fits(read.alg) {
+		return nil, false, badProof("the DPoP proof's algorithm does not fit its key")
+	}
+	return &proofHeaderKey{alg: read.alg, thumbprint: read.thumbprint, key: &parsed.verificationKey}, false, nil
+}
+
+func errProofByAnotherKey() error {
+	return badProof("the DPoP proof's key is not the key the token is bound to")
+}
+
+// proofHeaderKey is what a proof header that passed every check names.
+type proofHeaderKey struct {
+	alg        string
+	thumbprint string
+	key        *verificationKey
+}
+
+// proofHeaderCache remembers recent proof headers, encoded as sent, whose
+// proofs verified. Reads take no lock; parsing a key is serialised (the key
+// checks keep state). A proof header enters it only once a proof under it
+// verified, so a header that never verified costs its parsing every time
+// and takes no room.
+type proofHeaderCache struct {
+	m       sync.Map // encoded header → *proofHeaderKey
 	n       atomic.Int64
 	parseMu sync.Mutex
 	checks  keyChecks
 }
 
-const maxProofKeys = 4096
+const maxProofHeaders = 4096
 
-func (c *proofKeyCache) get(ph proofHeader) (*verificationKey, error) {
-	if k, ok := c.m.Load(ph.thumbprint); ok {
-		return k.(*verificationKey), nil
+func (c *proofHeaderCache) get(h string) *proofHeaderKey {
+	if ph, ok := c.m.Load(h); ok {
+		return ph.(*proofHeaderKey)
 	}
-	c.parseMu.Lock()
-	parsed := parseJWK(ph.jwk, &c.checks)
-	c.parseMu.Unlock()
-	if parsed.reject != "" {
-		return nil, badProof("the DPoP proof's key is not acceptable: " + parsed.reject)
+	return nil
+}
+
+func (c *proofHeaderCache) put(h string, ph *proofHeaderKey) {
+	if _, loaded := c.m.LoadOrStore(strings.Clone(h), ph); loaded {
+		return
 	}
-	k := &parsed.verificationKey
-	if c.n.Add(1) > maxProofKeys {
-		c.m.Clear() // a few thousand clients' keys: parse them again
-		c.n.Store(1)
+	if c.n.Add(1) > maxProofHeaders {
+		c.m.Clear() // a few thousand clients: parse their headers again
+		c.n.Store(0)
 	}
-	c.m.Store(ph.thumbprint, k)
-	return k, nil
 }
 
 // challenge rewrites an answer's WWW-Authenticate for an Authenticator that

@@ -212,6 +212,32 @@ func TestDPoPProofs(t *testing.T) {
 	}
 }
 
+// A proof header already seen with a valid proof is remembered with its
+// key: presented with a token bound to another key, it is still refused,
+// and a proof that reuses a remembered header but is signed by another key
+// still fails its signature check.
+func TestDPoPRememberedProofHeaderIsCheckedAgainstEachToken(t *testing.T) {
+	e := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed})
+	url := dpopBase + "/api/me"
+	k1, k2 := e.key, newProofKey(t)
+	tok1, tok2 := e.boundToken(k1), e.boundToken(k2)
+	for _, c := range []struct {
+		k   *proofKey
+		tok string
+	}{{k1, tok1}, {k2, tok2}} {
+		if w := e.send("GET", "/api/me", "DPoP", c.tok, c.k.proof(t, "GET", url, c.tok, nil, nil)); w.Code != 200 {
+			t.Fatalf("a valid proof: %d %s", w.Code, w.Body)
+		}
+	}
+	if w := e.send("GET", "/api/me", "DPoP", tok1, k2.proof(t, "GET", url, tok1, nil, nil)); w.Code != 401 {
+		t.Errorf("token bound to k1 with a proof by k2 (a remembered header): %d, want 401", w.Code)
+	}
+	forged := (&proofKey{signer: k2.signer, alg: "ES256", jwk: k1.jwk}).proof(t, "GET", url, tok1, nil, nil)
+	if w := e.send("GET", "/api/me", "DPoP", tok1, forged); w.Code != 401 {
+		t.Errorf("k1's remembered header on a proof signed by k2: %d, want 401", w.Code)
+	}
+}
+
 // hs256Proof signs a proof with HMAC, the jwk's x as the secret.
 func hs256Proof(t *testing.T, k *proofKey, url, token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -328,3 +354,104 @@ func TestDPoPReplayCacheUnderConcurrency(t *testing.T) {
 }
 
 const replayCapacity = 640
+
+// Every key is remembered until its end, however many generations pass,
+// and forgotten after it; room taken by expired keys comes back.
+func TestMemoryReplayCacheRemembersEachKeyUntilItsEnd(t *testing.T) {
+	var clk clock
+	c := core.NewMemoryReplayCache(1<<16, clk.now)
+	ctx := context.Background()
+	type rec struct {
+		key   string
+		until time.Time
+	}
+	var recs []rec
+	for step := range 300 { // five minutes, a key a second, lives 5 to 65 s
+		now := clk.now()
+		for _, r := range recs {
+			if now.Before(r.until) {
+				if seen, err := c.Seen(ctx, r.key, r.until); err != nil || !seen {
+					t.Fatalf("step %d: key %s, live for %v more, was forgotten (err %v)", step, r.key, r.until.Sub(now), err)
+				}
+			}
+		}
+		r := rec{key: "k" + itoa(int64(step)), until: now.Add(time.Duration(5+step%61) * time.Second)}
+		if seen, err := c.Seen(ctx, r.key, r.until); err != nil || seen {
+			t.Fatalf("step %d: a new key: seen %v, err %v", step, seen, err)
+		}
+		recs = append(recs, r)
+		clk.advance(time.Second)
+	}
+	clk.advance(2 * time.Minute)
+	for _, r := range recs {
+		if seen, _ := c.Seen(ctx, r.key, clk.now().Add(time.Minute)); seen {
+			t.Fatalf("key %s is still seen after its end", r.key)
+		}
+	}
+
+	full := core.NewMemoryReplayCache(replayCapacity, clk.now)
+	n := 0
+	for ; n < 2*replayCapacity; n++ {
+		if _, err := full.Seen(ctx, "f"+itoa(int64(n)), clk.now().Add(time.Minute)); err != nil {
+			break
+		}
+	}
+	clk.advance(2*time.Minute + time.Second) // two generations: all expired
+	if _, err := full.Seen(ctx, "f"+itoa(int64(n)), clk.now().Add(time.Minute)); err != nil {
+		t.Fatalf("a cache full of expired keys refused a new one: %v", err)
+	}
+}
+
+// A DPoP request whose token is in the cache and whose client is known
+// allocates two objects beyond its proof's signature check: the admission
+// (as every admitted request) and one buffer for the proof's decoded
+// signature and claims.
+func TestDPoPRequestAllocatesTwiceBeyondTheSignatureCheck(t *testing.T) {
+	e := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPAllowed})
+	tok := e.boundToken(e.key)
+	url := dpopBase + "/api/me"
+	const runs = 50
+	proofs := make([]string, 2*(runs+1)+1)
+	for i := range proofs {
+		proofs[i] = e.key.proof(t, "GET", url, tok, nil, nil)
+	}
+	if w := e.send("GET", "/api/me", "DPoP", tok, proofs[0]); w.Code != 200 { // caches the token and the header
+		t.Fatalf("a valid proof: %d %s", w.Code, w.Body)
+	}
+	r := httptest.NewRequest("GET", "/api/me", nil)
+	r.Header.Set("Authorization", "DPoP "+tok)
+	dpop := []string{""}
+	r.Header["Dpop"] = dpop
+	w := httptest.NewRecorder()
+	next := 1
+	request := testing.AllocsPerRun(runs, func() {
+		dpop[0] = proofs[next]
+		next++
+		e.h.ServeHTTP(w, r)
+	})
+	if w.Code != 200 {
+		t.Fatalf("refused: %d %s", w.Code, w.Body)
+	}
+	pub := e.key.signer.Public()
+	type signed struct {
+		input string
+		sig   []byte
+	}
+	var sigs []signed
+	for _, p := range proofs[next:] {
+		cut := strings.LastIndexByte(p, '.')
+		sig, _ := b64u.DecodeString(p[cut+1:])
+		sigs = append(sigs, signed{p[:cut], sig})
+	}
+	next = 0
+	check := testing.AllocsPerRun(runs, func() {
+		s := sigs[next]
+		next++
+		if err := jwt.SigningMethodES256.Verify(s.input, s.sig, pub); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if request-check != 2 {
+		t.Fatalf("a DPoP request allocates %v, its signature check alone %v: %v beyond it, want 2", request, check, request-check)
+	}
+}

@@ -94,6 +94,7 @@ type verified struct {
 	claims *Claims
 	iss    *issuer
 	cached bool
+	ath    string // the token's hash (accessTokenHash), for a DPoP-bound token
 }
 
 func (r verified) issuerName() string {
@@ -117,7 +118,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 	if v.cache != nil && len(token) <= cacheFirstMaxSize {
 		hash, hashed = v.cache.hash(token), true
 		if e, ok := v.cache.get(hash, token, v.cfg.Now()); ok {
-			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
+			return verified{claims: e.claims, iss: e.iss, cached: true, ath: e.ath}, nil
 		}
 	}
 	is, kids := v.one, kidIndex{}
@@ -138,7 +139,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 	if v.cache != nil && !hashed && (t.knownKID || !t.hasKID) {
 		hash, hashed = v.cache.hash(token), true
 		if e, ok := v.cache.get(hash, token, v.cfg.Now()); ok {
-			return verified{claims: e.claims, iss: e.iss, cached: true}, nil
+			return verified{claims: e.claims, iss: e.iss, cached: true, ath: e.ath}, nil
 		}
 	}
 	r, err := v.verifyUncached(ctx, token, &t, is, hash, hashed)
@@ -198,6 +199,9 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 		v.multi.kids.add(t.kid)
 	}
 	c.AdmittedBy = is.cfg.Issuer
+	if c.Confirmation.JKT != "" { // its DPoP proofs name its hash
+		r.ath = accessTokenHash(token)
+	}
 	if v.cache != nil {
 		if !hashed { // a large token, or its kid arrived with a refresh
 			hash = v.cache.hash(token)
@@ -211,6 +215,7 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 			kid:     t.kid,
 			hasKID:  t.hasKID,
 			key:     key.key,
+			ath:     r.ath,
 		}, v.cfg.Now()); n > 0 {
 			v.cfg.Observer.Happened(ctx, Event{Kind: EventCacheEvicted, Issuer: is.cfg.Issuer, Count: n})
 		}
