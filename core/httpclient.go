@@ -17,15 +17,30 @@ var errResponseTooLarge = errors.New("identsphere: issuer response too large")
 // requests or memory. Keep-alives are off by default: fetches are minutes
 // apart, and an idle pooled connection would outlive Close.
 func newIssuerClient(c Config) *http.Client {
+	return newIssuerClientOver(c, nil)
+}
+
+// newKeysTransport returns a transport for newIssuerClientOver: keep-alives
+// off, so that it holds no connection between fetches and several issuers
+// may share it; the client's Timeout bounds each exchange whole.
+func newKeysTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	t.TLSHandshakeTimeout = 0 // within the client's Timeout
+	return t
+}
+
+// newIssuerClientOver is newIssuerClient over transport, shared with other
+// issuers (nil: a transport of its own), unless c names its own client.
+func newIssuerClientOver(c Config, transport *http.Transport) *http.Client {
 	var client http.Client
 	if c.HTTPClient != nil {
 		client = *c.HTTPClient
 	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.DisableKeepAlives = true
-		t.ResponseHeaderTimeout = c.HTTPTimeout
-		t.TLSHandshakeTimeout = c.HTTPTimeout
-		client.Transport = t
+		if transport == nil {
+			transport = newKeysTransport()
+		}
+		client.Transport = transport
 	}
 	if client.Timeout == 0 {
 		client.Timeout = c.HTTPTimeout

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -21,13 +22,13 @@ type issuer struct {
 }
 
 // newIssuer starts loading the keys of an issuer whose cfg has its defaults
-// filled in.
-func newIssuer(ctx context.Context, cfg Config) *issuer {
+// filled in, over transport (see newIssuerClientOver).
+func newIssuer(ctx context.Context, cfg Config, transport *http.Transport) *issuer {
 	// golang-jwt checks the time claims; iss and aud are checked here, since
 	// issuer aliases and the audience fallback are ours.
 	return &issuer{
 		cfg:  cfg,
-		keys: newKeySource(ctx, cfg),
+		keys: newKeySource(ctx, cfg, transport),
 		claims: jwt.NewValidator(
 			jwt.WithLeeway(cfg.Leeway),
 			jwt.WithTimeFunc(cfg.Now),

@@ -19,11 +19,14 @@ import (
 // It fetches the JWKS itself and reads it key by key (parseJWKS), because
 // jwkset's HTTP storage refuses a whole set for one key it cannot use, and
 // real issuers publish such sets. The usable keys go to guardedStore: the
-// jwkset memory store keyfunc reads, and the snapshot requests read. A
-// background goroutine retries discovery and the first fetch with backoff
-// until keys arrive, then refreshes every RefreshInterval; a token naming
-// an unknown kid triggers a rate-limited refresh. All of it lives until
-// close, whatever becomes of the context given to New.
+// jwkset memory store keyfunc reads, and the snapshot requests read.
+// Background work retries discovery and the first fetch with backoff until
+// keys arrive, then refreshes every RefreshInterval; a token naming an
+// unknown kid triggers a rate-limited refresh. All of it lives until close,
+// whatever becomes of the context given to New. Between fetches a key
+// source waits on a timer, not in a goroutine of its own: a Validator with
+// a hundred issuers keeps no hundred idle goroutines for the garbage
+// collector to scan.
 type keySource struct {
 	cfg    Config
 	client *http.Client
@@ -40,7 +43,10 @@ type keySource struct {
 
 	life   context.Context // New's context without its cancellation; ends at close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine started here
+	wg     sync.WaitGroup // every goroutine started here, and every step scheduled
+
+	stepMu sync.Mutex  // guards step, and orders wg.Add before close's wg.Wait
+	step   *time.Timer // the next scheduled step of the background work
 
 	refreshMu sync.Mutex              // one fetch of the set at a time, in order
 	refused   map[refusedKey]struct{} // refused keys of the last set, logged once; under refreshMu
@@ -63,11 +69,11 @@ type refusedKey struct{ kid, reason string }
 
 // newKeySource starts loading keys. ctx's values (for logging) are kept
 // but not its cancellation: see New.
-func newKeySource(ctx context.Context, cfg Config) *keySource {
+func newKeySource(ctx context.Context, cfg Config, transport *http.Transport) *keySource {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &keySource{
 		cfg:      cfg,
-		client:   newIssuerClient(cfg),
+		client:   newIssuerClientOver(cfg, transport),
 		store:    newGuardedStore(),
 		ready:    make(chan struct{}),
 		closed:   make(chan struct{}),
@@ -75,22 +81,30 @@ func newKeySource(ctx context.Context, cfg Config) *keySource {
 		cancel:   cancel,
 		kidLimit: rate.NewLimiter(rate.Every(cfg.UnknownKIDRefreshInterval), 1),
 	}
-	s.wg.Add(1)
-	go s.run(life)
+	s.schedule(0, func() { s.firstLoad(0) })
 	return s
 }
 
-// run retries the first load with backoff and jitter until it succeeds,
-// then refreshes the keys every RefreshInterval, until close.
-func (s *keySource) run(ctx context.Context) {
-	defer s.wg.Done()
-	attempts := 0
-	for attempt := 0; ; attempt++ {
-		err := s.load(ctx)
-		if err == nil {
-			attempts = attempt
-			break
-		}
+// schedule runs step after d, in a goroutine of its own, unless close has
+// begun; close stops a step not yet started and waits for one running.
+func (s *keySource) schedule(d time.Duration, step func()) {
+	s.stepMu.Lock()
+	defer s.stepMu.Unlock()
+	if s.isClosed.Load() {
+		return
+	}
+	s.wg.Add(1)
+	s.step = time.AfterFunc(d, func() {
+		defer s.wg.Done()
+		step()
+	})
+}
+
+// firstLoad makes load attempt n; after a failure it schedules the next
+// with backoff and jitter, after success the first periodic refresh.
+func (s *keySource) firstLoad(attempt int) {
+	ctx := s.life
+	if err := s.load(ctx); err != nil {
 		if ctx.Err() != nil {
 			return
 		}
@@ -100,14 +114,10 @@ func (s *keySource) run(ctx context.Context) {
 		if attempt == 0 {
 			s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerUnreachable, Issuer: s.cfg.Issuer, Err: err})
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+		s.schedule(delay, func() { s.firstLoad(attempt + 1) })
+		return
 	}
+	attempts := attempt
 	s.setErr(nil)
 	close(s.ready)
 	loaded := s.keys.Load()
@@ -118,20 +128,21 @@ func (s *keySource) run(ctx context.Context) {
 		s.cfg.Logger.InfoContext(ctx, "identsphere: issuer reachable again", "issuer", s.cfg.Issuer, "failed_attempts", attempts)
 		s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerRecovered, Issuer: s.cfg.Issuer})
 	}
+	s.schedule(s.cfg.RefreshInterval, func() { s.periodicRefresh(loaded) })
+}
 
-	t := time.NewTicker(s.cfg.RefreshInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			loaded = s.rediscover(ctx, loaded)
-			if err := s.refresh(ctx, loaded.jwksURL); err != nil {
-				s.failedRefresh(ctx, loaded.jwksURL, err, "interval")
-			}
-		}
+// periodicRefresh reads discovery and the keys again, and schedules the
+// next refresh RefreshInterval later.
+func (s *keySource) periodicRefresh(loaded *loadedKeys) {
+	ctx := s.life
+	if ctx.Err() != nil {
+		return
 	}
+	loaded = s.rediscover(ctx, loaded)
+	if err := s.refresh(ctx, loaded.jwksURL); err != nil && ctx.Err() == nil {
+		s.failedRefresh(ctx, loaded.jwksURL, err, "interval")
+	}
+	s.schedule(s.cfg.RefreshInterval, func() { s.periodicRefresh(loaded) })
 }
 
 // retryDelay is the wait before retry n: 500ms doubling up to
@@ -419,7 +430,12 @@ func (s *keySnapshot) onlyKeyFor(alg string) (*verificationKey, error) {
 // Requests in flight may still call lookup; none of them starts a refresh.
 func (s *keySource) close() {
 	s.kidMu.Lock()
+	s.stepMu.Lock()
 	s.isClosed.Store(true)
+	if s.step != nil && s.step.Stop() { // it will never run
+		s.wg.Done()
+	}
+	s.stepMu.Unlock()
 	s.kidMu.Unlock()
 	close(s.closed)
 	s.cancel()

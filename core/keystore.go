@@ -29,11 +29,14 @@ type keySnapshot struct {
 
 // newKeySnapshot indexes a parsed key set. Refused keys are kept, under
 // their kid, so that a token naming one is answered with the reason at
-// once rather than sent to refresh the set.
+// once rather than sent to refresh the set. It keeps copies of the keys,
+// not the parsed set around them.
 func newKeySnapshot(keys []jwksKey) *keySnapshot {
 	s := &keySnapshot{byKID: make(map[string]*verificationKey, len(keys)), all: make([]*verificationKey, 0, len(keys))}
+	own := make([]verificationKey, len(keys))
 	for i := range keys {
-		k := &keys[i].verificationKey
+		own[i] = keys[i].verificationKey
+		k := &own[i]
 		if k.reject == "" {
 			s.usable++
 		}

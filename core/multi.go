@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,8 +133,9 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 	}
 	base, _ := shared(Config{Issuer: "https://multi.invalid", Audience: []string{"-"}}).withDefaults()
 	set.ctx, set.log, set.now = context.WithoutCancel(ctx), base.Logger, base.Now
+	set.transport = newKeysTransport()
 	for _, c := range cfgs {
-		set.add(newIssuer(ctx, c))
+		set.add(newIssuer(ctx, c, set.transport))
 	}
 	v := &Validator{cfg: base, multi: set}
 	if !base.DisableCache {
@@ -152,6 +154,9 @@ type issuerSet struct {
 	ctx context.Context // for issuers made later: values only
 	log *slog.Logger
 	now func() time.Time
+	// transport is shared by every issuer's key fetches: one connection
+	// pool and TLS configuration, not a hundred.
+	transport *http.Transport
 }
 
 func (s *issuerSet) add(is *issuer) {
@@ -360,7 +365,7 @@ func (t *template) issuer(ctx context.Context, s *issuerSet, tenant string) (*is
 		t.mu.Unlock()
 		return nil, tokenErr("iss", "the token's issuer is not trusted", err)
 	}
-	is := newIssuer(s.ctx, cfg)
+	is := newIssuer(s.ctx, cfg, s.transport)
 	is.tenant = &tenantOf{name: tenant, claim: t.cfg.TenantClaim}
 	next := map[string]*issuer{tenant: is}
 	if old != nil {

@@ -51,7 +51,7 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{cfg: cfg, one: newIssuer(ctx, cfg)}
+	v := &Validator{cfg: cfg, one: newIssuer(ctx, cfg, nil)}
 	if !cfg.DisableCache {
 		v.cache = newTokenCache(cfg.CacheSize)
 	}
