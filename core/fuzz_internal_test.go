@@ -270,3 +270,36 @@ func fuzzZeroUnlessPresent(member func(string) ([]byte, bool), name string, zero
 	_, present := member(name)
 	return present || zero
 }
+
+// FuzzFindIssuer holds the lean iss scan of several issuers to the strict
+// iterator: it finds every iss the strict reading finds, the same; and an
+// iss it finds where the strict reading finds none is in a payload that
+// the strict decoding of the claims refuses (duplicate members), so no
+// token is ever admitted on it.
+func FuzzFindIssuer(f *testing.F) {
+	for _, seed := range []string{
+		`{"aud":"api","iss":"https://a.example","sub":"u"}`,
+		`{"iss":"https://a.example"}`,
+		`{"sub":"u","sub":"v","iss":"https://a.example"}`,
+		`{"\u0069ss":"https://a.example"}`,
+		`{"a":{"iss":"https://b.example"},"iss":"https://a.example"}`,
+		`{"iss":1}`,
+		`{}`,
+		`{"a":[1,{"b":"}"}],"iss":"x\"y"}`,
+		"{\"iss\":\"\xff\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		lean, leanOK := findIssuer(payload)
+		strict, strictOK := findIssuerStrictly(payload)
+		switch {
+		case strictOK && (!leanOK || !bytes.Equal(lean, strict)):
+			t.Fatalf("%q: the strict reading finds iss %q, the lean scan %q (%v)", payload, strict, lean, leanOK)
+		case leanOK && !strictOK:
+			if _, err := decodeClaims(payload); err == nil {
+				t.Fatalf("%q: the lean scan finds iss %q in claims the strict reading finds none in, yet decodes", payload, lean)
+			}
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultMaxTemplateIssuers bounds how many issuers one IssuerTemplate
@@ -229,9 +230,55 @@ func (s *issuerSet) checkTenant(is *issuer, c *Claims) error {
 }
 
 // findIssuer returns the raw top-level iss of a payload (a JSON string
-// value, quotes included, escapes not undone), stopping at it. It only selects keys: the whole
-// payload is read strictly once the signature has verified.
+// value, quotes included, escapes not undone), stopping at it. It only
+// selects keys: the whole payload is read strictly (duplicates and all)
+// once the signature has verified, and its iss checked against the issuer
+// chosen. So members before iss are stepped over without being recorded;
+// a payload with an escaped member name, which no issuer writes, is read
+// by the strict iterator instead.
 func findIssuer(payload []byte) ([]byte, bool) {
+	if !utf8.Valid(payload) {
+		return nil, false
+	}
+	s := scanner{data: payload}
+	s.skipSpace()
+	if !s.consume('{') {
+		return nil, false
+	}
+	for first := true; ; first = false {
+		s.skipSpace()
+		if !first && !s.consume(',') {
+			return nil, false
+		}
+		s.skipSpace()
+		key, escaped, ok := s.string()
+		switch {
+		case !ok:
+			return nil, false
+		case escaped:
+			return findIssuerStrictly(payload)
+		}
+		s.skipSpace()
+		if !s.consume(':') {
+			return nil, false
+		}
+		s.skipSpace()
+		start := s.pos
+		if !s.value(1) {
+			return nil, false
+		}
+		if string(key) == "iss" {
+			value := payload[start:s.pos]
+			if _, ok := rawJSONString(value); ok {
+				return value, true
+			}
+			return nil, false
+		}
+	}
+}
+
+// findIssuerStrictly is findIssuer through the strict iterator.
+func findIssuerStrictly(payload []byte) ([]byte, bool) {
 	it := newObjectIter(payload, 0)
 	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
 		if string(key) == "iss" {
