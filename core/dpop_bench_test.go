@@ -43,27 +43,64 @@ func (p *proofBatch) proof() string {
 	return p.proofs[p.next-1]
 }
 
+// dpopRequest is a DPoP request to an Authenticator that takes DPoP, with
+// a DPoP-bound token (from the cache after the first request).
+type dpopRequest struct {
+	a      *core.Authenticator
+	req    *http.Request
+	w      *httptest.ResponseRecorder
+	dpop   []string
+	proofs *proofBatch
+	key    *proofKey
+}
+
+func newDPoPRequest(b *testing.B) *dpopRequest {
+	iss, v, _ := benchEnv(b)
+	key := newProofKey(b)
+	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
+	d := &dpopRequest{
+		a:      core.NewAuthenticator(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase})),
+		req:    httptest.NewRequest(http.MethodGet, "/api/me", nil),
+		w:      httptest.NewRecorder(),
+		dpop:   []string{""},
+		proofs: &proofBatch{b: b, key: key, tok: tok},
+		key:    key,
+	}
+	d.req.Header.Set("Authorization", "DPoP "+tok)
+	d.req.Header["Dpop"] = d.dpop
+	return d
+}
+
+// send makes the request with proof.
+func (d *dpopRequest) send(b *testing.B, proof string) {
+	d.dpop[0] = proof
+	if _, ok := d.a.Admit(d.w, d.req); !ok {
+		b.Fatalf("refused: %d %s", d.w.Code, d.w.Body)
+	}
+}
+
+// floorCheck is BenchmarkFloor's operation, for benchmarks that time it
+// beside their own.
+func floorCheck(b *testing.B) func() {
+	key := &testkeys.RSA().PublicKey
+	sum := sha256.Sum256([]byte("payload"))
+	sig, _ := rsa.SignPKCS1v15(nil, testkeys.RSA(), crypto.SHA256, sum[:])
+	return func() {
+		if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDPoP is one request with a DPoP-bound token from the verified-
 // token cache and a fresh ES256 proof; BenchmarkES256Verify is the proof's
 // own signature check, over proofs made the same way. Target: DPoP ≤
 // ES256Verify + 0.1× BenchmarkFloor.
 func BenchmarkDPoP(b *testing.B) {
-	iss, v, _ := benchEnv(b)
-	key := newProofKey(b)
-	a := core.NewAuthenticator(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase}))
-	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
-	proofs := &proofBatch{b: b, key: key, tok: tok}
-	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-	req.Header.Set("Authorization", "DPoP "+tok)
-	dpop := []string{""}
-	req.Header["Dpop"] = dpop
-	w := httptest.NewRecorder()
+	d := newDPoPRequest(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		dpop[0] = proofs.proof()
-		if _, ok := a.Admit(w, req); !ok {
-			b.Fatalf("refused: %d %s", w.Code, w.Body)
-		}
+		d.send(b, d.proofs.proof())
 	}
 }
 
@@ -72,10 +109,18 @@ func BenchmarkES256Verify(b *testing.B) {
 	key := newProofKey(b)
 	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
 	proofs := &proofBatch{b: b, key: key, tok: tok}
-	pub := key.signer.Public()
+	check := signatureCheck(b, key)
 	b.ReportAllocs()
 	for b.Loop() {
-		proof := proofs.proof()
+		check(proofs.proof())
+	}
+}
+
+// signatureCheck checks a proof's ES256 signature by key, as golang-jwt
+// does: the proof's own signature check.
+func signatureCheck(b *testing.B, key *proofKey) func(proof string) {
+	pub := key.signer.Public()
+	return func(proof string) {
 		cut := strings.LastIndexByte(proof, '.')
 		sig, err := b64u.DecodeString(proof[cut+1:])
 		if err != nil {
@@ -94,49 +139,19 @@ func BenchmarkES256Verify(b *testing.B) {
 // a DPoP request costs beyond its proof's signature check, as a multiple
 // of the floor (target ≤ 0.1).
 func BenchmarkDPoPOverhead(b *testing.B) {
-	iss, v, _ := benchEnv(b)
-	key := newProofKey(b)
-	a := core.NewAuthenticator(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase}))
-	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
-	proofs := &proofBatch{b: b, key: key, tok: tok}
-	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-	req.Header.Set("Authorization", "DPoP "+tok)
-	dpop := []string{""}
-	req.Header["Dpop"] = dpop
-	w := httptest.NewRecorder()
-	pub := key.signer.Public()
-	floorKey := &testkeys.RSA().PublicKey
-	sum := sha256.Sum256([]byte("payload"))
-	floorSig, _ := rsa.SignPKCS1v15(nil, testkeys.RSA(), crypto.SHA256, sum[:])
-
-	admit := func() {
-		if _, ok := a.Admit(w, req); !ok {
-			b.Fatalf("refused: %d %s", w.Code, w.Body)
-		}
-	}
-	checkSignature := func(proof string) {
-		cut := strings.LastIndexByte(proof, '.')
-		sig, err := b64u.DecodeString(proof[cut+1:])
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := jwt.SigningMethodES256.Verify(proof[:cut], sig, pub); err != nil {
-			b.Fatal(err)
-		}
-	}
+	d := newDPoPRequest(b)
+	checkFloor := floorCheck(b)
+	checkSignature := signatureCheck(b, d.key)
 	var request, check, floor time.Duration
 	for i := 0; b.Loop(); i++ {
-		dpop[0] = proofs.proof()
-		other := proofs.proof()
+		proof, other := d.proofs.proof(), d.proofs.proof()
 		t0 := time.Now()
-		if err := rsa.VerifyPKCS1v15(floorKey, crypto.SHA256, sum[:], floorSig); err != nil {
-			b.Fatal(err)
-		}
+		checkFloor()
 		// The request and the check take turns going first: the second
 		// finds the curve's tables in the CPU's caches.
 		t1 := time.Now()
 		if i%2 == 0 {
-			admit()
+			d.send(b, proof)
 		} else {
 			checkSignature(other)
 		}
@@ -144,7 +159,7 @@ func BenchmarkDPoPOverhead(b *testing.B) {
 		if i%2 == 0 {
 			checkSignature(other)
 		} else {
-			admit()
+			d.send(b, proof)
 		}
 		t3 := time.Now()
 		floor += t1.Sub(t0)

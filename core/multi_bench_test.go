@@ -2,18 +2,15 @@ package core_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"testing"
 	"time"
 
+	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/internal/authcases"
-	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
 // BenchmarkIssuers compares one issuer (New) with a hundred (NewMulti), on
@@ -37,22 +34,7 @@ func BenchmarkIssuers(b *testing.B) {
 		if n == 1 {
 			return authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, DisableCache: disableCache, Logger: authcases.Discard()})
 		}
-		mc := core.MultiConfig{DisableCache: disableCache, Logger: authcases.Discard()}
-		for i := range n - 1 {
-			mc.Issuers = append(mc.Issuers, core.Config{Issuer: fmt.Sprintf("https://issuer-%d.example", i), JWKSURL: iss.JWKSURL(), Audience: []string{authcases.Audience}})
-		}
-		mc.Issuers = append(mc.Issuers, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}})
-		v, err := core.NewMulti(context.Background(), mc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = v.Close() })
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := v.WaitReady(ctx); err != nil {
-			b.Fatal(err)
-		}
-		return v
+		return hundredIssuers(b, iss, disableCache)
 	}
 	for _, app := range []int{0, 16 << 20} {
 		for _, n := range []int{1, 100} {
@@ -83,6 +65,18 @@ func BenchmarkIssuers(b *testing.B) {
 			}
 		}
 	}
+}
+
+// hundredIssuers is a Validator of a hundred issuers (NewMulti), iss's the
+// last, the other 99 publishing iss's keys under their own names; it is
+// closed when b ends.
+func hundredIssuers(b *testing.B, iss *authtest.Issuer, disableCache bool) *core.Validator {
+	mc := core.MultiConfig{DisableCache: disableCache}
+	for i := range 99 {
+		mc.Issuers = append(mc.Issuers, core.Config{Issuer: fmt.Sprintf("https://issuer-%d.example", i), JWKSURL: iss.JWKSURL(), Audience: []string{authcases.Audience}})
+	}
+	mc.Issuers = append(mc.Issuers, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}})
+	return newMulti(b, mc)
 }
 
 // appObject stands for an application's own objects.
@@ -128,9 +122,7 @@ func gcCPU() time.Duration {
 // (BenchmarkIssuers, run one at a time, includes it).
 func BenchmarkIssuersOverhead(b *testing.B) {
 	iss, _, token := benchEnv(b)
-	floorKey := &testkeys.RSA().PublicKey
-	sum := sha256.Sum256([]byte("payload"))
-	floorSig, _ := rsa.SignPKCS1v15(nil, testkeys.RSA(), crypto.SHA256, sum[:])
+	checkFloor := floorCheck(b)
 	for _, uncached := range []bool{false, true} {
 		name := "hit"
 		if uncached {
@@ -138,21 +130,8 @@ func BenchmarkIssuersOverhead(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			one := authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, DisableCache: uncached, Logger: authcases.Discard()})
-			mc := core.MultiConfig{DisableCache: uncached, Logger: authcases.Discard()}
-			for i := range 99 {
-				mc.Issuers = append(mc.Issuers, core.Config{Issuer: fmt.Sprintf("https://issuer-%d.example", i), JWKSURL: iss.JWKSURL(), Audience: []string{authcases.Audience}})
-			}
-			mc.Issuers = append(mc.Issuers, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}})
-			hundred, err := core.NewMulti(context.Background(), mc)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = hundred.Close() })
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := hundred.WaitReady(ctx); err != nil {
-				b.Fatal(err)
-			}
+			hundred := hundredIssuers(b, iss, uncached)
+			ctx := context.Background()
 			verify := func(v *core.Validator) time.Duration {
 				t0 := time.Now()
 				if _, err := v.Verify(ctx, token); err != nil {
@@ -163,9 +142,7 @@ func BenchmarkIssuersOverhead(b *testing.B) {
 			var floor, d1, d100 time.Duration
 			for i := 0; b.Loop(); i++ {
 				t0 := time.Now()
-				if err := rsa.VerifyPKCS1v15(floorKey, crypto.SHA256, sum[:], floorSig); err != nil {
-					b.Fatal(err)
-				}
+				checkFloor()
 				floor += time.Since(t0)
 				if i%2 == 0 {
 					d1 += verify(one)

@@ -21,7 +21,7 @@ import (
 	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
-func newMulti(t *testing.T, mc core.MultiConfig) *core.Validator {
+func newMulti(t testing.TB, mc core.MultiConfig) *core.Validator {
 	t.Helper()
 	if mc.Logger == nil {
 		mc.Logger = authcases.Discard()
