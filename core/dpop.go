@@ -323,14 +323,11 @@ func (d *dpopChecker) seen(ctx context.Context, jkt, jti string, until time.Time
 // slash still makes another URL.
 func (d *dpopChecker) sameTarget(htu string, r *http.Request) bool {
 	// Most clients write htu as the public URL followed by the request's
-	// path, which needs no parsing: equal to the normalised target, it
-	// would parse and normalise to it too.
+	// path, with no query or fragment, which needs no parsing: equal to
+	// the normalised target, it would parse and normalise to it too. (A
+	// query or fragment, which parsing checks, takes the parsing path.)
 	reqPath := r.URL.EscapedPath()
-	exact := htu
-	if i := strings.IndexAny(exact, "?#"); i >= 0 {
-		exact = exact[:i]
-	}
-	if rest, ok := strings.CutPrefix(exact, d.origin); ok && strings.HasPrefix(reqPath, "/") && strings.IndexByte(reqPath, '%') < 0 {
+	if rest, ok := strings.CutPrefix(htu, d.origin); ok && strings.HasPrefix(reqPath, "/") && strings.IndexByte(reqPath, '%') < 0 {
 		if rest, ok = strings.CutPrefix(rest, d.basePath); ok && rest == reqPath {
 			return true
 		}
