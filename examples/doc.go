@@ -4,5 +4,7 @@
 // issuer running in the test process.
 //
 // The starters are meant to be copied as a first commit; they import only
-// the public packages of this module.
+// the public packages of this module. So each holds its own copy of the
+// files that do not depend on its router, and a test keeps those copies
+// the same.
 package examples

@@ -5,8 +5,6 @@
 package examples_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -17,16 +15,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-)
 
-// starters are the directories of the apps that obey the contract.
-var starters = []string{"chi-starter", "gin-go-starter"}
+	"github.com/identsphere/identsphere-go/internal/starterproc"
+)
 
 // binDir holds the binaries TestMain builds, one per starter, named after
 // its directory. It is set once, before any test runs.
@@ -109,12 +104,10 @@ func eachStarter(t *testing.T, f func(t *testing.T, bin string)) {
 type app struct {
 	url    string // http://host:port, as the app logged it
 	addr   string // host:port
-	stdout *output
-	stderr *output
+	stdout *starterproc.Output
+	stderr *starterproc.Output
 	client *http.Client
-
-	exited  chan struct{} // closed once the process has exited
-	waitErr error         // cmd.Wait's result, set before exited closes
+	proc   *starterproc.Process
 }
 
 // startApp runs the starter bin with env added to a clean environment,
@@ -123,9 +116,10 @@ type app struct {
 // carries a token.
 func startApp(t *testing.T, bin string, env ...string) *app {
 	t.Helper()
+	p := starterproc.Start(t, bin, env...)
 	a := &app{
-		stdout: newOutput(),
-		stderr: newOutput(),
+		stdout: p.Stdout,
+		stderr: p.Stderr,
 		client: &http.Client{
 			Transport: &http.Transport{},
 			Timeout:   20 * time.Second,
@@ -133,19 +127,12 @@ func startApp(t *testing.T, bin string, env ...string) *app {
 				return http.ErrUseLastResponse
 			},
 		},
-		exited: make(chan struct{}),
+		proc: p,
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(cleanEnv(), env...)
-	cmd.Stdout, cmd.Stderr = a.stdout, a.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		a.waitErr = cmd.Wait()
-		close(a.exited)
-	}()
-	t.Cleanup(func() { a.stop(t, cmd) })
+	t.Cleanup(func() {
+		a.client.CloseIdleConnections()
+		p.Stop(t, stopTimeout)
+	})
 
 	line := a.waitLine(t, a.stderr, "the listening log line", startTimeout, func(line string) bool {
 		var rec struct{ Msg, Addr string }
@@ -157,112 +144,31 @@ func startApp(t *testing.T, bin string, env ...string) *app {
 	return a
 }
 
-func (a *app) stop(t *testing.T, cmd *exec.Cmd) {
-	defer a.client.CloseIdleConnections()
-	select {
-	case <-a.exited:
-		t.Errorf("the app exited before the test ended: %v", a.waitErr)
-	default:
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Errorf("SIGTERM: %v", err)
-		}
-		select {
-		case <-a.exited:
-			if code := cmd.ProcessState.ExitCode(); code != 0 {
-				t.Errorf("exit status %d after SIGTERM, want 0", code)
-			}
-		case <-time.After(stopTimeout):
-			_ = cmd.Process.Kill()
-			<-a.exited
-			t.Errorf("the app did not stop within %v of SIGTERM", stopTimeout)
-		}
-	}
-	// Every JWS starts with eyJ, the base64url of `{"`.
-	if strings.Contains(a.stderr.String(), "eyJ") {
-		t.Errorf("the logs carry a token")
-	}
-	if t.Failed() {
-		t.Logf("app logs:\n%s", a.stderr)
-	}
-}
-
-// cleanEnv is this process's environment without the variables the
-// starters read, so that a developer's shell cannot change the outcome.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "METRICS_ADDR=") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
 // waitLine returns the first complete line of o that match accepts. It
 // fails the test if none comes within timeout or before the process exits.
-func (a *app) waitLine(t *testing.T, o *output, what string, timeout time.Duration, match func(string) bool) string {
+func (a *app) waitLine(t *testing.T, o *starterproc.Output, what string, timeout time.Duration, match func(string) bool) string {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	exited := false
 	for {
-		lines, changed := o.lines()
+		lines, changed := o.Lines()
 		for _, line := range lines {
 			if match(line) {
 				return line
 			}
 		}
 		if exited {
-			t.Fatalf("the app exited (%v) before %s\nlogs:\n%s", a.waitErr, what, a.stderr)
+			t.Fatalf("the app exited (%v) before %s\nlogs:\n%s", a.proc.Err(), what, a.stderr)
 		}
 		select {
 		case <-changed:
-		case <-a.exited:
+		case <-a.proc.Exited():
 			exited = true // all output is in: look once more
 		case <-deadline.C:
 			t.Fatalf("no %s within %v\nlogs:\n%s", what, timeout, a.stderr)
 		}
 	}
-}
-
-// output collects what a process writes and wakes whoever waits for it.
-type output struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed and replaced at every write
-}
-
-func newOutput() *output { return &output{changed: make(chan struct{})} }
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	close(o.changed)
-	o.changed = make(chan struct{})
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-// lines returns the complete lines so far, and a channel that is closed at
-// the next write.
-func (o *output) lines() ([]string, <-chan struct{}) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(o.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if n := len(lines); n > 0 && !bytes.HasSuffix(o.buf.Bytes(), []byte("\n")) {
-		lines = lines[:n-1] // the last one is still being written
-	}
-	return lines, o.changed
 }
 
 // request is one HTTP request to a starter.

@@ -95,7 +95,7 @@ func sample(families map[string]*dto.MetricFamily, name string, want map[string]
 // records returns the app's JSON log records whose msg is msg.
 func (a *app) records(t *testing.T, msg string) []map[string]any {
 	t.Helper()
-	lines, _ := a.stderr.lines()
+	lines, _ := a.stderr.Lines()
 	var out []map[string]any
 	for _, line := range lines {
 		var rec map[string]any

@@ -20,6 +20,7 @@ import (
 
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/starterproc"
 	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
@@ -612,7 +613,7 @@ func TestConfigErrors(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 				defer cancel()
 				cmd := exec.CommandContext(ctx, bin)
-				cmd.Env = append(cleanEnv(), append(c.env, "ADDR=127.0.0.1:0")...)
+				cmd.Env = append(starterproc.CleanEnv(), append(c.env, "ADDR=127.0.0.1:0")...)
 				var stdout, stderr strings.Builder
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				err := cmd.Run()

@@ -5,14 +5,13 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/identsphere/identsphere-go/internal/starterproc"
 )
 
 // Bounds on how long a starter may take.
@@ -23,11 +22,8 @@ const (
 
 // starter is a running starter binary.
 type starter struct {
-	url    string
-	stderr *syncBuffer
-
-	exited  chan struct{} // closed once the process has exited
-	waitErr error         // cmd.Wait's result, set before exited closes
+	url  string
+	proc *starterproc.Process
 }
 
 // startStarter runs the starter name (a directory of examples/) with env,
@@ -44,8 +40,8 @@ func startStarter(t *testing.T, name string, env ...string) *starter {
 		if err == nil {
 			return s
 		}
-		if attempt == 3 || !strings.Contains(s.stderr.String(), "address already in use") {
-			t.Fatalf("%s: %v\nlogs:\n%s", name, err, s.stderr)
+		if attempt == 3 || !strings.Contains(s.proc.Stderr.String(), "address already in use") {
+			t.Fatalf("%s: %v\nlogs:\n%s", name, err, s.proc.Stderr)
 		}
 	}
 }
@@ -62,17 +58,7 @@ func freeAddr(t *testing.T) string {
 
 // tryStarter starts the process once; on error the process has exited.
 func tryStarter(t *testing.T, name, addr string, env []string) (*starter, error) {
-	s := &starter{url: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = append(cleanEnv(), append(env, "ADDR="+addr)...)
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
+	s := &starter{url: "http://" + addr, proc: starterproc.Start(t, filepath.Join(binDir, name), append(env, "ADDR="+addr)...)}
 	healthy := func() bool {
 		resp, err := plainClient.Get(s.url + "/healthz")
 		if err != nil {
@@ -84,17 +70,16 @@ func tryStarter(t *testing.T, name, addr string, env []string) (*starter, error)
 	deadline := time.Now().Add(startTimeout)
 	for !healthy() {
 		select {
-		case <-s.exited:
-			return s, errExited{s.waitErr}
+		case <-s.proc.Exited():
+			return s, errExited{s.proc.Err()}
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-s.exited
+			s.proc.Kill()
 			return s, errTimeout("no 200 from /healthz within " + startTimeout.String())
 		}
 	}
-	t.Cleanup(func() { s.stop(t, cmd) })
+	t.Cleanup(func() { s.proc.Stop(t, stopTimeout) })
 	return s, nil
 }
 
@@ -113,34 +98,6 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func (s *starter) stop(t *testing.T, cmd *exec.Cmd) {
-	select {
-	case <-s.exited:
-		t.Errorf("the starter exited before the test ended: %s", errString(s.waitErr))
-	default:
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Errorf("SIGTERM: %v", err)
-		}
-		select {
-		case <-s.exited:
-			if code := cmd.ProcessState.ExitCode(); code != 0 {
-				t.Errorf("exit status %d after SIGTERM, want 0", code)
-			}
-		case <-time.After(stopTimeout):
-			_ = cmd.Process.Kill()
-			<-s.exited
-			t.Errorf("the starter did not stop within %v of SIGTERM", stopTimeout)
-		}
-	}
-	// Every JWS starts with eyJ, the base64url of `{"`.
-	if strings.Contains(s.stderr.String(), "eyJ") {
-		t.Errorf("the starter's logs carry a token")
-	}
-	if t.Failed() {
-		t.Logf("starter logs:\n%s", s.stderr)
-	}
-}
-
 // waitReady polls /readyz, which the README documents as 200 once the
 // issuer's keys are loaded.
 func (s *starter) waitReady(ctx context.Context) error {
@@ -153,18 +110,6 @@ func (s *starter) waitReady(ctx context.Context) error {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-}
-
-// cleanEnv is this process's environment without the variables the
-// starters read, so that a developer's shell cannot change the outcome.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 // syncBuffer collects a process's or a logger's output.
