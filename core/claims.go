@@ -48,6 +48,9 @@ type Claims struct {
 
 	raw     []byte // the claims JSON, for Decode
 	idToken bool   // carries at_hash or c_hash, which only ID tokens have
+	// securityEvent: carries events, the claim of a Security Event Token
+	// (RFC 8417), such as a back-channel logout token.
+	securityEvent bool
 }
 
 // HasScope reports whether the token grants scope, matched as a whole word:
@@ -113,6 +116,8 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.Confirmation, ok = decodeConfirmation(value)
 		case "at_hash", "c_hash":
 			c.idToken = true
+		case "events":
+			c.securityEvent = true
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":

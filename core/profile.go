@@ -8,7 +8,9 @@ import (
 
 // TokenProfile says which kind of JWT a Validator accepts. Tokens of other
 // kinds are refused as invalid (401), so that one kind can never be played
-// as another.
+// as another. Under every profile, a token that carries events (a Security
+// Event Token, RFC 8417, such as a back-channel logout token, which needs
+// no typ) is refused: it announces an event and grants nothing.
 type TokenProfile int
 
 const (
@@ -95,6 +97,12 @@ func (is *issuer) checkType(t tokenType) error {
 // checkProfileClaims runs the claim rules of the profile, the audience
 // fallback and Config.RequiredClaims on a token whose signature verified.
 func (is *issuer) checkProfileClaims(c *Claims) error {
+	if c.securityEvent {
+		// A logout token needs no typ (Back-Channel Logout 1.0, 2.4), and
+		// can carry the client id as aud and an exp: only its events claim
+		// tells it apart. No profile takes a security event.
+		return tokenErr("typ", "the token is a security event token (events), such as a logout token", nil)
+	}
 	switch is.cfg.Profile {
 	case AccessTokens:
 		if c.idToken {

@@ -258,3 +258,40 @@ func TestDefaultProfileRefusesIDTokensByTheirClaims(t *testing.T) {
 	idv := authcases.NewValidator(t, cfg)
 	verifyAll(t, idv, map[string]tc{"ID token under IDTokens": {iss.MustMint(authtest.Claims{"at_hash": "x0YhV9D2c1d7Ph0k"}), ""}})
 }
+
+// A logout token needs no typ and may carry the client id as aud and an
+// exp: without a typ to give it away, only its events claim does. No
+// profile takes it, nor any other Security Event Token.
+func TestSecurityEventTokensAreNeverAccessOrIDTokens(t *testing.T) {
+	iss := newIssuer(t)
+	logout := func(opts ...authtest.MintOption) string {
+		return iss.MustMint(authtest.Claims{
+			"jti":       "logout-1",
+			"sid":       "session-1",
+			"client_id": "app",
+			"events":    map[string]any{core.BackChannelLogoutEvent: map[string]any{}},
+		}, opts...)
+	}
+	noTyp, typJWT := authtest.WithHeader("typ", nil), authtest.WithHeader("typ", "JWT")
+	profiles := map[core.TokenProfile]map[string]tc{
+		core.AccessTokens: {
+			"logout token, no typ":  {logout(noTyp), "typ"},
+			"logout token, typ JWT": {logout(typJWT), "typ"},
+			"access token":          {iss.MustMint(nil), ""},
+		},
+		core.IDTokens: {
+			"logout token, no typ":  {logout(noTyp), "typ"},
+			"logout token, typ JWT": {logout(typJWT), "typ"},
+			"ID token":              {iss.MustMint(authtest.Claims{"at_hash": "x0YhV9D2c1d7Ph0k"}), ""},
+		},
+		core.RFC9068AccessTokens: {
+			"security event typed at+jwt": {logout(authtest.WithHeader("typ", "at+jwt")), "typ"},
+			"RFC 9068 access token":       {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "at+jwt")), ""},
+		},
+	}
+	for profile, cases := range profiles {
+		cfg := config(iss)
+		cfg.Profile = profile
+		verifyAll(t, authcases.NewValidator(t, cfg), cases)
+	}
+}

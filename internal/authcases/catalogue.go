@@ -20,6 +20,7 @@ func attackCases(e *Env) []Case {
 	es := mint(nil, authtest.SignWith(testkeys.KIDEC))
 	now := time.Now().Unix()
 	raw := func(extra string) string { return signRaw(rsHeader, claimsJSON(e, extra)) }
+	logoutClaims := authtest.Claims{"jti": "logout-1", "sid": "session-1", "events": map[string]any{core.BackChannelLogoutEvent: map[string]any{}}}
 
 	cases := []Case{}
 	for _, h := range HostileTokens() {
@@ -79,6 +80,10 @@ func attackCases(e *Env) []Case {
 		invalidToken("zip DEF", mint(nil, authtest.WithHeader("zip", "DEF"))),
 		invalidToken("typ of a logout token", mint(nil, authtest.WithHeader("typ", "logout+jwt")),
 			"RFC 8725 explicit typing: a token of another kind is not an access token"),
+		invalidToken("logout token without typ", mint(logoutClaims, authtest.WithHeader("typ", nil)),
+			"a logout token needs no typ and may carry our audience and an exp; its events claim gives it away (a Security Event Token grants nothing)"),
+		invalidToken("logout token typed JWT", mint(logoutClaims)),
+		invalidToken("security event typed at+jwt", mint(authtest.Claims{"client_id": "app", "events": map[string]any{"urn:example:event": map[string]any{}}}, authtest.WithHeader("typ", "at+jwt"))),
 
 		// Shapes.
 		invalidToken("two parts", stripSignature(valid)[:len(stripSignature(valid))-1]),
