@@ -24,11 +24,16 @@ type issuer struct {
 // newIssuer starts loading the keys of an issuer whose cfg has its defaults
 // filled in, over transport (see newIssuerClientOver).
 func newIssuer(ctx context.Context, cfg Config, transport *http.Transport) *issuer {
+	return newIssuerWith(ctx, cfg, transport, loadHooks{})
+}
+
+// newIssuerWith is newIssuer whose first key load ends as hooks say.
+func newIssuerWith(ctx context.Context, cfg Config, transport *http.Transport, hooks loadHooks) *issuer {
 	// golang-jwt checks the time claims; iss and aud are checked here, since
 	// issuer aliases and the audience fallback are ours.
 	return &issuer{
 		cfg:  cfg,
-		keys: newKeySource(ctx, cfg, transport),
+		keys: newKeySource(ctx, cfg, transport, hooks),
 		claims: jwt.NewValidator(
 			jwt.WithLeeway(cfg.Leeway),
 			jwt.WithTimeFunc(cfg.Now),

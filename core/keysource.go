@@ -54,6 +54,21 @@ type keySource struct {
 	kidLimit   *rate.Limiter // refreshes for unknown kids, one per UnknownKIDRefreshInterval
 	kidMu      sync.Mutex    // guards kidRefresh, and orders wg.Add before close's wg.Wait
 	kidRefresh chan struct{} // closed when the unknown-kid refresh in flight ends
+
+	hooks loadHooks
+}
+
+// loadHooks tell the maker of a key source how its first load ended. An
+// issuer made from a template uses them: its first load is tried once, so
+// that a tenant that does not exist costs the provider one attempt, not a
+// poll without end.
+type loadHooks struct {
+	// loaded, if set, is called once the first usable key set is in.
+	loaded func()
+	// failed, if set, replaces the retries of a failed first load: the key
+	// source stops for good (nothing of it runs or is scheduled any more)
+	// and failed is called with the error.
+	failed func(error)
 }
 
 // loadedKeys is what the first successful load establishes.
@@ -69,7 +84,7 @@ type refusedKey struct{ kid, reason string }
 
 // newKeySource starts loading keys. ctx's values (for logging) are kept
 // but not its cancellation: see New.
-func newKeySource(ctx context.Context, cfg Config, transport *http.Transport) *keySource {
+func newKeySource(ctx context.Context, cfg Config, transport *http.Transport, hooks loadHooks) *keySource {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &keySource{
 		cfg:      cfg,
@@ -80,6 +95,7 @@ func newKeySource(ctx context.Context, cfg Config, transport *http.Transport) *k
 		life:     life,
 		cancel:   cancel,
 		kidLimit: rate.NewLimiter(rate.Every(cfg.UnknownKIDRefreshInterval), 1),
+		hooks:    hooks,
 	}
 	s.schedule(0, func() { s.firstLoad(0) })
 	return s
@@ -109,6 +125,12 @@ func (s *keySource) firstLoad(attempt int) {
 			return
 		}
 		s.setErr(err)
+		if s.hooks.failed != nil {
+			s.halt()
+			closeIdle(s.client)
+			s.hooks.failed(err)
+			return
+		}
 		delay := retryDelay(attempt)
 		s.cfg.Logger.WarnContext(ctx, "identsphere: signing keys not loaded; retrying", "issuer", s.cfg.Issuer, "error", err, "retry_in", delay)
 		if attempt == 0 {
@@ -127,6 +149,9 @@ func (s *keySource) firstLoad(attempt int) {
 	if attempts > 0 {
 		s.cfg.Logger.InfoContext(ctx, "identsphere: issuer reachable again", "issuer", s.cfg.Issuer, "failed_attempts", attempts)
 		s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerRecovered, Issuer: s.cfg.Issuer})
+	}
+	if s.hooks.loaded != nil {
+		s.hooks.loaded()
 	}
 	s.schedule(s.cfg.RefreshInterval, func() { s.periodicRefresh(loaded) })
 }
@@ -429,22 +454,45 @@ func (s *keySnapshot) onlyKeyFor(alg string) (*verificationKey, error) {
 // from now on the keys are never refreshed, and Ready reports false.
 // Requests in flight may still call lookup; none of them starts a refresh.
 func (s *keySource) close() {
-	s.kidMu.Lock()
-	s.stepMu.Lock()
-	s.isClosed.Store(true)
-	if s.step != nil && s.step.Stop() { // it will never run
-		s.wg.Done()
+	if !s.retire() {
+		return // dropped or retired before: said so then
 	}
-	s.stepMu.Unlock()
-	s.kidMu.Unlock()
-	close(s.closed)
-	s.cancel()
-	s.wg.Wait()
-	closeIdle(s.client)
 	if s.keys.Load() != nil {
 		s.cfg.Logger.InfoContext(s.life, "identsphere: validator closed; signing keys are no longer refreshed", "issuer", s.cfg.Issuer)
 	} else {
 		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused", "issuer", s.cfg.Issuer, "error", s.err())
 	}
 	s.cfg.Observer.Happened(s.life, Event{Kind: EventClosed, Issuer: s.cfg.Issuer})
+}
+
+// retire is close without its log and event, for an issuer its template
+// evicts (the template says why): it stops the background work and waits
+// for it. It reports whether it stopped it, rather than a close before.
+func (s *keySource) retire() bool {
+	first := s.halt()
+	s.wg.Wait()
+	if first {
+		closeIdle(s.client)
+	}
+	return first
+}
+
+// halt stops the background work without waiting for it: a step not yet
+// started never runs, and none is scheduled or started from now on. It
+// may run within a step (a failed first load ends its key source so). It
+// reports whether this call stopped it, rather than one before.
+func (s *keySource) halt() bool {
+	s.kidMu.Lock()
+	s.stepMu.Lock()
+	first := !s.isClosed.Swap(true)
+	if first && s.step != nil && s.step.Stop() { // it will never run
+		s.wg.Done()
+	}
+	s.stepMu.Unlock()
+	s.kidMu.Unlock()
+	if first {
+		close(s.closed)
+		s.cancel()
+	}
+	return first
 }

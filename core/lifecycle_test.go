@@ -149,7 +149,7 @@ func (o *recObserver) of(k core.EventKind) []core.Event {
 }
 
 // wait waits until n events of kind k have been reported.
-func (o *recObserver) wait(t *testing.T, k core.EventKind, n int) []core.Event {
+func (o *recObserver) wait(t testing.TB, k core.EventKind, n int) []core.Event {
 	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()

@@ -54,7 +54,7 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 	}
 	is := v.one
 	if is == nil {
-		if is, err = v.multi.selectIssuer(ctx, payload); err != nil {
+		if is, err = v.multi.selectIssuer(ctx, &t, payload); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
@@ -159,4 +160,46 @@ func BenchmarkIssuersOverhead(b *testing.B) {
 			b.ReportMetric(float64(d100-d1)/float64(floor), "overhead×floor")
 		})
 	}
+}
+
+// BenchmarkFailedTenantRefusal is the cost of refusing a token of a tenant
+// whose first key load failed (TestFailedTenantIsDroppedAndRefusedCheaply),
+// as a multiple of the floor: every iteration times one floor verification
+// and one refusal. Target: ≤ 0.2× floor.
+func BenchmarkFailedTenantRefusal(b *testing.B) {
+	p := newTenantsProvider(b)
+	obs := newRecObserver()
+	v := newMulti(b, core.MultiConfig{
+		Observer: obs, Now: newFakeClock().Now,
+		Templates: []core.IssuerTemplate{{
+			Issuer:      p.template(),
+			Config:      core.Config{Audience: []string{"api://orders"}},
+			AllowTenant: func(string) bool { return true },
+		}},
+	})
+	token := p.unsigned("gone")
+	ctx := context.Background()
+	_, _ = v.Verify(ctx, token)
+	obs.wait(b, core.EventTenantFailed, 1)
+	checkFloor := floorCheck(b)
+	before := p.junkRequests.Load()
+	var floor, refusal time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		checkFloor()
+		t1 := time.Now()
+		if _, err := v.Verify(ctx, token); !errors.Is(err, core.ErrKeysUnavailable) {
+			b.Fatalf("a token of a failed tenant: %v", err)
+		}
+		refusal += time.Since(t1)
+		floor += t1.Sub(t0)
+	}
+	if n := p.junkRequests.Load() - before; n != 0 {
+		b.Fatalf("%d requests for a failed tenant", n)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(refusal)/n, "refusal-ns/op")
+	b.ReportMetric(float64(floor)/n, "floor-ns/op")
+	b.ReportMetric(float64(refusal)/float64(floor), "refusal×floor")
 }

@@ -98,6 +98,18 @@ const (
 	// EventCacheEvicted: the verified-token cache, full, dropped Count
 	// tokens that were still valid to make room.
 	EventCacheEvicted EventKind = "cache_evicted"
+	// EventTenantFailed: the first key load of an issuer made from an
+	// IssuerTemplate failed (Err); the issuer is dropped, and its tenant's
+	// tokens are refused (503) for the template's RetryFailedAfter.
+	EventTenantFailed EventKind = "tenant_failed"
+	// EventTenantRateLimited: Count tokens of tenants that had no issuer
+	// were refused (503) because their template made new issuers as fast
+	// as it may; Issuer is the template's. Reported at most every 10
+	// seconds per template.
+	EventTenantRateLimited EventKind = "tenant_rate_limited"
+	// EventTenantEvicted: an IssuerTemplate holding MaxIssuers loaded
+	// issuers closed the least recently used one (Issuer) to make room.
+	EventTenantEvicted EventKind = "tenant_evicted"
 )
 
 // Event is something that happened outside any one answer.
@@ -133,13 +145,37 @@ type Status struct {
 	Ready bool
 	// CacheEntries is how many verified tokens are cached.
 	CacheEntries int
-	// Issuers has one entry per issuer held (several with NewMulti).
+	// Issuers has one entry per issuer held (several with NewMulti): the
+	// configured ones first, then those made from templates (Template set).
 	Issuers []IssuerStatus
+	// Templates has one entry per IssuerTemplate (NewMulti).
+	Templates []TemplateStatus
+}
+
+// TemplateStatus is what an IssuerTemplate holds and has refused.
+type TemplateStatus struct {
+	// Issuer is the template's, "{tenant}" included.
+	Issuer string
+	// Loaded is how many of its issuers have keys (at most MaxIssuers);
+	// Loading how many are loading their first keys.
+	Loaded, Loading int
+	// FailedTenants is how many tenants are remembered as failed (at most
+	// MaxFailedTenants), their tokens refused until retried.
+	FailedTenants int
+	// Failed, RateLimited and Evicted count, since NewMulti, the issuers
+	// dropped because their first key load failed, the tokens refused
+	// because no new issuer could be made so soon, and the issuers evicted
+	// to make room.
+	Failed, RateLimited, Evicted uint64
 }
 
 // IssuerStatus is the health of one issuer's keys.
 type IssuerStatus struct {
 	Issuer string
+	// Template is the Issuer of the IssuerTemplate that made this issuer
+	// for a tenant; "" for a configured issuer (or a template's shared
+	// keys). Issuers made from templates never decide Status.Ready.
+	Template string
 	// Ready: keys are loaded and still refreshed.
 	Ready bool
 	// Keys is how many usable keys are cached.

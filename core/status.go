@@ -11,6 +11,9 @@ func (v *Validator) Status() Status {
 	}
 	for _, is := range v.issuers() {
 		ks := IssuerStatus{Issuer: is.cfg.Issuer, Ready: is.keys.usable()}
+		if is.tenant != nil {
+			ks.Template = is.tenant.template
+		}
 		if snap := is.keys.store.snapshot.Load(); snap != nil {
 			ks.Keys = snap.usable
 		}
@@ -19,6 +22,11 @@ func (v *Validator) Status() Status {
 			ks.LastError = err.Error()
 		}
 		st.Issuers = append(st.Issuers, ks)
+	}
+	if v.multi != nil {
+		for _, t := range v.multi.templates {
+			st.Templates = append(st.Templates, t.status())
+		}
 	}
 	return st
 }

@@ -166,7 +166,7 @@ func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is
 		if payload, err = t.decodePayload(); err != nil {
 			return r, err
 		}
-		if is, err = v.multi.selectIssuer(ctx, payload); err != nil {
+		if is, err = v.multi.selectIssuer(ctx, t, payload); err != nil {
 			return r, err
 		}
 	}
@@ -241,12 +241,14 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // Ready reports whether the Validator is fit to serve: signing keys are
-// loaded and are still refreshed. Failed refreshes keep the cached keys, so
+// loaded and are still refreshed. With NewMulti, that is the keys of every
+// configured issuer and shared key set, never those of an issuer made from
+// an IssuerTemplate: a token may name a tenant that does not exist. Failed refreshes keep the cached keys, so
 // once true it stays true until Close; after Close it is false, since keys
 // are no longer refreshed and a rotation would go unnoticed (Verify still
 // checks tokens against the cached keys). Use it for a readiness probe.
 func (v *Validator) Ready() bool {
-	for _, is := range v.issuers() {
+	for _, is := range v.readiness() {
 		if !is.keys.usable() {
 			return false
 		}
@@ -254,13 +256,13 @@ func (v *Validator) Ready() bool {
 	return true
 }
 
-// WaitReady blocks until signing keys are loaded, the Validator is closed,
+// WaitReady blocks until signing keys are loaded (those Ready covers), the Validator is closed,
 // or ctx ends; it returns nil exactly when Ready would report true. On
 // timeout it returns ctx's error together with the last loading error,
 // which names the cause (issuer unreachable, a URL that answered 404 and the
 // likely fix, discovery issuer mismatch, no usable key in the set...).
 func (v *Validator) WaitReady(ctx context.Context) error {
-	for _, is := range v.issuers() {
+	for _, is := range v.readiness() {
 		if err := is.waitReady(ctx); err != nil {
 			return err
 		}
@@ -305,6 +307,15 @@ func (v *Validator) issuers() []*issuer {
 		return []*issuer{v.one}
 	}
 	return v.multi.all()
+}
+
+// readiness returns the issuers whose keys decide Ready: the only one, or
+// the configured ones of NewMulti.
+func (v *Validator) readiness() []*issuer {
+	if v.one != nil {
+		return []*issuer{v.one}
+	}
+	return v.multi.configured()
 }
 
 // jwtClaims adapts Claims to golang-jwt's Claims interface without copying.
