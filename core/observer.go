@@ -99,16 +99,19 @@ const (
 	// tokens that were still valid to make room.
 	EventCacheEvicted EventKind = "cache_evicted"
 	// EventTenantFailed: the first key load of an issuer made from an
-	// IssuerTemplate failed (Err); the issuer is dropped, and its tenant's
-	// tokens are refused (503) for the template's RetryFailedAfter.
+	// IssuerTemplate failed (Err, which names its URLs); the issuer is
+	// dropped, and its tenant's tokens are refused (503) for the template's
+	// RetryFailedAfter. In this event and the two below, Issuer is the
+	// template's ("{tenant}" included), never a tenant's: a token chooses
+	// its tenant, and a metric label must stay bounded. The log names the
+	// tenant's issuer.
 	EventTenantFailed EventKind = "tenant_failed"
 	// EventTenantRateLimited: Count tokens of tenants that had no issuer
 	// were refused (503) because their template made new issuers as fast
-	// as it may; Issuer is the template's. Reported at most every 10
-	// seconds per template.
+	// as it may. Reported at most every 10 seconds per template.
 	EventTenantRateLimited EventKind = "tenant_rate_limited"
 	// EventTenantEvicted: an IssuerTemplate holding MaxIssuers loaded
-	// issuers closed the least recently used one (Issuer) to make room.
+	// issuers closed the least recently used one to make room.
 	EventTenantEvicted EventKind = "tenant_evicted"
 )
 

@@ -94,7 +94,7 @@ func (t *template) keysLoaded(e *tenantIssuer) {
 		ctx := t.set.ctx
 		t.set.log.InfoContext(ctx, "identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to make room",
 			"issuer", victim.name, "template", t.cfg.Issuer, "max_issuers", t.cfg.MaxIssuers, "for", e.name)
-		t.set.observer.Happened(ctx, Event{Kind: EventTenantEvicted, Issuer: victim.name})
+		t.set.observer.Happened(ctx, Event{Kind: EventTenantEvicted, Issuer: t.cfg.Issuer})
 	}
 }
 
@@ -120,7 +120,7 @@ func (t *template) keysFailed(e *tenantIssuer, err error) {
 	ctx := t.set.ctx
 	t.set.log.WarnContext(ctx, "identsphere: a tenant's signing keys could not be loaded; its issuer is dropped and its tokens refused (503) until it may be tried again",
 		"issuer", e.name, "template", t.cfg.Issuer, "error", err, "retry_after", t.cfg.RetryFailedAfter)
-	t.set.observer.Happened(ctx, Event{Kind: EventTenantFailed, Issuer: e.name, Err: err})
+	t.set.observer.Happened(ctx, Event{Kind: EventTenantFailed, Issuer: t.cfg.Issuer, Err: err})
 	now := t.set.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()

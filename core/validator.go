@@ -243,8 +243,9 @@ func minTime(a, b time.Time) time.Time {
 // Ready reports whether the Validator is fit to serve: signing keys are
 // loaded and are still refreshed. With NewMulti, that is the keys of every
 // configured issuer and shared key set, never those of an issuer made from
-// an IssuerTemplate: a token may name a tenant that does not exist. Failed refreshes keep the cached keys, so
-// once true it stays true until Close; after Close it is false, since keys
+// an IssuerTemplate: a token may name a tenant that does not exist.
+// Failed refreshes keep the cached keys, so once true it stays true until
+// Close; after Close it is false, since keys
 // are no longer refreshed and a rotation would go unnoticed (Verify still
 // checks tokens against the cached keys). Use it for a readiness probe.
 func (v *Validator) Ready() bool {
