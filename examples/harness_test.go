@@ -20,6 +20,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/identsphere/identsphere-go/internal/redistest"
 	"github.com/identsphere/identsphere-go/internal/starterproc"
 )
 
@@ -55,6 +56,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.RemoveAll(dir)
+	redistest.Report(os.Stdout)
 	os.Exit(code)
 }
 
