@@ -95,6 +95,35 @@ type Config struct {
 	// token; IDTokens to verify OpenID Connect ID tokens instead.
 	Profile TokenProfile
 
+	// AuthorizedParties, under Profile IDTokens only, are the other clients
+	// whose ID tokens this service trusts: a token's azp (required when its
+	// aud has several values) must be the client id in Audience or one of
+	// these. Default: none, so azp must be the client id itself. It is for
+	// tokens one client obtains for another. With Dex's cross-client trust,
+	// client orders-web asks for a token for orders-api (a static client
+	// that lists orders-web in trustedPeers): the token has aud
+	// [orders-api orders-web] and azp orders-web, so orders-api sets
+	// Audience [orders-api] and AuthorizedParties [orders-web]. With
+	// Zitadel's project audiences, every application's ID token carries the
+	// project id in aud and the application's client id in azp: an API of
+	// the project sets Audience to the project id and AuthorizedParties to
+	// the applications it serves. Each party listed can present its users'
+	// ID tokens here, so list only clients you trust, never to silence an
+	// azp refusal (the refusal log shows the azp it found).
+	AuthorizedParties []string
+
+	// ProfileSetting is how this service's operators set Profile, for the
+	// refusal log: a token refused for its kind (an ID token under
+	// AccessTokens, an access token under IDTokens, a token without typ
+	// at+jwt under RFC9068AccessTokens) is logged, once per
+	// RefusalLogWindow, with the setting that accepts that kind. Default
+	// "Config.Profile", logged as Config.Profile=core.IDTokens; a service
+	// configured from its environment names its variable, such as
+	// "IDENTSPHERE_TOKEN_PROFILE", and the profile is then logged by its
+	// text name (IDENTSPHERE_TOKEN_PROFILE=id: see TokenProfile.MarshalText).
+	// The client is told the token's kind, never the setting.
+	ProfileSetting string
+
 	// IssuerAliases are other exact iss values the issuer puts in its
 	// tokens, such as "accounts.google.com" beside
 	// "https://accounts.google.com". Keys still come from Issuer.
@@ -218,6 +247,7 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, err)
 	}
 	c.Audience = slices.Clone(c.Audience)
+	c.AuthorizedParties = slices.Clone(c.AuthorizedParties)
 	c.IssuerAliases = slices.Clone(c.IssuerAliases)
 	c.RequiredClaims = maps.Clone(c.RequiredClaims)
 	c.Algorithms = slices.Clone(c.Algorithms)

@@ -134,15 +134,12 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 		return
 	}
 	now := time.Now()
-	l.mu.Lock()
-	w := l.windows[check]
-	if w == nil {
-		if len(l.windows) >= maxRefusalChecks {
-			clear(l.windows)
-		}
-		w = &refusalWindow{start: now}
-		l.windows[check] = w
+	te := asTokenError(err)
+	if te != nil && te.acceptedWith != "" {
+		l.hintKind(ctx, te, resp, check, now)
 	}
+	l.mu.Lock()
+	w := l.window(check, now)
 	suppressed := 0
 	if now.Sub(w.start) >= RefusalLogWindow {
 		suppressed, w.start, w.logged, w.suppressed = w.suppressed, now, 0, 0
@@ -166,7 +163,7 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 	}
-	if te := asTokenError(err); te != nil {
+	if te != nil {
 		for _, a := range []struct{ k, v string }{{"issuer", te.Issuer}, {"alg", te.Alg}, {"kid", te.KID}, {"sub", te.Subject}} {
 			if a.v != "" {
 				attrs = append(attrs, slog.String(a.k, a.v))
@@ -183,4 +180,36 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 		attrs = append(attrs, slog.String("request_id", id))
 	}
 	l.logger.LogAttrs(ctx, l.level, "identsphere: request refused", attrs...)
+}
+
+// window returns the window of key, made at now if there is none; l.mu
+// must be held.
+func (l *refusalLog) window(key string, now time.Time) *refusalWindow {
+	w := l.windows[key]
+	if w == nil {
+		if len(l.windows) >= maxRefusalChecks {
+			clear(l.windows)
+		}
+		w = &refusalWindow{start: now}
+		l.windows[key] = w
+	}
+	return w
+}
+
+// hintKind logs, once per RefusalLogWindow for each setting, that a token
+// was refused for its kind and which setting accepts that kind: the
+// operator of an API that receives ID tokens learns what to change, from
+// one record, whatever the volume of refusals.
+func (l *refusalLog) hintKind(ctx context.Context, te *TokenError, resp ErrorResponse, check string, now time.Time) {
+	l.mu.Lock()
+	w := l.window("accepted_with "+te.acceptedWith, now)
+	first := w.logged == 0 || now.Sub(w.start) >= RefusalLogWindow
+	if first {
+		w.start, w.logged = now, 1
+	}
+	l.mu.Unlock()
+	if first {
+		l.logger.LogAttrs(ctx, l.level, "identsphere: a token was refused for its kind; this setting accepts that kind",
+			slog.String("check", check), slog.String("description", resp.Description), slog.String("accepted_with", te.acceptedWith))
+	}
 }

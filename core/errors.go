@@ -44,7 +44,8 @@ func (e *RequestError) Is(target error) bool { return target == ErrInvalidReques
 
 // TokenError reports a token that failed a check. Check names the check
 // ("size", "format", "header", "alg", "kid", "key", "signature", "claims",
-// "exp", "nbf", "iat", "iss", "aud", "sub", "jti", "revoked", "active");
+// "typ" (the token's kind: see TokenProfile), "exp", "nbf", "iat", "iss",
+// "aud", "azp", "sub", "jti", "revoked", "active");
 // Description is a fixed sentence
 // that never contains any part of the token. It matches [ErrInvalidToken]
 // and, through Err, the underlying golang-jwt error where there is one
@@ -62,6 +63,11 @@ type TokenError struct {
 	// configuration accepts and what the token carries, so that a log says
 	// "aud [billing-api] does not contain orders-api".
 	Expected, Found []string
+
+	// acceptedWith, for a token refused for its kind, is the setting
+	// that would accept that kind ("Config.Profile=core.IDTokens"): for
+	// the refusal log, never for the client.
+	acceptedWith string
 }
 
 // Error implements error; it never contains any part of the token.

@@ -46,6 +46,9 @@ func newIssuerWith(ctx context.Context, cfg Config, transport *http.Transport, h
 // checkClaims runs golang-jwt's time checks and this library's claim
 // checks, and reports the first failure in the documented order.
 func (is *issuer) checkClaims(c *Claims) error {
+	if err := is.checkKind(c); err != nil {
+		return err
+	}
 	if c.ExpiresAt.IsZero() {
 		return tokenErr("exp", "the token has no expiry", nil)
 	}

@@ -34,9 +34,18 @@ const (
 	// for a service that receives its users' ID tokens (a gateway in front
 	// of its own front end). Config.Audience must hold exactly the client
 	// id; per OIDC Core 3.1.3.7, a token whose aud has several values must
-	// carry azp, and an azp present must be that client id. A typ of
-	// "at+jwt" (an access token) is refused.
+	// carry azp, and an azp present must be that client id or one of
+	// Config.AuthorizedParties. A typ of "at+jwt" (an access token) is
+	// refused.
 	IDTokens
+)
+
+// The text names of the profiles (MarshalText, UnmarshalText): how a
+// configuration file or an environment variable names them.
+const (
+	accessTokensName = "access"
+	rfc9068Name      = "rfc9068"
+	idTokensName     = "id"
 )
 
 // String returns the profile's name.
@@ -52,6 +61,36 @@ func (p TokenProfile) String() string {
 	return fmt.Sprintf("TokenProfile(%d)", int(p))
 }
 
+// MarshalText returns the profile's text name: "access", "rfc9068" or
+// "id", as a configuration file or an environment variable names it.
+func (p TokenProfile) MarshalText() ([]byte, error) {
+	switch p {
+	case AccessTokens:
+		return []byte(accessTokensName), nil
+	case RFC9068AccessTokens:
+		return []byte(rfc9068Name), nil
+	case IDTokens:
+		return []byte(idTokensName), nil
+	}
+	return nil, fmt.Errorf("identsphere: unknown token profile %v", p)
+}
+
+// UnmarshalText sets the profile from its text name (see MarshalText),
+// compared exactly; anything else is an error that lists the names.
+func (p *TokenProfile) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case accessTokensName:
+		*p = AccessTokens
+	case rfc9068Name:
+		*p = RFC9068AccessTokens
+	case idTokensName:
+		*p = IDTokens
+	default:
+		return fmt.Errorf("identsphere: unknown token profile %q: want %s, %s or %s", text, accessTokensName, rfc9068Name, idTokensName)
+	}
+	return nil
+}
+
 // tokenType is the kind a typ header declares.
 type tokenType uint8
 
@@ -65,9 +104,15 @@ const (
 func (c Config) checkProfile() error {
 	switch c.Profile {
 	case AccessTokens, RFC9068AccessTokens:
+		if len(c.AuthorizedParties) > 0 {
+			return errors.New("identsphere: Config.AuthorizedParties is checked only under Config.Profile IDTokens (access tokens name their client in client_id: see RequiredClaims)")
+		}
 	case IDTokens:
 		if len(c.Audience) != 1 || c.SkipAudienceCheck {
 			return errors.New("identsphere: Config.Profile IDTokens needs Config.Audience to be exactly the client id")
+		}
+		if slices.Contains(c.AuthorizedParties, "") {
+			return errors.New("identsphere: Config.AuthorizedParties holds an empty string")
 		}
 	default:
 		return fmt.Errorf("identsphere: unknown Config.Profile %v", c.Profile)
@@ -85,29 +130,54 @@ func (c Config) checkProfile() error {
 func (is *issuer) checkType(t tokenType) error {
 	switch {
 	case t == typeLogout:
-		return tokenErr("typ", "the token is a logout token, not an access token", nil)
+		return tokenErr("typ", "the token is a logout token", nil)
 	case is.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
-		return tokenErr("typ", `the token is not an RFC 9068 access token (typ "at+jwt")`, nil)
+		return is.kindErr(`the token is not an RFC 9068 access token (typ "at+jwt")`, AccessTokens)
 	case is.cfg.Profile == IDTokens && t == typeATJWT:
-		return tokenErr("typ", "the token is an access token, not an ID token", nil)
+		return is.kindErr("the token is an access token (typ at+jwt), not an ID token", AccessTokens)
 	}
 	return nil
 }
 
-// checkProfileClaims runs the claim rules of the profile, the audience
-// fallback and Config.RequiredClaims on a token whose signature verified.
-func (is *issuer) checkProfileClaims(c *Claims) error {
-	if c.securityEvent {
+// checkKind refuses a token whose claims say it is of a kind the profile
+// does not take. It runs first on a token whose signature verified: a
+// token of the wrong kind is refused as such, whatever its other claims.
+func (is *issuer) checkKind(c *Claims) error {
+	switch {
+	case c.securityEvent:
 		// A logout token needs no typ (Back-Channel Logout 1.0, 2.4), and
 		// can carry the client id as aud and an exp: only its events claim
 		// tells it apart. No profile takes a security event.
 		return tokenErr("typ", "the token is a security event token (events), such as a logout token", nil)
+	case c.idToken && is.cfg.Profile == AccessTokens:
+		return is.kindErr("the token is an OpenID Connect ID token (at_hash or c_hash), not an access token", IDTokens)
 	}
+	return nil
+}
+
+// kindErr refuses a token for its kind. The description, sent to the
+// client, names the token's kind; accepts is the profile that takes that
+// kind, named for the refusal log only, as the operator sets it (see
+// Config.ProfileSetting).
+func (is *issuer) kindErr(description string, accepts TokenProfile) error {
+	return &TokenError{Check: "typ", Description: description, acceptedWith: is.cfg.profileSettingFor(accepts)}
+}
+
+// profileSettingFor is the setting that selects profile p, as the refusal
+// log names it: "Config.Profile=core.IDTokens", or, with ProfileSetting
+// set, that name and p's text name ("IDENTSPHERE_TOKEN_PROFILE=id").
+func (c *Config) profileSettingFor(p TokenProfile) string {
+	if c.ProfileSetting == "" {
+		return "Config.Profile=core." + p.String()
+	}
+	name, _ := p.MarshalText() // p is one of the profiles above
+	return c.ProfileSetting + "=" + string(name)
+}
+
+// checkProfileClaims runs the claim rules of the profile and
+// Config.RequiredClaims on a token whose signature verified.
+func (is *issuer) checkProfileClaims(c *Claims) error {
 	switch is.cfg.Profile {
-	case AccessTokens:
-		if c.idToken {
-			return tokenErr("typ", "the token is an OpenID Connect ID token (at_hash or c_hash), not an access token", nil)
-		}
 	case RFC9068AccessTokens:
 		switch {
 		case c.ClientID == "":
@@ -118,12 +188,12 @@ func (is *issuer) checkProfileClaims(c *Claims) error {
 			return tokenErr("jti", "the token has no jti (RFC 9068)", nil)
 		}
 	case IDTokens:
-		client := is.cfg.Audience[0]
 		switch {
 		case len(c.Audience) > 1 && c.AuthorizedParty == "":
 			return tokenErr("azp", "the ID token has several audiences and no azp", nil)
-		case c.AuthorizedParty != "" && c.AuthorizedParty != client:
-			return tokenErr("azp", "the ID token was issued to another client (azp)", nil)
+		case c.AuthorizedParty != "" && !is.authorizedParty(c.AuthorizedParty):
+			return mismatch("azp", "the ID token was issued to a client this service does not trust (azp)", nil,
+				append(slices.Clip(is.cfg.Audience), is.cfg.AuthorizedParties...), []string{c.AuthorizedParty})
 		}
 	}
 	for name, want := range is.cfg.RequiredClaims {
@@ -132,6 +202,13 @@ func (is *issuer) checkProfileClaims(c *Claims) error {
 		}
 	}
 	return nil
+}
+
+// authorizedParty reports whether an ID token issued to client (azp) is
+// trusted: it is this service's own client id, or one of
+// Config.AuthorizedParties.
+func (is *issuer) authorizedParty(client string) bool {
+	return client == is.cfg.Audience[0] || slices.Contains(is.cfg.AuthorizedParties, client)
 }
 
 // audienceFromFallback returns the audience to check for a token without

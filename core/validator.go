@@ -61,9 +61,11 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // Verify checks a token and returns its claims. The checks run in this
 // order, and the first failure is returned as a typed error (see
 // [TokenError]): size and shape; header; algorithm allow-list, before any key
-// lookup; key; signature; exp present and not past; nbf and iat not in the
-// future; iss; aud; sub present; then Config.RequireVerifiedEmail and
-// Config.Rules. Only the signature and claims need golang-jwt; everything
+// lookup; key; signature; the token's kind (Config.Profile: a token of
+// another kind is refused as such whatever its other claims); exp present
+// and not past; nbf and iat not in the future; iss; aud; sub present; the
+// profile's claims (azp, RFC 9068 claims) and Config.RequiredClaims; then
+// Config.RequireVerifiedEmail and Config.Rules. Only the signature and claims need golang-jwt; everything
 // that decides which key and algorithm may be used is decided here first.
 //
 // A token that verified is remembered (see Config.CacheSize) until it

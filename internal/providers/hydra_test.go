@@ -17,7 +17,7 @@ func TestHydra(t *testing.T) {
 		{"access token (ES256, scp array, requested audience)", h.AccessToken([]string{h.API}, true), ""},
 		{"access token without a requested audience (aud [])", h.AccessToken(nil, true), "aud"},
 		{"access token for another audience", h.AccessToken([]string{"billing-api"}, true), "aud"},
-		{"ID token (RS256, aud [client id])", h.IDToken(), "aud"},
+		{"ID token (RS256, aud [client id])", h.IDToken(), "typ"},
 	})
 	if c := accepted["access token (ES256, scp array, requested audience)"]; c != nil && (c.ClientID != h.ClientID || !c.HasScope("orders.read")) {
 		t.Errorf("claims: client_id %q, scopes %q", c.ClientID, c.Scopes)

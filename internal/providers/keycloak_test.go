@@ -19,7 +19,7 @@ func TestKeycloakWithAudienceMapper(t *testing.T) {
 		{"access token without aud (no mapper)", k.AccessToken(providers.NoAudience, nil, nil), "aud"},
 		{"access token for another API", k.AccessTokenForAPI("billing-api"), "aud"},
 		{"access token of another realm", k.OtherRealmAccessToken(), "iss"},
-		{"ID token (typ ID)", k.IDToken(), "aud"},
+		{"ID token (typ ID)", k.IDToken(), "typ"},
 		{"refresh token (HS512, typ Refresh)", k.RefreshToken(), "alg"},
 	})
 	if c := accepted["access token, aud [API, account]"]; c != nil && c.AuthorizedParty != k.ClientID {
