@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestAuthorizedPartiesTakeCrossClientIDTokens(t *testing.T) {
 	cfg.Profile, cfg.Audience = core.IDTokens, []string{"orders-api"}
 	verifyAll(t, authcases.NewValidator(t, cfg), map[string]tc{
 		"cross-client token, orders-web not trusted": {cross, "azp"},
-		"own token":                                  {dex("orders-api", ""), ""},
+		"own token": {dex("orders-api", ""), ""},
 	})
 
 	cfg.AuthorizedParties = []string{"orders-web"}
@@ -145,5 +146,45 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 				t.Errorf("hints %v, want one with accepted_with=%s", hints, tc.accepted)
 			}
 		})
+	}
+}
+
+// The README's recipe "An API gateway that takes ID tokens" is the code
+// ExampleConfig_idTokenGateway compiles and runs: every line of its Go
+// blocks is a line of the example.
+func TestREADMEIDTokenGatewayIsTheExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("example_idtokens_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n### An API gateway that takes ID tokens\n")
+	if !ok {
+		t.Fatal("README.md has no section An API gateway that takes ID tokens")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	lines := map[string]bool{}
+	for line := range strings.SplitSeq(string(example), "\n") {
+		lines[strings.TrimSpace(line)] = true
+	}
+	blocks := 0
+	for rest := section; ; blocks++ {
+		_, after, ok := strings.Cut(rest, "```go\n")
+		if !ok {
+			break
+		}
+		block, tail, _ := strings.Cut(after, "```")
+		for line := range strings.SplitSeq(block, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !lines[line] {
+				t.Errorf("README line not in the example: %s", line)
+			}
+		}
+		rest = tail
+	}
+	if blocks < 2 {
+		t.Errorf("the recipe shows %d Go blocks, want the Config and the handler", blocks)
 	}
 }

@@ -8,16 +8,23 @@ import (
 )
 
 // Dex is a fake Dex, served under a path ("https://{host}/dex", as its
-// examples configure it). Dex signs ID tokens (and access tokens of the
-// same shape) with RS256 and a header without typ; aud is the client id, a
-// string, unless another client asked for a cross-client token, when aud
-// lists both clients and azp names the one that asked. Groups from the
-// connector are an array in "groups".
+// examples configure it). Dex signs ID tokens, and access tokens of the
+// same shape (at_hash included), with RS256 and a header without typ: a
+// service takes them under core.IDTokens, and the default profile refuses
+// both as ID tokens. aud is the client id, a string, unless a client asked
+// for a cross-client token (scope audience:server:client_id:{peer}), when
+// aud lists the peer and the client that asked, and azp names the one that
+// asked: the peer takes it with that client in
+// core.Config.AuthorizedParties. Groups from the connector are an array in
+// "groups".
 type Dex struct {
 	*authtest.PathIssuer
 
-	// ClientID is the static client whose ID tokens the API accepts.
+	// ClientID is the static client that users log in to.
 	ClientID string
+	// API is a static client for the API, whose trustedPeers lists
+	// ClientID: ClientID obtains cross-client tokens for it.
+	API string
 }
 
 // NewDex starts the server. Call Close when done.
@@ -25,12 +32,25 @@ func NewDex() *Dex {
 	return &Dex{
 		PathIssuer: authtest.NewPathIssuer("/dex", authtest.WithKey("dex-kid-1", testkeys.RSA())),
 		ClientID:   "orders-web",
+		API:        "orders-api",
 	}
 }
 
 // IDToken is a user's ID token for ClientID, in groups.
 func (d *Dex) IDToken(groups ...string) string {
 	return d.idToken(d.URL(), d.ClientID, "", groups)
+}
+
+// AccessToken is the access token Dex issues beside IDToken: the same
+// claims, at_hash among them.
+func (d *Dex) AccessToken() string {
+	return d.idToken(d.URL(), d.ClientID, "", nil)
+}
+
+// CrossClientToken is the token ClientID obtains for API: aud [API
+// ClientID], azp ClientID.
+func (d *Dex) CrossClientToken(groups ...string) string {
+	return d.idToken(d.URL(), d.API, d.ClientID, groups)
 }
 
 // IDTokenForClient is the same user's ID token for another client: the

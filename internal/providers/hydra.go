@@ -16,7 +16,9 @@ import (
 // requested an audience; scopes are an array in "scp"; the client is in
 // "client_id"; the session's custom claims, email_verified among them, are
 // under "ext" (at the top level only for claims listed in
-// oauth2.allowed_top_level_claims).
+// oauth2.allowed_top_level_claims). An API takes its access tokens under
+// the default profile; a gateway in front of the client takes its ID
+// tokens (aud [client id], at_hash) under core.IDTokens.
 type Hydra struct {
 	*authtest.PathIssuer
 
@@ -62,7 +64,8 @@ func (h *Hydra) AccessToken(aud []string, emailVerified bool) string {
 }
 
 // IDToken is the client's ID token for the same user, signed with the
-// ID-token key: the wrong-token-type twin.
+// ID-token key: the wrong-token-type twin of AccessToken, and what an
+// ID-token gateway takes.
 func (h *Hydra) IDToken() string {
 	return h.MustMint(authtest.Claims{
 		"aud":            []string{h.ClientID},

@@ -29,6 +29,21 @@ func TestHydra(t *testing.T) {
 	expect(t, "ID token", read, h.IDToken(), http.StatusUnauthorized, "invalid_token")
 }
 
+// A gateway in front of Hydra's client takes its ID tokens (separately
+// keyed, RS256) and refuses its access tokens.
+func TestHydraIDTokens(t *testing.T) {
+	h := providers.NewHydra()
+	t.Cleanup(h.Close)
+	v := start(t, hydraIDRecipe(h.URL(), h.ClientID))
+	verifyAll(t, v, []verdict{
+		{"ID token (RS256, aud [client id], at_hash)", h.IDToken(), ""},
+		{"access token audienced to the API", h.AccessToken([]string{h.API}, true), "aud"},
+		{"access token without a requested audience", h.AccessToken(nil, true), "aud"},
+	})
+	gateway := route(v, stdauth.RequireVerifiedEmail())
+	expect(t, "ID token, email verified", gateway, h.IDToken(), http.StatusNoContent, "")
+}
+
 // TestHydraAlgorithms: Hydra's discovery advertises the ID-token
 // algorithm (RS256) alone, and its access tokens are ES256. The recipe
 // sets no Algorithms, so the published keys decide and both kinds of key

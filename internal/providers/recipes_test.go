@@ -100,6 +100,14 @@ func hydraRecipe(publicURL, audience string) core.Config {
 	}
 }
 
+func hydraIDRecipe(publicURL, clientID string) core.Config {
+	return core.Config{
+		Issuer:   publicURL,
+		Audience: []string{clientID},
+		Profile:  core.IDTokens,
+	}
+}
+
 func dexRecipe(issuer, clientID string) core.Config {
 	return core.Config{
 		Issuer:   issuer,
@@ -108,11 +116,29 @@ func dexRecipe(issuer, clientID string) core.Config {
 	}
 }
 
+func dexCrossClientRecipe(issuer, api, peer string) core.Config {
+	return core.Config{
+		Issuer:            issuer,
+		Audience:          []string{api},
+		Profile:           core.IDTokens,
+		AuthorizedParties: []string{peer},
+	}
+}
+
 func zitadelRecipe(instanceURL, clientID string) core.Config {
 	return core.Config{
 		Issuer:   instanceURL,
 		Audience: []string{clientID},
 		Profile:  core.IDTokens,
+	}
+}
+
+func zitadelProjectRecipe(instanceURL, projectID, clientID string) core.Config {
+	return core.Config{
+		Issuer:            instanceURL,
+		Audience:          []string{projectID},
+		Profile:           core.IDTokens,
+		AuthorizedParties: []string{clientID},
 	}
 }
 
@@ -168,8 +194,11 @@ func readmeRecipes() []readmeRecipe {
 		{"Keycloak", keycloakAzpRecipe("https://{host}/realms/{realm}", "orders-web"), nil},
 		{"ORY Hydra", hydraRecipe("https://{hydra-public-url}/", "orders-api"),
 			[]string{`RequireScope("orders.read")`, "c.Decode(&t)", "t.Ext.EmailVerified"}},
-		{"Dex", dexRecipe("https://{host}/dex", "{client-id}"), []string{lit(dexGroups)}},
-		{"Zitadel", zitadelRecipe("https://{instance}.zitadel.cloud", "{client-id}"), []string{lit(zitadelRoles)}},
+		{"ORY Hydra", hydraIDRecipe("https://{hydra-public-url}/", "orders-web"), nil},
+		{"Dex", dexRecipe("https://{host}/dex", "{client-id}"), []string{lit(dexGroups), "IDENTSPHERE_TOKEN_PROFILE=id"}},
+		{"Dex", dexCrossClientRecipe("https://{host}/dex", "orders-api", "orders-web"), []string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}},
+		{"Zitadel", zitadelRecipe("https://{instance}.zitadel.cloud", "{client-id}"), []string{lit(zitadelRoles), "IDENTSPHERE_TOKEN_PROFILE=id"}},
+		{"Zitadel", zitadelProjectRecipe("https://{instance}.zitadel.cloud", "{project-id}", "{client-id}"), nil},
 	}
 }
 
@@ -314,6 +343,7 @@ func configValues(cfg core.Config) []string {
 	q(cfg.Issuer, cfg.JWKSURL, cfg.AudienceFallback)
 	q(cfg.Audience...)
 	q(cfg.IssuerAliases...)
+	q(cfg.AuthorizedParties...)
 	q(cfg.Algorithms...)
 	for name, value := range cfg.RequiredClaims {
 		out = append(out, fmt.Sprintf("%q: %q", name, value))

@@ -13,7 +13,10 @@ import (
 // azp the client id. Project roles, when asserted, are under
 // "urn:zitadel:iam:org:project:roles" (and
 // "urn:zitadel:iam:org:project:{projectId}:roles"): an object whose keys
-// are the roles, each mapping organization ids to their domains.
+// are the roles, each mapping organization ids to their domains. A
+// service takes them under core.IDTokens: with Audience the client id, or
+// with Audience the project id (an API of the project) and the
+// applications it serves in core.Config.AuthorizedParties.
 type Zitadel struct {
 	*authtest.Issuer
 
