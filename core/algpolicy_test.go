@@ -67,7 +67,7 @@ func TestMigrationFromRS256ToES256NeedsNoRestart(t *testing.T) {
 	t.Cleanup(keys.Close)
 	p := newIDTokenAlgsProvider(t, keys, "RS256")
 	cfg := core.Config{Issuer: p.srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()}
-	cfg.UnknownKIDRefreshInterval = 1 // every unknown kid may refresh: the test is about algorithms
+	refreshOnEveryUnknownKID(&cfg) // the test is about algorithms, not the refresh limiter
 	v := authcases.NewValidator(t, cfg)
 	old := p.mint(testkeys.KIDRSA)
 	mustVerify(t, v, old)

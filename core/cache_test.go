@@ -40,7 +40,7 @@ func TestCacheEndsTokensOfRemovedKey(t *testing.T) {
 	iss := newIssuer(t)
 	iss.AddKey(testkeys.KIDRSA2, testkeys.RSA2())
 	cfg := config(iss)
-	cfg.UnknownKIDRefreshInterval = time.Millisecond
+	refreshOnEveryUnknownKID(&cfg)
 	v := authcases.NewValidator(t, cfg)
 	token := iss.MustMint(nil)
 	mustVerify(t, v, token)
@@ -54,7 +54,7 @@ func TestCacheEndsTokensOfRemovedKey(t *testing.T) {
 func TestCacheEndsTokensOfReplacedKeyMaterial(t *testing.T) {
 	iss := newIssuer(t)
 	cfg := config(iss)
-	cfg.UnknownKIDRefreshInterval = time.Millisecond
+	refreshOnEveryUnknownKID(&cfg)
 	v := authcases.NewValidator(t, cfg)
 	token := iss.MustMint(nil)
 	mustVerify(t, v, token)
@@ -138,15 +138,5 @@ func TestCacheHitAllocations(t *testing.T) {
 		case disabled && allocs < 10:
 			t.Errorf("with the cache disabled, Verify allocates only %v times: is it still caching?", allocs)
 		}
-	}
-}
-
-// refresh makes v fetch the JWKS now, through an unknown-kid miss.
-func refresh(t *testing.T, v *core.Validator, iss *authtest.Issuer) {
-	t.Helper()
-	before := iss.JWKSFetches()
-	_, _ = v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "refresh-please")))
-	if iss.JWKSFetches() == before {
-		t.Fatal("no refresh happened")
 	}
 }

@@ -37,7 +37,7 @@ var fuzzDPoPNow = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 // FuzzDPoPProof sends a real Authenticator (WithDPoP, server nonces, a
 // DPoP-bound token that verifies) requests whose DPoP header is arbitrary:
 // one header, two, or none; GET or POST; the token with the DPoP scheme or
-// as Bearer. Properties: it never panics and answers within a second; a
+// as Bearer. Properties: it never panics and answers within seconds; a
 // request is admitted only when its proof's signing input is one the
 // token's key signed for that method (a proof of this process's seeds, or
 // its malleated twin), never twice for the same signing input (the replay
@@ -272,7 +272,9 @@ func FuzzDPoPProof(f *testing.F) {
 		w := httptest.NewRecorder()
 		start := time.Now()
 		_, ok := a.Admit(w, r)
-		if d := time.Since(start); d > time.Second {
+		// A bound for a hang or a cost out of all proportion, far above what
+		// a busy machine takes (milliseconds), so it never fails by load.
+		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("the answer took %v", d)
 		}
 

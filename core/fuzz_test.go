@@ -446,8 +446,9 @@ func FuzzVerify(f *testing.F) {
 		defer cancel()
 		start := time.Now()
 		c, err := v.Verify(ctx, token)
-		// An unknown kid waits at most UnknownKIDWait (1s) for a refresh.
-		if d := time.Since(start); d > 3*time.Second {
+		// An unknown kid waits at most UnknownKIDWait (1s) for a refresh;
+		// the rest is slack for a busy machine, the bound is for a hang.
+		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("Verify took %v", d)
 		}
 

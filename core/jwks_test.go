@@ -181,8 +181,7 @@ func TestOneUnusableKeyDoesNotBlockTheSet(t *testing.T) {
 	rotated := rsaPublicJWK(testkeys.KIDRSA2, &testkeys.RSA2().PublicKey, "")
 	for _, k := range authcases.UnusableKeys() {
 		t.Run(k.Kind+": "+k.Name, func(t *testing.T) {
-			cfg := func(c *core.Config) { c.UnknownKIDRefreshInterval = time.Nanosecond }
-			v, iss := keySetValidator(t, jwksOf(good, k.JWK), cfg)
+			v, iss := keySetValidator(t, jwksOf(good, k.JWK), refreshOnEveryUnknownKID)
 			mustVerify(t, v, iss.MustMint(nil))
 			_, err := v.Verify(t.Context(), k.Forge(iss.URL()))
 			wantCheck(t, err, "key")
@@ -222,8 +221,7 @@ func TestRefusedKeyIsLoggedOncePerKidAndReason(t *testing.T) {
 	rec := newLogRecorder()
 	v, iss := keySetValidator(t, jwksOf(good, offCurve), func(c *core.Config) {
 		c.Logger = slog.New(rec)
-		c.UnknownKIDRefreshInterval = time.Nanosecond // every unknown kid refreshes
-		c.UnknownKIDWait = 10 * time.Second           // and its request waits for the end
+		refreshOnEveryUnknownKID(c)
 	})
 	const refusedMsg = "a JWKS key is refused"
 	for i := range 3 {

@@ -125,9 +125,7 @@ func TestDiscovery(t *testing.T) {
 	t.Run("issuer mismatch is refused", func(t *testing.T) {
 		iss := newIssuer(t, authtest.WithDiscoveryIssuer("https://evil.example"))
 		v := start(t, config(iss))
-		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-		defer cancel()
-		err := v.WaitReady(ctx)
+		err := loadFailure(t, v)
 		if err == nil || !strings.Contains(err.Error(), "differs from the configured issuer") {
 			t.Fatalf("WaitReady = %v, want the issuer mismatch named", err)
 		}
@@ -166,13 +164,28 @@ func TestIssuerDownAtStart(t *testing.T) {
 	mustVerify(t, v, token)
 }
 
+// A refresh that finds no usable key, or an issuer that fails, keeps the
+// cached keys and readiness. (An issuer that hangs instead:
+// TestHangingRefreshIsBounded.)
 func TestUnusableRefreshKeepsCachedKeys(t *testing.T) {
 	iss := newIssuer(t)
 	cfg := config(iss)
-	cfg.UnknownKIDRefreshInterval = time.Millisecond // every unknown kid may refresh
-	cfg.UnknownKIDWait = 200 * time.Millisecond      // and a hanging one gives up quickly
+	refreshOnEveryUnknownKID(&cfg)
 	v := authcases.NewValidator(t, cfg)
 	token := iss.MustMint(nil)
+	unusableRefresh := func(t *testing.T, kid string) {
+		t.Helper()
+		before := iss.JWKSFetches()
+		_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), kid)))
+		wantCheck(t, err, "kid")
+		if iss.JWKSFetches() == before {
+			t.Fatal("the unknown kid did not trigger a refresh")
+		}
+		mustVerify(t, v, token)
+		if !v.Ready() {
+			t.Fatal("no longer ready")
+		}
+	}
 	bodies := map[string]string{
 		"empty key list":       `{"keys":[]}`,
 		"empty object":         `{}`,
@@ -184,29 +197,14 @@ func TestUnusableRefreshKeepsCachedKeys(t *testing.T) {
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
 			iss.SetJWKS([]byte(body))
-			before := iss.JWKSFetches()
-			_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-"+name)))
-			wantCheck(t, err, "kid")
-			if iss.JWKSFetches() == before {
-				t.Fatal("the unknown kid did not trigger a refresh")
-			}
-			mustVerify(t, v, token)
-			if !v.Ready() {
-				t.Fatal("no longer ready")
-			}
+			unusableRefresh(t, "unknown-"+name)
 		})
 	}
-	for _, f := range []authtest.Fault{authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultDown, authtest.FaultSlow} {
+	for _, f := range []authtest.Fault{authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultDown} {
 		t.Run(f.String(), func(t *testing.T) {
 			iss.SetJWKS(nil)
 			iss.SetFault(f)
-			before := iss.JWKSFetches()
-			_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-"+f.String())))
-			wantCheck(t, err, "kid")
-			if iss.JWKSFetches() == before {
-				t.Fatal("the unknown kid did not trigger a refresh")
-			}
-			mustVerify(t, v, token)
+			unusableRefresh(t, "unknown-"+f.String())
 		})
 	}
 }
@@ -227,7 +225,7 @@ func TestSymmetricKeyFromJWKSNeverVerifies(t *testing.T) {
 func TestRotation(t *testing.T) {
 	iss := newIssuer(t)
 	cfg := config(iss)
-	cfg.UnknownKIDRefreshInterval = time.Millisecond
+	refreshOnEveryUnknownKID(&cfg)
 	v := authcases.NewValidator(t, cfg)
 	old := iss.MustMint(nil)
 
@@ -250,21 +248,28 @@ func TestRotation(t *testing.T) {
 }
 
 // A hanging issuer never holds a request for longer than UnknownKIDWait,
-// and requests with known kids do not wait at all.
+// requests with known kids do not wait at all, and the cached keys keep
+// working meanwhile.
 func TestHangingRefreshIsBounded(t *testing.T) {
 	iss := newIssuer(t)
 	cfg := config(iss)
 	cfg.UnknownKIDWait = 200 * time.Millisecond
+	cfg.HTTPTimeout = time.Minute // the refresh hangs for the slow delay (30s)
 	v := authcases.NewValidator(t, cfg)
 	token := iss.MustMint(nil)
+	unknown := make([]string, 50)
+	for i := range unknown {
+		unknown[i] = iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "k"+strconv.Itoa(i)))
+	}
+	before := iss.JWKSFetches()
 	iss.SetFault(authtest.FaultSlow)
 
 	var wg sync.WaitGroup
-	slowest := make(chan time.Duration, 50)
-	for i := range 50 {
+	slowest := make(chan time.Duration, len(unknown))
+	for _, u := range unknown {
 		wg.Go(func() {
 			start := time.Now()
-			_, err := v.Verify(context.Background(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "k"+strconv.Itoa(i))))
+			_, err := v.Verify(context.Background(), u)
 			slowest <- time.Since(start)
 			if !errors.Is(err, core.ErrInvalidToken) {
 				t.Errorf("unknown kid during a hang: %v", err)
@@ -274,26 +279,43 @@ func TestHangingRefreshIsBounded(t *testing.T) {
 	mustVerify(t, v, token) // the cached key keeps working meanwhile
 	wg.Wait()
 	close(slowest)
+	// The requests returned long before the issuer could answer (30s) or
+	// the refresh time out (a minute): they did not wait for the refresh.
+	// The bound is that far from both, and from UnknownKIDWait, so that
+	// neither a busy machine nor a slow one can cross it.
 	for d := range slowest {
-		// The bound under test is UnknownKIDWait; the slack only absorbs
-		// scheduling on a loaded machine.
-		if d > cfg.UnknownKIDWait+2*time.Second {
-			t.Fatalf("a request waited %v on a hanging issuer, bound is %v", d, cfg.UnknownKIDWait)
+		if d > 10*time.Second {
+			t.Fatalf("a request waited %v on a hanging issuer (UnknownKIDWait %v)", d, cfg.UnknownKIDWait)
 		}
+	}
+	// And the refresh they gave up on did reach the issuer, which holds it.
+	waitUntil(t, "the unknown kids' refresh reaches the issuer", func() bool { return iss.JWKSFetches() > before })
+	mustVerify(t, v, token)
+	if !v.Ready() {
+		t.Fatal("no longer ready during a hanging refresh")
 	}
 }
 
+// No matter how many unknown kids arrive at once, the keys are refreshed
+// at most once per UnknownKIDRefreshInterval (an hour here, so that the
+// flood, however slow the machine, fits in one interval).
 func TestUnknownKIDFlood(t *testing.T) {
 	iss := newIssuer(t)
-	v := authcases.NewValidator(t, config(iss))
+	cfg := config(iss)
+	cfg.UnknownKIDRefreshInterval = time.Hour
+	v := authcases.NewValidator(t, cfg)
+	tokens := make([]string, 200)
+	for i := range tokens {
+		kid := make([]byte, 8)
+		_, _ = rand.Read(kid)
+		tokens[i] = iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), hex.EncodeToString(kid)))
+	}
 	before := iss.JWKSFetches()
 	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for range 200 {
+	errs := make(chan error, len(tokens))
+	for _, token := range tokens {
 		wg.Go(func() {
-			kid := make([]byte, 8)
-			_, _ = rand.Read(kid)
-			_, err := v.Verify(context.Background(), iss.MustMint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), hex.EncodeToString(kid))))
+			_, err := v.Verify(context.Background(), token)
 			errs <- err
 		})
 	}
@@ -317,9 +339,7 @@ func TestIssuerResponsesAreCapped(t *testing.T) {
 	cfg.MaxResponseBytes = 64 << 10
 	iss.SetJWKS([]byte(`{"keys":[],"pad":"` + strings.Repeat("A", 128<<10) + `"}`))
 	v := start(t, cfg)
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	if err := v.WaitReady(ctx); err == nil || !strings.Contains(err.Error(), "too large") {
+	if err := loadFailure(t, v); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("WaitReady = %v, want the response refused as too large", err)
 	}
 }
@@ -330,9 +350,7 @@ func TestRedirectToAnotherSchemeRefused(t *testing.T) {
 	}))
 	t.Cleanup(redirect.Close)
 	v := start(t, core.Config{Issuer: "https://id.example.com", JWKSURL: redirect.URL + "/keys", Audience: []string{"a"}, Logger: authcases.Discard()})
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	if err := v.WaitReady(ctx); err == nil || !strings.Contains(err.Error(), "another scheme") {
+	if err := loadFailure(t, v); err == nil || !strings.Contains(err.Error(), "another scheme") {
 		t.Fatalf("WaitReady = %v, want the redirect refused", err)
 	}
 }
@@ -361,19 +379,10 @@ func TestSlowIssuerStillDeliversRotatedKey(t *testing.T) {
 	if _, err := v.Verify(t.Context(), token); err == nil {
 		t.Fatal("accepted before the slow refresh could have answered")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	waitUntil(t, "the rotated key arrives", func() bool {
 		_, err := v.Verify(t.Context(), token)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the rotated key never arrived: %v", err)
-		}
-		<-tick.C
-	}
+		return err == nil
+	})
 	if n := iss.JWKSFetches(); n != 2 {
 		t.Fatalf("%d JWKS fetches, want 2 (load, one unknown-kid refresh)", n)
 	}

@@ -172,7 +172,7 @@ func lifecycle(t *testing.T, configure ...func(*core.Config)) (*authtest.Issuer,
 	log, obs := &jsonLog{}, newRecObserver()
 	cfg := config(iss)
 	cfg.Logger, cfg.Observer = log.logger(), obs
-	cfg.UnknownKIDRefreshInterval = time.Millisecond
+	refreshOnEveryUnknownKID(&cfg)
 	for _, f := range configure {
 		f(&cfg)
 	}
