@@ -74,7 +74,10 @@ func TestTimeoutSparesResponseBody(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { finishOnce(); close(hold) }) // before idp.Close
-	srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, Timeout: 50 * time.Millisecond})
+	// The streaming request must get its headers within Timeout, so Timeout
+	// is far longer than a round trip on a busy machine (50ms was not); the
+	// slow request below waits it out once.
+	srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, Timeout: 2 * time.Second})
 
 	r, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v1/auth/stream", nil)
 	if err != nil {
