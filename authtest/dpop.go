@@ -63,9 +63,10 @@ type dpopKeyConfig struct {
 }
 
 // DPoPKeyRSA generates an RSA key of bits bits, signing RS256 (PS256 and
-// the others through WithProofAlg). A key under 2048 bits makes the weak
-// proofs a resource server must refuse; crypto/rsa refuses to generate one
-// under 1024 bits.
+// the others through WithProofAlg). core admits RSA proof keys of 2048
+// bits, up to 4096 where DPoPConfig.MaxProofRSABits allows; a key outside
+// that makes the proofs a resource server must refuse (crypto/rsa refuses
+// to generate one under 1024 bits).
 func DPoPKeyRSA(bits int) DPoPKeyOption {
 	return func(c *dpopKeyConfig) {
 		c.make = func() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, bits) }
@@ -422,6 +423,13 @@ var thumbprintMembers = map[string][]string{
 	"EC":  {"crv", "kty", "x", "y"},
 	"OKP": {"crv", "kty", "x"},
 }
+
+// JWKThumbprint returns the RFC 7638 thumbprint of a public JWK (kty RSA,
+// EC or OKP), base64url without padding: the cnf.jkt of a token bound to a
+// key a test builds itself, such as one a resource server must refuse
+// whose private half nobody holds. Sign its proofs with SignProofWithKey
+// and name it with WithProofHeader("jwk", jwk).
+func JWKThumbprint(jwk map[string]string) string { return jwkThumbprint(jwk) }
 
 // jwkThumbprint is the JWK SHA-256 thumbprint of RFC 7638: the SHA-256 of
 // the JSON object holding only the required members, in lexicographic

@@ -83,6 +83,14 @@ type DPoPConfig struct {
 	Replay ReplayCache
 	// MaxProofSize caps a proof. Default 8 KiB.
 	MaxProofSize int
+	// MaxProofRSABits is the largest RSA proof key accepted, in bits:
+	// 2048 (the default) to 4096. Each request checks its proof's
+	// signature, and Go's crypto/rsa has a fast path for 2048-bit moduli
+	// only: a proof under RSA-4096 costs about 10× one under RSA-2048
+	// (BenchmarkDPoPProofKeys). Raise it only for clients that cannot use
+	// EC, Ed25519 or RSA-2048 keys. Keys under 2048 bits, and exponents
+	// other than 65537, are never accepted (see dpop_keylimits.go).
+	MaxProofRSABits int
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 }
@@ -119,6 +127,7 @@ type dpopChecker struct {
 	nonces    *DPoPNonces
 	replay    ReplayCache
 	maxSize   int
+	limits    proofKeyLimits
 	now       func() time.Time
 	headers   proofHeaderCache
 }
@@ -153,6 +162,11 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 	d.algsParam = `algs="` + strings.Join(d.algs, " ") + `"`
 	d.maxAge = positiveOr(cfg.ProofMaxAge, DefaultDPoPProofMaxAge)
 	d.maxSize = positiveOr(cfg.MaxProofSize, DefaultMaxDPoPProofSize)
+	limits, err := newProofKeyLimits(cfg.MaxProofRSABits)
+	if err != nil {
+		return nil, err
+	}
+	d.limits = limits
 	d.now = cfg.Now
 	if d.now == nil {
 		d.now = time.Now
@@ -365,8 +379,9 @@ type proofHeader struct {
 
 // readProofHeader reads a proof's JOSE header: typ dpop+jwt, an alg, and a
 // public jwk (a private key in it is refused: whoever sent it has leaked
-// it).
-func readProofHeader(header []byte) (proofHeader, error) {
+// it) within the proof-key limits (see dpop_keylimits.go), judged before
+// its thumbprint is computed or the key parsed.
+func readProofHeader(header []byte, limits *proofKeyLimits) (proofHeader, error) {
 	var ph proofHeader
 	typ := ""
 	it := newObjectIter(header, maxHeaderMembers)
@@ -392,36 +407,45 @@ func readProofHeader(header []byte) (proofHeader, error) {
 	case len(ph.jwk) == 0 || ph.jwk[0] != '{':
 		return ph, badProof("the DPoP proof has no jwk")
 	}
-	tp, err := jwkThumbprint(ph.jwk)
+	k, err := readProofJWK(ph.jwk)
 	if err != nil {
 		return ph, err
 	}
-	ph.thumbprint = tp
+	if why := limits.raw(k); why != "" {
+		return ph, badProof(why)
+	}
+	ph.thumbprint = k.thumbprint()
 	return ph, nil
 }
 
-// jwkThumbprint computes a public JWK's RFC 7638 thumbprint, refusing a JWK
-// that holds private key material or a member of the wrong type.
-func jwkThumbprint(jwk []byte) (string, error) {
-	var kty, crv, x, y, n, e []byte
+// proofJWK is the members of a proof's public JWK that say which key it
+// is, raw as the JSON holds them.
+type proofJWK struct {
+	kty, crv, x, y, n, e []byte
+}
+
+// readProofJWK reads a proof's public JWK, refusing one that holds private
+// key material or a member of the wrong type.
+func readProofJWK(jwk []byte) (proofJWK, error) {
+	var k proofJWK
 	it := newObjectIter(jwk, maxHeaderMembers)
 	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
 		var dst *[]byte
 		switch string(key) {
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
-			return "", badProof("the DPoP proof's jwk holds a private key")
+			return k, badProof("the DPoP proof's jwk holds a private key")
 		case "kty":
-			dst = &kty
+			dst = &k.kty
 		case "crv":
-			dst = &crv
+			dst = &k.crv
 		case "x":
-			dst = &x
+			dst = &k.x
 		case "y":
-			dst = &y
+			dst = &k.y
 		case "n":
-			dst = &n
+			dst = &k.n
 		case "e":
-			dst = &e
+			dst = &k.e
 		default:
 			continue
 		}
@@ -429,26 +453,30 @@ func jwkThumbprint(jwk []byte) (string, error) {
 		// place in them, and would change the canonical form.
 		raw, isString := rawJSONString(value)
 		if !isString || bytes.IndexByte(raw, '\\') >= 0 {
-			return "", badProof("the DPoP proof's jwk is not a valid JWK")
+			return k, badProof("the DPoP proof's jwk is not a valid JWK")
 		}
 		*dst = raw
 	}
 	if it.err != nil {
-		return "", badProof("the DPoP proof's jwk is not a valid JWK")
+		return k, badProof("the DPoP proof's jwk is not a valid JWK")
 	}
-	buf := make([]byte, 0, 64+len(x)+len(y)+len(n))
-	switch string(kty) {
+	return k, nil
+}
+
+// thumbprint is the key's RFC 7638 thumbprint, base64url, for a key of a
+// type the limits accept.
+func (k proofJWK) thumbprint() string {
+	buf := make([]byte, 0, 64+len(k.x)+len(k.y)+len(k.n))
+	switch string(k.kty) {
 	case "EC":
-		buf = append(append(append(append(append(append(append(buf, `{"crv":"`...), crv...), `","kty":"EC","x":"`...), x...), `","y":"`...), y...), `"}`...)
+		buf = append(append(append(append(append(append(append(buf, `{"crv":"`...), k.crv...), `","kty":"EC","x":"`...), k.x...), `","y":"`...), k.y...), `"}`...)
 	case "RSA":
-		buf = append(append(append(append(append(buf, `{"e":"`...), e...), `","kty":"RSA","n":"`...), n...), `"}`...)
+		buf = append(append(append(append(append(buf, `{"e":"`...), k.e...), `","kty":"RSA","n":"`...), k.n...), `"}`...)
 	case "OKP":
-		buf = append(append(append(append(append(buf, `{"crv":"`...), crv...), `","kty":"OKP","x":"`...), x...), `"}`...)
-	default:
-		return "", badProof("the DPoP proof's jwk is not an asymmetric public key")
+		buf = append(append(append(append(append(buf, `{"crv":"`...), k.crv...), `","kty":"OKP","x":"`...), k.x...), `"}`...)
 	}
 	sum := sha256.Sum256(buf)
-	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // proofClaims is what a proof's claims say, as raw bytes of the decoded
@@ -519,6 +547,9 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 // verified is kept: its key is decoded, parsed and checked once, not on
 // every request. known says whether it was kept.
 func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err error) {
+	if len(h) > maxProofHeaderLength {
+		return nil, false, badProof(proofHeaderTooLarge)
+	}
 	if ph := d.headers.get(h); ph != nil {
 		if ph.thumbprint != jkt {
 			return nil, true, errProofByAnotherKey()
@@ -526,10 +557,10 @@ func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err
 		return ph, true, nil
 	}
 	header, err := b64.DecodeString(h)
-	if err != nil || len(header) > 4<<10 {
+	if err != nil {
 		return nil, false, badProof("the DPoP proof header is not valid")
 	}
-	read, err := readProofHeader(header)
+	read, err := readProofHeader(header, &d.limits)
 	if err != nil {
 		return nil, false, err
 	}
@@ -544,6 +575,9 @@ func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err
 	d.headers.parseMu.Unlock()
 	if parsed.reject != "" {
 		return nil, false, badProof("the DPoP proof's key is not acceptable: " + parsed.reject)
+	}
+	if why := d.limits.parsed(parsed.key); why != "" {
+		return nil, false, badProof(why)
 	}
 	if !parsed.fits(read.alg) {
 		return nil, false, badProof("the DPoP proof's algorithm does not fit its key")

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -23,6 +24,7 @@ type proofBatch struct {
 	b      *testing.B
 	key    *proofKey
 	tok    string
+	size   int // proofs made at a time; default 4096
 	proofs []string
 	next   int
 }
@@ -31,7 +33,7 @@ func (p *proofBatch) proof() string {
 	if p.next == len(p.proofs) {
 		p.b.StopTimer()
 		if p.proofs == nil {
-			p.proofs = make([]string, 4096)
+			p.proofs = make([]string, cmp.Or(p.size, 4096))
 		}
 		for i := range p.proofs {
 			p.proofs[i] = p.key.proof(p.b, "GET", dpopBase+"/api/me", p.tok, nil, nil)
@@ -55,11 +57,16 @@ type dpopRequest struct {
 }
 
 func newDPoPRequest(b *testing.B) *dpopRequest {
+	return newDPoPRequestBy(b, newProofKey(b), core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase})
+}
+
+// newDPoPRequestBy is newDPoPRequest with a token bound to key, to an
+// Authenticator with cfg.
+func newDPoPRequestBy(b *testing.B, key *proofKey, cfg core.DPoPConfig) *dpopRequest {
 	iss, v, _ := benchEnv(b)
-	key := newProofKey(b)
 	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
 	d := &dpopRequest{
-		a:      core.NewAuthenticator(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase})),
+		a:      core.NewAuthenticator(v, core.WithDPoP(cfg)),
 		req:    httptest.NewRequest(http.MethodGet, "/api/me", nil),
 		w:      httptest.NewRecorder(),
 		dpop:   []string{""},

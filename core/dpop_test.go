@@ -50,9 +50,12 @@ func newProofKey(t testing.TB) *proofKey {
 
 func (k *proofKey) thumbprint() string {
 	var canon string
-	if k.jwk["kty"] == "RSA" {
+	switch k.jwk["kty"] {
+	case "RSA":
 		canon = `{"e":"` + k.jwk["e"].(string) + `","kty":"RSA","n":"` + k.jwk["n"].(string) + `"}`
-	} else {
+	case "OKP":
+		canon = `{"crv":"` + k.jwk["crv"].(string) + `","kty":"OKP","x":"` + k.jwk["x"].(string) + `"}`
+	default:
 		canon = `{"crv":"` + k.jwk["crv"].(string) + `","kty":"EC","x":"` + k.jwk["x"].(string) + `","y":"` + k.jwk["y"].(string) + `"}`
 	}
 	sum := sha256.Sum256([]byte(canon))

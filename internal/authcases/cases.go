@@ -34,7 +34,11 @@ type Case struct {
 	Status    int
 	Challenge string // exact WWW-Authenticate; "" means none
 	Code      string // JSON "error"; "" means absent (success, missing token)
-	Nonce     string // exact DPoP-Nonce; "" means none
+	// Description is a phrase the JSON "error_description" must hold, where
+	// the reason matters (a refusal for another reason would hide a
+	// regression); "" means any.
+	Description string
+	Nonce       string // exact DPoP-Nonce; "" means none
 	// Why records the chosen answer where the RFCs leave room for debate.
 	Why string
 }

@@ -1,6 +1,14 @@
 package authcases
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -155,6 +163,30 @@ func dpopCases(e *Env) []Case {
 	}
 	one := func(p string) []string { return []string{p} }
 	now := time.Now()
+	// A key outside the proof-key limits: the token bound to it, its proof
+	// for GET target.
+	type limitKey struct{ token, proof string }
+	realKey := func(signer crypto.Signer) limitKey {
+		k := mustDPoPKey(authtest.DPoPKeySigner(signer))
+		token := mint(authtest.BoundTo(k))
+		return limitKey{token, k.Proof(http.MethodGet, target, token)}
+	}
+	// craftedKey names jwk, whose private half nobody holds, in a proof
+	// signed by signer, its signature replaced by junkSig zero bytes when
+	// junkSig > 0.
+	craftedKey := func(jwk map[string]string, signer crypto.Signer, alg string, junkSig int) limitKey {
+		token := mint(authtest.Claims{"cnf": map[string]string{"jkt": authtest.JWKThumbprint(jwk)}})
+		p := key.Proof(http.MethodGet, target, token, authtest.SignProofWithKey(signer), authtest.WithProofAlg(alg), authtest.WithProofHeader("jwk", jwk))
+		if junkSig > 0 {
+			p = stripSignature(p) + base64.RawURLEncoding.EncodeToString(make([]byte, junkSig))
+		}
+		return limitKey{token, p}
+	}
+	keyLimit := func(name string, k limitKey, description string, why ...string) Case {
+		c := badProof(name, one(k.proof), why...)
+		c.Auth, c.Description = dpop(k.token), description
+		return c
+	}
 
 	first := okDPoP("first use of a proof", Case{DPoP: one(proof())})
 	replayed := refused("replayed proof", ChallengeDPoPProof, "invalid_dpop_proof", Case{DPoP: first.DPoP, Before: []Case{first}})
@@ -245,6 +277,20 @@ func dpopCases(e *Env) []Case {
 		badProof("symmetric jwk", one(proof(authtest.WithProofHeader("jwk", map[string]string{"kty": "oct", "k": "c2VjcmV0"})))),
 		refused("proof by an RSA-1024 key", ChallengeDPoPProof, "invalid_dpop_proof", Case{}.withToken(mint(authtest.BoundTo(weak)), weak, target)),
 
+		// The proof key's limits: the client chooses the key whose signature
+		// is checked on every request, so its cost is bounded before any
+		// signature work (each refusal names the limit).
+		keyLimit("proof by an RSA-4096 key, over the default 2048 bits", realKey(testkeys.RSA4096()), "RSA key must have 2048 bits"),
+		keyLimit("proof by an RSA-4160 key", realKey(testkeys.RSA4160()), "RSA key must have 2048 bits"),
+		keyLimit("proof by an RSA key with the exponent 3", realKey(testkeys.RSAExponent3()), "exponent 65537"),
+		keyLimit("RSA-16384 key with the exponent 2^31-1 and a junk signature", craftedKey(oversizedRSAJWK(), testkeys.RSA2(), "RS256", 2048),
+			"header is over 1536 characters", "the review's repro: unlimited, each such request cost 120-850 RSA-2048 checks, junk signature or not"),
+		keyLimit("RSA-2048 key with the exponent 2^31-1", craftedKey(map[string]string{"kty": "RSA", "n": rsaModulus(testkeys.RSA2()), "e": "f____w"}, testkeys.RSA2(), "RS256", 0), "exponent 65537"),
+		keyLimit("EC key on P-224", craftedKey(p224JWK(), testkeys.EC(), "ES256", 0), "P-256, P-384 or P-521"),
+		keyLimit("EC key on secp256k1", craftedKey(map[string]string{"kty": "EC", "crv": "secp256k1", "x": ecX(), "y": ecX()}, testkeys.EC(), "ES256", 0), "P-256, P-384 or P-521"),
+		keyLimit("X25519 key", craftedKey(map[string]string{"kty": "OKP", "crv": "X25519", "x": edX()}, testkeys.Ed25519(), "EdDSA", 0), "Ed25519"),
+		keyLimit("Ed25519 small-order key", craftedKey(map[string]string{"kty": "OKP", "crv": "Ed25519", "x": "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, testkeys.Ed25519(), "EdDSA", 64), "small-order"),
+
 		// The algorithm (RFC 9449 section 4.3, check 5).
 		badProof("alg none", one(proof(authtest.WithProofAlg("none")))),
 		badProof("alg None", one(proof(authtest.WithProofAlg("none"), authtest.WithProofHeader("alg", "None")))),
@@ -328,6 +374,32 @@ func (c Case) withToken(token string, key *authtest.DPoPKey, target string, opts
 	c.Auth = []string{"DPoP " + token}
 	c.DPoP = []string{key.Proof(http.MethodGet, target, token, opts...)}
 	return c
+}
+
+// oversizedRSAJWK is an RSA-16384 public key with the exponent 2^31-1.
+func oversizedRSAJWK() map[string]string {
+	n := bytes.Repeat([]byte{0xd3}, 2048)
+	return map[string]string{"kty": "RSA", "n": base64.RawURLEncoding.EncodeToString(n), "e": "f____w"}
+}
+
+func rsaModulus(k *rsa.PrivateKey) string { return base64.RawURLEncoding.EncodeToString(k.N.Bytes()) }
+
+// p224JWK is a public key on P-224, a curve no proof key may use.
+func p224JWK() map[string]string {
+	k, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return map[string]string{"kty": "EC", "crv": "P-224",
+		"x": base64.RawURLEncoding.EncodeToString(k.X.FillBytes(make([]byte, 28))), "y": base64.RawURLEncoding.EncodeToString(k.Y.FillBytes(make([]byte, 28)))}
+}
+
+// ecX is a 32-byte coordinate; edX a 32-byte Ed25519 public key.
+func ecX() string {
+	return base64.RawURLEncoding.EncodeToString(testkeys.EC().X.FillBytes(make([]byte, 32)))
+}
+func edX() string {
+	return base64.RawURLEncoding.EncodeToString(testkeys.Ed25519().Public().(ed25519.PublicKey))
 }
 
 func mustDPoPKey(opts ...authtest.DPoPKeyOption) *authtest.DPoPKey {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/identsphere/identsphere-go/core"
@@ -107,8 +108,8 @@ func Check(t testing.TB, c Case, a Answer) {
 	if code != c.Code {
 		t.Errorf("%s: error %q, want %q", c.Name, code, c.Code)
 	}
-	if d, _ := body["error_description"].(string); d == "" {
-		t.Errorf("%s: no error_description", c.Name)
+	if d, _ := body["error_description"].(string); d == "" || !strings.Contains(d, c.Description) {
+		t.Errorf("%s: error_description %q, want one holding %q", c.Name, d, c.Description)
 	}
 	if a.ContentType != "application/json" {
 		t.Errorf("%s: Content-Type %q", c.Name, a.ContentType)

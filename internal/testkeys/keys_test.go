@@ -23,6 +23,9 @@ func TestRSAKeysHavePromisedSizeAndAreDistinct(t *testing.T) {
 		{"RSA2", testkeys.RSA2, 2048},
 		{"AttackerRSA", testkeys.AttackerRSA, 2048},
 		{"RSA1024", testkeys.RSA1024, 1024},
+		{"RSA4096", testkeys.RSA4096, 4096},
+		{"RSA4160", testkeys.RSA4160, 4160},
+		{"RSAExponent3", testkeys.RSAExponent3, 2048},
 	}
 	seen := map[string]string{}
 	for _, tt := range tests {
@@ -85,7 +88,8 @@ func TestEveryKeySignsAndVerifies(t *testing.T) {
 	digest := sha256.Sum256(msg)
 	signers := map[string]crypto.Signer{
 		"RSA": testkeys.RSA(), "RSA2": testkeys.RSA2(), "AttackerRSA": testkeys.AttackerRSA(),
-		"RSA1024": testkeys.RSA1024(), "EC": testkeys.EC(), "EC384": testkeys.EC384(),
+		"RSA1024": testkeys.RSA1024(), "RSA4096": testkeys.RSA4096(), "RSA4160": testkeys.RSA4160(),
+		"RSAExponent3": testkeys.RSAExponent3(), "EC": testkeys.EC(), "EC384": testkeys.EC384(),
 		"EC521":   testkeys.EC521(),
 		"Ed25519": testkeys.Ed25519(),
 	}
@@ -120,5 +124,18 @@ func TestKIDsAreDistinct(t *testing.T) {
 			t.Fatalf("kid %q is empty or repeated", k)
 		}
 		seen[k] = true
+	}
+}
+
+// RSAExponent3 exists for its exponent; the others have crypto/rsa's.
+func TestRSAExponents(t *testing.T) {
+	for name, k := range map[string]*rsa.PrivateKey{"RSAExponent3": testkeys.RSAExponent3(), "RSA4096": testkeys.RSA4096(), "RSA4160": testkeys.RSA4160()} {
+		want := 65537
+		if name == "RSAExponent3" {
+			want = 3
+		}
+		if k.E != want {
+			t.Errorf("%s: exponent %d, want %d", name, k.E, want)
+		}
 	}
 }
