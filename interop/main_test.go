@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -12,9 +13,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/goleak"
+
+	"github.com/identsphere/identsphere-go/interop/internal/hydra"
 )
 
 // rootDir is the SDK's repository root, whose module builds the starters.
@@ -26,6 +30,10 @@ var starters = []string{"chi-starter", "gin-go-starter"}
 // binDir holds the starter binaries TestMain builds, named after their
 // directories.
 var binDir string
+
+// hydraBin is the ORY Hydra binary TestMain builds, or finds built by an
+// earlier run (hydra.Binary).
+var hydraBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -41,7 +49,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	code := buildStarters()
+	code := build()
 	if code == 0 {
 		code = m.Run()
 	}
@@ -57,16 +65,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildStarters builds both starters in the root module, as a user would,
-// at the same time. Under -race they are built with -race too.
-func buildStarters() int {
+// build builds both starters in the root module, as a user would, and
+// Hydra, at the same time. Under -race the starters are built with -race
+// too. A failed build fails the run: nothing is skipped.
+func build() int {
 	if b, err := os.ReadFile(filepath.Join(rootDir, "go.mod")); err != nil ||
 		!bytes.HasPrefix(b, []byte("module github.com/identsphere/identsphere-go\n")) {
 		fmt.Fprintln(os.Stderr, "interop: run from the interop directory of the identsphere-go repository")
 		return 1
 	}
-	errs := make([]error, len(starters))
+	errs := make([]error, len(starters)+1)
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		start := time.Now()
+		hydraBin, errs[len(starters)] = hydra.Binary(context.Background())
+		if d := time.Since(start); d > time.Second {
+			fmt.Fprintf(os.Stderr, "interop: built %s@%s in %v (kept for later runs)\n", hydra.Module, hydra.Version, d.Round(time.Second))
+		}
+	})
 	for i, name := range starters {
 		wg.Go(func() {
 			args := []string{"build"}

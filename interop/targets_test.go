@@ -37,6 +37,9 @@ type targetConfig struct {
 	// tokenCache off makes every request check the signature against the
 	// cached keys, rather than remember a token seen before.
 	tokenCache bool
+	// introspectionURL is the introspection endpoint, when the issuer's
+	// discovery document names none (IDENTSPHERE_INTROSPECTION_URL).
+	introspectionURL string
 }
 
 // startTargets starts the five targets against the provider at
@@ -59,6 +62,9 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 	}
 	if !cfg.tokenCache {
 		env = append(env, "IDENTSPHERE_TOKEN_CACHE=off")
+	}
+	if cfg.introspectionURL != "" {
+		env = append(env, "IDENTSPHERE_INTROSPECTION_URL="+cfg.introspectionURL)
 	}
 	for _, name := range starters {
 		s := startStarter(t, name, env...)
@@ -90,6 +96,7 @@ func inProcess(t *testing.T, name string, cfg targetConfig, handler func(*core.V
 	// The endpoint is the one discovery names; the credentials are the
 	// resource server's, sent as client_secret_basic.
 	in, err := core.NewIntrospector(v, core.IntrospectionConfig{
+		Endpoint:     cfg.introspectionURL,
 		ClientID:     apiClient.ID,
 		ClientSecret: apiClient.Secret,
 	})
