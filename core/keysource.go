@@ -63,7 +63,8 @@ type keySource struct {
 // that a tenant that does not exist costs the provider one attempt, not a
 // poll without end.
 type loadHooks struct {
-	// loaded, if set, is called once the first usable key set is in.
+	// loaded, if set, is called once the first usable key set is in,
+	// before Ready can see it.
 	loaded func()
 	// failed, if set, replaces the retries of a failed first load: the key
 	// source stops for good (nothing of it runs or is scheduled any more)
@@ -141,6 +142,9 @@ func (s *keySource) firstLoad(attempt int) {
 	}
 	attempts := attempt
 	s.setErr(nil)
+	if s.hooks.loaded != nil { // before ready: whoever waits finds it counted
+		s.hooks.loaded()
+	}
 	close(s.ready)
 	loaded := s.keys.Load()
 	kids, algs := s.store.snapshot.Load().describe()
@@ -149,9 +153,6 @@ func (s *keySource) firstLoad(attempt int) {
 	if attempts > 0 {
 		s.cfg.Logger.InfoContext(ctx, "identsphere: issuer reachable again", "issuer", s.cfg.Issuer, "failed_attempts", attempts)
 		s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerRecovered, Issuer: s.cfg.Issuer})
-	}
-	if s.hooks.loaded != nil {
-		s.hooks.loaded()
 	}
 	s.schedule(s.cfg.RefreshInterval, func() { s.periodicRefresh(loaded) })
 }

@@ -159,7 +159,7 @@ type template struct {
 	tenants atomic.Pointer[map[string]*tenantIssuer] // replaced whole, under mu
 	loaded  int                                      // entries whose keys loaded; under mu
 	closed  bool                                     // under mu
-	closing sync.WaitGroup                           // evicted issuers closing; Add under mu
+	closing sync.WaitGroup                           // evicted issuers closing, failures reported; Add under mu
 
 	uses atomic.Uint64 // a logical clock for recent use
 
@@ -336,7 +336,7 @@ func (t *template) made() []*issuer {
 }
 
 // close stops the template from making issuers, and waits for the issuers
-// it evicted to close.
+// it evicted to close and its failed issuers to be reported.
 func (t *template) close() {
 	t.mu.Lock()
 	t.closed = true

@@ -97,6 +97,11 @@ func (p *tenantsProvider) unsigned(tenant string) string {
 	return header + "." + payload + "." + enc([]byte(strings.Repeat("\x5a", 256)))
 }
 
+// loadWait is how long a token of a new tenant waits for its keys: long,
+// since a loaded machine may be slow, and only a bound; a load that ends
+// sooner ends the wait.
+const loadWait = 10 * time.Second
+
 // fakeClock is a Now that moves only when told.
 type fakeClock struct{ ns atomic.Int64 }
 
@@ -167,7 +172,7 @@ func TestJunkTenantsFlood(t *testing.T) {
 		Logger: log.logger(), Observer: obs, Now: clock.Now,
 		Templates: []core.IssuerTemplate{{
 			Issuer:           p.template(),
-			Config:           core.Config{Audience: []string{"api://orders"}},
+			Config:           core.Config{Audience: []string{"api://orders"}, UnknownKIDWait: loadWait},
 			AllowTenant:      func(string) bool { return true },
 			TenantClaim:      "tid",
 			MaxIssuers:       2,
@@ -274,7 +279,7 @@ func TestFailedTenantIsDroppedAndRefusedCheaply(t *testing.T) {
 		Observer: obs, Now: clock.Now,
 		Templates: []core.IssuerTemplate{{
 			Issuer:           p.template(),
-			Config:           core.Config{Audience: []string{"api://orders"}},
+			Config:           core.Config{Audience: []string{"api://orders"}, UnknownKIDWait: loadWait},
 			AllowTenant:      func(string) bool { return true },
 			RetryFailedAfter: time.Minute,
 			MaxFailedTenants: 3,
@@ -329,7 +334,7 @@ func TestTemplateEvictsTheLeastRecentlyUsed(t *testing.T) {
 		Observer: obs, Logger: log.logger(),
 		Templates: []core.IssuerTemplate{{
 			Issuer:      p.template(),
-			Config:      core.Config{Audience: []string{"api://orders"}},
+			Config:      core.Config{Audience: []string{"api://orders"}, UnknownKIDWait: loadWait},
 			AllowTenant: func(string) bool { return true },
 			MaxIssuers:  2,
 		}},
@@ -367,7 +372,7 @@ func TestTemplateSharedKeys(t *testing.T) {
 	v := newMulti(t, core.MultiConfig{
 		Templates: []core.IssuerTemplate{{
 			Issuer:        p.template(),
-			Config:        core.Config{Audience: []string{"api://orders"}},
+			Config:        core.Config{Audience: []string{"api://orders"}, UnknownKIDWait: loadWait},
 			AllowTenant:   func(string) bool { return true },
 			SharedKeysURL: p.keys.JWKSURL(),
 		}},
@@ -406,7 +411,7 @@ func TestSharedKeysDecideReadiness(t *testing.T) {
 	v, err := core.NewMulti(t.Context(), core.MultiConfig{
 		Templates: []core.IssuerTemplate{{
 			Issuer:        p.template(),
-			Config:        core.Config{Audience: []string{"api://orders"}},
+			Config:        core.Config{Audience: []string{"api://orders"}, UnknownKIDWait: loadWait},
 			AllowTenant:   func(string) bool { return true },
 			SharedKeysURL: p.keys.JWKSURL(),
 		}},

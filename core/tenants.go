@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -19,23 +20,31 @@ type tenantIssuer struct {
 // then either loads (keysLoaded) or drops it (keysFailed).
 func (t *template) make(tenant string, now time.Time) (*issuer, error) {
 	t.mu.Lock()
+	is, made, err := t.makeLocked(tenant, now)
+	t.mu.Unlock()
+	switch {
+	case errors.Is(err, errTenantRateLimited):
+		t.rateLimited(now)
+	case made:
+		t.set.log.Info("identsphere: trusting a new tenant's issuer", "issuer", is.cfg.Issuer, "template", t.cfg.Issuer)
+	}
+	return is, err
+}
+
+// makeLocked is make under mu; made is false when the issuer was there.
+func (t *template) makeLocked(tenant string, now time.Time) (is *issuer, made bool, err error) {
 	if e := t.lookup(tenant); e != nil { // made meanwhile
-		t.mu.Unlock()
-		return e.is, nil
+		return e.is, false, nil
 	}
 	if t.closed {
-		t.mu.Unlock()
-		return nil, ErrKeysUnavailable
+		return nil, false, ErrKeysUnavailable
 	}
 	if !t.limit.AllowN(now, 1) {
-		t.mu.Unlock()
-		t.rateLimited(now)
-		return nil, errTenantRateLimited
+		return nil, false, errTenantRateLimited
 	}
-	defer t.mu.Unlock()
 	cfg, err := t.config(tenant)
 	if err != nil {
-		return nil, tokenErr("iss", "the token's issuer is not trusted", err)
+		return nil, false, tokenErr("iss", "the token's issuer is not trusted", err)
 	}
 	e := &tenantIssuer{tenant: tenant, name: cfg.Issuer}
 	e.lastUsed.Store(t.uses.Add(1))
@@ -46,8 +55,7 @@ func (t *template) make(tenant string, now time.Time) (*issuer, error) {
 	})
 	e.is.tenant = &tenantOf{name: tenant, claim: t.cfg.TenantClaim, template: t.cfg.Issuer}
 	t.store(func(m map[string]*tenantIssuer) { m[tenant] = e })
-	t.set.log.Info("identsphere: trusting a new tenant's issuer", "issuer", cfg.Issuer)
-	return e.is, nil
+	return e.is, true, nil
 }
 
 // store replaces the map of tenants by a copy that change modified. The
@@ -66,7 +74,8 @@ func (t *template) store(change func(map[string]*tenantIssuer)) {
 
 // keysLoaded counts e toward MaxIssuers once its keys loaded, evicting the
 // least recently used loaded issuer if that makes one too many. It runs in
-// e's key loading step.
+// e's key loading step, before e's first keys are visible: e is in the
+// map, so Close waits for it.
 func (t *template) keysLoaded(e *tenantIssuer) {
 	t.mu.Lock()
 	if t.closed || t.lookup(e.tenant) != e {
@@ -114,20 +123,24 @@ func (t *template) leastRecentlyUsed(except *tenantIssuer) *tenantIssuer {
 // stopped, and remembers its tenant as failed for RetryFailedAfter. It
 // runs in e's key loading step.
 func (t *template) keysFailed(e *tenantIssuer, err error) {
-	// Said first: once e is out of the map, Close no longer waits for this
-	// step, so nothing observable may follow.
+	now := t.set.now()
+	t.mu.Lock()
+	if t.closed { // Close closes e, and waits for this step
+		t.mu.Unlock()
+		return
+	}
+	t.closing.Add(1) // e leaves the map: Close waits for this instead
+	defer t.closing.Done()
+	t.failed.add(e.tenant, now, now.Add(t.cfg.RetryFailedAfter))
+	if t.lookup(e.tenant) == e {
+		t.store(func(m map[string]*tenantIssuer) { delete(m, e.tenant) })
+	}
+	t.mu.Unlock()
 	t.failedTotal.Add(1)
 	ctx := t.set.ctx
 	t.set.log.WarnContext(ctx, "identsphere: a tenant's signing keys could not be loaded; its issuer is dropped and its tokens refused (503) until it may be tried again",
 		"issuer", e.name, "template", t.cfg.Issuer, "error", err, "retry_after", t.cfg.RetryFailedAfter)
 	t.set.observer.Happened(ctx, Event{Kind: EventTenantFailed, Issuer: t.cfg.Issuer, Err: err})
-	now := t.set.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.failed.add(e.tenant, now, now.Add(t.cfg.RetryFailedAfter))
-	if t.lookup(e.tenant) == e {
-		t.store(func(m map[string]*tenantIssuer) { delete(m, e.tenant) })
-	}
 }
 
 // rateLimited counts a token refused because the rate allowed no new
