@@ -9,7 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/identsphere/identsphere-go/core"
@@ -23,8 +23,9 @@ const (
 	DefaultMaxTokenLifetime = 24 * time.Hour
 	// MaxBody caps the request body: a logout token is a few KiB.
 	MaxBody = 64 << 10
-	// maxReplayEntries bounds the jtis remembered.
-	maxReplayEntries = 100_000
+	// RetryAfter is the Retry-After of a 503: when the provider should
+	// post the logout token again.
+	RetryAfter = 5 * time.Second
 )
 
 // Config configures NewHandler.
@@ -36,8 +37,15 @@ type Config struct {
 	ClientID string
 	// Revoker records the revocations, where the RevocationChecker of the
 	// Validator finds them: core.Denylist.Revoker() for one replica, a
-	// *redisstore.Store for a fleet.
+	// *redisstore.Store for a fleet. Each names the issuer that verified
+	// the logout token, and denies only that issuer's tokens.
 	Revoker core.Revoker
+	// Replay is where a fleet remembers the logout tokens it accepted, so
+	// that one accepted by a replica is refused by every other
+	// (redisstore.Store.ReplayCache(redisstore.DefaultLogoutReplayPrefix)).
+	// Nil: each replica remembers its own only. When it cannot answer, the
+	// logout is processed anyway (see the package doc).
+	Replay ReplayStore
 	// MaxTokenLifetime is how long tokens of a logged-out session can live,
 	// so how long the revocation lasts. Default DefaultMaxTokenLifetime.
 	MaxTokenLifetime time.Duration
@@ -53,10 +61,8 @@ type Config struct {
 
 // Handler is the back-channel logout endpoint.
 type Handler struct {
-	cfg Config
-
-	mu   sync.Mutex
-	seen map[string]time.Time // jti → when it may be forgotten
+	cfg  Config
+	seen localReplay
 }
 
 // NewHandler checks cfg and returns the endpoint.
@@ -83,11 +89,13 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, seen: map[string]time.Time{}}, nil
+	return &Handler{cfg: cfg, seen: localReplay{seen: map[string]time.Time{}}}, nil
 }
 
 // ServeHTTP handles one POST of a logout token (form parameter
-// logout_token).
+// logout_token): 200 once the revocation is durable, 503 with Retry-After
+// while it is in force here only, 400 for what is not a valid, unused
+// logout token for this client.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {
@@ -109,14 +117,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusBadRequest, "the logout token is invalid", err)
 		return
 	}
-	if !h.firstUse(lt.ID, lt.IssuedAt) {
+	use := h.firstUse(r.Context(), lt)
+	if !use.first {
 		h.refuse(w, r, http.StatusBadRequest, "the logout token was already used", nil)
 		return
 	}
-	if err := h.revoke(r.Context(), lt); errors.Is(err, core.ErrRevocationPending) {
-		h.cfg.Logger.WarnContext(r.Context(), "identsphere: back-channel logout in force here, shared once the revocation store is back", "issuer", lt.AdmittedBy, "error", err)
-	} else if err != nil {
-		h.forget(lt.ID) // the provider may retry
+	if err := h.revoke(r.Context(), lt); err != nil {
+		h.undo(r.Context(), use, lt)
+		if errors.Is(err, core.ErrRevocationPending) {
+			h.refuse(w, r, http.StatusServiceUnavailable, "the logout is in force on this replica but not yet recorded in the shared store", err)
+			return
+		}
 		h.refuse(w, r, http.StatusServiceUnavailable, "the revocation could not be recorded", err)
 		return
 	}
@@ -149,41 +160,13 @@ func readLogoutToken(w http.ResponseWriter, r *http.Request) (token, problem str
 }
 
 // revoke records the logout: the session, or every token of the subject
-// issued until now, for as long as such tokens can live.
+// issued until now, of the issuer that verified the logout token (sid and
+// sub are unique only per issuer), for as long as such tokens can live.
 func (h *Handler) revoke(ctx context.Context, lt *core.LogoutToken) error {
 	if lt.SessionID != "" {
-		return h.cfg.Revoker.RevokeSession(ctx, lt.SessionID, h.cfg.Now().Add(h.cfg.MaxTokenLifetime))
+		return h.cfg.Revoker.RevokeSession(ctx, lt.AdmittedBy, lt.SessionID, h.cfg.Now().Add(h.cfg.MaxTokenLifetime))
 	}
-	return h.cfg.Revoker.RevokeSubject(ctx, lt.Subject, h.cfg.MaxTokenLifetime)
-}
-
-// firstUse records jti and reports whether it was new. A jti is kept as
-// long as a token bearing it could still be accepted.
-func (h *Handler) firstUse(jti string, iat time.Time) bool {
-	now := h.cfg.Now()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if until, ok := h.seen[jti]; ok && now.Before(until) {
-		return false
-	}
-	if len(h.seen) >= maxReplayEntries {
-		for k, until := range h.seen {
-			if !now.Before(until) {
-				delete(h.seen, k)
-			}
-		}
-		if len(h.seen) >= maxReplayEntries {
-			return false // full of live entries: refuse rather than forget one
-		}
-	}
-	h.seen[jti] = iat.Add(h.cfg.MaxAge + core.MaxLeeway)
-	return true
-}
-
-func (h *Handler) forget(jti string) {
-	h.mu.Lock()
-	delete(h.seen, jti)
-	h.mu.Unlock()
+	return h.cfg.Revoker.RevokeSubject(ctx, lt.AdmittedBy, lt.Subject, h.cfg.MaxTokenLifetime)
 }
 
 // refuse answers an error with the RFC 6749 error shape, and logs why.
@@ -191,13 +174,17 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, des
 	code := "invalid_request"
 	if status == http.StatusServiceUnavailable {
 		code = "temporarily_unavailable"
-		w.Header().Set("Retry-After", "5")
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
 	}
 	attrs := []any{"status", status, "reason", desc}
 	if err != nil {
 		attrs = append(attrs, "check", core.CheckOf(err), "error", err.Error())
 	}
-	h.cfg.Logger.InfoContext(r.Context(), "identsphere: back-channel logout refused", attrs...)
+	level := slog.LevelInfo
+	if status == http.StatusServiceUnavailable { // ours to fix, not the sender's
+		level = slog.LevelWarn
+	}
+	h.cfg.Logger.Log(r.Context(), level, "identsphere: back-channel logout refused", attrs...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(struct {

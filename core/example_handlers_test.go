@@ -186,7 +186,7 @@ func ExampleDenylist() {
 	token := iss.MustMint(authtest.Claims{"sub": "alice", "jti": "token-1", "exp": exp})
 	exampleServe(h, token)
 
-	denied.RevokeToken("token-1", exp) // by jti, until the token expires
+	_ = denied.RevokeToken(iss.URL(), "token-1", exp) // the issuer's jti, until the token expires
 	exampleServe(h, token)
 	// Output:
 	// 200 hello alice

@@ -23,6 +23,8 @@ type LogoutToken struct {
 	ID        string // jti, never empty
 	Audience  []string
 	IssuedAt  time.Time
+	// ExpiresAt is exp, zero when absent (a logout token needs none).
+	ExpiresAt time.Time
 	// AdmittedBy is the Config.Issuer of the issuer whose keys verified it.
 	AdmittedBy string
 }
@@ -77,7 +79,7 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 		return nil, tokenErr("iat", "the logout token is issued in the future", nil)
 	case lt.IssuedAt.Add(maxAge + leeway).Before(now):
 		return nil, tokenErr("iat", "the logout token is too old", nil)
-	case !lt.expires.IsZero() && !now.Before(lt.expires.Add(leeway)):
+	case !lt.ExpiresAt.IsZero() && !now.Before(lt.ExpiresAt.Add(leeway)):
 		return nil, tokenErr("exp", "the logout token has expired", nil)
 	case lt.ID == "":
 		return nil, tokenErr("jti", "the logout token has no jti", nil)
@@ -95,9 +97,8 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 // logoutClaims is a LogoutToken as decoded, before its checks.
 type logoutClaims struct {
 	LogoutToken
-	expires time.Time
-	event   bool // events holds BackChannelLogoutEvent as an object
-	nonce   bool
+	event bool // events holds BackChannelLogoutEvent as an object
+	nonce bool
 }
 
 // decodeLogoutClaims reads a logout token's claims with the strict reader:
@@ -121,7 +122,7 @@ func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 		case "iat":
 			lt.IssuedAt, ok = jsonTime(value)
 		case "exp":
-			lt.expires, ok = jsonTime(value)
+			lt.ExpiresAt, ok = jsonTime(value)
 		case "nonce":
 			lt.nonce = true
 		case "events":

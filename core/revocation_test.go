@@ -49,9 +49,9 @@ func TestDenylist(t *testing.T) {
 		mustVerify(t, v, tok) // all cached now
 	}
 
-	deny.RevokeToken("t-1", exp)
-	deny.RevokeSession("s-1", exp)
-	deny.RevokeSubject("user-9", 2*time.Hour)
+	deny.RevokeToken(iss.URL(), "t-1", exp)
+	deny.RevokeSession(iss.URL(), "s-1", exp)
+	deny.RevokeSubject(iss.URL(), "user-9", 2*time.Hour)
 	for name, tok := range map[string]string{"jti": byJTI, "sid": bySID, "sub": bySub} {
 		_, err := v.Verify(t.Context(), tok)
 		wantCheck(t, err, "revoked")
@@ -67,7 +67,7 @@ func TestDenylist(t *testing.T) {
 	// Entries expire with the tokens they deny, and are swept on writes.
 	clk.advance(3 * time.Hour)
 	for i := range 64 {
-		deny.RevokeToken("later-"+strconv.Itoa(i), clk.now().Add(time.Hour))
+		deny.RevokeToken(iss.URL(), "later-"+strconv.Itoa(i), clk.now().Add(time.Hour))
 	}
 	if n := deny.Len(); n != 64 {
 		t.Fatalf("%d denials held after the first three expired, want 64", n)
@@ -89,7 +89,7 @@ func TestRevokeSubjectDeniesTokensFromAnIssuerClockAhead(t *testing.T) {
 
 	ahead := iss.MustMint(authtest.Claims{"sub": "user-7", "iat": clk.now().Add(50 * time.Second)})
 	mustVerify(t, v, ahead)
-	deny.RevokeSubject("user-7", time.Hour)
+	deny.RevokeSubject(iss.URL(), "user-7", time.Hour)
 	_, err := v.Verify(t.Context(), ahead)
 	wantCheck(t, err, "revoked")
 }
@@ -109,8 +109,8 @@ func TestRevokedTokenStaysDeniedWithinTheLeewayAfterExp(t *testing.T) {
 	exp := clk.now().Add(time.Minute)
 	byJTI := iss.MustMint(authtest.Claims{"jti": "t-2", "exp": exp})
 	bySID := iss.MustMint(authtest.Claims{"sid": "s-2", "exp": exp})
-	deny.RevokeToken("t-2", exp)
-	deny.RevokeSession("s-2", exp)
+	deny.RevokeToken(iss.URL(), "t-2", exp)
+	deny.RevokeSession(iss.URL(), "s-2", exp)
 	clk.advance(time.Minute + core.MaxLeeway/2) // past exp, within the leeway
 	for _, tok := range []string{byJTI, bySID} {
 		_, err := v.Verify(t.Context(), tok)
@@ -138,6 +138,12 @@ func TestRevocationStoreDownFailsClosed(t *testing.T) {
 	}
 }
 
+// issuerA and issuerB name two issuers in tests of a Denylist alone.
+const (
+	issuerA = "https://a.example"
+	issuerB = "https://b.example"
+)
+
 // revoked asks d about claims, failing the test on an error (Denylist never
 // returns one).
 func revoked(t *testing.T, d *core.Denylist, c core.Claims) bool {
@@ -158,19 +164,19 @@ func TestDenylistDenyTakesAbsoluteTimesInAnyOrder(t *testing.T) {
 	t0 := clk.now()
 	early, late := t0.Add(time.Minute), t0.Add(2*time.Minute)
 
-	deny.DenyToken("t-1", late)
-	deny.DenyToken("t-1", early) // arrives second, but the later time wins
-	deny.DenySession("s-1", early)
-	deny.DenySession("s-1", late)
-	deny.DenySubject("u-1", t0, late)
-	deny.DenySubject("u-1", t0.Add(-time.Hour), early) // older and shorter: changes nothing
+	deny.DenyToken(issuerA, "t-1", late)
+	deny.DenyToken(issuerA, "t-1", early) // arrives second, but the later time wins
+	deny.DenySession(issuerA, "s-1", early)
+	deny.DenySession(issuerA, "s-1", late)
+	deny.DenySubject(issuerA, "u-1", t0, late)
+	deny.DenySubject(issuerA, "u-1", t0.Add(-time.Hour), early) // older and shorter: changes nothing
 
-	byJTI := core.Claims{Subject: "x", ID: "t-1"}
-	bySID := core.Claims{Subject: "x", SessionID: "s-1"}
-	before := core.Claims{Subject: "u-1", IssuedAt: t0.Add(-time.Second)}
-	atSince := core.Claims{Subject: "u-1", IssuedAt: t0}
-	noIAT := core.Claims{Subject: "u-1"}
-	after := core.Claims{Subject: "u-1", IssuedAt: t0.Add(time.Second)}
+	byJTI := core.Claims{AdmittedBy: issuerA, Subject: "x", ID: "t-1"}
+	bySID := core.Claims{AdmittedBy: issuerA, Subject: "x", SessionID: "s-1"}
+	before := core.Claims{AdmittedBy: issuerA, Subject: "u-1", IssuedAt: t0.Add(-time.Second)}
+	atSince := core.Claims{AdmittedBy: issuerA, Subject: "u-1", IssuedAt: t0}
+	noIAT := core.Claims{AdmittedBy: issuerA, Subject: "u-1"}
+	after := core.Claims{AdmittedBy: issuerA, Subject: "u-1", IssuedAt: t0.Add(time.Second)}
 	for name, c := range map[string]core.Claims{"jti": byJTI, "sid": bySID, "iat before": before, "iat at since": atSince, "no iat": noIAT} {
 		if !revoked(t, deny, c) {
 			t.Errorf("%s: not denied", name)
@@ -196,7 +202,7 @@ func TestDenylistDenyTakesAbsoluteTimesInAnyOrder(t *testing.T) {
 	if n := deny.Len(); n != 3 {
 		t.Fatalf("Len = %d before Sweep, want the 3 expired entries (Deny never sweeps)", n)
 	}
-	deny.DenyToken("t-2", clk.now().Add(time.Hour))
+	deny.DenyToken(issuerA, "t-2", clk.now().Add(time.Hour))
 	if n := deny.Sweep(); n != 1 || deny.Len() != 1 {
 		t.Fatalf("Sweep left %d (Len %d), want 1", n, deny.Len())
 	}
@@ -208,13 +214,13 @@ func TestDenySubjectReplacesAnExpiredEntry(t *testing.T) {
 	var clk clock
 	deny := core.NewDenylist(clk.now)
 	t0 := clk.now()
-	deny.DenySubject("u-2", t0.Add(time.Hour), t0.Add(time.Minute))
+	deny.DenySubject(issuerA, "u-2", t0.Add(time.Hour), t0.Add(time.Minute))
 	clk.advance(2 * time.Minute) // the first denial is over
-	deny.DenySubject("u-2", t0, clk.now().Add(time.Minute))
-	if revoked(t, deny, core.Claims{Subject: "u-2", IssuedAt: t0.Add(time.Second)}) {
+	deny.DenySubject(issuerA, "u-2", t0, clk.now().Add(time.Minute))
+	if revoked(t, deny, core.Claims{AdmittedBy: issuerA, Subject: "u-2", IssuedAt: t0.Add(time.Second)}) {
 		t.Fatal("the expired entry's issuedUpTo was merged into the new one")
 	}
-	if !revoked(t, deny, core.Claims{Subject: "u-2", IssuedAt: t0}) {
+	if !revoked(t, deny, core.Claims{AdmittedBy: issuerA, Subject: "u-2", IssuedAt: t0}) {
 		t.Fatal("the new denial is not applied")
 	}
 }
@@ -231,7 +237,79 @@ func TestDenyRefusesThroughTheValidator(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	tok := iss.MustMint(authtest.Claims{"sid": "s-9", "exp": exp})
 	mustVerify(t, v, tok) // cached
-	deny.DenySession("s-9", exp.Add(core.MaxLeeway))
+	deny.DenySession(iss.URL(), "s-9", exp.Add(core.MaxLeeway))
 	_, err := v.Verify(t.Context(), tok)
 	wantCheck(t, err, "revoked")
+}
+
+// jti, sid and sub are unique only per issuer: a denial of issuer B denies
+// none of issuer A's tokens that bear the same identifiers, whichever way
+// it was made, and a token's issuer is its AdmittedBy (its iss when that is
+// empty, as in Claims built by hand).
+func TestDenylistDeniesOnlyTheTokensOfItsIssuer(t *testing.T) {
+	var clk clock
+	exp := clk.now().Add(time.Hour)
+	for name, revokeB := range map[string]func(*core.Denylist){
+		"Revoke": func(d *core.Denylist) {
+			for _, err := range []error{
+				d.RevokeToken(issuerB, "t-1", exp), d.RevokeSession(issuerB, "s-1", exp), d.RevokeSubject(issuerB, "u-1", time.Hour),
+			} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		"Revoker": func(d *core.Denylist) {
+			r := d.Revoker()
+			if err := errors.Join(r.RevokeSession(t.Context(), issuerB, "s-1", exp), r.RevokeSubject(t.Context(), issuerB, "u-1", time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			d.DenyToken(issuerB, "t-1", exp)
+		},
+		"Deny": func(d *core.Denylist) {
+			d.DenyToken(issuerB, "t-1", exp)
+			d.DenySession(issuerB, "s-1", exp)
+			d.DenySubject(issuerB, "u-1", clk.now().Add(time.Minute), exp)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			deny := core.NewDenylist(clk.now)
+			revokeB(deny)
+			iat := clk.now()
+			for what, c := range map[string]core.Claims{
+				"jti": {ID: "t-1", IssuedAt: iat}, "sid": {SessionID: "s-1", IssuedAt: iat}, "sub": {Subject: "u-1", IssuedAt: iat},
+			} {
+				fromA, fromB, byISS, aliasOfA := c, c, c, c
+				fromA.AdmittedBy, fromB.AdmittedBy = issuerA, issuerB
+				byISS.Issuer = issuerB
+				aliasOfA.AdmittedBy, aliasOfA.Issuer = issuerA, issuerB // A admits B's URL as an alias
+				if revoked(t, deny, fromA) || revoked(t, deny, aliasOfA) {
+					t.Errorf("%s: issuer B's denial denied issuer A's token", what)
+				}
+				if !revoked(t, deny, fromB) || !revoked(t, deny, byISS) {
+					t.Errorf("%s: issuer B's denial did not deny B's token", what)
+				}
+			}
+		})
+	}
+}
+
+// A denial that could never deny anything is an error, not a silent no-op.
+func TestDenylistRefusesADenialWithoutIssuerOrID(t *testing.T) {
+	deny := core.NewDenylist(nil)
+	exp := time.Now().Add(time.Hour)
+	for name, err := range map[string]error{
+		"token without issuer":   deny.RevokeToken("", "t-1", exp),
+		"token without jti":      deny.RevokeToken(issuerA, "", exp),
+		"session without issuer": deny.RevokeSession("", "s-1", exp),
+		"subject without sub":    deny.RevokeSubject(issuerA, "", time.Hour),
+		"Revoker without issuer": deny.Revoker().RevokeSession(t.Context(), "", "s-1", exp),
+	} {
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if n := deny.Len(); n != 0 {
+		t.Fatalf("%d denials held after refused ones", n)
+	}
 }

@@ -24,7 +24,9 @@ func TestRevocationChecksAndCacheEvictions(t *testing.T) {
 	})
 	h := router(v, nil)
 	revoked := iss.Token(t, authtest.Claims{"jti": "gone"})
-	deny.RevokeToken("gone", time.Now().Add(time.Hour))
+	if err := deny.RevokeToken(iss.URL(), "gone", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	if status, _ := serve(tel, h, iss.Request(t, http.MethodGet, "/api/me", nil)); status != http.StatusNoContent {
 		t.Fatalf("a live token: %d", status)
 	}

@@ -26,7 +26,10 @@ type revocations struct {
 	// accepted by one replica is refused by all; nil: each replica keeps
 	// its own.
 	replay core.ReplayCache
-	close  func() error
+	// logoutReplay does the same for back-channel logout tokens; nil: each
+	// replica remembers the ones it accepted.
+	logoutReplay backchannel.ReplayStore
+	close        func() error
 }
 
 func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revocations, error) {
@@ -38,17 +41,28 @@ func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revo
 	if err != nil {
 		return nil, fmt.Errorf("IDENTSPHERE_REDIS_URL: %w", err)
 	}
-	replay, err := store.ReplayCache("")
+	replay, err := store.ReplayCache(redisstore.DefaultReplayPrefix)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	return &revocations{checker: store, revoker: store, replay: replay, close: store.Close}, nil
+	logoutReplay, err := store.ReplayCache(redisstore.DefaultLogoutReplayPrefix)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return &revocations{checker: store, revoker: store, replay: replay, logoutReplay: logoutReplay, close: store.Close}, nil
 }
 
 // withBackChannelLogout serves the back-channel logout receiver at
 // backChannelPath beside app, when this service has a client id (the aud
-// of the logout tokens the provider sends it).
+// of the logout tokens the provider sends it). Each logout revokes only
+// the tokens of the issuer that signed it. It answers 200 once the logout
+// is recorded where every replica finds it (Redis, or this process without
+// IDENTSPHERE_REDIS_URL), 503 with Retry-After while Redis is unreachable
+// (the logout is in force on this replica meanwhile; the provider posts
+// it again), and 400 to a logout token that is invalid or already used
+// (on any replica sharing Redis).
 func withBackChannelLogout(app http.Handler, v *core.Validator, cfg config, rev *revocations, logger *slog.Logger) (http.Handler, error) {
 	if cfg.ClientID == "" {
 		logger.Info("no IDENTSPHERE_CLIENT_ID: back-channel logout is off")
@@ -58,6 +72,7 @@ func withBackChannelLogout(app http.Handler, v *core.Validator, cfg config, rev 
 		Validator: v,
 		ClientID:  cfg.ClientID,
 		Revoker:   rev.revoker,
+		Replay:    rev.logoutReplay,
 		Logger:    logger,
 	})
 	if err != nil {

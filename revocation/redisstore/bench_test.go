@@ -31,8 +31,8 @@ func BenchmarkRevoked(b *testing.B) {
 	}
 	for i := range n {
 		jti := "jti-" + strconv.Itoa(i)
-		deny.RevokeToken(jti, exp)
-		if err := store.RevokeToken(context.Background(), jti, exp); err != nil {
+		_ = deny.RevokeToken(testIssuer, jti, exp)
+		if err := store.RevokeToken(context.Background(), testIssuer, jti, exp); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -37,7 +37,8 @@ type Config struct {
 	// is not supported: resynchronisation scans one database.
 	Client *redis.Client
 	// KeyPrefix starts the name of every key the Store writes: one key per
-	// denial, <KeyPrefix><jti|sid|sub>:<id>. Give each fleet its own prefix
+	// denial, <KeyPrefix>v2:<jti|sid|sub>:<length of the issuer>:<issuer>:<id>
+	// (see the package doc). Give each fleet its own prefix
 	// (or database), none an extension of another's, and do not write under
 	// it yourself. Default DefaultKeyPrefix.
 	KeyPrefix string

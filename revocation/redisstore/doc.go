@@ -15,18 +15,34 @@
 //	// ... (check err, defer v.Close())
 //	mux.Handle("GET /api/me", stdauth.Middleware(v)(me))
 //	mux.Handle("POST /api/transfer", stdauth.Middleware(v)(stdauth.RequireFresh(store)(transfer)))
-//	// on logout, on any replica: store.RevokeSession(ctx, claims.SessionID, claims.ExpiresAt)
+//	// on logout, on any replica: store.RevokeSession(ctx, claims.AdmittedBy, claims.SessionID, claims.ExpiresAt)
 //
 // # How it works
 //
 // Every replica holds every denial in memory, in a core.Denylist: Revoked
 // costs what core.Denylist's does. A revocation is applied on the replica
 // that issues it at once, then written to Redis, one key per denial
-// (<KeyPrefix><jti|sid|sub>:<id>, expiring with the tokens it denies, plus
-// Config.ExpiryMargin) and published on Config.Channel, atomically, by one
-// script. Every replica subscribes and applies what is published.
-// Revocations are keyed by jti, sid and sub, never by the token string:
-// ES256 signatures are malleable, so one token has several valid encodings.
+// (<KeyPrefix>v2:<jti|sid|sub>:<length of the issuer>:<issuer>:<id>,
+// expiring with the tokens it denies, plus Config.ExpiryMargin) and
+// published on Config.Channel, atomically, by one script. Every replica
+// subscribes and applies what is published. Revocations are keyed by
+// issuer and jti, sid or sub, never by the token string: ES256 signatures
+// are malleable, so one token has several valid encodings.
+//
+// # Issuers, and the format version
+//
+// A jti, sid or sub is unique only per issuer, so every denial names its
+// issuer (the Claims.AdmittedBy of the tokens it denies; the issuer that
+// verified a logout token) and denies only the tokens that issuer
+// admitted: with several issuers (core.NewMulti), a logout at issuer B
+// never ends a session of issuer A that bears the same sid. Keys and
+// messages start with the format version, v2. Those of the first format,
+// written by earlier releases, named no issuer: they are ignored, never
+// applied (they would deny every issuer's tokens), and logged (messages
+// once per replica; keys once per resynchronisation). Upgrade every
+// replica of a fleet together: the upgraded ones do not apply what an old
+// one revokes, and the old ones, which cannot read the new messages, read
+// every key again (at most once a HealthInterval) without finding them.
 //
 // Pub/sub is lossy: a message published while a replica is disconnected
 // never reaches it. So on start and on every reconnection a replica
@@ -72,5 +88,6 @@
 // Give each fleet its own KeyPrefix (or database): resynchronisation scans
 // the database, so a database of its own keeps it linear in the denials.
 // The Redis user needs SUBSCRIBE, PING, SCAN, GET, PTTL, and EVALSHA and
-// EVAL of a script that runs GET, SET and PUBLISH.
+// EVAL of a script that runs GET, SET and PUBLISH; a ReplayCache needs SET
+// and DEL.
 package redisstore

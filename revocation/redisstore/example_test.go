@@ -39,7 +39,7 @@ func Example() {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	logout := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := core.ClaimsFrom(r.Context())
-		err := store.RevokeSession(r.Context(), c.SessionID, c.ExpiresAt)
+		err := store.RevokeSession(r.Context(), c.AdmittedBy, c.SessionID, c.ExpiresAt)
 		switch {
 		case errors.Is(err, redisstore.ErrPending):
 			// In force here; the other replicas learn it when Redis is back.
@@ -71,8 +71,8 @@ func ExampleStore_RevokeSession_redisDown() {
 	}
 	defer store.Close()
 
-	logout := &core.Claims{Subject: "user-1", SessionID: "s-1", ExpiresAt: time.Now().Add(time.Hour)}
-	err = store.RevokeSession(context.Background(), logout.SessionID, logout.ExpiresAt)
+	logout := &core.Claims{AdmittedBy: "https://id.example.com", Subject: "user-1", SessionID: "s-1", ExpiresAt: time.Now().Add(time.Hour)}
+	err = store.RevokeSession(context.Background(), logout.AdmittedBy, logout.SessionID, logout.ExpiresAt)
 	fmt.Println("queued for Redis:", errors.Is(err, redisstore.ErrPending))
 	revoked, _ := store.Revoked(context.Background(), logout)
 	fmt.Println("refused on this replica:", revoked)

@@ -42,7 +42,7 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 		for w := range 8 {
 			wg.Go(func() {
 				for i := w; i < n; i += 8 {
-					if err := issuing.RevokeToken(t.Context(), "jti-"+strconv.Itoa(i), exp); err != nil {
+					if err := issuing.RevokeToken(t.Context(), testIssuer, "jti-"+strconv.Itoa(i), exp); err != nil {
 						errs <- err
 						return
 					}
@@ -92,7 +92,7 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	short := newStore(t, redisstore.Config{URL: redis.URL(), Logger: logs.logger(), KeyPrefix: "short:", ExpiryMargin: time.Millisecond})
 	soon := time.Now().Add(-core.MaxLeeway + 2*time.Second)
 	for i := range 100 {
-		if err := short.RevokeToken(t.Context(), "jti-"+strconv.Itoa(i), soon); err != nil {
+		if err := short.RevokeToken(t.Context(), testIssuer, "jti-"+strconv.Itoa(i), soon); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,16 +130,16 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 
 	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
 	until := exp.Add(core.MaxLeeway).UnixMilli()
-	if err := s.RevokeToken(t.Context(), "j-1", exp); err != nil {
+	if err := s.RevokeToken(t.Context(), testIssuer, "j-1", exp); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevokeToken(t.Context(), "j-1", exp.Add(-5*time.Minute)); err != nil { // earlier: must not shorten
+	if err := s.RevokeToken(t.Context(), testIssuer, "j-1", exp.Add(-5*time.Minute)); err != nil { // earlier: must not shorten
 		t.Fatal(err)
 	}
-	if got, want := raw.Get(t.Context(), "p:jti:j-1").Val(), "0 "+strconv.FormatInt(until, 10); got != want {
+	if got, want := raw.Get(t.Context(), rawKey("p:", "jti", "j-1")).Val(), "0 "+strconv.FormatInt(until, 10); got != want {
 		t.Fatalf("value %q, want %q", got, want)
 	}
-	ttl := raw.PTTL(t.Context(), "p:jti:j-1").Val()
+	ttl := raw.PTTL(t.Context(), rawKey("p:", "jti", "j-1")).Val()
 	if want := time.Until(time.UnixMilli(until)) + redisstore.DefaultExpiryMargin; ttl < want-time.Second || ttl > want+time.Second {
 		t.Fatalf("key expires in %v, want the denial's end plus the margin: %v", ttl, want)
 	}
@@ -147,15 +147,15 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "jti 0 " + strconv.FormatInt(until, 10) + " j-1"; msg.Payload != want {
+	if want := rawMessage("0", strconv.FormatInt(until, 10), "jti", "j-1"); msg.Payload != want {
 		t.Fatalf("message %q, want %q", msg.Payload, want)
 	}
 
 	before := time.Now()
-	if err := s.RevokeSubject(t.Context(), "u 1", time.Hour); err != nil { // ids may hold spaces
+	if err := s.RevokeSubject(t.Context(), testIssuer, "u 1", time.Hour); err != nil { // ids may hold spaces
 		t.Fatal(err)
 	}
-	v := raw.Get(t.Context(), "p:sub:u 1").Val()
+	v := raw.Get(t.Context(), rawKey("p:", "sub", "u 1")).Val()
 	since, end, _ := strings.Cut(v, " ")
 	sinceMS, err1 := strconv.ParseInt(since, 10, 64)
 	untilMS, err2 := strconv.ParseInt(end, 10, 64)
@@ -163,7 +163,7 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 		untilMS != sinceMS+(time.Hour+core.MaxLeeway).Milliseconds() {
 		t.Fatalf("subject value %q: want since = now+MaxLeeway, until = since+maxLifetime+MaxLeeway", v)
 	}
-	if ttl := raw.PTTL(t.Context(), "p:sub:u 1").Val(); ttl < time.Until(time.UnixMilli(untilMS))-time.Second {
+	if ttl := raw.PTTL(t.Context(), rawKey("p:", "sub", "u 1")).Val(); ttl < time.Until(time.UnixMilli(untilMS))-time.Second {
 		t.Fatalf("subject key expires in %v, before its denial ends", ttl)
 	}
 }
@@ -182,15 +182,15 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 	redis.Stop()
 	exp := time.Now().Add(time.Hour)
 	for i := range 5 {
-		if err := s.RevokeSession(t.Context(), "s-"+strconv.Itoa(i), exp); !errors.Is(err, redisstore.ErrPending) {
+		if err := s.RevokeSession(t.Context(), testIssuer, "s-"+strconv.Itoa(i), exp); !errors.Is(err, redisstore.ErrPending) {
 			t.Fatalf("revocation %d with Redis down: %v, want ErrPending", i, err)
 		}
 	}
-	err := s.RevokeSession(t.Context(), "s-5", exp)
+	err := s.RevokeSession(t.Context(), testIssuer, "s-5", exp)
 	if err == nil || errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("a revocation past MaxPending: %v, want an error that is not ErrPending", err)
 	}
-	if err := s.RevokeSession(t.Context(), "s-0", exp.Add(time.Minute)); !errors.Is(err, redisstore.ErrPending) {
+	if err := s.RevokeSession(t.Context(), testIssuer, "s-0", exp.Add(time.Minute)); !errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("a queued id revoked again: %v, want ErrPending (merged, not added)", err)
 	}
 	if got := s.Pending(); got != 5 {

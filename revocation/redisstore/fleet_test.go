@@ -92,7 +92,7 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 		wantStatus(t, fleet, pathMe, tok, http.StatusOK, "at the start")
 	}
 
-	if err := fleet[0].store.RevokeSession(t.Context(), "s-before", exp); err != nil {
+	if err := fleet[0].store.RevokeSession(t.Context(), iss.URL(), "s-before", exp); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range fleet {
@@ -109,7 +109,7 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 	wantStatus(t, fleet, pathMe, kept, http.StatusOK, "Redis down, never revoked")
 	wantStatus(t, fleet, pathFresh, kept, http.StatusServiceUnavailable, "Redis down, fresh route")
 
-	err := fleet[1].store.RevokeSession(t.Context(), "s-during", exp)
+	err := fleet[1].store.RevokeSession(t.Context(), iss.URL(), "s-during", exp)
 	if !errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("RevokeSession with Redis down: %v, want ErrPending", err)
 	}
@@ -128,7 +128,7 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 	}
 	waitAllSynced(fleet)
 	eventually(t, 5*time.Second, "the pending revocation written", func() bool { return fleet[1].store.Pending() == 0 })
-	if err := fleet[2].store.RevokeSession(t.Context(), "s-after", exp); err != nil {
+	if err := fleet[2].store.RevokeSession(t.Context(), iss.URL(), "s-after", exp); err != nil {
 		t.Fatal(err)
 	}
 
@@ -159,7 +159,7 @@ func TestReplicaStartingWhileRedisIsDown(t *testing.T) {
 
 	first := newReplica(t, "replica-first", iss, fleetConfig(redis, logs))
 	waitSynced(t, first)
-	if err := first.store.RevokeSession(t.Context(), "s-gone", exp); err != nil {
+	if err := first.store.RevokeSession(t.Context(), iss.URL(), "s-gone", exp); err != nil {
 		t.Fatal(err)
 	}
 	redis.Stop()
@@ -200,8 +200,9 @@ func TestReplicaStartingWhileRedisIsDown(t *testing.T) {
 }
 
 // A back-channel logout that arrives while Redis is down is in force on
-// its replica at once, is answered 200 (the provider need not retry), and
-// reaches the fleet when Redis is back.
+// its replica at once, is answered 503 (so the provider posts it again:
+// the replica holds it only in memory), and reaches the fleet when Redis
+// is back, retried or not (the queued write).
 func TestBackChannelLogoutWhileRedisIsDown(t *testing.T) {
 	redis := redistest.Start(t)
 	iss := newIssuer(t)
@@ -212,7 +213,9 @@ func TestBackChannelLogoutWhileRedisIsDown(t *testing.T) {
 	wantStatus(t, fleet, pathMe, tok, http.StatusOK, "before the logout")
 
 	redis.Stop()
-	fleet[0].backChannelLogout(t, iss, "s-outage")
+	if ans := fleet[0].postLogout(t, mustLogoutToken(t, iss, "s-outage", "", nil)); ans.status != http.StatusServiceUnavailable || ans.retryAfter == "" {
+		t.Fatalf("a logout while Redis is down: %+v, want 503 with Retry-After", ans)
+	}
 	if got := fleet[0].status(t, pathMe, tok); got != http.StatusUnauthorized {
 		t.Fatalf("the replica that took the logout answered %d while Redis is down, want 401", got)
 	}

@@ -193,7 +193,7 @@ func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 // claims is what the Validator passes to Revoked for a token with these
 // identifiers.
 func claims(sub, sid, jti string, iat time.Time) *core.Claims {
-	return &core.Claims{Subject: sub, SessionID: sid, ID: jti, IssuedAt: iat, ExpiresAt: time.Now().Add(time.Hour)}
+	return &core.Claims{AdmittedBy: testIssuer, Subject: sub, SessionID: sid, ID: jti, IssuedAt: iat, ExpiresAt: time.Now().Add(time.Hour)}
 }
 
 // isRevoked asks s from memory, failing the test on an error.

@@ -31,25 +31,26 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set("p:sid:s-garbage", "not a denial", time.Minute)
-	set("p:sid:s-huge", "0 99999999999999999999", time.Minute)
-	set("p:sid:s-backwards", "7 3", time.Minute)
-	set("p:sid:s-signed", "0 +"+hour, time.Minute)
-	set("p:jti:j-forever", "x", 0) // no expiry at all
-	set("p:sid:s-good", "0 "+hour, 0)
-	set("p:sub:u-good", strconv.FormatInt(now.UnixMilli(), 10)+" "+hour, time.Hour)
-	if err := raw.HSet(ctx, "p:sub:u-hash", "a", "b").Err(); err != nil {
+	set(rawKey("p:", "sid", "s-garbage"), "not a denial", time.Minute)
+	set(rawKey("p:", "sid", "s-huge"), "0 99999999999999999999", time.Minute)
+	set(rawKey("p:", "sid", "s-backwards"), "7 3", time.Minute)
+	set(rawKey("p:", "sid", "s-signed"), "0 +"+hour, time.Minute)
+	set(rawKey("p:", "jti", "j-forever"), "x", 0) // no expiry at all
+	set(rawKey("p:", "sid", "s-good"), "0 "+hour, 0)
+	set(rawKey("p:", "sub", "u-good"), strconv.FormatInt(now.UnixMilli(), 10)+" "+hour, time.Hour)
+	if err := raw.HSet(ctx, rawKey("p:", "sub", "u-hash"), "a", "b").Err(); err != nil {
 		t.Fatal(err)
 	}
-	raw.PExpire(ctx, "p:sub:u-hash", time.Minute)
-	if err := raw.RPush(ctx, "p:sid:s-list", "x").Err(); err != nil {
+	raw.PExpire(ctx, rawKey("p:", "sub", "u-hash"), time.Minute)
+	if err := raw.RPush(ctx, rawKey("p:", "sid", "s-list"), "x").Err(); err != nil {
 		t.Fatal(err)
 	}
-	raw.PExpire(ctx, "p:sid:s-list", time.Minute)
+	raw.PExpire(ctx, rawKey("p:", "sid", "s-list"), time.Minute)
 	set("p:nokind", "0 "+hour, time.Minute)
 	set("p:xyz:id", "0 "+hour, time.Minute)
-	set("p:sid:", "0 "+hour, time.Minute)
-	set("other:sid:s-elsewhere", "0 "+hour, time.Minute)
+	set(rawKey("p:", "sid", ""), "0 "+hour, time.Minute)
+	set(rawKey("other:", "sid", "s-elsewhere"), "0 "+hour, time.Minute)
+	set("p:sid:s-v1", "0 "+hour, time.Minute) // the first format, without an issuer: ignored
 
 	logs := newLogSink(t)
 	var clk clock
@@ -75,6 +76,9 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 	if isRevoked(t, s, claims("u", "s-elsewhere", "", now)) || isRevoked(t, s, claims("u", "id", "", now)) {
 		t.Error("a key outside the prefix, or of no known kind, denies")
 	}
+	if isRevoked(t, s, claims("u", "s-v1", "", now)) {
+		t.Error("a key of the first format, which names no issuer, denies")
+	}
 	// One line each per resynchronisation, however many keys.
 	if strings.Count(logs.String(), "hold no readable denial") != 1 || strings.Count(logs.String(), "that name no denial") != 1 {
 		t.Errorf("unreadable and ignored keys not logged once each:\n%s", logs.String())
@@ -99,10 +103,10 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 	}
 
 	// A revocation over a key of another type lands all the same.
-	if err := s.RevokeSession(ctx, "s-list", clk.now().Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(ctx, testIssuer, "s-list", clk.now().Add(time.Hour)); err != nil {
 		t.Fatalf("RevokeSession over a list: %v", err)
 	}
-	if v, err := raw.Get(ctx, "p:sid:s-list").Result(); err != nil || !strings.HasPrefix(v, "0 ") {
+	if v, err := raw.Get(ctx, rawKey("p:", "sid", "s-list")).Result(); err != nil || !strings.HasPrefix(v, "0 ") {
 		t.Fatalf("after the revocation the key holds %q, %v", v, err)
 	}
 }
@@ -123,15 +127,16 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 	hour := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
 
 	// Written without a message: this replica cannot know it yet.
-	if err := raw.Set(ctx, "p:sid:s-silent", "0 "+hour, time.Hour).Err(); err != nil {
+	if err := raw.Set(ctx, rawKey("p:", "sid", "s-silent"), "0 "+hour, time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if isRevoked(t, s, claims("u", "s-silent", "", time.Now())) {
 		t.Fatal("a denial nobody published is known")
 	}
 	for _, m := range []string{
-		"", "sid", "sid 0 " + hour, "sid 0 " + hour + " ", "sid x y s-1", "zzz 0 " + hour + " s-1",
-		"sid 5 " + hour + " s-1", "jti -1 " + hour + " j", strings.Repeat("A", 100_000), "sid\x000 " + hour + " s",
+		"", "v2", "v2 0 " + hour, "v2 0 " + hour + " ", rawMessage("x", "y", "sid", "s-1"), rawMessage("0", hour, "zzz", "s-1"),
+		rawMessage("5", hour, "sid", "s-1"), rawMessage("-1", hour, "jti", "j"), strings.Repeat("A", 100_000), "sid\x000 " + hour + " s",
+		"v2 0 " + hour + " sid:99:" + testIssuer + ":s-1",
 	} {
 		if err := raw.Publish(ctx, "c", m).Err(); err != nil {
 			t.Fatal(err)
@@ -140,7 +145,7 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 	eventually(t, 5*time.Second, "the garbage made the replica read every key", func() bool {
 		return isRevoked(t, s, claims("u", "s-silent", "", time.Now()))
 	})
-	if err := raw.Publish(ctx, "c", "sid 0 "+hour+" s with spaces").Err(); err != nil {
+	if err := raw.Publish(ctx, "c", rawMessage("0", hour, "sid", "s with spaces")).Err(); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 5*time.Second, "a well-formed message is applied", func() bool {
@@ -173,7 +178,7 @@ func TestHungRedisNeverHangsTheStore(t *testing.T) {
 		}
 	}
 	exp := time.Now().Add(time.Hour)
-	if err := a.RevokeSession(t.Context(), "s-known", exp); err != nil {
+	if err := a.RevokeSession(t.Context(), testIssuer, "s-known", exp); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "b knows s-known", func() bool { return isRevoked(t, b, claims("u", "s-known", "", time.Now())) })
@@ -181,7 +186,7 @@ func TestHungRedisNeverHangsTheStore(t *testing.T) {
 	redis.Pause()
 	defer redis.Resume() // before the cleanup stops it, if the test fails
 	done := make(chan error, 1)
-	go func() { done <- a.RevokeSession(context.Background(), "s-hung", exp) }()
+	go func() { done <- a.RevokeSession(context.Background(), testIssuer, "s-hung", exp) }()
 	select {
 	case err := <-done:
 		if !errors.Is(err, redisstore.ErrPending) {
@@ -233,10 +238,10 @@ func TestPasswordNeverLoggedNorReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp := time.Now().Add(time.Hour)
-	errs = append(errs, s.RevokeSession(t.Context(), "s-1", exp))
+	errs = append(errs, s.RevokeSession(t.Context(), testIssuer, "s-1", exp))
 	redis.Stop()
 	eventually(t, 5*time.Second, "out of sync", func() bool { return !s.Synced() })
-	errs = append(errs, s.RevokeSession(t.Context(), "s-2", exp))
+	errs = append(errs, s.RevokeSession(t.Context(), testIssuer, "s-2", exp))
 	errs = append(errs, s.CheckFresh(t.Context(), "", claims("u", "", "", time.Now())))
 	redis.Restart()
 	eventually(t, 10*time.Second, "in sync again", s.Synced)
@@ -247,7 +252,7 @@ func TestPasswordNeverLoggedNorReturned(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	errs = append(errs, w.WaitSynced(ctx))
 	cancel()
-	errs = append(errs, w.RevokeToken(t.Context(), "j", exp))
+	errs = append(errs, w.RevokeToken(t.Context(), testIssuer, "j", exp))
 	_, err := redisstore.New(t.Context(), redisstore.Config{URL: "redis://:" + password + "@127.0.0.1:port/0"})
 	errs = append(errs, err)
 	_, err = redisstore.New(t.Context(), redisstore.Config{URL: "redis://:" + password + "@127.0.0.1:1/x/y"})

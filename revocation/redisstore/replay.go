@@ -11,17 +11,25 @@ import (
 	"github.com/identsphere/identsphere-go/core"
 )
 
-// DefaultReplayPrefix starts the keys of ReplayCache: apart from the
-// revocations' prefix, which the Store reads back whole on every
-// resynchronisation.
-const DefaultReplayPrefix = "identsphere:dpop:"
+// Prefixes of the keys of ReplayCache: apart from the revocations'
+// prefix, which the Store reads back whole on every resynchronisation.
+const (
+	// DefaultReplayPrefix is for DPoP proofs.
+	DefaultReplayPrefix = "identsphere:dpop:"
+	// DefaultLogoutReplayPrefix is for back-channel logout tokens.
+	DefaultLogoutReplayPrefix = "identsphere:logout:"
+)
 
-// ReplayCache is a core.ReplayCache shared by a fleet through the Store's
-// Redis: a DPoP proof accepted by one replica is refused by all others
-// (core.DPoPConfig.Replay). Unlike revocations, it asks Redis on every
-// DPoP request (one SET NX), since a replay may arrive at any replica at
-// once; when Redis cannot answer within the Store's Timeout, the proof is
-// refused (fail closed).
+// ReplayCache is a replay cache shared by a fleet through the Store's
+// Redis: what one replica accepted, every other refuses. It serves as a
+// core.ReplayCache for DPoP proofs (core.DPoPConfig.Replay) and as a
+// backchannel.ReplayStore for logout tokens (backchannel.Config.Replay),
+// each under a prefix of its own. Unlike revocations, it asks Redis on
+// every use (one SET NX, atomic for the whole fleet), since a replay may
+// arrive at any replica at once. When Redis cannot answer within the
+// Store's Timeout, Seen returns an error: the DPoP checker then refuses
+// the proof (fail closed), the logout receiver processes the logout (a
+// logout is safe to apply twice).
 type ReplayCache struct {
 	s      *Store
 	prefix string
@@ -29,8 +37,10 @@ type ReplayCache struct {
 
 var _ core.ReplayCache = (*ReplayCache)(nil)
 
-// ReplayCache returns the fleet's DPoP replay cache, its keys under prefix
+// ReplayCache returns a replay cache of the fleet, its keys under prefix
 // ("" for DefaultReplayPrefix), which must not be under Config.KeyPrefix.
+// Give each use its own prefix (DefaultReplayPrefix for DPoP,
+// DefaultLogoutReplayPrefix for logout tokens).
 func (s *Store) ReplayCache(prefix string) (*ReplayCache, error) {
 	if prefix == "" {
 		prefix = DefaultReplayPrefix
@@ -57,4 +67,16 @@ func (c *ReplayCache) Seen(ctx context.Context, key string, until time.Time) (bo
 		return false, fmt.Errorf("redisstore: replay cache at %s: %w", c.s.addr, err)
 	}
 	return false, nil
+}
+
+// Forget drops key (DEL), within the Store's Timeout: what it named was not
+// used after all (a logout that could not be recorded durably, which the
+// provider will post again).
+func (c *ReplayCache) Forget(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.Timeout)
+	defer cancel()
+	if err := c.s.client.Del(ctx, c.prefix+key).Err(); err != nil {
+		return fmt.Errorf("redisstore: replay cache at %s: %w", c.s.addr, err)
+	}
+	return nil
 }

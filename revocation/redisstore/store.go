@@ -29,8 +29,8 @@ var errNoClaims = errors.New("redisstore: no claims to check")
 // Store is a core.RevocationChecker shared by every replica of a service
 // through Redis, without a Redis round trip per request: each replica holds
 // every denial in memory (a core.Denylist), and learns new ones from a
-// Redis pub/sub channel. Revocations are keyed by jti, sid and sub, never by
-// the token string: ES256 signatures are malleable, so one token has
+// Redis pub/sub channel. Revocations are keyed by issuer and jti, sid or
+// sub (each unique only per issuer), never by the token string: ES256 signatures are malleable, so one token has
 // several valid encodings.
 //
 // It is also a core.FreshnessChecker, for routes that must not rely on a
@@ -50,6 +50,9 @@ type Store struct {
 	firstSync chan struct{} // closed at the first completed synchronisation
 	syncOnce  sync.Once
 	lastErr   atomic.Pointer[error]
+	// firstFormatLogged is set once a message of the first format (no
+	// issuer) has been logged: such messages are ignored, logged once.
+	firstFormatLogged atomic.Bool
 
 	ctx    context.Context // the background work's; cancelled by Close
 	cancel context.CancelFunc
@@ -119,10 +122,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// RevokeToken denies the token with this jti, on every replica, until its
-// exp (plus core.MaxLeeway, during which a Validator may still accept it).
-// Denial is by jti, never by the token string: ES256 signatures are
-// malleable, so the same token has more than one valid encoding.
+// RevokeToken denies issuer's token with this jti, on every replica, until
+// its exp (plus core.MaxLeeway, during which a Validator may still accept
+// it). issuer is the token's core.Claims.AdmittedBy: a denial denies only
+// the tokens of its issuer, since a jti is unique only per issuer. Denial
+// is by jti, never by the token string: ES256 signatures are malleable, so
+// the same token has more than one valid encoding.
 //
 // The denial is in force on this replica when RevokeToken returns, whatever
 // happens with Redis. nil means Redis has it (every replica in sync has it,
@@ -130,38 +135,40 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 // wrapping ErrPending means Redis could not be reached within
 // Config.Timeout: the denial is queued and written when Redis answers.
 // Any other error means it is in force on this replica only.
-func (s *Store) RevokeToken(ctx context.Context, jti string, exp time.Time) error {
+func (s *Store) RevokeToken(ctx context.Context, issuer, jti string, exp time.Time) error {
 	if exp.IsZero() {
 		return errors.New("redisstore: RevokeToken: exp is required")
 	}
-	return s.revoke(ctx, entry{kind: kindToken, id: jti, until: ceilMillis(exp.Add(core.MaxLeeway))})
+	return s.revoke(ctx, entry{kind: kindToken, issuer: issuer, id: jti, until: ceilMillis(exp.Add(core.MaxLeeway))})
 }
 
-// RevokeSession denies every token of this sid (logout), on every replica,
-// until until: the exp of the session's last token (plus core.MaxLeeway).
-// Denial is by sid, never by the token string (ES256 signatures are
-// malleable). What is in force where when it returns: as for RevokeToken.
-func (s *Store) RevokeSession(ctx context.Context, sid string, until time.Time) error {
+// RevokeSession denies every token of issuer's session sid (logout), on
+// every replica, until until: the exp of the session's last token (plus
+// core.MaxLeeway). It denies only issuer's tokens (a sid is unique only
+// per issuer). Denial is by sid, never by the token string (ES256
+// signatures are malleable). What is in force where when it returns: as
+// for RevokeToken.
+func (s *Store) RevokeSession(ctx context.Context, issuer, sid string, until time.Time) error {
 	if until.IsZero() {
 		return errors.New("redisstore: RevokeSession: until is required")
 	}
-	return s.revoke(ctx, entry{kind: kindSession, id: sid, until: ceilMillis(until.Add(core.MaxLeeway))})
+	return s.revoke(ctx, entry{kind: kindSession, issuer: issuer, id: sid, until: ceilMillis(until.Add(core.MaxLeeway))})
 }
 
-// RevokeSubject denies, on every replica, every token of sub issued until
-// now (an account disabled, a password changed), for maxLifetime: the
+// RevokeSubject denies, on every replica, every token of issuer's sub
+// (a sub is unique only per issuer) issued until now (an account disabled, a password changed), for maxLifetime: the
 // longest lifetime of a token the issuer mints. As core.Denylist's
 // RevokeSubject: "until now" is read with core.MaxLeeway to spare (tokens
 // minted within that minute are denied too) and the denial lasts
 // maxLifetime plus twice core.MaxLeeway; tokens without iat are denied.
 // Denial is by sub, never by the token string (ES256 signatures are
 // malleable). What is in force where when it returns: as for RevokeToken.
-func (s *Store) RevokeSubject(ctx context.Context, sub string, maxLifetime time.Duration) error {
+func (s *Store) RevokeSubject(ctx context.Context, issuer, sub string, maxLifetime time.Duration) error {
 	if maxLifetime <= 0 {
 		return errors.New("redisstore: RevokeSubject: maxLifetime must be positive")
 	}
 	since := s.cfg.Now().Add(core.MaxLeeway)
-	return s.revoke(ctx, entry{kind: kindSubject, id: sub, since: ceilMillis(since), until: ceilMillis(since.Add(maxLifetime + core.MaxLeeway))})
+	return s.revoke(ctx, entry{kind: kindSubject, issuer: issuer, id: sub, since: ceilMillis(since), until: ceilMillis(since.Add(maxLifetime + core.MaxLeeway))})
 }
 
 // revoke applies e here at once, then writes it to Redis, or queues it.
@@ -182,16 +189,17 @@ func (s *Store) revoke(ctx context.Context, e entry) error {
 	}
 	if !s.pending.add(e) {
 		s.log.Error("redisstore: Redis unreachable and too many revocations pending: one is in force on this replica only",
-			"kind", e.kind, "pending", s.pending.len(), "addr", s.addr, "err", err)
+			"kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
 		return fmt.Errorf("redisstore: revocation in force on this replica only, not queued (%d pending): %w", s.pending.len(), err)
 	}
-	s.log.Warn("redisstore: revocation not written to Redis, queued", "kind", e.kind, "pending", s.pending.len(), "addr", s.addr, "err", err)
+	s.log.Warn("redisstore: revocation not written to Redis, queued", "kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
 	return fmt.Errorf("%w: %w", ErrPending, err)
 }
 
 // Revoked implements core.RevocationChecker from memory alone: no Redis
-// call, whatever the state of Redis. Revocations are keyed by jti, sid and
-// sub, never by the token string (ES256 signatures are malleable).
+// call, whatever the state of Redis. Only the denials of the token's
+// issuer (c.AdmittedBy) count. Revocations are keyed by issuer and jti,
+// sid or sub, never by the token string (ES256 signatures are malleable).
 func (s *Store) Revoked(ctx context.Context, c *core.Claims) (bool, error) {
 	if c == nil {
 		return false, errNoClaims

@@ -67,7 +67,7 @@ func TestStoreOutlivesItsStartContextAndLeavesYourClientOpen(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := other.RevokeToken(t.Context(), "j-1", time.Now().Add(time.Hour)); err != nil {
+	if err := other.RevokeToken(t.Context(), testIssuer, "j-1", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "a revocation after the start context ended arrives", func() bool {
@@ -88,20 +88,20 @@ func TestRevokeRefusesBadInput(t *testing.T) {
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	for name, err := range map[string]error{
-		"empty jti":             s.RevokeToken(ctx, "", exp),
-		"zero exp":              s.RevokeToken(ctx, "j", time.Time{}),
-		"empty sid":             s.RevokeSession(ctx, "", exp),
-		"zero until":            s.RevokeSession(ctx, "s", time.Time{}),
-		"empty sub":             s.RevokeSubject(ctx, "", time.Hour),
-		"no lifetime":           s.RevokeSubject(ctx, "u", 0),
-		"an id longer than any": s.RevokeSession(ctx, strings.Repeat("s", core.DefaultMaxTokenSize+1), exp),
+		"empty jti":             s.RevokeToken(ctx, testIssuer, "", exp),
+		"zero exp":              s.RevokeToken(ctx, testIssuer, "j", time.Time{}),
+		"empty sid":             s.RevokeSession(ctx, testIssuer, "", exp),
+		"zero until":            s.RevokeSession(ctx, testIssuer, "s", time.Time{}),
+		"empty sub":             s.RevokeSubject(ctx, testIssuer, "", time.Hour),
+		"no lifetime":           s.RevokeSubject(ctx, testIssuer, "u", 0),
+		"an id longer than any": s.RevokeSession(ctx, testIssuer, strings.Repeat("s", core.DefaultMaxTokenSize+1), exp),
 	} {
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	// A token past exp and the leeway can no longer be valid: nothing to do.
-	if err := s.RevokeToken(ctx, "j-old", time.Now().Add(-2*core.MaxLeeway)); err != nil {
+	if err := s.RevokeToken(ctx, testIssuer, "j-old", time.Now().Add(-2*core.MaxLeeway)); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.Len(); n != 0 {
@@ -137,7 +137,7 @@ func TestRevokeAfterClose(t *testing.T) {
 	if s.Synced() {
 		t.Fatal("Synced after Close")
 	}
-	err := s.RevokeSession(t.Context(), "s-late", time.Now().Add(time.Hour))
+	err := s.RevokeSession(t.Context(), testIssuer, "s-late", time.Now().Add(time.Hour))
 	if err == nil || errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("RevokeSession after Close: %v, want an error that is not ErrPending", err)
 	}

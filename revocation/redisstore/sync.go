@@ -153,6 +153,13 @@ func (s *Store) onMessage(m *redis.Message) error {
 		return nil
 	}
 	e, err := parseMessage(m.Payload)
+	if errors.Is(err, errFirstFormat) {
+		if s.firstFormatLogged.CompareAndSwap(false, true) {
+			s.log.Warn("redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); upgrade every replica (logged once)",
+				"channel", s.cfg.Channel, "addr", s.addr)
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("%d bytes: %w", len(m.Payload), err)
 	}
