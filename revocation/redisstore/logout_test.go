@@ -304,3 +304,39 @@ func TestFirstFormatMessagesAreIgnoredAndLoggedOnce(t *testing.T) {
 		t.Errorf("first-format messages taken for garbage (a resynchronisation each):\n%s", logs.String())
 	}
 }
+
+// A logout answered 503 is forgotten in the fleet's replay store too, so
+// the provider's retry is taken, not refused as a replay. Here the
+// revocations' Redis is down while the replay store's answers.
+func TestLogoutAnswered503IsForgottenByTheReplayStore(t *testing.T) {
+	revocations, replays := redistest.Start(t), redistest.Start(t)
+	a, _ := twoIssuers(t)
+	logs := newLogSink(t)
+	store := newStore(t, fleetConfig(revocations, logs))
+	replayStore := newStore(t, fleetConfig(replays, logs))
+	replay, err := replayStore.ReplayCache(redisstore.DefaultLogoutReplayPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := authcases.NewValidator(t, core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: store, Logger: authcases.Discard()})
+	h, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: logs.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	r := &replica{name: "replica", store: store, srv: srv, client: &http.Client{Timeout: 10 * time.Second}}
+
+	revocations.Stop()
+	logout := mustLogoutToken(t, a, "s-1", "", nil)
+	for attempt := range 2 {
+		if ans := r.postLogout(t, logout); ans.status != http.StatusServiceUnavailable {
+			t.Fatalf("attempt %d with the revocations' Redis down: %+v, want 503 (a retry is no replay)", attempt, ans)
+		}
+	}
+	raw := replays.Client()
+	defer raw.Close()
+	if keys := raw.Keys(t.Context(), redisstore.DefaultLogoutReplayPrefix+"*").Val(); len(keys) != 0 {
+		t.Fatalf("the replay store still holds %v after the 503s", keys)
+	}
+}
