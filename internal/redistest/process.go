@@ -52,7 +52,7 @@ func freePort(r *Server) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// launch runs the process and waits until it answers PING.
+// launch runs the process and waits until it answers, as itself.
 func (p *process) launch(r *Server) error {
 	args := []string{
 		"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
@@ -78,9 +78,16 @@ func (p *process) launch(r *Server) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
+		info, err := c.InfoMap(ctx, "server").Result()
 		cancel()
 		if err == nil {
+			// Another test's redis-server may have taken the port between
+			// freePort and this launch: then ours exits, and the answer
+			// came from the other one.
+			if got := info["Server"]["process_id"]; got != strconv.Itoa(cmd.Process.Pid) {
+				p.stop()
+				return fmt.Errorf("port %d is another redis-server's (process %s)", r.port, got)
+			}
 			return nil
 		}
 		select {
@@ -90,7 +97,7 @@ func (p *process) launch(r *Server) error {
 		}
 		if time.Now().After(deadline) {
 			p.stop()
-			return fmt.Errorf("redis-server on port %d did not answer PING: %v; %s", r.port, err, p.logTail())
+			return fmt.Errorf("redis-server on port %d did not answer: %v; %s", r.port, err, p.logTail())
 		}
 		time.Sleep(10 * time.Millisecond) // polling its start, bounded by the deadline
 	}
