@@ -600,6 +600,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad introspection URL", []string{"IDENTSPHERE_INTROSPECTION_URL=introspect"}, "IDENTSPHERE_INTROSPECTION_URL"},
 		{"bad Redis URL", []string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"}, "IDENTSPHERE_REDIS_URL must start with redis://"},
 		{"unknown DPoP mode", []string{"IDENTSPHERE_DPOP=sometimes"}, `IDENTSPHERE_DPOP must be disabled, allowed or required, not \"sometimes\"`},
+		{"unknown token profile", []string{"IDENTSPHERE_TOKEN_PROFILE=IDTokens"}, `IDENTSPHERE_TOKEN_PROFILE must be access, rfc9068 or id, not \"IDTokens\"`},
+		{"authorized parties without the ID-token profile", append([]string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, prod...), "IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs IDENTSPHERE_TOKEN_PROFILE=id"},
+		{"authorized parties under rfc9068", []string{"IDENTSPHERE_TOKEN_PROFILE=rfc9068", "IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, "it needs IDENTSPHERE_TOKEN_PROFILE=id"},
 		{"public URL without a scheme", []string{"IDENTSPHERE_PUBLIC_URL=orders.example"}, "IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at"},
 		{"public URL with a query", []string{"IDENTSPHERE_PUBLIC_URL=https://orders.example/?x=1"}, "IDENTSPHERE_PUBLIC_URL must be"},
 		// DPoP asked for explicitly, outside dev mode, without a public URL.

@@ -70,6 +70,18 @@ type config struct {
 	// "required"): whether the /api routes take DPoP-bound tokens with
 	// proofs (RFC 9449) beside Bearer tokens, or only them.
 	DPoP core.DPoPMode
+	// Profile is IDENTSPHERE_TOKEN_PROFILE ("access", the default,
+	// "rfc9068" or "id"): the kind of token /api takes. access: the
+	// provider's JWT access tokens (ID tokens refused); rfc9068: only access
+	// tokens typed at+jwt (RFC 9068); id: OpenID Connect ID tokens, with
+	// IDENTSPHERE_AUDIENCE the client id (a gateway in front of its own front
+	// end; Dex, whose access tokens are ID tokens too).
+	Profile core.TokenProfile
+	// AuthorizedParties is IDENTSPHERE_AUTHORIZED_PARTIES, comma-separated:
+	// with IDENTSPHERE_TOKEN_PROFILE=id, the other clients whose ID tokens
+	// (azp) this service trusts, such as the Dex client that obtains
+	// cross-client tokens for it.
+	AuthorizedParties []string
 	// PublicURL is IDENTSPHERE_PUBLIC_URL: the URL clients reach this
 	// service at (https://api.example.com), which DPoP proofs name. Unset:
 	// in dev mode the listen address; otherwise DPoP is off, or, with
@@ -117,6 +129,9 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		cfg.PublicScheme = scheme
 	default:
 		return config{}, fmt.Errorf("IDENTSPHERE_PUBLIC_SCHEME must be http or https, not %q", scheme)
+	}
+	if err := cfg.parseTokenKind(getenv(profileVariable), getenv("IDENTSPHERE_AUTHORIZED_PARTIES")); err != nil {
+		return config{}, err
 	}
 	mode, explicitDPoP := lookupEnv("IDENTSPHERE_DPOP")
 	dpop, err := parseDPoPMode(mode)
@@ -177,6 +192,29 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	}
 	cfg.IssuerURL = issuer
 	return cfg, nil
+}
+
+// profileVariable names the profile setting: in errors, and in the refusal
+// log of a token refused for its kind (core.Config.ProfileSetting).
+const profileVariable = "IDENTSPHERE_TOKEN_PROFILE"
+
+// parseTokenKind reads IDENTSPHERE_TOKEN_PROFILE and
+// IDENTSPHERE_AUTHORIZED_PARTIES (comma-separated, blanks skipped).
+func (cfg *config) parseTokenKind(profile, parties string) error {
+	if profile != "" {
+		if err := cfg.Profile.UnmarshalText([]byte(profile)); err != nil {
+			return fmt.Errorf("%s must be access, rfc9068 or id, not %q", profileVariable, profile)
+		}
+	}
+	for p := range strings.SplitSeq(parties, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.AuthorizedParties = append(cfg.AuthorizedParties, p)
+		}
+	}
+	if len(cfg.AuthorizedParties) > 0 && cfg.Profile != core.IDTokens {
+		return fmt.Errorf("IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs %s=id", profileVariable)
+	}
+	return nil
 }
 
 // loopbackAddr keeps addr's port on 127.0.0.1. The dev issuer logs in

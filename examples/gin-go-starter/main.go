@@ -79,6 +79,11 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		Revocation:   rev.checker,
 		Logger:       logger,
 		Observer:     tel.observer,
+		// The kind of token /api takes; a token refused for its kind is
+		// logged with the setting that takes it.
+		Profile:           cfg.Profile,
+		AuthorizedParties: cfg.AuthorizedParties,
+		ProfileSetting:    profileVariable,
 	})
 	if err != nil {
 		return err
