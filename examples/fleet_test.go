@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -43,4 +44,43 @@ func TestFleetSharesBackChannelLogoutThroughRedis(t *testing.T) {
 		}
 	}
 	t.Logf("logout enforced by all %d replicas %v after it was posted", len(fleet), time.Since(start))
+}
+
+// The starters' back-channel receivers share one replay record through
+// Redis: a logout token taken by one replica is refused (400) by another.
+// While Redis is down, a logout is refused on the replica that took it at
+// once but answered 503 with Retry-After, so the provider posts it again.
+func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testing.T) {
+	redis := redistest.Start(t)
+	iss := newIssuer(t)
+	const clientID = "orders-web"
+	env := []string{"IDENTSPHERE_CLIENT_ID=" + clientID, "IDENTSPHERE_CLIENT_SECRET=x", "IDENTSPHERE_REDIS_URL=" + redis.URL()}
+	var fleet []*app
+	for _, bin := range []string{"chi-starter", "gin-go-starter"} {
+		a := startAgainst(t, filepath.Join(binDir, bin), iss.URL(), env...)
+		a.waitReady(t)
+		fleet = append(fleet, a)
+	}
+	post := func(a *app, token string) answer {
+		return a.send(t, request{method: http.MethodPost, path: "/backchannel-logout", body: url.Values{"logout_token": {token}}.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	}
+
+	logout := mustLogoutToken(t, iss, clientID, "s-once")
+	if ans := post(fleet[0], logout); ans.status != http.StatusOK {
+		t.Fatalf("first use at the chi starter: %d %s", ans.status, ans.body)
+	}
+	if ans := post(fleet[1], logout); ans.status != http.StatusBadRequest {
+		t.Fatalf("the same logout token at the gin starter: %d %s, want 400", ans.status, ans.body)
+	}
+
+	session := iss.MustMint(with(authtest.Claims{"sid": "s-outage"}))
+	redis.Stop()
+	ans := post(fleet[1], mustLogoutToken(t, iss, clientID, "s-outage"))
+	if ans.status != http.StatusServiceUnavailable || ans.header.Get("Retry-After") == "" {
+		t.Fatalf("a logout while Redis is down: %d %q %s, want 503 with Retry-After", ans.status, ans.header.Get("Retry-After"), ans.body)
+	}
+	if ans := fleet[1].send(t, request{path: "/api/me", auth: []string{"Bearer " + session}}); ans.status != http.StatusUnauthorized {
+		t.Fatalf("the replica that took the logout, Redis down: %d, want 401 at once", ans.status)
+	}
 }
