@@ -47,8 +47,11 @@
 // Pub/sub is lossy: a message published while a replica is disconnected
 // never reaches it. So on start and on every reconnection a replica
 // subscribes first, then reads every key under the prefix (SCAN, a page at
-// a time): a denial written before the subscription is in the keys, one
-// written after is published to it. Denials expire in Redis with their keys
+// a time) while it applies what is published: a denial written before the
+// subscription is in the keys, one written after is published to it.
+// Whatever that read does (slow, failing, finding more than
+// Config.MaxEntries keys), the replica never stops applying what is
+// published. Denials expire in Redis with their keys
 // and in memory on a sweep (Config.SweepInterval), so memory holds only the
 // denials still in force.
 //
@@ -66,6 +69,10 @@
 //   - A replica whose connection is lost is out of sync until it has
 //     reconnected and read every denial again; meanwhile CheckFresh refuses
 //     as above.
+//   - A replica that finds more keys than Config.MaxEntries holds the first
+//     MaxEntries, applies every denial published, and stays out of sync
+//     (CheckFresh refuses; Status().OverCapacity; an error log) until a
+//     read, retried every minute, finds they fit.
 //
 // Run Redis with persistence (appendonly yes): a Redis that loses its data
 // forgets the denials for replicas that start afterwards (running replicas

@@ -36,7 +36,9 @@ type tally struct {
 
 // resync reads every denial under the key prefix into memory, in time
 // linear in the keys of the database (SCAN) and bounded by MaxEntries and
-// resyncTimeout. Denials held in memory stay: denials only expire.
+// resyncTimeout. Denials held in memory stay: denials only expire. Past
+// MaxEntries keys it loads the first MaxEntries and returns an error
+// wrapping errOverCapacity.
 func (s *Store) resync(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, resyncTimeout)
 	defer cancel()
@@ -56,11 +58,17 @@ func (s *Store) resync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("resynchronising: SCAN: %w", err)
 		}
-		if n.read += len(keys); n.read > s.cfg.MaxEntries {
-			return fmt.Errorf("resynchronising: more than %d keys under the prefix (Config.MaxEntries)", s.cfg.MaxEntries)
+		over := n.read+len(keys) > s.cfg.MaxEntries
+		if over {
+			keys = keys[:s.cfg.MaxEntries-n.read] // load what fits, then stop
 		}
+		n.read += len(keys)
 		if err := s.load(ctx, keys, &n); err != nil {
 			return err
+		}
+		if over {
+			s.deny.Sweep()
+			return fmt.Errorf("resynchronising: read %d keys under the prefix, and there are more: %w", n.read, errOverCapacity)
 		}
 		if next == 0 {
 			break

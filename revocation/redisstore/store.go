@@ -46,10 +46,12 @@ type Store struct {
 	deny      *core.Denylist
 	pending   outbox
 
-	inSync    atomic.Bool
-	firstSync chan struct{} // closed at the first completed synchronisation
-	syncOnce  sync.Once
-	lastErr   atomic.Pointer[error]
+	inSync       atomic.Bool
+	overCapacity atomic.Bool   // the last read found more than MaxEntries keys
+	lastInSync   atomic.Int64  // unix ms: the last moment known in sync (0: never)
+	firstSync    chan struct{} // closed at the first completed synchronisation
+	syncOnce     sync.Once
+	lastErr      atomic.Pointer[error]
 	// firstFormatLogged is set once a message of the first format (no
 	// issuer) has been logged: such messages are ignored, logged once.
 	firstFormatLogged atomic.Bool
@@ -228,8 +230,9 @@ func (s *Store) CheckFresh(ctx context.Context, _ string, c *core.Claims) error 
 }
 
 // Synced reports whether this replica is in sync with Redis now: subscribed
-// to the channel, with every denial read since it (re)connected, and the
-// connection answering its health checks. A lost connection is noticed at
+// to the channel, with every denial read since it (re)connected (no more
+// than Config.MaxEntries of them), and the connection answering its health
+// checks. A lost connection is noticed at
 // once when the network reports it, else within two HealthIntervals. Use it
 // for a readiness probe where fresh routes matter.
 func (s *Store) Synced() bool { return s.inSync.Load() }
@@ -277,7 +280,7 @@ func (s *Store) Close() error {
 			_ = ps.Close() // ends a read in progress at once
 		}
 		s.wg.Wait()
-		s.inSync.Store(false)
+		s.lostSync()
 		if n := s.pending.len(); n > 0 {
 			s.log.Error("redisstore: closed with revocations never written to Redis: the other replicas do not know them", "count", n, "addr", s.addr)
 		}

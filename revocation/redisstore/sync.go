@@ -18,15 +18,15 @@ const (
 )
 
 // run keeps a session with Redis until Close: subscribe, write what is
-// pending, read every denial, then apply what is published. Whatever ends
-// a session, the next one starts from the subscription again, so nothing
-// published while disconnected is missed.
+// pending, read every denial while applying what is published. Whatever
+// ends a session, the next one starts from the subscription again, so
+// nothing published while disconnected is missed.
 func (s *Store) run() {
 	defer s.wg.Done()
 	wait, failures := minRetry, 0
 	for {
 		synced, err := s.session()
-		s.inSync.Store(false)
+		s.lostSync()
 		if s.ctx.Err() != nil {
 			return
 		}
@@ -56,7 +56,9 @@ func (s *Store) run() {
 }
 
 // session runs one connection to Redis. It reports whether it reached sync,
-// and why it ended.
+// and why it ended. Once subscribed, it applies what is published whatever
+// the reading of every denial does (slow, failing, more than MaxEntries):
+// that read runs beside it (resyncer).
 func (s *Store) session() (synced bool, err error) {
 	ctx := s.ctx
 	ps := s.client.Subscribe(ctx) // no channel yet: no I/O
@@ -80,20 +82,18 @@ func (s *Store) session() (synced bool, err error) {
 		return false, fmt.Errorf("subscribing: unexpected answer %T", msg)
 	}
 	// Subscribed: whatever is written from now on is published to us, and
-	// whatever was written before is read below.
+	// whatever was written before is read by the resyncer.
 	s.flushLogged(ctx)
-	if err := s.resync(ctx); err != nil {
-		return false, err
-	}
-	s.inSync.Store(true)
-	s.syncOnce.Do(func() { close(s.firstSync) })
-	return true, s.listen(ctx, ps)
+	r := s.startResyncer(ctx)
+	err = s.listen(ctx, ps, r)
+	r.stop()
+	return r.reached(), err
 }
 
 // listen applies what is published until the connection fails. A silent
 // connection is pinged every HealthInterval; no answer within another one
 // ends the session. Pending writes are retried on each health tick.
-func (s *Store) listen(ctx context.Context, ps *redis.PubSub) error {
+func (s *Store) listen(ctx context.Context, ps *redis.PubSub, r *resyncer) error {
 	pinged := false
 	lastResync := time.Now()
 	unreadable := 0 // messages since the last resynchronisation
@@ -139,9 +139,7 @@ func (s *Store) listen(ctx context.Context, ps *redis.PubSub) error {
 		if unreadable > 0 && time.Since(lastResync) >= s.cfg.HealthInterval {
 			s.log.Warn("redisstore: unreadable messages on the revocation channel: reading every denial again",
 				"count", unreadable, "why", why, "channel", s.cfg.Channel, "addr", s.addr)
-			if err := s.resync(ctx); err != nil {
-				return err
-			}
+			r.request()
 			unreadable, lastResync = 0, time.Now()
 		}
 	}
