@@ -42,7 +42,7 @@ func TestOverCapacityReplicasKeepApplyingWhatIsPublished(t *testing.T) {
 	})
 
 	late := newReplica(t, "late", iss, small) // starts over capacity
-	redis.Stop()                               // the running replica reconnects over capacity
+	redis.Stop()                              // the running replica reconnects over capacity
 	redis.Restart()
 	replicas := []*replica{running, late}
 	for _, r := range replicas {
