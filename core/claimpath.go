@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // ClaimPath names a claim, nested or not, one member name per level:
@@ -36,13 +38,13 @@ func (c *Claims) Values(path ClaimPath) (values []string, ok bool) {
 	}
 	switch {
 	case len(raw) > 0 && raw[0] == '"':
-		s, ok := jsonString(raw)
+		s, ok := strictjson.String(raw)
 		return []string{s}, ok
 	case len(raw) > 0 && raw[0] == '[':
-		return jsonStrings(raw)
+		return strictjson.Strings(raw)
 	case len(raw) > 0 && raw[0] == '{':
 		var keys []string
-		err := objectMembers(raw, func(key, _ []byte) error {
+		err := strictjson.Members(raw, func(key, _ []byte) error {
 			keys = append(keys, string(key))
 			return nil
 		})
@@ -53,14 +55,14 @@ func (c *Claims) Values(path ClaimPath) (values []string, ok bool) {
 
 // member returns the raw value of the member name of the JSON object obj.
 func member(obj []byte, name string) ([]byte, bool) {
-	it := newObjectIter(obj, 0)
+	it := strictjson.NewIter(obj, 0)
 	var found []byte
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		if string(key) == name {
 			found = value
 		}
 	}
-	return found, it.err == nil && found != nil
+	return found, it.Err() == nil && found != nil
 }
 
 // stringClaim returns a top-level claim that is a JSON string.
@@ -69,7 +71,7 @@ func (c *Claims) stringClaim(name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return jsonString(raw)
+	return strictjson.String(raw)
 }
 
 // RequireClaim accepts tokens whose claim at path holds every one of

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // Claims are the checked claims of an access token.
@@ -97,21 +99,21 @@ func CustomClaims[T any](c *Claims) (T, error) {
 func decodeClaims(payload []byte) (*Claims, error) {
 	c := &Claims{raw: payload}
 	bad := ""
-	err := objectMembers(payload, func(key, value []byte) error {
+	err := strictjson.Members(payload, func(key, value []byte) error {
 		var ok = true
 		switch string(key) {
 		case "iss":
-			c.Issuer, ok = jsonString(value)
+			c.Issuer, ok = strictjson.String(value)
 		case "sub":
-			c.Subject, ok = jsonString(value)
+			c.Subject, ok = strictjson.String(value)
 		case "jti":
-			c.ID, ok = jsonString(value)
+			c.ID, ok = strictjson.String(value)
 		case "sid":
-			c.SessionID, _ = jsonString(value)
+			c.SessionID, _ = strictjson.String(value)
 		case "client_id":
-			c.ClientID, ok = jsonString(value)
+			c.ClientID, ok = strictjson.String(value)
 		case "azp":
-			c.AuthorizedParty, ok = jsonString(value)
+			c.AuthorizedParty, ok = strictjson.String(value)
 		case "cnf":
 			c.Confirmation, ok = decodeConfirmation(value)
 		case "at_hash", "c_hash":
@@ -127,9 +129,9 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		case "iat":
 			c.IssuedAt, ok = jsonTime(value)
 		case "email":
-			c.Email, _ = jsonString(value)
+			c.Email, _ = strictjson.String(value)
 		case "org":
-			c.Org, _ = jsonString(value)
+			c.Org, _ = strictjson.String(value)
 		case "email_verified":
 			if b := string(value); b == "true" || b == "false" {
 				v := b == "true"
@@ -140,7 +142,7 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		}
 		if !ok {
 			bad = string(key)
-			return errJSON
+			return strictjson.ErrMalformed
 		}
 		return nil
 	})
@@ -159,14 +161,14 @@ func decodeClaims(payload []byte) (*Claims, error) {
 }
 
 func jsonAudience(raw []byte) ([]string, bool) {
-	if s, ok := jsonString(raw); ok {
+	if s, ok := strictjson.String(raw); ok {
 		return []string{s}, true
 	}
-	return jsonStrings(raw)
+	return strictjson.Strings(raw)
 }
 
 func jsonTime(raw []byte) (time.Time, bool) {
-	secs, ok := jsonSeconds(raw)
+	secs, ok := strictjson.Seconds(raw)
 	if !ok {
 		return time.Time{}, false
 	}
@@ -177,7 +179,7 @@ func jsonTime(raw []byte) (time.Time, bool) {
 // appendScopes adds the scopes of a scope or scp claim: a space-separated
 // string or an array of strings. Any other shape adds nothing.
 func appendScopes(scopes []string, raw []byte) []string {
-	if s, ok := jsonString(raw); ok {
+	if s, ok := strictjson.String(raw); ok {
 		for word := range strings.SplitSeq(s, " ") {
 			if word != "" && !slices.Contains(scopes, word) {
 				scopes = append(scopes, word)
@@ -185,7 +187,7 @@ func appendScopes(scopes []string, raw []byte) []string {
 		}
 		return scopes
 	}
-	list, _ := jsonStrings(raw)
+	list, _ := strictjson.Strings(raw)
 	for _, word := range list {
 		if word != "" && !strings.Contains(word, " ") && !slices.Contains(scopes, word) {
 			scopes = append(scopes, word)

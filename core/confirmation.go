@@ -1,5 +1,7 @@
 package core
 
+import "github.com/identsphere/identsphere-go/internal/strictjson"
+
 // Confirmation is a token's cnf claim (RFC 7800): the key or certificate
 // the token is bound to. A token bound to one may only be used by whoever
 // holds it: see WithDPoP and WithCertificateBinding.
@@ -24,17 +26,17 @@ func decodeConfirmation(raw []byte) (Confirmation, bool) {
 		return c, false
 	}
 	ok := true
-	err := objectMembers(raw, func(key, value []byte) error {
+	err := strictjson.Members(raw, func(key, value []byte) error {
 		switch string(key) {
 		case "jkt":
-			c.JKT, ok = jsonString(value)
+			c.JKT, ok = strictjson.String(value)
 		case "x5t#S256":
-			c.X5TS256, ok = jsonString(value)
+			c.X5TS256, ok = strictjson.String(value)
 		default:
 			ok = false // jwk, jku, kid: a binding this library cannot check
 		}
 		if !ok {
-			return errJSON
+			return strictjson.ErrMalformed
 		}
 		return nil
 	})

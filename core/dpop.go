@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // DPoPMode says which tokens an Authenticator takes with DPoP proofs
@@ -201,7 +203,7 @@ func normalizePath(p string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
-		if p[i] != '%' || i+2 >= len(p) || !isHex4([]byte("00"+p[i+1:i+3])) {
+		if p[i] != '%' || i+2 >= len(p) || !isHexDigit(p[i+1]) || !isHexDigit(p[i+2]) {
 			b.WriteByte(p[i])
 			continue
 		}
@@ -214,6 +216,10 @@ func normalizePath(p string) string {
 		i += 2
 	}
 	return b.String()
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func unhex(c byte) byte {
@@ -384,13 +390,13 @@ type proofHeader struct {
 func readProofHeader(header []byte, limits *proofKeyLimits) (proofHeader, error) {
 	var ph proofHeader
 	typ := ""
-	it := newObjectIter(header, maxHeaderMembers)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	it := strictjson.NewIter(header, maxHeaderMembers)
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		switch string(key) {
 		case "typ":
-			typ, _ = jsonString(value)
+			typ, _ = strictjson.String(value)
 		case "alg":
-			ph.alg, _ = jsonString(value)
+			ph.alg, _ = strictjson.String(value)
 		case "jwk":
 			ph.jwk = value
 		case "crit", "b64", "zip", "jku", "x5u", "x5c", "kid":
@@ -398,7 +404,7 @@ func readProofHeader(header []byte, limits *proofKeyLimits) (proofHeader, error)
 		}
 	}
 	switch {
-	case it.err != nil:
+	case it.Err() != nil:
 		return ph, badProof("the DPoP proof header is not a valid JSON object")
 	case !strings.EqualFold(typ, "dpop+jwt"):
 		return ph, badProof(`the DPoP proof's typ is not "dpop+jwt"`)
@@ -428,8 +434,8 @@ type proofJWK struct {
 // key material or a member of the wrong type.
 func readProofJWK(jwk []byte) (proofJWK, error) {
 	var k proofJWK
-	it := newObjectIter(jwk, maxHeaderMembers)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	it := strictjson.NewIter(jwk, maxHeaderMembers)
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		var dst *[]byte
 		switch string(key) {
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
@@ -451,13 +457,13 @@ func readProofJWK(jwk []byte) (proofJWK, error) {
 		}
 		// The members are base64url or names: an escape or a quote has no
 		// place in them, and would change the canonical form.
-		raw, isString := rawJSONString(value)
+		raw, isString := strictjson.RawString(value)
 		if !isString || bytes.IndexByte(raw, '\\') >= 0 {
 			return k, badProof("the DPoP proof's jwk is not a valid JWK")
 		}
 		*dst = raw
 	}
-	if it.err != nil {
+	if it.Err() != nil {
 		return k, badProof("the DPoP proof's jwk is not a valid JWK")
 	}
 	return k, nil
@@ -493,8 +499,8 @@ type proofClaims struct {
 func readProofClaims(payload []byte) (proofClaims, error) {
 	var pc proofClaims
 	bad := func() error { return badProof("the DPoP proof's claims are not valid") }
-	it := newObjectIter(payload, 0)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	it := strictjson.NewIter(payload, 0)
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		var dst *string
 		switch string(key) {
 		case "jti":
@@ -516,18 +522,18 @@ func readProofClaims(payload []byte) (proofClaims, error) {
 		default:
 			continue
 		}
-		raw, isString := rawJSONString(value)
+		raw, isString := strictjson.RawString(value)
 		if !isString {
 			return pc, bad()
 		}
 		if bytes.IndexByte(raw, '\\') >= 0 {
-			*dst, _ = jsonString(value)
+			*dst, _ = strictjson.String(value)
 		} else {
 			*dst = unsafe.String(unsafe.SliceData(raw), len(raw))
 		}
 	}
 	switch {
-	case it.err != nil:
+	case it.Err() != nil:
 		return pc, bad()
 	case len(pc.jti) == 0 || len(pc.jti) > 256:
 		return pc, badProof("the DPoP proof has no usable jti")

@@ -1,199 +1,36 @@
 package core
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
-// fuzzJSONSeeds are the shapes of JOSE headers and claims sets, well formed
-// and hostile, that the strict reader meets.
-func fuzzJSONSeeds() []string {
-	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
-	return []string{
-		`{"alg":"RS256","kid":"rsa-1","typ":"JWT"}`,
-		`{"alg":"none"}`,
-		`{"alg":"HS256","typ":"JWT","crit":["exp"],"b64":false}`,
-		`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,"iat":1735689600.25,` +
-			`"jti":"j","email":"a@example.com","email_verified":true,"org":"o","scope":"read  write","scp":["admin"]}`,
-		` { "iss" : "a" , "ISS" : "b" } `,
-		`{}`, ` {} `, `{"":""}`, `{"a":{"b":{"c":[1,-0.5e+3,true,false,null,"\"\\\/\b\f\n\r\t\u00e9"]}}}`,
-		`{"sub":"a","sub":"b"}`, `{"sub":"a","\u0073ub":"b"}`, `{"a\ud800":1,"a\udfff":2}`, `{"\u0000":1,"\u0000 ":2}`,
-		`{"a":1,}`, `{"a":1}x`, `{"a":1}{"b":2}`, `{a:1}`, `{'a':1}`, `{"a":01}`, `{"a":-}`, `{"a":1.}`, `{"a":1e}`,
-		`{"a":NaN}`, `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "\ufeff{}", `{"a":"b}`,
-		`{"a":1`, `{"a":tru}`, `["a"]`, `null`, `"x"`, ``, ` `, `{"a":` + deep(maxJSONDepth-1) + `}`, `{"a":` + deep(maxJSONDepth+1) + `}`,
-		`{"exp":1e300}`, `{"exp":-1}`, `{"exp":253402300799}`, `{"exp":253402300800}`, `{"exp":"1"}`, `{"exp":1.5e9}`,
-		`{"aud":[]}`, `{"aud":["a",1]}`, `{"aud":[null]}`, `{"aud":{}}`, `{"email_verified":"true"}`, `{"scp":"a b"}`,
-		"{\"a\":1,\n\t\r\"b\":2}", `{"a":[` + strings.Repeat(`{},`, 30) + `{}]}`,
-		// Past maxInlineKeys the duplicate check uses a map: unique keys,
-		// a late duplicate, and an escaped duplicate of an early key.
-		manyKeys(maxInlineKeys+8, ""), manyKeys(maxInlineKeys+8, `,"k3":0`), manyKeys(maxInlineKeys-1, `,"\u006b0":0`),
-		`{"a":[` + strings.Repeat(`[[[]],{"b":[0,{}]}],`, 20) + `0]}`,
-	}
-}
-
-// manyKeys returns an object of n distinct members "k0".."k<n-1>", with
-// extra spliced in before the closing brace.
-func manyKeys(n int, extra string) string {
-	var b strings.Builder
-	b.WriteString(`{"x":0`)
-	for i := range n {
-		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
-	}
-	return b.String() + extra + "}"
-}
-
-// fuzzStdMembers reads the top-level members of data with encoding/json,
-// the reference: keys unescaped, values raw. ok is false unless data is a
-// single valid JSON object.
-func fuzzStdMembers(data []byte) (keys []string, values [][]byte, ok bool) {
-	if !json.Valid(data) || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
-		return nil, nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, nil, false
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, false
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, false
-		}
-		keys = append(keys, tok.(string))
-		values = append(values, bytes.TrimLeft(raw, " \t\r\n"))
-	}
-	return keys, values, true
-}
-
-// fuzzDepth is the deepest nesting of arrays and objects in valid JSON.
-func fuzzDepth(data []byte) int {
-	depth, deepest, inString := 0, 0, false
-	for i := 0; i < len(data); i++ {
-		switch c := data[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
-}
-
-// FuzzObjectMembers checks the strict JSON reader of headers and claims
-// against encoding/json. Properties: it never panics; when it accepts,
-// encoding/json accepts the input as one object, the input is valid UTF-8,
-// and the keys (unescaped) and raw values handed out are exactly those of
-// encoding/json, byte for byte and in order, with no key twice; when it
-// refuses valid UTF-8 that encoding/json accepts as an object, the object
-// has a duplicate key or is nested deeper than the documented limit. The
-// value helpers agree with encoding/json on what they accept: jsonString,
-// jsonStrings and jsonSeconds.
-func FuzzObjectMembers(f *testing.F) {
-	for _, s := range fuzzJSONSeeds() {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var keys []string
-		var values [][]byte
-		err := objectMembers(data, func(k, v []byte) error {
-			keys = append(keys, string(k))
-			values = append(values, bytes.Clone(v))
-			return nil
-		})
-		stdKeys, stdValues, stdOK := fuzzStdMembers(data)
-
-		if err != nil {
-			if stdOK && utf8.Valid(data) && !fuzzHasDuplicate(stdKeys) && fuzzDepth(data) <= maxJSONDepth {
-				t.Fatalf("refused %q, a valid object with unique keys and depth %d: %v", data, fuzzDepth(data), err)
-			}
-			return
-		}
-		if !stdOK {
-			t.Fatalf("accepted %q, which encoding/json does not read as one object", data)
-		}
-		if !utf8.Valid(data) {
-			t.Fatalf("accepted invalid UTF-8 %q", data)
-		}
-		if fuzzHasDuplicate(keys) {
-			t.Fatalf("accepted duplicate keys %q in %q", keys, data)
-		}
-		if !slices.Equal(keys, stdKeys) {
-			t.Fatalf("keys %q, encoding/json reads %q in %q", keys, stdKeys, data)
-		}
-		if !slices.EqualFunc(values, stdValues, bytes.Equal) {
-			t.Fatalf("values %q, encoding/json reads %q in %q", values, stdValues, data)
-		}
-		for _, v := range values {
-			fuzzCheckValueHelpers(t, v)
-		}
-	})
-}
-
-func fuzzHasDuplicate(keys []string) bool {
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		if seen[k] {
-			return true
-		}
-		seen[k] = true
-	}
-	return false
-}
-
-// fuzzCheckValueHelpers compares the value helpers with encoding/json on one
-// well-formed raw value.
-func fuzzCheckValueHelpers(t *testing.T, raw []byte) {
-	t.Helper()
-	var str string
-	stdStr := json.Unmarshal(raw, &str) == nil && raw[0] == '"'
-	if s, ok := jsonString(raw); ok != stdStr || ok && s != str {
-		t.Fatalf("jsonString(%s) = %q, %v; encoding/json: %q, %v", raw, s, ok, str, stdStr)
-	}
-
-	var list []any
-	allStrings := json.Unmarshal(raw, &list) == nil && raw[0] == '['
-	var strs []string
-	for _, e := range list {
-		s, isString := e.(string)
-		allStrings = allStrings && isString
-		strs = append(strs, s)
-	}
-	if got, ok := jsonStrings(raw); ok != allStrings || ok && !slices.Equal(got, strs) {
-		t.Fatalf("jsonStrings(%s) = %q, %v; encoding/json: %q, %v", raw, got, ok, strs, allStrings)
-	}
-
-	n, perr := strconv.ParseFloat(string(raw), 64)
-	inRange := perr == nil && n >= 0 && n <= maxNumericDate
-	if got, ok := jsonSeconds(raw); ok != inRange || ok && got != n {
-		t.Fatalf("jsonSeconds(%s) = %v, %v; ParseFloat: %v, %v", raw, got, ok, n, perr)
-	}
+// fuzzClaimsSeeds are claims sets, well formed and hostile (the strict
+// reader's own seeds, for its grammar, are in internal/strictjson).
+var fuzzClaimsSeeds = []string{
+	`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,"iat":1735689600.25,` +
+		`"jti":"j","email":"a@example.com","email_verified":true,"org":"o","scope":"read  write","scp":["admin"]}`,
+	` { "iss" : "a" , "ISS" : "b" } `, `{}`, `{"sub":"a","sub":"b"}`, `{"sub":"a","\u0073ub":"b"}`, `{"a":1}x`, `null`,
+	`{"exp":1e300}`, `{"exp":-1}`, `{"exp":253402300799}`, `{"exp":253402300800}`, `{"exp":"1"}`, `{"exp":1.5e9}`,
+	`{"aud":[]}`, `{"aud":["a",1]}`, `{"aud":[null]}`, `{"aud":{}}`, `{"email_verified":"true"}`, `{"scp":"a b"}`,
+	"{\"iss\":\"\xff\"}", `{"sub":"` + strings.Repeat("x", 300) + `"}`,
 }
 
 // FuzzDecodeClaims checks that the claims a payload yields are the values
-// of exactly those members, as encoding/json reads them, and that a refused
+// of exactly those members, as encoding/json reads them (the raw values as the strict reader hands them out), and that a refused
 // payload gets a TokenError naming the claim or "claims". Properties: it
-// never panics; it accepts nothing objectMembers refuses; iss, sub and jti
+// never panics; it accepts nothing the strict reader refuses; iss, sub and jti
 // are the strings of those exact keys (never of "ISS" or the like); aud is
 // the string or the list of strings; exp, nbf and iat are the NumericDate to
 // the second; email_verified is set only for a JSON boolean.
 func FuzzDecodeClaims(f *testing.F) {
-	for _, s := range fuzzJSONSeeds() {
+	for _, s := range fuzzClaimsSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
@@ -205,16 +42,13 @@ func FuzzDecodeClaims(f *testing.F) {
 			}
 			return
 		}
-		keys, values, ok := fuzzStdMembers(payload)
-		if !ok || objectMembers(payload, func(_, _ []byte) error { return nil }) != nil {
-			t.Fatalf("accepted %q, which is not a strict JSON object", payload)
+		members, err := strictjson.MemberMap(payload) // itself held to encoding/json by strictjson's fuzz targets
+		if err != nil {
+			t.Fatalf("accepted %q, which is not a strict JSON object: %v", payload, err)
 		}
 		member := func(name string) ([]byte, bool) {
-			i := slices.Index(keys, name)
-			if i < 0 {
-				return nil, false
-			}
-			return values[i], true
+			v, ok := members[name]
+			return v, ok
 		}
 		for name, got := range map[string]string{"iss": c.Issuer, "sub": c.Subject, "jti": c.ID} {
 			want := ""
@@ -246,7 +80,7 @@ func FuzzDecodeClaims(f *testing.F) {
 				continue // checked below: the time stays zero
 			}
 			n, err := strconv.ParseFloat(string(raw), 64)
-			if err != nil || n < 0 || n > maxNumericDate || got != int64(math.Trunc(n)) {
+			if err != nil || n < 0 || n > strictjson.MaxNumericDate || got != int64(math.Trunc(n)) {
 				t.Fatalf("%s %d from %s", name, got, raw)
 			}
 		}
@@ -269,37 +103,4 @@ func FuzzDecodeClaims(f *testing.F) {
 func fuzzZeroUnlessPresent(member func(string) ([]byte, bool), name string, zero bool) bool {
 	_, present := member(name)
 	return present || zero
-}
-
-// FuzzFindIssuer holds the lean iss scan of several issuers to the strict
-// iterator: it finds every iss the strict reading finds, the same; and an
-// iss it finds where the strict reading finds none is in a payload that
-// the strict decoding of the claims refuses (duplicate members), so no
-// token is ever admitted on it.
-func FuzzFindIssuer(f *testing.F) {
-	for _, seed := range []string{
-		`{"aud":"api","iss":"https://a.example","sub":"u"}`,
-		`{"iss":"https://a.example"}`,
-		`{"sub":"u","sub":"v","iss":"https://a.example"}`,
-		`{"\u0069ss":"https://a.example"}`,
-		`{"a":{"iss":"https://b.example"},"iss":"https://a.example"}`,
-		`{"iss":1}`,
-		`{}`,
-		`{"a":[1,{"b":"}"}],"iss":"x\"y"}`,
-		"{\"iss\":\"\xff\"}",
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, payload []byte) {
-		lean, leanOK := findIssuer(payload)
-		strict, strictOK := findIssuerStrictly(payload)
-		switch {
-		case strictOK && (!leanOK || !bytes.Equal(lean, strict)):
-			t.Fatalf("%q: the strict reading finds iss %q, the lean scan %q (%v)", payload, strict, lean, leanOK)
-		case leanOK && !strictOK:
-			if _, err := decodeClaims(payload); err == nil {
-				t.Fatalf("%q: the lean scan finds iss %q in claims the strict reading finds none in, yet decodes", payload, lean)
-			}
-		}
-	})
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // FreshnessChecker decides whether a locally valid token is still live at
@@ -252,7 +254,7 @@ func (in *Introspector) readIntrospection(body []byte, is *issuer) (bool, error)
 	var active, hasActive bool
 	var aud []string
 	hasAud := false
-	err := objectMembers(body, func(key, value []byte) error {
+	err := strictjson.Members(body, func(key, value []byte) error {
 		switch string(key) {
 		case "active":
 			switch string(value) {

@@ -1,15 +1,13 @@
 package core
 
 import (
-	"bytes"
 	"crypto"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/MicahParks/jwkset"
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // maxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
@@ -37,10 +35,9 @@ func (k *jwksKey) reason() string {
 // with a "keys" array, or that holds more than maxJWKSKeys keys, is an
 // error: a key that cannot be used is refused on its own, with its reason,
 // and never costs the set its other keys. The cost is linear in len(body):
-// encoding/json's decoder and Go maps, each byte read a bounded number of
-// times.
+// the strict reader and Go maps, each byte read a bounded number of times.
 func parseJWKS(body []byte) ([]jwksKey, error) {
-	members, err := jsonMembers(body)
+	members, err := strictjson.MemberMap(body)
 	if err != nil {
 		return nil, fmt.Errorf("the JWKS is not one well-formed JSON object: %w", err)
 	}
@@ -48,8 +45,8 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 	if !ok {
 		return nil, errors.New(`the JWKS has no "keys" member`)
 	}
-	var keys []json.RawMessage
-	if err := json.Unmarshal(rawKeys, &keys); err != nil || keys == nil {
+	var keys [][]byte
+	if strictjson.Array(rawKeys, func(k []byte) error { keys = append(keys, k); return nil }) != nil {
 		return nil, errors.New(`the JWKS's "keys" member is not an array`)
 	}
 	if len(keys) > maxJWKSKeys {
@@ -71,11 +68,11 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 // validates the key (curve membership, x5c against the key, thumbprints).
 func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 	var k jwksKey
-	members, err := jsonMembers(raw)
-	if errors.Is(err, errDuplicateMember) {
+	members, err := strictjson.MemberMap(raw)
+	if errors.Is(err, strictjson.ErrDuplicate) {
 		// Refused, but under its kid when that is unambiguous, so that a
 		// token naming it is answered at once.
-		memberString(members["kid"], &k.kid)
+		k.kid, _ = strictjson.String(members["kid"])
 		k.reject, k.detail = "the key is malformed", err.Error()
 		return k
 	}
@@ -94,7 +91,12 @@ func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 		{"x5u", &m.X5U}, {"x5t", &m.X5T}, {"x5t#S256", &m.X5TS256},
 	}
 	for _, s := range strs {
-		if v, ok := members[s.name]; ok && !memberString(v, s.dst) {
+		v, present := members[s.name]
+		if !present {
+			continue
+		}
+		var ok bool
+		if *s.dst, ok = strictjson.String(v); !ok {
 			k.kid = m.KID
 			k.reject, k.detail = "the key is malformed", fmt.Sprintf("%q is not a string", s.name)
 			return k
@@ -102,13 +104,16 @@ func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 	}
 	m.KTY, m.USE, m.ALG = jwkset.KTY(kty), jwkset.USE(use), jwkset.ALG(alg)
 	k.kid, k.alg = m.KID, alg
-	if v, ok := members["x5c"]; ok && !memberStrings(v, &m.X5C) {
-		k.reject, k.detail = "the key is malformed", `"x5c" is not an array of strings`
-		return k
+	if v, present := members["x5c"]; present {
+		var ok bool
+		if m.X5C, ok = strictjson.Strings(v); !ok {
+			k.reject, k.detail = "the key is malformed", `"x5c" is not an array of strings`
+			return k
+		}
 	}
 	if v, ok := members["key_ops"]; ok {
-		var ops []string
-		if !memberStrings(v, &ops) {
+		ops, ok := strictjson.Strings(v)
+		if !ok {
 			k.reject, k.detail = "the key is malformed", `"key_ops" is not an array of strings`
 			return k
 		}
@@ -179,55 +184,4 @@ func judgeMetadata(m jwkset.JWKMarshal) (reject, detail string) {
 		seen[op] = true
 	}
 	return "", ""
-}
-
-// memberString decodes a JSON string (not null) into dst.
-func memberString(raw json.RawMessage, dst *string) bool {
-	return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, dst) == nil
-}
-
-// memberStrings decodes a JSON array of strings (not null) into dst.
-func memberStrings(raw json.RawMessage, dst *[]string) bool {
-	return len(raw) > 0 && raw[0] == '[' && json.Unmarshal(raw, dst) == nil
-}
-
-// errDuplicateMember: a JSON object names a member twice. Parsers disagree
-// on which value wins, so neither is trusted.
-var errDuplicateMember = errors.New("a member name appears twice")
-
-// jsonMembers reads exactly one JSON object into its members. Names are
-// compared byte for byte after unescaping. Anything after the object is an
-// error. A duplicate name is errDuplicateMember, returned with the members
-// of an otherwise well-formed object, each duplicated one set to nil (so
-// that it reads as no value at all). Linear in len(data): one pass of
-// encoding/json's decoder and one map.
-func jsonMembers(data []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	members := make(map[string]json.RawMessage)
-	var dupErr error
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, _ := tok.(string) // inside an object, the decoder yields names as strings
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		if _, dup := members[name]; dup {
-			dupErr, v = errDuplicateMember, nil
-		}
-		members[name] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
-	}
-	return members, dupErr
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"unsafe"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // DefaultMaxTokenSize caps the size of a token before any parsing: real
@@ -120,36 +122,36 @@ func (t *jws) decodePayload() ([]byte, error) {
 // header with more than maxHeaderMembers members is refused: no real token
 // needs them, and each costs a duplicate check.
 func (t *jws) readHeader(header []byte, kids kidIndex) error {
-	it := newObjectIter(header, maxHeaderMembers)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	it := strictjson.NewIter(header, maxHeaderMembers)
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		switch string(key) {
 		case "alg":
-			raw, ok := rawJSONString(value)
+			raw, ok := strictjson.RawString(value)
 			if !ok {
 				return tokenErr("header", "the alg header is not a string", nil)
 			}
 			if alg := canonicalAlg(raw); alg != "" {
 				t.alg = alg
-			} else if alg, ok := jsonString(value); ok {
+			} else if alg, ok := strictjson.String(value); ok {
 				t.alg = alg
 			}
 		case "kid":
-			raw, ok := rawJSONString(value)
+			raw, ok := strictjson.RawString(value)
 			if !ok {
 				return tokenErr("header", "the kid header is not a string", nil)
 			}
 			t.hasKID = true
 			if kid, ok := kids.lookup(raw); ok {
 				t.kid, t.knownKID = kid, true
-			} else if kid, ok := jsonString(value); ok {
+			} else if kid, ok := strictjson.String(value); ok {
 				t.kid = kid
 				_, t.knownKID = kids.lookup([]byte(kid))
 			}
 		case "typ":
-			typ, ok := rawJSONString(value)
+			typ, ok := strictjson.RawString(value)
 			if ok && bytes.IndexByte(typ, '\\') >= 0 {
 				var s string
-				s, ok = jsonString(value)
+				s, ok = strictjson.String(value)
 				typ = []byte(s)
 			}
 			if t.typ = classifyType(typ); !ok || t.typ == typeNone {
@@ -164,9 +166,9 @@ func (t *jws) readHeader(header []byte, kids kidIndex) error {
 		}
 	}
 	switch {
-	case it.err == errTooManyMembers:
+	case it.Err() == strictjson.ErrTooManyMembers:
 		return tokenErr("header", "the token header has too many members", nil)
-	case it.err != nil:
+	case it.Err() != nil:
 		return tokenErr("header", "the token header is not a valid JSON object", nil)
 	case t.alg == "":
 		return tokenErr("header", "the token header has no alg", nil)
@@ -186,10 +188,10 @@ func isJWEHeader(h string) bool {
 	if err != nil {
 		return false
 	}
-	it := newObjectIter(buf[:n], maxHeaderMembers)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
+	it := strictjson.NewIter(buf[:n], maxHeaderMembers)
+	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		if string(key) == "enc" {
-			_, ok := rawJSONString(value)
+			_, ok := strictjson.RawString(value)
 			return ok
 		}
 	}

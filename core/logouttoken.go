@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // BackChannelLogoutEvent is the member a logout token's events claim must
@@ -106,17 +108,17 @@ type logoutClaims struct {
 func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 	lt := &logoutClaims{}
 	bad := ""
-	err := objectMembers(payload, func(key, value []byte) error {
+	err := strictjson.Members(payload, func(key, value []byte) error {
 		ok := true
 		switch string(key) {
 		case "iss":
-			lt.Issuer, ok = jsonString(value)
+			lt.Issuer, ok = strictjson.String(value)
 		case "sub":
-			lt.Subject, ok = jsonString(value)
+			lt.Subject, ok = strictjson.String(value)
 		case "sid":
-			lt.SessionID, ok = jsonString(value)
+			lt.SessionID, ok = strictjson.String(value)
 		case "jti":
-			lt.ID, ok = jsonString(value)
+			lt.ID, ok = strictjson.String(value)
 		case "aud":
 			lt.Audience, ok = jsonAudience(value)
 		case "iat":
@@ -134,7 +136,7 @@ func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 		}
 		if !ok {
 			bad = string(key)
-			return errJSON
+			return strictjson.ErrMalformed
 		}
 		return nil
 	})

@@ -10,7 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // maxKIDNames bounds the kids a multi-issuer Validator remembers for its
@@ -176,14 +177,19 @@ func (s *issuerSet) close() {
 // issuer it names, making it from a template if one allows it (see
 // template.issuer).
 func (s *issuerSet) selectIssuer(ctx context.Context, t *jws, payload []byte) (*issuer, error) {
-	raw, ok := findIssuer(payload)
-	if !ok {
+	// Read before the signature is checked, only to choose whose keys
+	// check it: the lean mode (strictjson.Find) steps over the members
+	// before iss without recording them; the whole payload is read
+	// strictly once the signature has verified, and its iss checked
+	// against the issuer chosen.
+	raw, ok := strictjson.Find(payload, "iss")
+	if _, isString := strictjson.RawString(raw); !ok || !isString {
 		return nil, tokenErr("iss", "the token has no issuer", nil)
 	}
 	if is := s.byIss[string(raw[1:len(raw)-1])]; is != nil { // no copy on the common path
 		return is, nil
 	}
-	iss, ok := jsonString(raw)
+	iss, ok := strictjson.String(raw)
 	if !ok {
 		return nil, tokenErr("iss", "the token has no issuer", nil)
 	}
@@ -207,68 +213,6 @@ func (s *issuerSet) checkTenant(is *issuer, c *Claims) error {
 		return tokenErr(is.tenant.claim, "the token's "+is.tenant.claim+" claim does not match the tenant of its issuer", nil)
 	}
 	return nil
-}
-
-// findIssuer returns the raw top-level iss of a payload (a JSON string
-// value, quotes included, escapes not undone), stopping at it. It only
-// selects keys: the whole payload is read strictly (duplicates and all)
-// once the signature has verified, and its iss checked against the issuer
-// chosen. So members before iss are stepped over without being recorded;
-// a payload with an escaped member name, which no issuer writes, is read
-// by the strict iterator instead.
-func findIssuer(payload []byte) ([]byte, bool) {
-	if !utf8.Valid(payload) {
-		return nil, false
-	}
-	s := scanner{data: payload}
-	s.skipSpace()
-	if !s.consume('{') {
-		return nil, false
-	}
-	for first := true; ; first = false {
-		s.skipSpace()
-		if !first && !s.consume(',') {
-			return nil, false
-		}
-		s.skipSpace()
-		key, escaped, ok := s.string()
-		switch {
-		case !ok:
-			return nil, false
-		case escaped:
-			return findIssuerStrictly(payload)
-		}
-		s.skipSpace()
-		if !s.consume(':') {
-			return nil, false
-		}
-		s.skipSpace()
-		start := s.pos
-		if !s.value(1) {
-			return nil, false
-		}
-		if string(key) == "iss" {
-			value := payload[start:s.pos]
-			if _, ok := rawJSONString(value); ok {
-				return value, true
-			}
-			return nil, false
-		}
-	}
-}
-
-// findIssuerStrictly is findIssuer through the strict iterator.
-func findIssuerStrictly(payload []byte) ([]byte, bool) {
-	it := newObjectIter(payload, 0)
-	for key, value, ok := it.next(); ok; key, value, ok = it.next() {
-		if string(key) == "iss" {
-			if _, ok := rawJSONString(value); ok {
-				return value, true
-			}
-			return nil, false
-		}
-	}
-	return nil, false
 }
 
 // kidNames remembers the kids of tokens a multi-issuer Validator verified,

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // Defaults of OpaqueConfig.
@@ -235,7 +237,7 @@ func (o *OpaqueVerifier) introspect(ctx context.Context, token string, digest [3
 func (o *OpaqueVerifier) readAnswer(body []byte) (*Claims, error) {
 	var active, hasActive bool
 	var tokenType string
-	err := objectMembers(body, func(key, value []byte) error {
+	err := strictjson.Members(body, func(key, value []byte) error {
 		switch string(key) {
 		case "active":
 			switch string(value) {
@@ -245,7 +247,7 @@ func (o *OpaqueVerifier) readAnswer(body []byte) (*Claims, error) {
 				return errors.New(`"active" is not a JSON boolean`)
 			}
 		case "token_type", "token_use":
-			if s, ok := jsonString(value); ok && s == "refresh_token" {
+			if s, ok := strictjson.String(value); ok && s == "refresh_token" {
 				tokenType = s
 			}
 		}

@@ -1,0 +1,254 @@
+package strictjson
+
+// The scanner checks the JSON grammar over a byte slice, by index. Its
+// methods wrap functions over (data, index) that keep the position in a
+// register: the hot loops touch no memory but the input.
+
+type scanner struct {
+	data []byte
+	pos  int
+	prev int // start of the last string, quotes included
+}
+
+func (s *scanner) skipSpace() { s.pos = skipSpace(s.data, s.pos) }
+
+func (s *scanner) consume(c byte) bool {
+	if s.pos < len(s.data) && s.data[s.pos] == c {
+		s.pos++
+		return true
+	}
+	return false
+}
+
+// string reads a JSON string and returns its content without the quotes and
+// whether it holds escapes (then the content still needs unescaping).
+func (s *scanner) string() (content []byte, escaped, ok bool) {
+	s.prev = s.pos
+	end, escaped, ok := scanString(s.data, s.pos)
+	if !ok {
+		return nil, false, false
+	}
+	s.pos = end
+	return s.data[s.prev+1 : end-1], escaped, true
+}
+
+// value skips one JSON value at nesting depth, checking its syntax.
+func (s *scanner) value(depth int) bool {
+	end, ok := scanValue(s.data, s.pos, depth)
+	s.pos = end
+	return ok
+}
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) {
+		switch d[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// scanString reads the JSON string that starts at d[i] and returns the
+// index after its closing quote, and whether it holds escapes.
+func scanString(d []byte, i int) (end int, escaped, ok bool) {
+	if i >= len(d) || d[i] != '"' {
+		return i, false, false
+	}
+	for i++; i < len(d); {
+		switch c := d[i]; {
+		case c == '"':
+			return i + 1, escaped, true
+		case c == '\\':
+			escaped = true
+			if i+1 >= len(d) {
+				return i, false, false
+			}
+			switch d[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(d) || !isHex4(d[i+2:i+6]) {
+					return i, false, false
+				}
+				i += 6
+			default:
+				return i, false, false
+			}
+		case c < 0x20:
+			return i, false, false
+		default:
+			i++
+		}
+	}
+	return i, false, false
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// scanValue skips the JSON value that starts at d[i], at nesting depth,
+// and returns the index after it. It is iterative, with the open
+// containers on a small stack: one loop per byte rather than a call per
+// nested value.
+func scanValue(d []byte, i, depth int) (int, bool) {
+	var closers [MaxDepth]byte
+	open := 0
+	var ok bool
+	for {
+		// A value is expected here, at nesting depth+open.
+		if depth+open > MaxDepth || i >= len(d) {
+			return i, false
+		}
+		switch c := d[i]; c {
+		case '"':
+			if i, _, ok = scanString(d, i); !ok {
+				return i, false
+			}
+		case '{', '[':
+			closers[open] = c + 2 // '}' and ']' follow '{' and '[' by two
+			open++
+			if i = skipSpace(d, i+1); i < len(d) && d[i] == c+2 {
+				i++
+				open--
+				break // an empty container is a whole value
+			}
+			if c == '{' {
+				if i, ok = scanMemberName(d, i); !ok {
+					return i, false
+				}
+			}
+			continue // the container's first value
+		case 't':
+			if i, ok = scanLiteral(d, i, "true"); !ok {
+				return i, false
+			}
+		case 'f':
+			if i, ok = scanLiteral(d, i, "false"); !ok {
+				return i, false
+			}
+		case 'n':
+			if i, ok = scanLiteral(d, i, "null"); !ok {
+				return i, false
+			}
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			// An integer, the common number, without a call. A leading
+			// zero stands alone ("01" is no number: the next byte is then
+			// refused by the caller's grammar).
+			if c == '0' {
+				i++
+			} else {
+				i = digits(d, i+1)
+			}
+			if i < len(d) && (d[i] == '.' || d[i] == 'e' || d[i] == 'E') {
+				if i, ok = scanNumberTail(d, i); !ok {
+					return i, false
+				}
+			}
+		default:
+			if i, ok = scanNumber(d, i); !ok {
+				return i, false
+			}
+		}
+		// A value ended: close what ends here, or move to the next value.
+		for {
+			if open == 0 {
+				return i, true
+			}
+			if i = skipSpace(d, i); i >= len(d) {
+				return i, false
+			}
+			if d[i] == closers[open-1] {
+				i++
+				open--
+				continue
+			}
+			if d[i] != ',' {
+				return i, false
+			}
+			i = skipSpace(d, i+1)
+			if closers[open-1] == '}' {
+				if i, ok = scanMemberName(d, i); !ok {
+					return i, false
+				}
+			}
+			break
+		}
+	}
+}
+
+// scanMemberName reads `"name" :` inside a nested object and returns the
+// index of the member's value.
+func scanMemberName(d []byte, i int) (int, bool) {
+	i, _, ok := scanString(d, i)
+	if !ok {
+		return i, false
+	}
+	if i = skipSpace(d, i); i >= len(d) || d[i] != ':' {
+		return i, false
+	}
+	return skipSpace(d, i+1), true
+}
+
+func scanLiteral(d []byte, i int, lit string) (int, bool) {
+	if len(d)-i >= len(lit) && string(d[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// scanNumber checks the JSON number grammar at d[i]:
+// -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func scanNumber(d []byte, i int) (int, bool) {
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++ // no leading zeros
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		i = digits(d, i)
+	default:
+		return i, false
+	}
+	return scanNumberTail(d, i)
+}
+
+// scanNumberTail checks the optional fraction and exponent of a number
+// whose integer part ends at d[i].
+func scanNumberTail(d []byte, i int) (int, bool) {
+	if i < len(d) && d[i] == '.' {
+		j := digits(d, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := digits(d, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func digits(d []byte, i int) int {
+	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+		i++
+	}
+	return i
+}
