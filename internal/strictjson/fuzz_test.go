@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -185,7 +185,6 @@ func fuzzCheckValueHelpers(t *testing.T, raw []byte) {
 		t.Fatalf("Seconds(%s) = %v, %v; ParseFloat: %v, %v", raw, got, ok, n, perr)
 	}
 }
-
 
 // fuzzCheckMemberMap holds MemberMap to Members on an object Members
 // accepted: the same members, no error.

@@ -90,4 +90,3 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
-
