@@ -48,6 +48,16 @@ var (
 		Grants:       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken},
 	}
 
+	// spa is a front end (public, PKCE) whose users' ID tokens an API
+	// gateway takes: they carry the user's email and email_verified.
+	spa = provider.Client{
+		ID:                "orders-spa",
+		Audience:          []string{apiAudience},
+		RedirectURIs:      []string{"http://127.0.0.1/callback"},
+		Grants:            []oidc.GrantType{oidc.GrantTypeCode},
+		UserinfoInIDToken: true,
+	}
+
 	// billingWorker and billingCLI get tokens from the same provider, with
 	// the same key, for another API.
 	billingWorker = provider.Client{
@@ -64,7 +74,7 @@ var (
 		Grants:       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken},
 	}
 
-	allClients = []provider.Client{apiClient, worker, cli, billingWorker, billingCLI}
+	allClients = []provider.Client{apiClient, worker, cli, spa, billingWorker, billingCLI}
 )
 
 // startProvider starts the provider on ln (a new loopback listener when
@@ -137,6 +147,7 @@ var (
 	meRoute       = route{http.MethodGet, "/api/me"}
 	adminRoute    = route{http.MethodGet, "/api/admin"}
 	transferRoute = route{http.MethodPost, "/api/transfer"}
+	verifiedRoute = route{http.MethodGet, "/api/verified"}
 )
 
 // expectAccepted requires 200 from the route with the token, answering for
@@ -185,10 +196,14 @@ func refused(a answer, status int, code string) error {
 		return fmt.Errorf("body %s, want error %q", a.body, code)
 	}
 	// 401 and 403 carry an RFC 6750 challenge, which names the error, except
-	// for a request without credentials (RFC 6750 section 3.1).
+	// for a request without credentials (RFC 6750 section 3.1), and for 403
+	// forbidden (a rule of the application, not an RFC 6750 error).
 	ch := a.header.Get("WWW-Authenticate")
 	switch {
 	case status == http.StatusServiceUnavailable:
+	case code == "forbidden" && ch != "":
+		return fmt.Errorf("WWW-Authenticate %q for 403 forbidden, want none", ch)
+	case code == "forbidden":
 	case !strings.HasPrefix(ch, "Bearer "):
 		return fmt.Errorf("WWW-Authenticate %q, want a Bearer challenge", ch)
 	case code == "" && strings.Contains(ch, "error="):

@@ -192,12 +192,19 @@ const callbackPath = "/callback"
 // filled in and posted, the redirect with the code, and the code exchange.
 func (o *oauthClient) authorizationCode(t *testing.T, c provider.Client, scopes ...string) tokens {
 	t.Helper()
+	return o.authorizationCodeAs(t, c, provider.Username(o.meta.Issuer), scopes...)
+}
+
+// authorizationCodeAs is authorizationCode for the user with this login
+// name (and provider.Password).
+func (o *oauthClient) authorizationCodeAs(t *testing.T, c provider.Client, username string, scopes ...string) tokens {
+	t.Helper()
 	verifier := randomString(t)
 	sum := sha256.Sum256([]byte(verifier))
 	redirectURI := c.RedirectURIs[0]
 
 	page := o.authorize(t, c, redirectURI, sum[:], scopes)
-	code, state := o.login(t, page, page.username(t), provider.Password)
+	code, state := o.login(t, page, username, provider.Password)
 	if state != page.state {
 		t.Fatalf("the redirect carries another state")
 	}

@@ -23,6 +23,7 @@ import (
 //
 //	GET  /api/me        a valid token             200 {"sub": ...}
 //	GET  /api/admin     a token with scope admin  200
+//	GET  /api/verified  a token whose email_verified is true
 //	POST /api/transfer  a valid token the provider says is still active
 //	                    (RFC 7662 introspection on every request)
 type target struct {
@@ -40,6 +41,21 @@ type targetConfig struct {
 	// introspectionURL is the introspection endpoint, when the issuer's
 	// discovery document names none (IDENTSPHERE_INTROSPECTION_URL).
 	introspectionURL string
+	// audience is the aud the targets accept; apiAudience when empty. An
+	// ID-token gateway's is its front end's client id.
+	audience string
+	// profile is the kind of token the targets take
+	// (IDENTSPHERE_TOKEN_PROFILE): access tokens (the default) or ID
+	// tokens.
+	profile core.TokenProfile
+}
+
+// aud is the audience the targets accept.
+func (c targetConfig) aud() string {
+	if c.audience == "" {
+		return apiAudience
+	}
+	return c.audience
 }
 
 // startTargets starts the five targets against the provider at
@@ -56,7 +72,7 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 	}
 	env := []string{
 		"IDENTSPHERE_URL=" + cfg.issuer,
-		"IDENTSPHERE_AUDIENCE=" + apiAudience,
+		"IDENTSPHERE_AUDIENCE=" + cfg.aud(),
 		"IDENTSPHERE_CLIENT_ID=" + apiClient.ID,
 		"IDENTSPHERE_CLIENT_SECRET=" + apiClient.Secret,
 	}
@@ -65,6 +81,13 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 	}
 	if cfg.introspectionURL != "" {
 		env = append(env, "IDENTSPHERE_INTROSPECTION_URL="+cfg.introspectionURL)
+	}
+	if cfg.profile != core.AccessTokens {
+		name, err := cfg.profile.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "IDENTSPHERE_TOKEN_PROFILE="+string(name))
 	}
 	for _, name := range starters {
 		s := startStarter(t, name, env...)
@@ -85,7 +108,8 @@ func inProcess(t *testing.T, name string, cfg targetConfig, handler func(*core.V
 	t.Helper()
 	v, err := core.New(t.Context(), core.Config{
 		Issuer:       cfg.issuer,
-		Audience:     []string{apiAudience},
+		Audience:     []string{cfg.aud()},
+		Profile:      cfg.profile,
 		DisableCache: !cfg.tokenCache,
 		Logger:       testLogger(t, name),
 	})
@@ -129,6 +153,7 @@ func stdauthHandler(v *core.Validator, fresh core.FreshnessChecker) http.Handler
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/me", auth(me))
 	mux.Handle("GET /api/admin", auth(stdauth.RequireScope("admin")(me)))
+	mux.Handle("GET /api/verified", auth(stdauth.RequireVerifiedEmail()(me)))
 	mux.Handle("POST /api/transfer", auth(stdauth.RequireFresh(fresh)(me)))
 	return mux
 }
@@ -143,6 +168,7 @@ func chiauthHandler(v *core.Validator, fresh core.FreshnessChecker) http.Handler
 		r.Use(chiauth.Middleware(v))
 		r.Get("/api/me", me)
 		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)
+		r.With(chiauth.RequireVerifiedEmail()).Get("/api/verified", me)
 		r.With(chiauth.RequireFresh(fresh)).Post("/api/transfer", me)
 	})
 	return r
@@ -157,6 +183,7 @@ func ginauthHandler(v *core.Validator, fresh core.FreshnessChecker) http.Handler
 	api := e.Group("/api", ginauth.Middleware(v))
 	api.GET("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
+	api.GET("/verified", ginauth.RequireVerifiedEmail(), me)
 	api.POST("/transfer", ginauth.RequireFresh(fresh), me)
 	return e
 }

@@ -27,8 +27,17 @@ import (
 const (
 	// Subject is the sub of the example user's tokens.
 	Subject = "id1"
-	// Password is the example user's password.
+	// Password is the example user's password, and the unverified user's.
 	Password = "verysecure"
+)
+
+// The user Start adds to the example's, whose e-mail address is not
+// verified.
+const (
+	// UnverifiedSubject is the sub of the unverified user's tokens.
+	UnverifiedSubject = "unverified"
+	// UnverifiedUsername is the unverified user's login name.
+	UnverifiedUsername = "unverified-user"
 )
 
 // Provider is a running OpenID provider.
@@ -52,7 +61,7 @@ func Start(ln net.Listener, clients ...Client) (*Provider, error) {
 		return nil, errors.New("provider: the listener must be TCP on loopback")
 	}
 	issuer := "http://" + ln.Addr().String()
-	users := storage.NewUserStore(issuer)
+	users := withUnverifiedUser{storage.NewUserStore(issuer)}
 	// NewStorageWithClients with no clients of its own: Store answers for
 	// every client. It makes the signing key (RSA 2048, RS256, a random kid).
 	store, err := newStore(storage.NewStorageWithClients(users, map[string]*storage.Client{}), clients)
@@ -77,6 +86,36 @@ func Start(ln net.Listener, clients ...Client) (*Provider, error) {
 func Username(issuer string) string {
 	host, _, _ := strings.Cut(strings.TrimPrefix(issuer, "http://"), ":")
 	return "test-user@" + host
+}
+
+// withUnverifiedUser is the example's user store with one more user, like
+// the example's, whose e-mail address is not verified: the example's users'
+// are.
+type withUnverifiedUser struct{ storage.UserStore }
+
+var unverifiedUser = storage.User{
+	ID:        UnverifiedSubject,
+	Username:  UnverifiedUsername,
+	Password:  Password,
+	FirstName: "Unverified",
+	LastName:  "User",
+	Email:     "unverified-user@example.com",
+}
+
+func (u withUnverifiedUser) GetUserByID(id string) *storage.User {
+	if id == UnverifiedSubject {
+		user := unverifiedUser
+		return &user
+	}
+	return u.UserStore.GetUserByID(id)
+}
+
+func (u withUnverifiedUser) GetUserByUsername(name string) *storage.User {
+	if name == UnverifiedUsername {
+		user := unverifiedUser
+		return &user
+	}
+	return u.UserStore.GetUserByUsername(name)
 }
 
 // KeyID is the kid of the provider's signing key.

@@ -39,6 +39,12 @@ type Client struct {
 	// Scopes the client may ask for beyond the OpenID Connect ones; they are
 	// granted as asked and carried in the access token's scope claim.
 	Scopes []string
+	// UserinfoInIDToken puts the user's claims for the granted scopes
+	// (email and email_verified for scope email...) in the ID token even
+	// though an access token is issued too (op.Client's
+	// IDTokenUserinfoClaimsAssertion): what a front end whose API gateway
+	// reads the ID token asks for.
+	UserinfoInIDToken bool
 }
 
 // Store is the provider's storage: the example's in-memory storage, with
@@ -452,5 +458,5 @@ func (o opClient) RestrictAdditionalAccessTokenScopes() func([]string) []string 
 	return func(scopes []string) []string { return scopes }
 }
 func (o opClient) IsScopeAllowed(scope string) bool     { return slices.Contains(o.c.Scopes, scope) }
-func (o opClient) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (o opClient) IDTokenUserinfoClaimsAssertion() bool { return o.c.UserinfoInIDToken }
 func (o opClient) ClockSkew() time.Duration             { return 0 }
