@@ -31,6 +31,33 @@ func TestZitadelIDTokens(t *testing.T) {
 	})
 }
 
+// zitadel's ID tokens name the project (here the API, orders-api) in aud
+// beside the application's client id, and the application in azp: an API of
+// the project that takes them as an ID-token gateway sets its audience to
+// the project and trusts the application (core.Config.AuthorizedParties,
+// IDENTSPHERE_AUTHORIZED_PARTIES); without it, azp refuses them.
+func TestZitadelIDTokensForTheProject(t *testing.T) {
+	t.Parallel()
+	p := startProvider(t, nil)
+	o := newOAuthClient(t, p.Issuer)
+	tok := o.authorizationCodeAs(t, spa, provider.Username(p.Issuer), "openid", "email")
+	if s := shapeOf(t, tok.IDToken); !slices.Equal(s.audience(), []string{spa.ID, apiAudience}) || s.Claims["azp"] != spa.ID {
+		t.Fatalf("ID token %v: want aud [%s %s] and azp %s", s, spa.ID, apiAudience, spa.ID)
+	}
+	t.Run("trusted", func(t *testing.T) {
+		targets := startTargets(t, targetConfig{issuer: p.Issuer, tokenCache: true, profile: core.IDTokens, authorizedParties: []string{spa.ID}})
+		for _, tg := range targets {
+			expectAccepted(t, tg, verifiedRoute, tok.IDToken, provider.Subject)
+		}
+	})
+	t.Run("not trusted", func(t *testing.T) {
+		targets := startTargets(t, targetConfig{issuer: p.Issuer, tokenCache: true, profile: core.IDTokens})
+		for _, tg := range targets {
+			expectRefused(t, tg, meRoute, tok.IDToken, http.StatusUnauthorized, "invalid_token")
+		}
+	})
+}
+
 // Hydra's ID tokens, signed with a key of their own, as
 // TestZitadelIDTokens.
 func TestHydraIDTokens(t *testing.T) {

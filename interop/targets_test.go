@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,9 @@ type targetConfig struct {
 	// (IDENTSPHERE_TOKEN_PROFILE): access tokens (the default) or ID
 	// tokens.
 	profile core.TokenProfile
+	// authorizedParties are the other clients whose ID tokens the targets
+	// trust (IDENTSPHERE_AUTHORIZED_PARTIES).
+	authorizedParties []string
 }
 
 // aud is the audience the targets accept.
@@ -89,6 +93,9 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 		}
 		env = append(env, "IDENTSPHERE_TOKEN_PROFILE="+string(name))
 	}
+	if len(cfg.authorizedParties) > 0 {
+		env = append(env, "IDENTSPHERE_AUTHORIZED_PARTIES="+strings.Join(cfg.authorizedParties, ","))
+	}
 	for _, name := range starters {
 		s := startStarter(t, name, env...)
 		targets = append(targets, &target{name: name, url: s.url, ready: s.waitReady})
@@ -107,11 +114,12 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 func inProcess(t *testing.T, name string, cfg targetConfig, handler func(*core.Validator, core.FreshnessChecker) http.Handler) *target {
 	t.Helper()
 	v, err := core.New(t.Context(), core.Config{
-		Issuer:       cfg.issuer,
-		Audience:     []string{cfg.aud()},
-		Profile:      cfg.profile,
-		DisableCache: !cfg.tokenCache,
-		Logger:       testLogger(t, name),
+		Issuer:            cfg.issuer,
+		Audience:          []string{cfg.aud()},
+		Profile:           cfg.profile,
+		AuthorizedParties: cfg.authorizedParties,
+		DisableCache:      !cfg.tokenCache,
+		Logger:            testLogger(t, name),
 	})
 	if err != nil {
 		t.Fatal(err)
