@@ -95,6 +95,9 @@ func TestRevokeRefusesBadInput(t *testing.T) {
 		"empty sub":             s.RevokeSubject(ctx, testIssuer, "", time.Hour),
 		"no lifetime":           s.RevokeSubject(ctx, testIssuer, "u", 0),
 		"an id longer than any": s.RevokeSession(ctx, testIssuer, strings.Repeat("s", core.DefaultMaxTokenSize+1), exp),
+		"no issuer":             s.RevokeSession(ctx, "", "s", exp),
+		"no issuer for a sub":   s.RevokeSubject(ctx, "", "u", time.Hour),
+		"an issuer too long":    s.RevokeToken(ctx, strings.Repeat("i", core.DefaultMaxTokenSize+1), "j", exp),
 	} {
 		if err == nil {
 			t.Errorf("%s: accepted", name)
