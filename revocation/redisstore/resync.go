@@ -29,6 +29,7 @@ const (
 type tally struct {
 	read                int
 	ignored, unreadable int
+	firstFormat         int // keys of the first format (no issuer), ignored
 	firstIgnored        string
 	firstUnreadable     string
 	firstIgnoredBecause error
@@ -77,13 +78,17 @@ func (s *Store) resync(ctx context.Context) error {
 	}
 	held := s.deny.Sweep()
 	s.log.Info("redisstore: synchronised with Redis", "addr", s.addr, "keys_read", n.read, "denials_held", held,
-		"unreadable", n.unreadable, "ignored", n.ignored, "took", time.Since(start))
+		"unreadable", n.unreadable, "ignored", n.ignored, "first_format", n.firstFormat, "took", time.Since(start))
 	return nil
 }
 
 // logOdd logs, once, the keys a resynchronisation ignored or applied fail
 // closed.
 func (s *Store) logOdd(n *tally) {
+	if n.firstFormat > 0 {
+		s.log.Warn("redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); they expire by themselves: upgrade every replica",
+			"count", n.firstFormat, "addr", s.addr)
+	}
 	if n.ignored > 0 {
 		s.log.Warn("redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this one?)",
 			"count", n.ignored, "first", n.firstIgnored, "why", n.firstIgnoredBecause, "addr", s.addr)
@@ -100,6 +105,10 @@ func (s *Store) load(ctx context.Context, keys []string, n *tally) error {
 	entries := make([]entry, 0, len(keys))
 	for _, k := range keys {
 		e, err := parseKey(s.cfg.KeyPrefix, k)
+		if errors.Is(err, errFirstFormat) {
+			n.firstFormat++
+			continue
+		}
 		if err != nil {
 			if n.ignored++; n.ignored == 1 {
 				n.firstIgnored, n.firstIgnoredBecause = logKey(k), err
