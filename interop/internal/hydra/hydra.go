@@ -202,7 +202,8 @@ func (s *Server) waitReady() error {
 	return nil
 }
 
-// stop sends SIGTERM and requires the process to exit within stopTimeout.
+// stop sends SIGTERM and requires the process to exit with status 0 within
+// stopTimeout.
 // On failure it logs Hydra's output.
 func (s *Server) stop(t testing.TB) {
 	select {
@@ -212,6 +213,11 @@ func (s *Server) stop(t testing.TB) {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-s.exited:
+			// Hydra exits 0 once its requests in flight are answered; a
+			// request it left hanging makes it exit 1.
+			if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("hydra: exit status %d after SIGTERM, want 0", code)
+			}
 		case <-time.After(stopTimeout):
 			_ = s.cmd.Process.Kill()
 			<-s.exited
