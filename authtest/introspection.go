@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // The client credentials the introspection endpoint accepts
@@ -75,6 +76,25 @@ func (i *Issuer) SetIntrospectionFault(f Fault) {
 // introspection endpoint, whatever their outcome.
 func (i *Issuer) IntrospectionRequests() int64 { return i.introspectionRequests.Load() }
 
+// IntrospectionClients returns how many requests to the introspection
+// endpoint presented each client id (HTTP Basic), accepted or not; "" counts
+// those that presented none. A test with several issuers checks with it
+// that no issuer received another's credentials.
+func (i *Issuer) IntrospectionClients() map[string]int64 {
+	out := map[string]int64{}
+	i.introspectionCallers.Range(func(id, n any) bool {
+		out[id.(string)] = n.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+// countIntrospectionClient records the client id a request presented.
+func (i *Issuer) countIntrospectionClient(id string) {
+	n, _ := i.introspectionCallers.LoadOrStore(id, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+}
+
 // serveIntrospection answers RFC 7662: active when the token was signed by
 // a published key, is unexpired, for this issuer and audience, and not
 // revoked.
@@ -89,7 +109,8 @@ func (i *Issuer) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, secret, ok := r.BasicAuth()
-	if !ok || subtle.ConstantTimeCompare([]byte(id+":"+secret), []byte(IntrospectionClientID+":"+IntrospectionClientSecret)) != 1 {
+	i.countIntrospectionClient(id)
+	if !ok || subtle.ConstantTimeCompare([]byte(id+":"+secret), []byte(i.introspectionClient)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Basic realm="introspection"`)
 		writeError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
@@ -111,7 +132,7 @@ func (i *Issuer) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 		"sub":        claims["sub"],
 		"exp":        claims["exp"],
 		"iss":        claims["iss"],
-		"client_id":  IntrospectionClientID,
+		"client_id":  id,
 		"token_type": "Bearer",
 	})
 }

@@ -50,6 +50,8 @@ type Issuer struct {
 
 	introspectionFault    atomic.Int64 // a Fault
 	introspectionRequests atomic.Int64
+	introspectionClient   string   // "id:secret", the credentials accepted
+	introspectionCallers  sync.Map // client id presented → *atomic.Int64
 	revokedJTIs           sync.Map // jti → struct{}
 	revokedSIDs           sync.Map // sid → struct{}
 	backChannel           backChannel
@@ -66,7 +68,8 @@ type Issuer struct {
 // Like httptest.NewServer, it panics if it cannot listen or if an option is
 // invalid, because neither is something a test can recover from.
 func NewIssuer(opts ...Option) *Issuer {
-	cfg := config{audience: DefaultAudience, ttl: DefaultTokenTTL, discovery: true}
+	cfg := config{audience: DefaultAudience, ttl: DefaultTokenTTL, discovery: true,
+		introspectionClient: IntrospectionClientID + ":" + IntrospectionClientSecret}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -79,14 +82,15 @@ func NewIssuer(opts ...Option) *Issuer {
 	}
 
 	i := &Issuer{
-		audience:   cfg.audience,
-		ttl:        cfg.ttl,
-		discovery:  cfg.discovery,
-		onHold:     cfg.onHold,
-		keys:       make(map[string]*signingKey, len(cfg.keys)),
-		published:  make(map[string]bool, len(cfg.keys)),
-		defaultKID: cfg.keys[0].kid,
-		closing:    make(chan struct{}),
+		audience:            cfg.audience,
+		ttl:                 cfg.ttl,
+		discovery:           cfg.discovery,
+		onHold:              cfg.onHold,
+		introspectionClient: cfg.introspectionClient,
+		keys:                make(map[string]*signingKey, len(cfg.keys)),
+		published:           make(map[string]bool, len(cfg.keys)),
+		defaultKID:          cfg.keys[0].kid,
+		closing:             make(chan struct{}),
 	}
 	for _, k := range cfg.keys {
 		if _, dup := i.keys[k.kid]; dup {

@@ -39,6 +39,18 @@ type config struct {
 	onHold          func()
 	// loopbackHostsOnly refuses requests whose Host is not loopback.
 	loopbackHostsOnly bool
+	// introspectionClient is "id:secret", the credentials introspection
+	// accepts.
+	introspectionClient string
+}
+
+// WithIntrospectionClient makes the introspection endpoint accept the
+// client id and secret given, instead of IntrospectionClientID and
+// IntrospectionClientSecret: several issuers with credentials of their
+// own, to test that each issuer's credentials reach only its endpoint
+// (see IntrospectionClients).
+func WithIntrospectionClient(id, secret string) Option {
+	return func(c *config) { c.introspectionClient = id + ":" + secret }
 }
 
 // WithKey publishes key under kid and makes it available for signing. The

@@ -32,14 +32,27 @@ const (
 	maxIntrospectionEntries      = 16384
 )
 
-// IntrospectionConfig configures NewIntrospector.
+// IntrospectionConfig configures NewIntrospector. A token is introspected
+// only at the endpoint of the issuer that admitted it, with that issuer's
+// credentials: with one issuer (core.New), Endpoint, ClientID and
+// ClientSecret are its; with several (NewMulti), Issuer names the one they
+// belong to, and Issuers lists the others. A token from an issuer with
+// neither is answered as if its endpoint could not be reached (503, or
+// admitted under FailOpen), with one error log naming the issuer.
 type IntrospectionConfig struct {
+	// Issuer is the issuer Endpoint, ClientID and ClientSecret belong to.
+	// Default: the Validator's issuer, when it has only one; required with
+	// NewMulti when those fields are set.
+	Issuer string
 	// Endpoint is the introspection endpoint. Default: the
 	// introspection_endpoint of the issuer's discovery document.
 	Endpoint string
 	// ClientID and ClientSecret authenticate this service to the endpoint
 	// (client_secret_basic, RFC 6749 section 2.3.1).
 	ClientID, ClientSecret string
+	// Issuers are the endpoints and credentials of further issuers, one
+	// entry each, for a Validator of several issuers (NewMulti).
+	Issuers []IntrospectionClient
 	// CacheTTL is how long an "active" answer is reused. Default 5s; never
 	// past the token's exp. An "inactive" answer is kept until exp: a
 	// revoked token stays revoked.
@@ -63,9 +76,11 @@ type Introspector struct {
 	client *http.Client
 	flight singleflight.Group
 
-	cache answerCache[bool] // active or not
+	cache   answerCache[bool]              // active or not
+	clients map[string]IntrospectionClient // by issuer
 
 	misconfigured misconfiguration
+	unconfigured  unconfiguredIssuers
 }
 
 var _ FreshnessChecker = (*Introspector)(nil)
@@ -76,6 +91,10 @@ func NewIntrospector(v *Validator, cfg IntrospectionConfig) (*Introspector, erro
 		if err := checkURL(cfg.Endpoint, v.cfg.AllowInsecureHTTP); err != nil {
 			return nil, fmt.Errorf("identsphere: IntrospectionConfig.Endpoint: %w", err)
 		}
+	}
+	clients, err := introspectionClients(v, cfg)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.CacheTTL < 0 || cfg.Timeout < 0 {
 		return nil, errors.New("identsphere: IntrospectionConfig durations must not be negative")
@@ -93,7 +112,7 @@ func NewIntrospector(v *Validator, cfg IntrospectionConfig) (*Introspector, erro
 		c.HTTPClient = client
 		client = newIssuerClient(c)
 	}
-	return &Introspector{v: v, cfg: cfg, client: client}, nil
+	return &Introspector{v: v, cfg: cfg, client: client, clients: clients}, nil
 }
 
 // CheckFresh implements FreshnessChecker: nil when the token is active, an
@@ -109,7 +128,7 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 			// fail the others waiting on the same call.
 			callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.cfg.Timeout)
 			defer cancel()
-			active, err := in.introspect(callCtx, token, in.v.issuerNamed(c.AdmittedBy))
+			active, err := in.introspect(callCtx, token, c.AdmittedBy)
 			if err != nil {
 				return nil, err
 			}
@@ -159,19 +178,25 @@ func keepAlive(client *http.Client) {
 
 // introspect makes one RFC 7662 call. Only a JSON boolean true in "active"
 // counts as active; see readIntrospection for the rest.
-func (in *Introspector) introspect(ctx context.Context, token string, is *issuer) (bool, error) {
-	endpoint := in.cfg.Endpoint
-	if endpoint == "" && is != nil {
+func (in *Introspector) introspect(ctx context.Context, token, admittedBy string) (bool, error) {
+	is := in.v.issuerNamed(admittedBy)
+	if is != nil {
+		admittedBy = is.cfg.Issuer // the only issuer of a Validator from New
+	}
+	client, ok := in.clients[admittedBy]
+	if !ok || is == nil {
+		err := &errNoIntrospectionClient{issuer: admittedBy}
+		in.unconfigured.report(ctx, in.v.cfg.Logger, in.v.cfg.Observer, err)
+		return false, err
+	}
+	endpoint := client.Endpoint
+	if endpoint == "" {
 		if loaded := is.keys.keys.Load(); loaded != nil {
 			endpoint = loaded.introspection
 		}
 	}
-	issuerName := ""
-	if is != nil {
-		issuerName = is.cfg.Issuer
-	}
-	ctx, end := in.v.cfg.Observer.Start(ctx, OpIntrospection, issuerName)
-	body, err := postIntrospection(ctx, in.client, endpoint, in.cfg.ClientID, in.cfg.ClientSecret, token)
+	ctx, end := in.v.cfg.Observer.Start(ctx, OpIntrospection, is.cfg.Issuer)
+	body, err := postIntrospection(ctx, in.client, endpoint, client.ClientID, client.ClientSecret, token)
 	if err != nil {
 		end(err)
 		in.misconfigured.report(ctx, in.v.cfg.Logger, in.v.cfg.Observer, err)
@@ -248,14 +273,20 @@ func postIntrospection(ctx context.Context, client *http.Client, endpoint, clien
 // token claims: one JSON object, no duplicate members, names compared byte
 // for byte, nothing after it. "active" must be a JSON boolean; an answer
 // that says active but names an audience (aud) of which none is the
-// Validator's is about a token for another service, and is refused. A
+// Validator's is about a token for another service, and one that names
+// another issuer (iss) about another issuer's token: both are refused. A
 // malformed answer is an endpoint failure, not an "inactive" verdict.
 func (in *Introspector) readIntrospection(body []byte, is *issuer) (bool, error) {
 	var active, hasActive bool
 	var aud []string
 	hasAud := false
+	iss, hasIss := "", false
 	err := strictjson.Members(body, func(key, value []byte) error {
 		switch string(key) {
+		case "iss":
+			if iss, hasIss = strictjson.String(value); !hasIss {
+				return errors.New(`"iss" is not a string`)
+			}
 		case "active":
 			switch string(value) {
 			case "true":
@@ -282,6 +313,8 @@ func (in *Introspector) readIntrospection(body []byte, is *issuer) (bool, error)
 		return false, errors.New(`malformed introspection response: no "active" member`)
 	case active && hasAud && is != nil && !is.cfg.SkipAudienceCheck && !containsAny(aud, is.cfg.Audience):
 		return false, nil
+	case active && hasIss && is != nil && iss != is.cfg.Issuer && !slices.Contains(is.cfg.IssuerAliases, iss):
+		return false, nil // an answer about another issuer's token
 	}
 	return active, nil
 }

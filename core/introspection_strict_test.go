@@ -83,6 +83,7 @@ func TestIntrospectionAnswersAreReadStrictly(t *testing.T) {
 		`{"active":true,"aud":"` + authcases.Audience + `"}`,
 		`{"active":true,"aud":["another-api","` + authcases.Audience + `"]}`,
 		` {"active" : true, "scope":"read", "ext":{"active":false}} `,
+		`{"active":true,"iss":"` + iss.URL() + `"}`,
 	} {
 		if err := check(answer); err != nil {
 			t.Errorf("%s: %v, want active", answer, err)
@@ -99,6 +100,7 @@ func TestIntrospectionAnswersAreReadStrictly(t *testing.T) {
 		`{"\u0061ctive":true,"active":false}`,
 		`[{"active":true}]`,
 		`{"active":true,"aud":1}`,
+		`{"active":true,"iss":1}`,
 	} {
 		err := check(answer)
 		if !errors.Is(err, core.ErrRevocationUnavailable) {
@@ -110,6 +112,7 @@ func TestIntrospectionAnswersAreReadStrictly(t *testing.T) {
 		`{"active":false,"Active":true}`,
 		`{"active":true,"aud":"another-api"}`,
 		`{"active":true,"aud":["another-api","yet-another"]}`,
+		`{"active":true,"iss":"https://another-issuer.example"}`, // about another issuer's token
 	} {
 		err := check(answer)
 		if !errors.Is(err, core.ErrInvalidToken) {

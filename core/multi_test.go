@@ -197,7 +197,10 @@ func TestIntrospectionWithSeveralIssuersAsksTheAdmittingOne(t *testing.T) {
 		{Issuer: a.URL(), Audience: []string{"orders-api"}},
 		{Issuer: b.URL(), Audience: []string{"orders-api"}},
 	}})
-	in, err := core.NewIntrospector(v, core.IntrospectionConfig{ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret})
+	in, err := core.NewIntrospector(v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{
+		{Issuer: a.URL(), ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret},
+		{Issuer: b.URL(), ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret},
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,11 @@ const (
 
 // OpaqueConfig configures NewOpaqueVerifier.
 type OpaqueConfig struct {
-	// Issuer is the provider's issuer identifier. An answer that names an
-	// iss must name this one (or one of IssuerAliases). When Endpoint is
-	// empty, the introspection endpoint is found by discovery at Issuer.
+	// Issuer is the provider's issuer identifier, required: ClientID and
+	// ClientSecret are this issuer's, sent only to its endpoint (Endpoint,
+	// or the one its discovery document names), and an answer that names
+	// an iss must name this one (or one of IssuerAliases). An opaque token
+	// does not say its issuer, so one OpaqueVerifier serves one issuer.
 	Issuer        string
 	IssuerAliases []string
 
@@ -114,8 +116,8 @@ var _ TokenVerifier = (*OpaqueVerifier)(nil)
 // network I/O.
 func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 	var errs []error
-	if cfg.Issuer == "" && cfg.Endpoint == "" {
-		errs = append(errs, errors.New("identsphere: OpaqueConfig needs Endpoint or an Issuer to discover it from"))
+	if cfg.Issuer == "" {
+		errs = append(errs, errors.New("identsphere: OpaqueConfig.Issuer is required: it binds ClientID and ClientSecret to one issuer, whose endpoint alone receives them and whose iss its answers must name"))
 	}
 	for _, u := range []struct{ name, url string }{{"Issuer", cfg.Issuer}, {"Endpoint", cfg.Endpoint}} {
 		if u.url != "" {
