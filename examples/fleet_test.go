@@ -1,9 +1,11 @@
 package examples_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +85,78 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 	if ans := fleet[1].send(t, request{path: "/api/me", auth: []string{"Bearer " + session}}); ans.status != http.StatusUnauthorized {
 		t.Fatalf("the replica that took the logout, Redis down: %d, want 401 at once", ans.status)
 	}
+}
+
+// A starter with IDENTSPHERE_REDIS_URL is not ready ("revocations not
+// synced") until its revocation store has read every denial once; a later
+// Redis outage keeps it ready but shows: /readyz's body, the gauges on
+// /metrics, and a warning in the log.
+func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
+	eachStarter(t, func(t *testing.T, bin string) {
+		redis := redistest.Start(t)
+		redis.Stop() // down when the starter starts
+		iss := newIssuer(t)
+		a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_REDIS_URL="+redis.URL())
+
+		var body struct {
+			Status      string
+			Ready       bool
+			Revocations *struct {
+				Synced             bool     `json:"synced"`
+				SyncedOnce         bool     `json:"synced_once"`
+				LastSyncAgeSeconds *float64 `json:"last_sync_age_seconds"`
+			}
+		}
+		readyz := func() int {
+			ans := a.send(t, request{path: "/readyz"})
+			body.Revocations = nil
+			if err := json.Unmarshal(ans.body, &body); err != nil {
+				t.Fatalf("/readyz %d %s: %v", ans.status, ans.body, err)
+			}
+			return ans.status
+		}
+		gauge := func(name string) float64 {
+			t.Helper()
+			v, ok := sample(a.metricsAt(t, a.url+"/metrics"), "identsphere_revocation_"+name, nil)
+			if !ok {
+				t.Fatalf("no identsphere_revocation_%s on /metrics", name)
+			}
+			return v
+		}
+
+		// Keys load, Redis is down: not ready, and why.
+		if _, ok := eventually(10*time.Second, func() bool { readyz(); return body.Status == "revocations not synced" }); !ok {
+			t.Fatalf("/readyz with the keys loaded and Redis down: %+v, want status \"revocations not synced\"", body)
+		}
+		if code := readyz(); code != http.StatusServiceUnavailable || body.Ready || body.Revocations == nil || body.Revocations.SyncedOnce {
+			t.Fatalf("/readyz before the first sync: %d %+v, want 503, not ready", code, body)
+		}
+		if gauge("synced_once") != 0 || gauge("synced") != 0 || gauge("last_sync_age_seconds") != -1 {
+			t.Fatal("gauges before the first sync: want synced_once 0, synced 0, last_sync_age_seconds -1")
+		}
+
+		redis.Restart()
+		a.waitReady(t)
+		if code := readyz(); code != http.StatusOK || !body.Ready || !body.Revocations.Synced || !body.Revocations.SyncedOnce {
+			t.Fatalf("/readyz once synced: %d %+v", code, body)
+		}
+		if gauge("synced") != 1 || gauge("synced_once") != 1 || gauge("pending_writes") != 0 {
+			t.Fatal("gauges once synced: want synced 1, synced_once 1, pending_writes 0")
+		}
+
+		// Redis goes away again: still ready, and it shows.
+		redis.Stop()
+		if _, ok := eventually(10*time.Second, func() bool { return gauge("synced") == 0 }); !ok {
+			t.Fatal("synced gauge still 1 with Redis down")
+		}
+		if code := readyz(); code != http.StatusOK || !body.Ready || body.Revocations.Synced || body.Revocations.LastSyncAgeSeconds == nil {
+			t.Fatalf("/readyz with Redis lost after the first sync: %d %+v, want 200, ready, not synced, with an age", code, body)
+		}
+		if rec := a.logRecord(t, "redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back"); rec["level"] != "WARN" {
+			t.Fatalf("lost Redis logged as %v, want WARN", rec["level"])
+		}
+		if strings.Contains(string(a.send(t, request{path: "/readyz"}).body), redis.Addr()) {
+			t.Fatal("/readyz names Redis' address")
+		}
+	})
 }

@@ -16,12 +16,14 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz reports whether tokens can be checked. Until the signing keys
 // arrive every /api request would get 503, so the instance should get no
-// traffic; once loaded, the keys are kept through issuer outages. The body
-// says how many keys each issuer has, how old they are and why the last
-// refresh failed, if it did (see readinessOf).
-func readyz(v *core.Validator) http.HandlerFunc {
+// traffic; once loaded, the keys are kept through issuer outages. With
+// IDENTSPHERE_REDIS_URL it is not ready either until the revocation store
+// has read every denial once; a later Redis outage keeps it ready. The
+// body says how many keys each issuer has, how old they are and the
+// revocation store's state (see readinessOf).
+func readyz(v *core.Validator, rev *revocations) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		status, body := readinessOf(v)
+		status, body := readinessOf(v, rev)
 		writeJSON(w, status, body)
 	}
 }

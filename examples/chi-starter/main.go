@@ -88,6 +88,9 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	if err := tel.observer.Watch(v); err != nil {
 		return err
 	}
+	if err := tel.watchRevocations(rev); err != nil {
+		return err
+	}
 
 	// Routes that must refuse a revoked token at once ask the issuer
 	// (RFC 7662 introspection, discovered) on every request.
@@ -123,7 +126,7 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	defer ln.Close() // for the early returns; Shutdown closes it otherwise
 	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), rev.replay, logger)
 
-	handler, err := withBackChannelLogout(routes(v, authProxy, introspector, auth...), v, cfg, rev, logger)
+	handler, err := withBackChannelLogout(routes(v, rev, authProxy, introspector, auth...), v, cfg, rev, logger)
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,10 @@ import (
 // routes maps the service. Everything under /api needs a valid token,
 // checked with the auth options (DPoP); the probes and the login proxy do
 // not.
-func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) http.Handler {
+func routes(v *core.Validator, rev *revocations, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", healthz)
-	r.Get("/readyz", readyz(v))
+	r.Get("/readyz", readyz(v, rev))
 
 	// Mount keeps the full /v1/auth/... path in r.URL.Path, which is what
 	// the proxy checks and forwards.

@@ -31,7 +31,7 @@ func newTestApp(t *testing.T) (*authtest.Issuer, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return iss, routes(v, proxy, iss.Introspector(t, v))
+	return iss, routes(v, &revocations{}, proxy, iss.Introspector(t, v))
 }
 
 func TestRoutes(t *testing.T) {

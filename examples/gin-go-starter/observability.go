@@ -18,6 +18,7 @@ import (
 
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/otelauth"
+	"github.com/identsphere/identsphere-go/revocation/redisstore"
 )
 
 // What an operator sees: the library's metrics at GET /metrics in the
@@ -31,6 +32,7 @@ type telemetry struct {
 	observer *otelauth.Observer
 	metrics  http.Handler // GET /metrics
 	provider *sdkmetric.MeterProvider
+	registry *prometheus.Registry
 }
 
 func newTelemetry() (*telemetry, error) {
@@ -52,6 +54,7 @@ func newTelemetry() (*telemetry, error) {
 		observer: observer,
 		metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		provider: provider,
+		registry: reg,
 	}, nil
 }
 
@@ -207,6 +210,26 @@ type readiness struct {
 	Ready        bool              `json:"ready"`
 	CacheEntries int               `json:"cache_entries"`
 	Issuers      []issuerReadiness `json:"issuers"`
+	// Revocations is the Redis store's state; absent without
+	// IDENTSPHERE_REDIS_URL.
+	Revocations *revocationReadiness `json:"revocations,omitempty"`
+}
+
+// revocationReadiness is the Redis store's state: counts, ages and flags,
+// never its address (that goes to the log).
+type revocationReadiness struct {
+	// Synced: in sync with Redis now; fresh routes answer 503 otherwise.
+	Synced bool `json:"synced"`
+	// SyncedOnce: every denial read at least once; the replica is not
+	// ready before.
+	SyncedOnce bool `json:"synced_once"`
+	// OverCapacity: more denials in Redis than the store holds.
+	OverCapacity bool `json:"over_capacity,omitempty"`
+	// LastSyncAgeSeconds is the time since the store was last known in
+	// sync (0 while in sync); absent before the first sync.
+	LastSyncAgeSeconds *float64 `json:"last_sync_age_seconds,omitempty"`
+	Denials            int      `json:"denials"`
+	Pending            int      `json:"pending_writes"`
 }
 
 type issuerReadiness struct {
@@ -219,13 +242,20 @@ type issuerReadiness struct {
 	LastError      string   `json:"last_error,omitempty"`
 }
 
-// readinessOf reads v's Status.
-func readinessOf(v *core.Validator) (int, readiness) {
+// readinessOf reads v's Status and the revocation store's: ready once the
+// keys are loaded and, with Redis, every denial has been read once.
+func readinessOf(v *core.Validator, rev *revocations) (int, readiness) {
 	st := v.Status()
 	out := readiness{Status: "ok", Ready: st.Ready, CacheEntries: st.CacheEntries, Issuers: []issuerReadiness{}}
 	code := http.StatusOK
-	if !st.Ready {
+	switch {
+	case !st.Ready:
 		out.Status, code = "waiting for signing keys", http.StatusServiceUnavailable
+	case !rev.syncedOnce():
+		out.Status, out.Ready, code = revocationsNotSynced, false, http.StatusServiceUnavailable
+	}
+	if rev.store != nil {
+		out.Revocations = revocationReadinessOf(rev.store.Status())
 	}
 	for _, is := range st.Issuers {
 		ir := issuerReadiness{Issuer: is.Issuer, Ready: is.Ready, Keys: is.Keys, LastError: is.LastError}
@@ -236,4 +266,59 @@ func readinessOf(v *core.Validator) (int, readiness) {
 		out.Issuers = append(out.Issuers, ir)
 	}
 	return code, out
+}
+
+func revocationReadinessOf(st redisstore.Status) *revocationReadiness {
+	out := &revocationReadiness{Synced: st.Synced, SyncedOnce: st.SyncedOnce, OverCapacity: st.OverCapacity, Denials: st.Denials, Pending: st.Pending}
+	if !st.LastSynced.IsZero() {
+		age := max(time.Since(st.LastSynced), 0).Round(time.Millisecond).Seconds()
+		out.LastSyncAgeSeconds = &age
+	}
+	return out
+}
+
+// watchRevocations exports the Redis store's state as gauges, read at each
+// scrape: identsphere_revocation_synced, _synced_once, _over_capacity,
+// _last_sync_age_seconds, _denials and _pending_writes. Nothing without
+// IDENTSPHERE_REDIS_URL.
+func (t *telemetry) watchRevocations(rev *revocations) error {
+	if rev.store == nil {
+		return nil
+	}
+	store := rev.store
+	gauge := func(name, help string, value func(redisstore.Status) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "identsphere_revocation_" + name, Help: help},
+			func() float64 { return value(store.Status()) })
+	}
+	for _, c := range []prometheus.Collector{
+		gauge("synced", "1 while the revocation store is in sync with Redis (fresh routes answer 503 otherwise).",
+			func(st redisstore.Status) float64 { return boolGauge(st.Synced) }),
+		gauge("synced_once", "1 once the revocation store has read every denial (the replica is not ready before).",
+			func(st redisstore.Status) float64 { return boolGauge(st.SyncedOnce) }),
+		gauge("over_capacity", "1 while Redis holds more denials than the store's MaxEntries.",
+			func(st redisstore.Status) float64 { return boolGauge(st.OverCapacity) }),
+		gauge("last_sync_age_seconds", "Seconds since the revocation store was last in sync with Redis (0 while it is; -1 before the first sync).",
+			func(st redisstore.Status) float64 {
+				if st.LastSynced.IsZero() {
+					return -1
+				}
+				return max(time.Since(st.LastSynced), 0).Seconds()
+			}),
+		gauge("denials", "Denials held in memory by this replica.",
+			func(st redisstore.Status) float64 { return float64(st.Denials) }),
+		gauge("pending_writes", "Revocations issued here and not yet written to Redis.",
+			func(st redisstore.Status) float64 { return float64(st.Pending) }),
+	} {
+		if err := t.registry.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -60,7 +60,7 @@ func TestReadyzWithoutKeys(t *testing.T) {
 	var status int
 	deadline := time.Now().Add(authtest.ReadyTimeout)
 	for { // the first attempt fails within milliseconds
-		status, got = readinessOf(v)
+		status, got = readinessOf(v, &revocations{})
 		if len(got.Issuers) == 1 && got.Issuers[0].LastError != "" || time.Now().After(deadline) {
 			break
 		}

@@ -29,7 +29,24 @@ type revocations struct {
 	// logoutReplay does the same for back-channel logout tokens; nil: each
 	// replica remembers the ones it accepted.
 	logoutReplay backchannel.ReplayStore
-	close        func() error
+	// store is the Redis store, for readiness and metrics; nil without
+	// IDENTSPHERE_REDIS_URL.
+	store *redisstore.Store
+	close func() error
+}
+
+// revocationsNotSynced is /readyz's status while the Redis store has never
+// read every denial: until then it would admit tokens revoked before this
+// replica started.
+const revocationsNotSynced = "revocations not synced"
+
+// syncedOnce reports whether revocations can be relied on for readiness:
+// always without Redis; with it, once the store has read every denial
+// once. A later outage keeps the replica ready (the denials it holds stay
+// in force, and fresh routes refuse): /readyz's body, the metrics and the
+// log show it.
+func (r *revocations) syncedOnce() bool {
+	return r.store == nil || r.store.Status().SyncedOnce
 }
 
 func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revocations, error) {
@@ -51,7 +68,7 @@ func newRevocations(ctx context.Context, cfg config, logger *slog.Logger) (*revo
 		_ = store.Close()
 		return nil, err
 	}
-	return &revocations{checker: store, revoker: store, replay: replay, logoutReplay: logoutReplay, close: store.Close}, nil
+	return &revocations{checker: store, revoker: store, replay: replay, logoutReplay: logoutReplay, store: store, close: store.Close}, nil
 }
 
 // withBackChannelLogout serves the back-channel logout receiver at

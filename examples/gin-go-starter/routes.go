@@ -19,7 +19,7 @@ import (
 // gin.Recovery would log the request's cookies, access token included, and
 // would swallow the http.ErrAbortHandler with which the login proxy cuts off
 // a truncated answer, so that it would pass for a complete one.
-func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) (http.Handler, error) {
+func routes(v *core.Validator, rev *revocations, authProxy *authproxy.Proxy, fresh core.FreshnessChecker, auth ...core.Option) (http.Handler, error) {
 	r := gin.New()
 	// No proxy in front is trusted to tell the client's address; set yours
 	// here if you read c.ClientIP() behind a load balancer.
@@ -37,7 +37,7 @@ func routes(v *core.Validator, authProxy *authproxy.Proxy, fresh core.FreshnessC
 	r.RedirectFixedPath = false
 
 	r.GET("/healthz", healthz)
-	r.GET("/readyz", readyz(v))
+	r.GET("/readyz", readyz(v, rev))
 
 	// gin.WrapH keeps the full /v1/auth/... path in c.Request.URL.Path,
 	// which is what the proxy checks and forwards.

@@ -40,7 +40,7 @@ func newTestApp(t *testing.T) (*authtest.Issuer, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := routes(v, proxy, iss.Introspector(t, v))
+	app, err := routes(v, &revocations{}, proxy, iss.Introspector(t, v))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ var (
 // published while a replica is disconnected; the full read makes up for
 // it). It does no network I/O itself, so it never blocks and never fails
 // because Redis is down: use WaitSynced to wait for the first
-// synchronisation, Synced for a readiness probe.
+// synchronisation, Status().SyncedOnce for a readiness probe.
 //
 // A replica that starts while Redis is down knows no revocation until
 // Redis answers: Revoked admits every token that is otherwise valid, and
@@ -232,9 +232,11 @@ func (s *Store) CheckFresh(ctx context.Context, _ string, c *core.Claims) error 
 // Synced reports whether this replica is in sync with Redis now: subscribed
 // to the channel, with every denial read since it (re)connected (no more
 // than Config.MaxEntries of them), and the connection answering its health
-// checks. A lost connection is noticed at
-// once when the network reports it, else within two HealthIntervals. Use it
-// for a readiness probe where fresh routes matter.
+// checks. A lost connection is noticed at once when the network reports
+// it, else within two HealthIntervals. Fresh routes (CheckFresh) follow
+// it. For readiness, prefer Status().SyncedOnce: a replica that was in sync
+// once keeps its denials through an outage, and taking every replica out
+// of service when Redis blinks turns a Redis outage into a service outage.
 func (s *Store) Synced() bool { return s.inSync.Load() }
 
 // WaitSynced blocks until the Store has synchronised with Redis once since
