@@ -16,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/identsphere/identsphere-go/internal/jose"
 	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
@@ -157,7 +158,7 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 		d.algs = slices.Clone(defaultDPoPAlgorithms)
 	}
 	for _, a := range d.algs {
-		if _, ok := algorithms[a]; !ok {
+		if _, ok := jose.LookupAlgorithm(a); !ok {
 			return nil, fmt.Errorf("identsphere: DPoP proof algorithm %q is not allowed (asymmetric JWS algorithms only)", a)
 		}
 	}
@@ -284,7 +285,11 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, ath, proo
 		return badProof("the DPoP proof is not base64url-encoded")
 	}
 	sig := buf[:n:n]
-	if err := algorithms[ph.alg].method.Verify(proof[:len(h)+1+len(p)], sig, ph.key.key); err != nil {
+	alg, ok := jose.LookupAlgorithm(ph.alg)
+	if !ok {
+		return badProof("the DPoP proof's algorithm is not allowed")
+	}
+	if err := alg.Verify(proof[:len(h)+1+len(p)], sig, ph.key.key); err != nil {
 		return badProof("the DPoP proof's signature is invalid")
 	}
 	if !known {
@@ -390,7 +395,7 @@ type proofHeader struct {
 func readProofHeader(header []byte, limits *proofKeyLimits) (proofHeader, error) {
 	var ph proofHeader
 	typ := ""
-	it := strictjson.NewIter(header, maxHeaderMembers)
+	it := strictjson.NewIter(header, jose.MaxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		switch string(key) {
 		case "typ":
@@ -434,7 +439,7 @@ type proofJWK struct {
 // key material or a member of the wrong type.
 func readProofJWK(jwk []byte) (proofJWK, error) {
 	var k proofJWK
-	it := strictjson.NewIter(jwk, maxHeaderMembers)
+	it := strictjson.NewIter(jwk, jose.MaxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		var dst *[]byte
 		switch string(key) {
@@ -577,18 +582,19 @@ func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err
 		return nil, false, errProofByAnotherKey()
 	}
 	d.headers.parseMu.Lock()
-	parsed := parseJWK(read.jwk, &d.headers.checks)
+	parsed := jose.ParseJWK(read.jwk, &d.headers.checks)
 	d.headers.parseMu.Unlock()
-	if parsed.reject != "" {
-		return nil, false, badProof("the DPoP proof's key is not acceptable: " + parsed.reject)
+	if parsed.Reject != "" {
+		return nil, false, badProof("the DPoP proof's key is not acceptable: " + parsed.Reject)
 	}
-	if why := d.limits.parsed(parsed.key); why != "" {
+	if why := d.limits.parsed(parsed.Public); why != "" {
 		return nil, false, badProof(why)
 	}
-	if !parsed.fits(read.alg) {
+	key := newVerificationKey(&parsed)
+	if !key.fits(read.alg) {
 		return nil, false, badProof("the DPoP proof's algorithm does not fit its key")
 	}
-	return &proofHeaderKey{alg: read.alg, thumbprint: read.thumbprint, key: &parsed.verificationKey}, false, nil
+	return &proofHeaderKey{alg: read.alg, thumbprint: read.thumbprint, key: &key}, false, nil
 }
 
 func errProofByAnotherKey() error {
@@ -611,7 +617,7 @@ type proofHeaderCache struct {
 	m       sync.Map // encoded header → *proofHeaderKey
 	n       atomic.Int64
 	parseMu sync.Mutex
-	checks  keyChecks
+	checks  jose.KeyChecks
 }
 
 const maxProofHeaders = 4096

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 // issuer is one trusted issuer: its configuration, its keys, and the checks
@@ -158,7 +159,7 @@ func (is *issuer) checkSignature(ctx context.Context, t *jws) (*verificationKey,
 	if loaded == nil {
 		return nil, ErrKeysUnavailable
 	}
-	alg, ok := algorithms[t.alg]
+	alg, ok := jose.LookupAlgorithm(t.alg)
 	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
 		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
@@ -170,7 +171,7 @@ func (is *issuer) checkSignature(ctx context.Context, t *jws) (*verificationKey,
 	if err != nil {
 		return nil, err
 	}
-	if err := alg.method.Verify(t.signingInput, sig, key.key); err != nil {
+	if err := alg.Verify(t.SigningInput, sig, key.key); err != nil {
 		return nil, tokenErr("signature", "the token signature is invalid", nil)
 	}
 	return key, nil

@@ -3,7 +3,6 @@ package core
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -21,15 +20,6 @@ func parseAll(token string) (jws, error) {
 		_, err = t.decodePayload()
 	}
 	return t, err
-}
-
-// manyMembers returns n distinct members, each preceded by a comma.
-func manyMembers(n int) string {
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, `,"m%d":0`, i)
-	}
-	return b.String()
 }
 
 func TestParseJWS(t *testing.T) {
@@ -60,45 +50,22 @@ func TestParseJWS(t *testing.T) {
 		}
 	}
 
+	// Each part internal/jose refuses is named by its check.
 	cases := []struct {
-		name, token, check string
+		name, token, check, description string
 	}{
-		{"too large", tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize), "size"},
-		{"two parts", seg(`{"alg":"RS256"}`) + "." + payload, "format"},
-		{"four parts", tok(`{"alg":"RS256"}`) + ".x", "format"},
-		{"JWE five parts", seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d", "format"},
-		{"opaque token with four dots", "a.b.c.d.e", "format"},
-		{"header over the size cap", seg(`{"alg":"RS256","x":"`+strings.Repeat("a", maxHeaderSegment)+`"}`) + "." + payload + "." + sig, "header"},
-		{"header with too many members", tok(`{"alg":"RS256"` + manyMembers(maxHeaderMembers) + `}`), "header"},
-		{"signature over the size cap", seg(`{"alg":"RS256"}`) + "." + payload + "." + strings.Repeat("A", maxSignatureSegment+1), "format"},
-		{"empty signature", seg(`{"alg":"none"}`) + "." + payload + ".", "format"},
-		{"empty header", "." + payload + "." + sig, "format"},
-		{"padding", seg(`{"alg":"RS256"}`) + "==." + payload + "." + sig, "format"},
-		{"standard alphabet", seg(`{"alg":"RS256"}`) + "." + payload + "." + "ab+/", "format"},
-		{"line break", seg(`{"alg":"RS256"}`) + "\n." + payload + "." + sig, "format"},
-		{"non-canonical last char", seg(`{"alg":"RS256"}`) + "." + payload + "." + "AB", "format"},
-		{"header not JSON", seg("not json") + "." + payload + "." + sig, "header"},
-		{"header array", seg(`["alg","RS256"]`) + "." + payload + "." + sig, "header"},
-		{"header trailing garbage", seg(`{"alg":"RS256"}x`) + "." + payload + "." + sig, "header"},
-		{"no alg", tok(`{"kid":"k"}`), "header"},
-		{"alg not string", tok(`{"alg":1}`), "header"},
-		{"kid not string", tok(`{"alg":"RS256","kid":7}`), "header"},
-		{"duplicate alg", tok(`{"alg":"RS256","alg":"none"}`), "header"},
-		{"crit", tok(`{"alg":"RS256","crit":["exp"],"exp":1}`), "header"},
-		{"b64 false", tok(`{"alg":"RS256","b64":false,"crit":["b64"]}`), "header"},
-		{"zip", tok(`{"alg":"RS256","zip":"DEF"}`), "header"},
-		{"nested JWT", tok(`{"alg":"RS256","cty":"JWT"}`), "header"},
-		{"enc", tok(`{"alg":"RS256","enc":"A128GCM"}`), "header"},
-		{"DPoP proof type", tok(`{"alg":"RS256","typ":"dpop+jwt"}`), "header"},
-		{"security event type", tok(`{"alg":"RS256","typ":"secevent+jwt"}`), "header"},
-		{"invalid UTF-8 header", seg("{\"alg\":\"RS256\",\"x\":\"\xff\"}") + "." + payload + "." + sig, "header"},
+		{"too large", tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize), "size", "the token is too large"},
+		{"JWE five parts", seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d", "format", "encrypted tokens (JWE) are not accepted"},
+		{"non-canonical last char", seg(`{"alg":"RS256"}`) + "." + payload + "." + "AB", "format", "the token is not base64url-encoded"},
+		{"duplicate alg", tok(`{"alg":"RS256","alg":"none"}`), "header", "the token header is not a valid JSON object"},
+		{"crit", tok(`{"alg":"RS256","crit":["exp"],"exp":1}`), "header", "the token uses an unsupported header parameter"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseAll(tc.token)
 			var te *TokenError
-			if !errors.As(err, &te) || te.Check != tc.check {
-				t.Fatalf("err = %v, want a TokenError with check %q", err, tc.check)
+			if !errors.As(err, &te) || te.Check != tc.check || te.Description != tc.description {
+				t.Fatalf("err = %v, want a TokenError with check %q and description %q", err, tc.check, tc.description)
 			}
 			if !errors.Is(err, ErrInvalidToken) {
 				t.Fatal("a TokenError must match ErrInvalidToken")

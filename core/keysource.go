@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/MicahParks/keyfunc/v3"
+	"github.com/identsphere/identsphere-go/internal/jose"
 	"golang.org/x/time/rate"
 )
 
 // keySource loads the issuer's keys and keeps them fresh.
 //
-// It fetches the JWKS itself and reads it key by key (parseJWKS), because
+// It fetches the JWKS itself and reads it key by key (jose.ParseJWKS), because
 // jwkset's HTTP storage refuses a whole set for one key it cannot use, and
 // real issuers publish such sets. The usable keys go to guardedStore: the
 // jwkset memory store keyfunc reads, and the snapshot requests read.
@@ -263,7 +264,7 @@ func (s *keySource) refresh(ctx context.Context, jwksURL string) (err error) {
 	if err != nil {
 		return err
 	}
-	keys, err := parseJWKS(body)
+	keys, err := jose.ParseJWKS(body)
 	if err != nil {
 		return fmt.Errorf("identsphere: the JWKS at %s: %w", jwksURL, err)
 	}
@@ -304,14 +305,14 @@ func (s *keySource) failedRefresh(ctx context.Context, jwksURL string, err error
 // reason, unless the previous set refused the same kid for the same reason:
 // a bad key an issuer keeps publishing is logged once, not every refresh.
 // The caller holds refreshMu.
-func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jwksKey) {
+func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jose.Key) {
 	next := make(map[refusedKey]struct{})
 	for i := range keys {
 		k := &keys[i]
-		if k.reject == "" {
+		if k.Reject == "" {
 			continue
 		}
-		r := refusedKey{kid: k.kid, reason: k.reason()}
+		r := refusedKey{kid: k.KID, reason: k.Reason()}
 		next[r] = struct{}{}
 		if _, logged := s.refused[r]; !logged {
 			s.cfg.Logger.WarnContext(ctx, "identsphere: a JWKS key is refused; the set's other keys are used", "jwks_url", jwksURL, "kid", r.kid, "reason", r.reason)

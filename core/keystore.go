@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/MicahParks/jwkset"
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 // verificationKey is one key from the issuer's JWKS, checked once when the
@@ -31,11 +32,11 @@ type keySnapshot struct {
 // their kid, so that a token naming one is answered with the reason at
 // once rather than sent to refresh the set. It keeps copies of the keys,
 // not the parsed set around them.
-func newKeySnapshot(keys []jwksKey) *keySnapshot {
+func newKeySnapshot(keys []jose.Key) *keySnapshot {
 	s := &keySnapshot{byKID: make(map[string]*verificationKey, len(keys)), all: make([]*verificationKey, 0, len(keys))}
 	own := make([]verificationKey, len(keys))
 	for i := range keys {
-		own[i] = keys[i].verificationKey
+		own[i] = newVerificationKey(&keys[i])
 		k := &own[i]
 		if k.reject == "" {
 			s.usable++
@@ -48,19 +49,15 @@ func newKeySnapshot(keys []jwksKey) *keySnapshot {
 	return s
 }
 
-// fits reports whether the key may check a signature made with alg.
-func (k *verificationKey) fits(alg string) bool {
-	a, ok := algorithms[alg]
-	return ok && k.reject == "" && (k.alg == "" || k.alg == alg) && a.fits(k.key)
+// newVerificationKey keeps what verifying needs of a key read by
+// internal/jose.
+func newVerificationKey(k *jose.Key) verificationKey {
+	return verificationKey{kid: k.KID, alg: k.Alg, key: k.Public, reject: k.Reject}
 }
 
-func (k *verificationKey) fitsAny() bool {
-	for alg := range algorithms {
-		if k.fits(alg) {
-			return true
-		}
-	}
-	return false
+// fits reports whether the key may check a signature made with alg.
+func (k *verificationKey) fits(alg string) bool {
+	return k.reject == "" && jose.Fits(alg, k.alg, k.key)
 }
 
 // guardedStore holds the usable keys: in a jwkset memory store, which
@@ -80,15 +77,15 @@ func newGuardedStore() *guardedStore {
 }
 
 // replace installs a parsed key set, unless it holds no usable key.
-func (g *guardedStore) replace(ctx context.Context, keys []jwksKey) error {
+func (g *guardedStore) replace(ctx context.Context, keys []jose.Key) error {
 	snap := newKeySnapshot(keys)
 	if snap.usable == 0 {
 		return errNoUsableKeys
 	}
 	usable := make([]jwkset.JWK, 0, snap.usable)
 	for _, k := range keys {
-		if k.reject == "" {
-			usable = append(usable, k.jwk)
+		if k.Reject == "" {
+			usable = append(usable, k.JWK)
 		}
 	}
 	if err := g.MemoryJWKSet.KeyReplaceAll(ctx, usable); err != nil {
@@ -101,10 +98,10 @@ func (g *guardedStore) replace(ctx context.Context, keys []jwksKey) error {
 // KeyReplaceAll implements jwkset.Storage with the same guard and the same
 // checks as a fetched set, so that no path into the store skips them.
 func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
-	keys := make([]jwksKey, len(given))
-	var checks keyChecks
+	keys := make([]jose.Key, len(given))
+	var checks jose.KeyChecks
 	for i, j := range given {
-		keys[i] = keyFromJWK(j, &checks)
+		keys[i] = jose.KeyFromJWK(j, &checks)
 	}
 	return g.replace(ctx, keys)
 }
@@ -152,7 +149,7 @@ func (s *keySnapshot) describe() (kids, algs []string) {
 			continue
 		}
 		kids = append(kids, k.kid)
-		for alg := range algorithms {
+		for _, alg := range jose.AlgorithmNames() {
 			if k.fits(alg) && !seen[alg] {
 				seen[alg] = true
 				algs = append(algs, alg)

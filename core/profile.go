@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 // TokenProfile says which kind of JWT a Validator accepts. Tokens of other
@@ -91,14 +93,14 @@ func (p *TokenProfile) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// tokenType is the kind a typ header declares.
-type tokenType uint8
+// tokenType is the kind a typ header declares, as internal/jose reads it.
+type tokenType = jose.Type
 
 const (
-	typeNone   tokenType = iota // no typ header
-	typeJWT                     // "JWT", any case
-	typeATJWT                   // "at+jwt" or "application/at+jwt", any case
-	typeLogout                  // "logout+jwt": a back-channel logout token
+	typeNone   = jose.TypeNone   // no typ header
+	typeJWT    = jose.TypeJWT    // "JWT", any case
+	typeATJWT  = jose.TypeATJWT  // "at+jwt" or "application/at+jwt", any case
+	typeLogout = jose.TypeLogout // "logout+jwt": a back-channel logout token
 )
 
 func (c Config) checkProfile() error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 // TokenVerifier verifies an access token and returns its claims. The
@@ -133,7 +134,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 	if err != nil {
 		return verified{iss: is}, err
 	}
-	if _, ok := algorithms[t.alg]; !ok { // none, HS*: refused before any hashing
+	if _, ok := jose.LookupAlgorithm(t.alg); !ok { // none, HS*: refused before any hashing
 		return verified{iss: is}, tokenErr("alg", "the token's algorithm is not allowed", nil)
 	}
 	// Only a token whose kid is known can be in the cache; a large token is

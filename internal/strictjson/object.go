@@ -66,6 +66,11 @@ func NewIter(data []byte, maxMembers int) Iter {
 	return Iter{s: scanner{data: data}, max: maxMembers}
 }
 
+// Offset is the index in the input just after the value Next returned
+// last: a caller that must not keep a view into the input (so that the
+// input can stay on the stack) keeps offsets instead.
+func (it *Iter) Offset() int { return it.s.pos }
+
 // Err is nil once Next has reported the end of a valid object.
 func (it *Iter) Err() error { return it.err }
 

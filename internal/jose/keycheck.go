@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"crypto/ecdsa"
@@ -17,20 +17,20 @@ const maxRSABits = 16384
 // is refused.
 const smallPrimeBound = 1 << 12
 
-// keyChecks judges public keys. It holds what the checks compute once per
+// KeyChecks judges public keys. It holds what the checks compute once per
 // key set rather than once per key; the zero value is ready to use.
-type keyChecks struct {
+type KeyChecks struct {
 	smallPrimes *big.Int // the product of the primes below smallPrimeBound, once needed
 }
 
-// check returns why key must never verify a signature, or "" when it may.
+// Check returns why key must never verify a signature, or "" when it may.
 // It catches keys that are weak or degenerate as published, cheaply,
 // once per key set rather than once per token: an Ed25519 key that is a
 // small-order point verifies crafted signatures on any message; an EC point
 // off its curve invites invalid-curve attacks; an RSA modulus with a small
 // factor can be factored by anyone, and an even or trivial exponent is no
 // RSA at all. The reasons are fixed phrases, safe to show to a client.
-func (c *keyChecks) check(key any) string {
+func (c *KeyChecks) Check(key any) string {
 	switch k := key.(type) {
 	case *rsa.PublicKey:
 		return c.checkRSA(k)
@@ -56,7 +56,7 @@ func (c *keyChecks) check(key any) string {
 	return ""
 }
 
-func (c *keyChecks) checkRSA(k *rsa.PublicKey) string {
+func (c *KeyChecks) checkRSA(k *rsa.PublicKey) string {
 	switch {
 	case k.N == nil || k.N.Sign() <= 0:
 		return "the RSA key has no modulus"
@@ -79,7 +79,7 @@ func (c *keyChecks) checkRSA(k *rsa.PublicKey) string {
 // smallPrimeProduct is the product of the primes below smallPrimeBound,
 // computed on first use (tens of microseconds) so that the package keeps no
 // state.
-func (c *keyChecks) smallPrimeProduct() *big.Int {
+func (c *KeyChecks) smallPrimeProduct() *big.Int {
 	if c.smallPrimes != nil {
 		return c.smallPrimes
 	}

@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"crypto"
@@ -10,33 +10,46 @@ import (
 	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
-// maxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
+// MaxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
 // of hundreds is a misconfiguration or an attack on the parser.
-const maxJWKSKeys = 100
+const MaxJWKSKeys = 100
 
-// jwksKey is one key of a fetched JWKS: usable, or refused with a reason.
-// Refused keys stay in the snapshot under their kid, so that a token naming
-// one is refused at once (and says why) instead of triggering a refresh.
-type jwksKey struct {
-	verificationKey
-	detail string     // more about reject, for the log only
-	jwk    jwkset.JWK // the parsed key; meaningful only when reject == ""
+// Key is one key of a JWKS, as read: usable, or refused with a reason.
+// A caller keeps refused keys under their kid, so that a token naming one
+// is refused at once (and says why) instead of triggering a refresh.
+type Key struct {
+	KID    string
+	Alg    string     // the JWK's alg, "" when the JWK names none
+	Public any        // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey; nil if refused unparsed
+	Reject string     // why the key may never verify anything, or "": a fixed phrase, safe to show to clients
+	Detail string     // more about Reject, for the log only
+	JWK    jwkset.JWK // the parsed key; meaningful only when Reject == ""
 }
 
-// reason is what the log says about a refused key.
-func (k *jwksKey) reason() string {
-	if k.detail == "" {
-		return k.reject
+// Reason is what the log says about a refused key.
+func (k *Key) Reason() string {
+	if k.Detail == "" {
+		return k.Reject
 	}
-	return k.reject + ": " + k.detail
+	return k.Reject + ": " + k.Detail
 }
 
-// parseJWKS reads a JWKS key by key. Only a body that is not a JSON object
-// with a "keys" array, or that holds more than maxJWKSKeys keys, is an
+// FitsAny reports whether a usable key fits some algorithm.
+func (k *Key) FitsAny() bool {
+	for alg := range algorithms {
+		if k.Reject == "" && Fits(alg, k.Alg, k.Public) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseJWKS reads a JWKS key by key. Only a body that is not a JSON object
+// with a "keys" array, or that holds more than MaxJWKSKeys keys, is an
 // error: a key that cannot be used is refused on its own, with its reason,
 // and never costs the set its other keys. The cost is linear in len(body):
 // the strict reader and Go maps, each byte read a bounded number of times.
-func parseJWKS(body []byte) ([]jwksKey, error) {
+func ParseJWKS(body []byte) ([]Key, error) {
 	members, err := strictjson.MemberMap(body)
 	if err != nil {
 		return nil, fmt.Errorf("the JWKS is not one well-formed JSON object: %w", err)
@@ -49,35 +62,35 @@ func parseJWKS(body []byte) ([]jwksKey, error) {
 	if strictjson.Array(rawKeys, func(k []byte) error { keys = append(keys, k); return nil }) != nil {
 		return nil, errors.New(`the JWKS's "keys" member is not an array`)
 	}
-	if len(keys) > maxJWKSKeys {
-		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), maxJWKSKeys)
+	if len(keys) > MaxJWKSKeys {
+		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), MaxJWKSKeys)
 	}
-	out := make([]jwksKey, len(keys))
-	var checks keyChecks
+	out := make([]Key, len(keys))
+	var checks KeyChecks
 	for i, raw := range keys {
-		out[i] = parseJWK(raw, &checks)
+		out[i] = ParseJWK(raw, &checks)
 	}
 	return out, nil
 }
 
-// parseJWK reads one JWK strictly: member names byte for byte (encoding/json
+// ParseJWK reads one JWK strictly: member names byte for byte (encoding/json
 // alone would let "KTY" or "Use" stand in for kty or use), no duplicate
 // members, every member read of the type RFC 7517 gives it. Unknown members
 // are ignored, as RFC 7517 section 4 requires, and so is private key
 // material: only the public key is ever built. jwkset then builds and
 // validates the key (curve membership, x5c against the key, thumbprints).
-func parseJWK(raw []byte, checks *keyChecks) jwksKey {
-	var k jwksKey
+func ParseJWK(raw []byte, checks *KeyChecks) Key {
+	var k Key
 	members, err := strictjson.MemberMap(raw)
 	if errors.Is(err, strictjson.ErrDuplicate) {
 		// Refused, but under its kid when that is unambiguous, so that a
 		// token naming it is answered at once.
-		k.kid, _ = strictjson.String(members["kid"])
-		k.reject, k.detail = "the key is malformed", err.Error()
+		k.KID, _ = strictjson.String(members["kid"])
+		k.Reject, k.Detail = "the key is malformed", err.Error()
 		return k
 	}
 	if err != nil {
-		k.reject, k.detail = "the key is not a well-formed JSON object", err.Error()
+		k.Reject, k.Detail = "the key is not a well-formed JSON object", err.Error()
 		return k
 	}
 	var m jwkset.JWKMarshal
@@ -97,24 +110,24 @@ func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 		}
 		var ok bool
 		if *s.dst, ok = strictjson.String(v); !ok {
-			k.kid = m.KID
-			k.reject, k.detail = "the key is malformed", fmt.Sprintf("%q is not a string", s.name)
+			k.KID = m.KID
+			k.Reject, k.Detail = "the key is malformed", fmt.Sprintf("%q is not a string", s.name)
 			return k
 		}
 	}
 	m.KTY, m.USE, m.ALG = jwkset.KTY(kty), jwkset.USE(use), jwkset.ALG(alg)
-	k.kid, k.alg = m.KID, alg
+	k.KID, k.Alg = m.KID, alg
 	if v, present := members["x5c"]; present {
 		var ok bool
 		if m.X5C, ok = strictjson.Strings(v); !ok {
-			k.reject, k.detail = "the key is malformed", `"x5c" is not an array of strings`
+			k.Reject, k.Detail = "the key is malformed", `"x5c" is not an array of strings`
 			return k
 		}
 	}
 	if v, ok := members["key_ops"]; ok {
 		ops, ok := strictjson.Strings(v)
 		if !ok {
-			k.reject, k.detail = "the key is malformed", `"key_ops" is not an array of strings`
+			k.Reject, k.Detail = "the key is malformed", `"key_ops" is not an array of strings`
 			return k
 		}
 		m.KEYOPS = make([]jwkset.KEYOPS, len(ops)) // present and empty is not absent
@@ -122,7 +135,7 @@ func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 			m.KEYOPS[i] = jwkset.KEYOPS(op)
 		}
 	}
-	if k.reject, k.detail = judgeMetadata(m); k.reject != "" {
+	if k.Reject, k.Detail = judgeMetadata(m); k.Reject != "" {
 		return k
 	}
 	// The public key only: JWKMarshalOptions.Private is false, so d, p, q
@@ -130,33 +143,33 @@ func parseJWK(raw []byte, checks *keyChecks) jwksKey {
 	// key_ops were judged above, by this library's rules.
 	j, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{SkipUse: true, SkipKeyOps: true})
 	if err != nil {
-		k.reject, k.detail = "the key could not be parsed", err.Error()
+		k.Reject, k.Detail = "the key could not be parsed", err.Error()
 		return k
 	}
-	return keyFromJWK(j, checks)
+	return KeyFromJWK(j, checks)
 }
 
-// keyFromJWK judges a key jwkset has built: from parseJWK, or handed to
-// guardedStore.KeyReplaceAll by other code.
-func keyFromJWK(j jwkset.JWK, checks *keyChecks) jwksKey {
+// KeyFromJWK judges a key jwkset has built: from ParseJWK, or handed to a
+// caller's key store by other code.
+func KeyFromJWK(j jwkset.JWK, checks *KeyChecks) Key {
 	m := j.Marshal()
-	k := jwksKey{verificationKey: verificationKey{kid: m.KID, alg: m.ALG.String(), key: j.Key()}, jwk: j}
-	if pk, ok := k.key.(interface{ Public() crypto.PublicKey }); ok {
-		k.key = pk.Public() // a JWKS that leaks private parts still only verifies
+	k := Key{KID: m.KID, Alg: m.ALG.String(), Public: j.Key(), JWK: j}
+	if pk, ok := k.Public.(interface{ Public() crypto.PublicKey }); ok {
+		k.Public = pk.Public() // a JWKS that leaks private parts still only verifies
 	}
-	if k.reject, k.detail = judgeMetadata(m); k.reject != "" {
-		k.key = nil
+	if k.Reject, k.Detail = judgeMetadata(m); k.Reject != "" {
+		k.Public = nil
 		return k
 	}
-	if _, symmetric := k.key.([]byte); symmetric {
-		k.reject, k.key = "a symmetric key from a JWKS can never verify a token", nil
+	if _, symmetric := k.Public.([]byte); symmetric {
+		k.Reject, k.Public = "a symmetric key from a JWKS can never verify a token", nil
 		return k
 	}
-	if k.reject = checks.check(k.key); k.reject != "" {
+	if k.Reject = checks.Check(k.Public); k.Reject != "" {
 		return k
 	}
-	if !k.fitsAny() {
-		k.reject, k.detail = "no supported algorithm fits the key", fmt.Sprintf("kty %q, alg %q", m.KTY, m.ALG)
+	if !k.FitsAny() {
+		k.Reject, k.Detail = "no supported algorithm fits the key", fmt.Sprintf("kty %q, alg %q", m.KTY, m.ALG)
 	}
 	return k
 }

@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"crypto/ed25519"
@@ -32,7 +32,7 @@ func jwksSeedKeys() []string {
 }
 
 // FuzzParseJWKS reads arbitrary bodies as a JWKS. Properties: it never
-// panics; a set is at most maxJWKSKeys keys; every usable key has a public
+// panics; a set is at most MaxJWKSKeys keys; every usable key has a public
 // key that passes the key checks and fits an algorithm, and nothing else is
 // usable; and reading the same body twice gives the same verdicts, so that a
 // refused key is logged once and not on every refresh.
@@ -46,32 +46,32 @@ func FuzzParseJWKS(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		keys, err := parseJWKS([]byte(body))
+		keys, err := ParseJWKS([]byte(body))
 		if err != nil {
 			if keys != nil {
 				t.Fatal("keys returned with an error")
 			}
 			return
 		}
-		if len(keys) > maxJWKSKeys {
-			t.Fatalf("%d keys, cap %d", len(keys), maxJWKSKeys)
+		if len(keys) > MaxJWKSKeys {
+			t.Fatalf("%d keys, cap %d", len(keys), MaxJWKSKeys)
 		}
-		again, _ := parseJWKS([]byte(body))
+		again, _ := ParseJWKS([]byte(body))
 		for i := range keys {
 			k := &keys[i]
-			if k.reason() != again[i].reason() || k.kid != again[i].kid {
-				t.Fatalf("key %d: %q then %q", i, k.reason(), again[i].reason())
+			if k.Reason() != again[i].Reason() || k.KID != again[i].KID {
+				t.Fatalf("key %d: %q then %q", i, k.Reason(), again[i].Reason())
 			}
-			if k.reject != "" {
+			if k.Reject != "" {
 				continue
 			}
-			if k.key == nil || k.jwk.Key() == nil {
+			if k.Public == nil || k.JWK.Key() == nil {
 				t.Fatalf("usable key %d without a key", i)
 			}
-			if r := new(keyChecks).check(k.key); r != "" {
+			if r := new(KeyChecks).Check(k.Public); r != "" {
 				t.Fatalf("usable key %d fails the checks: %s", i, r)
 			}
-			if !k.fitsAny() {
+			if !k.FitsAny() {
 				t.Fatalf("usable key %d fits no algorithm", i)
 			}
 		}
@@ -84,7 +84,7 @@ func FuzzParseJWKS(f *testing.F) {
 func BenchmarkParseJWKS(b *testing.B) {
 	seeds := jwksSeedKeys()
 	var hundred []string
-	for i := range maxJWKSKeys {
+	for i := range MaxJWKSKeys {
 		hundred = append(hundred, strings.Replace(seeds[0], `"kid":"r"`, fmt.Sprintf(`"kid":"r%d"`, i), 1))
 	}
 	var members strings.Builder
@@ -99,7 +99,7 @@ func BenchmarkParseJWKS(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				if _, err := parseJWKS([]byte(body)); err != nil {
+				if _, err := ParseJWKS([]byte(body)); err != nil {
 					b.Fatal(err)
 				}
 			}

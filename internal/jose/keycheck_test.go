@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestKeyChecksRefuseDegenerateKeys(t *testing.T) {
 		"Ed25519":                            testkeys.Ed25519().Public(),
 		"RSA, factor 4099 (above the bound)": &rsa.PublicKey{N: times(4099), E: 65537},
 	} {
-		if r := new(keyChecks).check(key); r != "" {
+		if r := new(KeyChecks).Check(key); r != "" {
 			t.Errorf("%s refused: %s", name, r)
 		}
 	}
@@ -53,7 +53,7 @@ func TestKeyChecksRefuseDegenerateKeys(t *testing.T) {
 		"Ed25519 identity":       {ed25519.PublicKey(append([]byte{1}, make([]byte, 31)...)), "small-order"},
 		"Ed25519 y = p+1 signed": {ed25519.PublicKey(append([]byte{0xee}, append(bytes.Repeat([]byte{0xff}, 30), 0xff)...)), "small-order"},
 	} {
-		if r := new(keyChecks).check(c.key); !strings.Contains(r, c.want) {
+		if r := new(KeyChecks).Check(c.key); !strings.Contains(r, c.want) {
 			t.Errorf("%s: reason %q, want one saying %q", name, r, c.want)
 		}
 	}
