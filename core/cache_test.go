@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,10 +14,23 @@ import (
 	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
-// clock is a settable Config.Now.
-type clock struct{ offset atomic.Int64 }
+// clock is a settable Config.Now that moves only when told. It starts at
+// the whole second of its first reading, so that a time a test derives from
+// it (exp, iat: whole seconds in a token) is exactly where the test put it.
+// A clock that also followed real time moved on between a test's steps, by
+// more than a second on a busy machine, and an assertion at "one second
+// before exp" then found the token expired.
+type clock struct {
+	once   sync.Once
+	start  time.Time
+	offset atomic.Int64
+}
 
-func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) now() time.Time {
+	c.once.Do(func() { c.start = time.Now().Truncate(time.Second) })
+	return c.start.Add(time.Duration(c.offset.Load()))
+}
+
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func TestCacheRechecksTime(t *testing.T) {
@@ -25,7 +39,7 @@ func TestCacheRechecksTime(t *testing.T) {
 	cfg := config(iss)
 	cfg.Now = clk.now
 	v := authcases.NewValidator(t, cfg)
-	token := iss.MustMint(authtest.Claims{"exp": time.Now().Add(time.Minute)})
+	token := iss.MustMint(authtest.Claims{"exp": clk.now().Add(time.Minute)})
 	mustVerify(t, v, token)
 	mustVerify(t, v, token) // a hit
 
