@@ -281,19 +281,22 @@ func TestOperability(t *testing.T) {
 			}
 		}
 
-		// /readyz.
+		// /readyz: state, ages and counts; the issuer and any error only in
+		// /readyz/detail, on the metrics listener.
 		ans := a.send(t, request{path: "/readyz"})
+		type issuerState struct {
+			Issuer         *string  `json:"issuer"`
+			State          string   `json:"state"`
+			Ready          bool     `json:"ready"`
+			Keys           int      `json:"keys"`
+			KeysAgeSeconds *float64 `json:"keys_age_seconds"`
+			LastError      *string  `json:"last_error"`
+		}
 		var ready struct {
-			Status       string `json:"status"`
-			Ready        bool   `json:"ready"`
-			CacheEntries *int   `json:"cache_entries"`
-			Issuers      []struct {
-				Issuer         string   `json:"issuer"`
-				Ready          bool     `json:"ready"`
-				Keys           int      `json:"keys"`
-				KeysAgeSeconds *float64 `json:"keys_age_seconds"`
-				LastError      *string  `json:"last_error"`
-			} `json:"issuers"`
+			Status       string        `json:"status"`
+			Ready        bool          `json:"ready"`
+			CacheEntries *int          `json:"cache_entries"`
+			Issuers      []issuerState `json:"issuers"`
 		}
 		if err := json.Unmarshal(ans.body, &ready); err != nil || ans.status != http.StatusOK {
 			t.Fatalf("/readyz: %d %s", ans.status, ans.body)
@@ -302,8 +305,23 @@ func TestOperability(t *testing.T) {
 			t.Fatalf("/readyz %s", ans.body)
 		}
 		is := ready.Issuers[0]
-		if is.Issuer != issuer || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || is.LastError != nil {
+		if is.Issuer != nil || is.State != "ok" || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || is.LastError != nil {
 			t.Errorf("/readyz issuer %s", ans.body)
+		}
+		if ans := a.send(t, request{path: "/readyz/detail"}); ans.status != http.StatusNotFound {
+			t.Errorf("/readyz/detail on ADDR: %d, want 404", ans.status)
+		}
+		resp, err := http.Get("http://" + listening.Addr + "/readyz/detail")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var detail struct {
+			Issuers []issuerState `json:"issuers"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&detail); err != nil || resp.StatusCode != http.StatusOK || len(detail.Issuers) != 1 ||
+			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer || detail.Issuers[0].State != "ok" {
+			t.Errorf("/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ok", resp.StatusCode, detail, err)
 		}
 	})
 }
@@ -329,7 +347,7 @@ func TestMetricsOnTheAppAddress(t *testing.T) {
 
 // What on-call sees when the issuer's keys cannot be refreshed, and when
 // the introspection credentials are wrong: neither looks like an outage of
-// this service. /readyz stays 200 and names the last error; the metrics
+// this service. /readyz stays 200 and says the issuer is failing; the metrics
 // count the failed fetch and flag the issuer; the log says it at warning
 // level. Refused client credentials are one error record naming the fix.
 func TestOperabilityWhenTheIssuerFails(t *testing.T) {
@@ -360,8 +378,13 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 			t.Errorf("no key_refresh_failed event counted")
 		}
 		ans := a.send(t, request{path: "/readyz"})
-		if ans.status != http.StatusOK || !bytes.Contains(ans.body, []byte(`"last_error":`)) || !bytes.Contains(ans.body, []byte("500")) {
-			t.Errorf("/readyz after a failed refresh: %d %s, want 200 naming the 500", ans.status, ans.body)
+		if ans.status != http.StatusOK || !bytes.Contains(ans.body, []byte(`"state":"failing"`)) {
+			t.Errorf("/readyz after a failed refresh: %d %s, want 200 with the issuer failing", ans.status, ans.body)
+		}
+		for _, leak := range []string{strings.TrimPrefix(issuer, "http://"), "500", "last_error"} {
+			if bytes.Contains(ans.body, []byte(leak)) {
+				t.Errorf("/readyz %s holds %q: the detail is for the log and METRICS_ADDR", ans.body, leak)
+			}
 		}
 		warn := a.records(t, "identsphere: key refresh failed; keeping the cached keys")
 		if len(warn) == 0 || warn[0]["level"] != "WARN" {

@@ -19,8 +19,10 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 // traffic; once loaded, the keys are kept through issuer outages. With
 // IDENTSPHERE_REDIS_URL it is not ready either until the revocation store
 // has read every denial once; a later Redis outage keeps it ready. The
-// body says how many keys each issuer has, how old they are and the
-// revocation store's state (see readinessOf).
+// body says each issuer's state, how many keys it has and how old they
+// are, and the revocation store's state; never an issuer's URL or an
+// error, which name the provider's internal addresses (see readinessOf;
+// the detail is at /readyz/detail on METRICS_ADDR).
 func readyz(v *core.Validator, rev *revocations) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		status, body := readinessOf(v, rev)

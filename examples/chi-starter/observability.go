@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,7 +25,8 @@ import (
 // What an operator sees: the library's metrics at GET /metrics in the
 // Prometheus text format, a request id on every request and answer, one
 // access-log record per request, and /readyz telling what the keys are
-// doing. See "Operating it" in the README.
+// doing (in detail at /readyz/detail beside /metrics on METRICS_ADDR). See
+// "Operating it" in the README.
 
 // telemetry is the OpenTelemetry meter provider, exported to Prometheus,
 // and the identsphere Observer that records through it.
@@ -75,11 +77,13 @@ func withMetrics(app, metrics http.Handler) http.Handler {
 	})
 }
 
-// serveMetrics serves /metrics alone on its own listener (METRICS_ADDR)
-// until ctx ends. It returns once that server has stopped.
-func serveMetrics(ctx context.Context, ln net.Listener, metrics http.Handler, logger *slog.Logger) error {
+// serveMetrics serves /metrics, and readiness in detail at /readyz/detail,
+// on a listener of their own (METRICS_ADDR), for operators only, until ctx
+// ends. It returns once that server has stopped.
+func serveMetrics(ctx context.Context, ln net.Listener, metrics, readyDetail http.Handler, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /readyz/detail", readyDetail)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -202,9 +206,13 @@ func (w *statusWriter) code() int {
 	return w.status
 }
 
-// readiness is what /readyz answers: whether tokens can be checked and,
-// per issuer, how many keys are held, how old they are and why the last
-// load or refresh failed, if it did (URLs and statuses, never a secret).
+// readiness is what the public /readyz answers: whether tokens can be
+// checked and, per issuer in the configured order, its state, how many keys
+// it holds and how old they are. It names no issuer and holds no error
+// text: an issuer's URL and a failed fetch's error name the provider's
+// internal addresses, which are nobody else's business. The detail is in
+// the log (the library's "signing keys not loaded" and "key refresh failed"
+// records) and at GET /readyz/detail on the metrics listener (METRICS_ADDR).
 type readiness struct {
 	Status       string            `json:"status"`
 	Ready        bool              `json:"ready"`
@@ -232,21 +240,41 @@ type revocationReadiness struct {
 	Pending            int      `json:"pending_writes"`
 }
 
+// issuerReadiness is one issuer's state: "ok", "loading" (no keys yet, no
+// failure yet) or "failing" (its last key load or refresh failed; keys
+// already held are kept).
 type issuerReadiness struct {
-	Issuer string `json:"issuer"`
-	Ready  bool   `json:"ready"`
-	Keys   int    `json:"keys"`
+	State string `json:"state"`
+	Ready bool   `json:"ready"`
+	Keys  int    `json:"keys"`
 	// KeysAgeSeconds is the time since the keys were last fetched; absent
 	// before the first load.
 	KeysAgeSeconds *float64 `json:"keys_age_seconds,omitempty"`
-	LastError      string   `json:"last_error,omitempty"`
 }
 
-// readinessOf reads v's Status and the revocation store's: ready once the
-// keys are loaded and, with Redis, every denial has been read once.
-func readinessOf(v *core.Validator, rev *revocations) (int, readiness) {
+// readinessDetail is what /readyz/detail answers on the metrics listener:
+// readiness with each issuer's identifier and last error (URLs and
+// statuses, never a secret).
+type readinessDetail struct {
+	Status       string               `json:"status"`
+	Ready        bool                 `json:"ready"`
+	CacheEntries int                  `json:"cache_entries"`
+	Issuers      []issuerDetail       `json:"issuers"`
+	Revocations  *revocationReadiness `json:"revocations,omitempty"`
+}
+
+type issuerDetail struct {
+	Issuer string `json:"issuer"`
+	issuerReadiness
+	LastError string `json:"last_error,omitempty"`
+}
+
+// readinessDetailOf reads v's Status and the revocation store's: ready
+// once the keys are loaded and, with Redis, every denial has been read
+// once.
+func readinessDetailOf(v *core.Validator, rev *revocations) (int, readinessDetail) {
 	st := v.Status()
-	out := readiness{Status: "ok", Ready: st.Ready, CacheEntries: st.CacheEntries, Issuers: []issuerReadiness{}}
+	out := readinessDetail{Status: "ok", Ready: st.Ready, CacheEntries: st.CacheEntries, Issuers: []issuerDetail{}}
 	code := http.StatusOK
 	switch {
 	case !st.Ready:
@@ -258,14 +286,41 @@ func readinessOf(v *core.Validator, rev *revocations) (int, readiness) {
 		out.Revocations = revocationReadinessOf(rev.store.Status())
 	}
 	for _, is := range st.Issuers {
-		ir := issuerReadiness{Issuer: is.Issuer, Ready: is.Ready, Keys: is.Keys, LastError: is.LastError}
+		d := issuerDetail{Issuer: is.Issuer, LastError: is.LastError, issuerReadiness: issuerReadiness{State: "ok", Ready: is.Ready, Keys: is.Keys}}
+		switch {
+		case is.LastError != "":
+			d.State = "failing"
+		case !is.Ready:
+			d.State = "loading"
+		}
 		if !is.KeysFetchedAt.IsZero() {
 			age := time.Since(is.KeysFetchedAt).Round(time.Millisecond).Seconds()
-			ir.KeysAgeSeconds = &age
+			d.KeysAgeSeconds = &age
 		}
-		out.Issuers = append(out.Issuers, ir)
+		out.Issuers = append(out.Issuers, d)
 	}
 	return code, out
+}
+
+// readinessOf is readinessDetailOf without what only operators may see.
+func readinessOf(v *core.Validator, rev *revocations) (int, readiness) {
+	code, d := readinessDetailOf(v, rev)
+	out := readiness{Status: d.Status, Ready: d.Ready, CacheEntries: d.CacheEntries, Revocations: d.Revocations, Issuers: make([]issuerReadiness, len(d.Issuers))}
+	for i, is := range d.Issuers {
+		out.Issuers[i] = is.issuerReadiness
+	}
+	return code, out
+}
+
+// readyzDetail serves readinessDetailOf, for the metrics listener only.
+func readyzDetail(v *core.Validator, rev *revocations) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		code, body := readinessDetailOf(v, rev)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(body)
+	})
 }
 
 func revocationReadinessOf(st redisstore.Status) *revocationReadiness {

@@ -153,7 +153,7 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		logger.Info("metrics listening", "addr", mln.Addr().String())
 		mctx, stop := context.WithCancel(ctx)
 		metricsDone := make(chan error, 1)
-		go func() { metricsDone <- serveMetrics(mctx, mln, tel.metrics, logger) }()
+		go func() { metricsDone <- serveMetrics(mctx, mln, tel.metrics, readyzDetail(v, rev), logger) }()
 		defer func() {
 			stop() // when run returns, whether ctx ended or not
 			if err := <-metricsDone; err != nil {

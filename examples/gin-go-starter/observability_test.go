@@ -37,45 +37,95 @@ func TestReadyz(t *testing.T) {
 		t.Fatalf("/readyz %+v, want ok, ready, one issuer", got)
 	}
 	is := got.Issuers[0]
-	if is.Issuer != iss.URL() || !is.Ready || is.Keys != 1 || is.LastError != "" {
-		t.Errorf("issuer %+v, want %s ready with 1 key and no error", is, iss.URL())
+	if is.State != "ok" || !is.Ready || is.Keys != 1 {
+		t.Errorf("issuer %+v, want ok and ready with 1 key", is)
 	}
 	if is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || *is.KeysAgeSeconds > authtest.ReadyTimeout.Seconds() {
 		t.Errorf("keys_age_seconds %v, want the few moments since the keys were loaded", is.KeysAgeSeconds)
 	}
+	if strings.Contains(rec.Body.String(), strings.TrimPrefix(iss.URL(), "http://")) {
+		t.Errorf("/readyz names the issuer's address: %s", rec.Body)
+	}
 }
 
-// Before the keys arrive /readyz answers 503 and says why: no keys, no
-// age, and the load's last error, which names the issuer's URL and the
-// status, never a secret.
-func TestReadyzWithoutKeys(t *testing.T) {
-	iss := authtest.Start(t)
-	iss.SetFault(authtest.FaultServerError)
-	v, err := core.New(t.Context(), core.Config{Issuer: iss.URL(), Audience: []string{iss.Audience()}, Logger: slog.New(slog.DiscardHandler)})
+// failingValidator is a Validator for an issuer at issuerURL, once its
+// first key load has failed.
+func failingValidator(t *testing.T, issuerURL string) *core.Validator {
+	t.Helper()
+	v, err := core.New(t.Context(), core.Config{Issuer: issuerURL, Audience: []string{"orders-api"}, AllowInsecureHTTP: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Close() })
-	var got readiness
-	var status int
 	deadline := time.Now().Add(authtest.ReadyTimeout)
-	for { // the first attempt fails within milliseconds
-		status, got = readinessOf(v, &revocations{})
-		if len(got.Issuers) == 1 && got.Issuers[0].LastError != "" || time.Now().After(deadline) {
-			break
+	for { // the first attempt fails within moments
+		if _, d := readinessDetailOf(v, &revocations{}); len(d.Issuers) == 1 && d.Issuers[0].LastError != "" || time.Now().After(deadline) {
+			return v
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" {
-		t.Fatalf("readiness %d %+v, want 503, not ready", status, got)
+}
+
+// readyzFor is the public and the detailed readiness of failingValidator.
+func readyzFor(t *testing.T, issuerURL string) (status int, public, detail []byte) {
+	t.Helper()
+	v := failingValidator(t, issuerURL)
+	status, body := readinessOf(v, &revocations{})
+	public, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	is := got.Issuers[0]
-	if is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || !strings.Contains(is.LastError, "500") {
-		t.Errorf("issuer %+v, want no keys, no age, the 500 as last error", is)
+	rec := httptest.NewRecorder()
+	readyzDetail(v, &revocations{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz/detail", nil))
+	if rec.Code != status {
+		t.Errorf("/readyz/detail %d, /readyz %d", rec.Code, status)
 	}
-	body, err := json.Marshal(got)
-	if err != nil || strings.Contains(string(body), "keys_age_seconds") {
-		t.Errorf("body %s: keys_age_seconds before any load", body)
+	return status, public, rec.Body.Bytes()
+}
+
+// Before the keys arrive /readyz answers 503 with the issuer's state, and
+// nothing of the error, which /readyz/detail gives: it names the issuer's
+// URL and the status, never a secret.
+func TestReadyzWithoutKeys(t *testing.T) {
+	iss := authtest.Start(t)
+	iss.SetFault(authtest.FaultServerError)
+	status, public, detail := readyzFor(t, iss.URL())
+	var got readiness
+	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" || len(got.Issuers) != 1 {
+		t.Fatalf("readiness %d %s, want 503, not ready, one issuer", status, public)
+	}
+	if is := got.Issuers[0]; is.State != "failing" || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
+		t.Errorf("issuer %s, want failing, no keys, no age", public)
+	}
+	var d readinessDetail
+	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || d.Issuers[0].State != "failing" {
+		t.Errorf("/readyz/detail %s, want the issuer and the 500", detail)
+	}
+}
+
+// /readyz is public: whatever the provider's address and however its
+// fetch fails, the body names neither the address nor the error.
+func TestReadyzTellsStrangersNoAddress(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more: connection refused
+	for _, c := range []struct {
+		name, url string
+		address   []string // what must not appear
+	}{
+		{"unreachable", closed.URL, []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial"}},
+		{"odd name", "http://idp-7.corp.internal.invalid:8443/realms/prod", []string{"idp-7", "corp.internal", "8443", "realms", "lookup", "no such host"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, public, detail := readyzFor(t, c.url)
+			if status != http.StatusServiceUnavailable || !bytes.Contains(detail, []byte(c.address[0])) || !bytes.Contains(detail, []byte("last_error")) {
+				t.Fatalf("%d, detail %s: want 503 and the detail naming %s", status, detail, c.address[0])
+			}
+			for _, leak := range c.address {
+				if bytes.Contains(bytes.ToLower(public), []byte(strings.ToLower(leak))) {
+					t.Errorf("/readyz %s holds %q", public, leak)
+				}
+			}
+		})
 	}
 }
 

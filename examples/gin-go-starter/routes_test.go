@@ -22,6 +22,7 @@ import (
 
 	"github.com/identsphere/identsphere-go/authproxy"
 	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
 )
 
 // TestMain keeps gin quiet: its default debug mode prints every route.
@@ -179,4 +180,36 @@ func sameJSON(t *testing.T, got, want string) bool {
 		t.Fatalf("the expected body %s is not JSON: %v", want, err)
 	}
 	return json.Unmarshal([]byte(got), &g) == nil && reflect.DeepEqual(g, w)
+}
+
+// /readyz through the router, its provider unreachable: 503, and the body
+// names neither the provider's address nor the error (the detail is on the
+// metrics listener; see TestReadyzTellsStrangersNoAddress).
+func TestReadyzRouteNamesNoAddress(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	v := failingValidator(t, closed.URL)
+	proxy, err := authproxy.New(authproxy.Config{Issuer: closed.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := core.NewIntrospector(v, core.IntrospectionConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := routes(v, &revocations{}, proxy, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"state":"failing"`) {
+		t.Fatalf("/readyz %d %s, want 503 with the issuer failing", rec.Code, body)
+	}
+	for _, leak := range []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial", "last_error"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("/readyz %s holds %q", body, leak)
+		}
+	}
 }
