@@ -1,10 +1,9 @@
 package authtest
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
+
+	"github.com/identsphere/identsphere-go/internal/loopback"
 )
 
 // loopbackHostsOnly answers 421 to requests whose Host is not loopback
@@ -25,20 +24,4 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 // is localhost, an address in 127.0.0.0/8, or [::1]. A development server
 // that trusts this issuer should answer nothing else: DNS rebinding sends a
 // browser's requests to 127.0.0.1 under an attacker's name.
-func LoopbackHost(host string) bool {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if strings.Trim(port, "0123456789") != "" {
-			return false
-		}
-		host = h
-	} else if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-	} else if strings.Contains(host, ":") {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
-}
+func LoopbackHost(host string) bool { return loopback.Host(host) }
