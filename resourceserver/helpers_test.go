@@ -190,4 +190,3 @@ func eventually(timeout time.Duration, cond func() bool) bool {
 	}
 	return true
 }
-

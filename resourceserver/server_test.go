@@ -2,8 +2,8 @@ package resourceserver_test
 
 import (
 	"context"
-	"net/http"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
