@@ -367,9 +367,12 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 			a.send(t, request{path: "/api/me", auth: bearer(unknown)})
 			families = a.metricsAt(t, a.url+"/metrics")
 			n, _ := sample(families, "identsphere_jwks_fetches_total", map[string]string{"outcome": "error", "issuer": issuer})
-			return n >= 1
+			// The fetch is counted as it fails, and the failure recorded in
+			// the Validator's status (the gauge below, /readyz) just after.
+			failing, _ := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer})
+			return n >= 1 && failing == 1
 		}); !ok {
-			t.Fatalf("no failed JWKS fetch counted after %v", took)
+			t.Fatalf("no failed JWKS fetch counted, or the refresh not marked failing, after %v", took)
 		}
 		if n, ok := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer}); !ok || n != 1 {
 			t.Errorf("identsphere_keys_refresh_failing = %v (found %v), want 1", n, ok)
