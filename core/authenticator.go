@@ -172,7 +172,7 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 	}
 	if source == FromCookie {
 		if err := a.crossOrigin.Check(r); err != nil {
-			return nil, token, &PolicyError{Rule: "cross_origin", Description: "cross-origin requests may not use cookie credentials", Err: err}
+			return nil, token, &PolicyError{Rule: CheckCrossOrigin, Description: "cross-origin requests may not use cookie credentials", Err: err}
 		}
 	}
 	ad, err := a.verify(r.Context(), token)
@@ -201,7 +201,7 @@ func (a *Authenticator) checkBinding(r *http.Request, token, ath string, source 
 			return err
 		}
 	} else if c.Confirmation.JKT != "" {
-		return tokenErr("dpop", "the token is DPoP-bound, and this service does not take DPoP proofs", nil)
+		return tokenErr(CheckDPoP, "the token is DPoP-bound, and this service does not take DPoP proofs", nil)
 	}
 	if c.Confirmation.X5TS256 != "" {
 		return a.certs.check(r, c.Confirmation.X5TS256)
@@ -220,7 +220,7 @@ func (a *Authenticator) verify(ctx context.Context, token string) (*admission, e
 			return nil, err
 		}
 		if c == nil { // a TokenVerifier that returns neither: fail closed
-			return nil, tokenErr("claims", "the token verifier returned no claims", nil)
+			return nil, tokenErr(CheckClaims, "the token verifier returned no claims", nil)
 		}
 		return &admission{claims: *c}, nil
 	}

@@ -46,14 +46,14 @@ func (b *certBinding) check(r *http.Request, x5t string) error {
 	case b != nil && b.cfg.Header != "" && b.trusted(r):
 		var err error
 		if cert, err = headerCertificate(r.Header.Values(b.cfg.Header)); err != nil {
-			return tokenErr("cnf", fmt.Sprintf("the client certificate from the proxy is unreadable: %v", err), nil)
+			return tokenErr(CheckCnf, fmt.Sprintf("the client certificate from the proxy is unreadable: %v", err), nil)
 		}
 	default:
-		return tokenErr("cnf", "the token is bound to a client certificate, and the request has none", nil)
+		return tokenErr(CheckCnf, "the token is bound to a client certificate, and the request has none", nil)
 	}
 	sum := sha256.Sum256(cert)
 	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(x5t)) != 1 {
-		return tokenErr("cnf", "the token is bound to another client certificate", nil)
+		return tokenErr(CheckCnf, "the token is bound to another client certificate", nil)
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func RequireClaim(path ClaimPath, values ...string) Rule {
 		have, _ := c.Values(path)
 		for _, want := range values {
 			if !slices.Contains(have, want) {
-				return &PolicyError{Rule: "claim", Description: desc}
+				return &PolicyError{Rule: CheckClaim, Description: desc}
 			}
 		}
 		return nil

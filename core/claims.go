@@ -98,7 +98,7 @@ func CustomClaims[T any](c *Claims) (T, error) {
 // left empty, so rules that need them fail closed.
 func decodeClaims(payload []byte) (*Claims, error) {
 	c := &Claims{raw: payload}
-	bad := ""
+	var bad Check // the registered claim of the wrong type: each is a Check
 	err := strictjson.Members(payload, func(key, value []byte) error {
 		var ok = true
 		switch string(key) {
@@ -141,16 +141,16 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			c.Scopes = appendScopes(c.Scopes, value)
 		}
 		if !ok {
-			bad = string(key)
+			bad = Check(key)
 			return strictjson.ErrMalformed
 		}
 		return nil
 	})
 	if err != nil {
 		if bad != "" {
-			return nil, tokenErr(bad, "the "+bad+" claim has the wrong type or range", nil)
+			return nil, tokenErr(bad, "the "+string(bad)+" claim has the wrong type or range", nil)
 		}
-		return nil, tokenErr("claims", "the token claims are not a valid JSON object", nil)
+		return nil, tokenErr(CheckClaims, "the token claims are not a valid JSON object", nil)
 	}
 	// Every request gets its own copy of Claims, but the copies share these
 	// arrays with the verified-token cache. Without spare capacity, an

@@ -104,7 +104,7 @@ func TestNewClaimsIsStrict(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		members map[string]any
-		check   string // the TokenError's Check, "" for success
+		check   core.Check // the TokenError's Check, "" for success
 	}{
 		{"exp as a string", map[string]any{"exp": "tomorrow"}, "exp"},
 		{"exp as an RFC 3339 time", map[string]any{"exp": time.Now().Format(time.RFC3339)}, "exp"},

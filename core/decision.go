@@ -7,20 +7,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
 
 // CheckOf names the check an error from this library failed, for logs and
-// metrics: a TokenError's Check ("exp", "aud", "signature", ...), or
-// "missing", "request", "scope", "dpop_proof" or "use_dpop_nonce" (a
-// DPoPError), a PolicyError's Rule ("email_verified",
-// "cross_origin", "claim", "custom"), "keys_unavailable",
-// "revocation_unavailable"; "" for nil, "error" for anything else. The set
-// of names is fixed by the library and the configuration, never by a
-// token, so it is safe as a metric label.
-func CheckOf(err error) string {
+// metrics: a TokenError's Check, a PolicyError's Rule, or the [Check] of
+// the other errors (CheckMissing, CheckRequest, CheckScope, CheckDPoPProof,
+// CheckDPoPNonce, CheckKeysUnavailable, CheckRevocationUnavailable); ""
+// for nil, [CheckError] for an error this library did not make.
+func CheckOf(err error) Check {
 	if err == nil {
 		return ""
 	}
@@ -28,33 +24,30 @@ func CheckOf(err error) string {
 		return te.Check
 	}
 	if de := (*DPoPError)(nil); errors.As(err, &de) {
-		return strings.TrimPrefix(de.Code, "invalid_") // dpop_proof, use_dpop_nonce
+		if de.Code == "use_dpop_nonce" {
+			return CheckDPoPNonce
+		}
+		return CheckDPoPProof
 	}
 	switch {
 	case errors.Is(err, ErrMissingToken):
-		return "missing"
+		return CheckMissing
 	case errors.Is(err, ErrInvalidRequest):
-		return "request"
+		return CheckRequest
 	case errors.Is(err, ErrInsufficientScope):
-		return "scope"
+		return CheckScope
 	case errors.Is(err, ErrForbidden):
 		var pe *PolicyError // declared here: errors.As makes it escape
 		if errors.As(err, &pe) {
 			return pe.Rule
 		}
-		return "forbidden"
+		return CheckForbidden
 	case errors.Is(err, ErrKeysUnavailable):
-		return "keys_unavailable"
+		return CheckKeysUnavailable
 	case errors.Is(err, ErrRevocationUnavailable):
-		return "revocation_unavailable"
+		return CheckRevocationUnavailable
 	}
-	return "error"
-}
-
-// revocationCheck reports whether a refusal by check came from the
-// revocation check itself.
-func revocationCheck(check string) bool {
-	return check == "revoked" || check == "revocation_unavailable"
+	return CheckError
 }
 
 type requestIDKey struct{}
@@ -129,7 +122,7 @@ type refusalWindow struct {
 // library and the configuration, but a bound costs nothing.
 const maxRefusalChecks = 256
 
-func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, resp ErrorResponse, check, token string) {
+func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, resp ErrorResponse, check Check, token string) {
 	if l == nil || !l.logger.Enabled(ctx, l.level) {
 		return
 	}
@@ -139,7 +132,7 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 		l.hintKind(ctx, te, resp, check, now)
 	}
 	l.mu.Lock()
-	w := l.window(check, now)
+	w := l.window(string(check), now)
 	suppressed := 0
 	if now.Sub(w.start) >= RefusalLogWindow {
 		suppressed, w.start, w.logged, w.suppressed = w.suppressed, now, 0, 0
@@ -153,10 +146,10 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 	l.mu.Unlock()
 
 	if suppressed > 0 {
-		l.logger.Log(ctx, l.level, "identsphere: similar refusals suppressed", "check", check, "suppressed", suppressed, "window", RefusalLogWindow)
+		l.logger.Log(ctx, l.level, "identsphere: similar refusals suppressed", "check", string(check), "suppressed", suppressed, "window", RefusalLogWindow)
 	}
 	attrs := []slog.Attr{
-		slog.String("check", check),
+		slog.String("check", string(check)),
 		slog.Int("status", resp.Status),
 		slog.String("error", resp.Code),
 		slog.String("description", resp.Description),
@@ -200,7 +193,7 @@ func (l *refusalLog) window(key string, now time.Time) *refusalWindow {
 // was refused for its kind and which setting accepts that kind: the
 // operator of an API that receives ID tokens learns what to change, from
 // one record, whatever the volume of refusals.
-func (l *refusalLog) hintKind(ctx context.Context, te *TokenError, resp ErrorResponse, check string, now time.Time) {
+func (l *refusalLog) hintKind(ctx context.Context, te *TokenError, resp ErrorResponse, check Check, now time.Time) {
 	l.mu.Lock()
 	w := l.window("accepted_with "+te.acceptedWith, now)
 	first := w.logged == 0 || now.Sub(w.start) >= RefusalLogWindow
@@ -210,6 +203,6 @@ func (l *refusalLog) hintKind(ctx context.Context, te *TokenError, resp ErrorRes
 	l.mu.Unlock()
 	if first {
 		l.logger.LogAttrs(ctx, l.level, "identsphere: a token was refused for its kind; this setting accepts that kind",
-			slog.String("check", check), slog.String("description", resp.Description), slog.String("accepted_with", te.acceptedWith))
+			slog.String("check", string(check)), slog.String("description", resp.Description), slog.String("accepted_with", te.acceptedWith))
 	}
 }

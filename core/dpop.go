@@ -240,17 +240,17 @@ func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token, 
 	jkt := c.Confirmation.JKT
 	switch {
 	case !dpopScheme && jkt != "":
-		return tokenErr("dpop", "the token is DPoP-bound and must be presented with the DPoP scheme and a proof", nil)
+		return tokenErr(CheckDPoP, "the token is DPoP-bound and must be presented with the DPoP scheme and a proof", nil)
 	case !dpopScheme && len(proofs) > 0:
 		return &RequestError{Description: "a DPoP proof was sent with a Bearer token"}
 	case !dpopScheme && d.mode == DPoPRequired:
-		return tokenErr("dpop", "this service takes DPoP-bound tokens only", nil)
+		return tokenErr(CheckDPoP, "this service takes DPoP-bound tokens only", nil)
 	case !dpopScheme:
 		return nil
 	case d.mode == DPoPDisabled:
 		return &RequestError{Description: "the Authorization scheme must be Bearer"}
 	case jkt == "":
-		return tokenErr("dpop", "the token is not DPoP-bound", nil)
+		return tokenErr(CheckDPoP, "the token is not DPoP-bound", nil)
 	case len(proofs) != 1:
 		return badProof("exactly one DPoP header is required")
 	}

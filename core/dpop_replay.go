@@ -78,7 +78,7 @@ func NewMemoryReplayCache(max int, now func() time.Time) *MemoryReplayCache {
 }
 
 // errReplayCacheFull refuses a proof the cache has no room to remember.
-var errReplayCacheFull = tokenErr("dpop", "too many recent DPoP proofs to remember another", nil)
+var errReplayCacheFull = tokenErr(CheckDPoP, "too many recent DPoP proofs to remember another", nil)
 
 // Seen implements ReplayCache.
 func (c *MemoryReplayCache) Seen(_ context.Context, key string, until time.Time) (bool, error) {

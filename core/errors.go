@@ -42,18 +42,19 @@ func (e *RequestError) Error() string { return "identsphere: invalid request: " 
 // Is makes errors.Is(err, ErrInvalidRequest) true.
 func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
 
-// TokenError reports a token that failed a check. Check names the check
-// ("size", "format", "header", "alg", "kid", "key", "signature", "claims",
-// "typ" (the token's kind: see TokenProfile), "exp", "nbf", "iat", "iss",
-// "aud", "azp", "sub", "jti", "revoked", "active");
-// Description is a fixed sentence
-// that never contains any part of the token. It matches [ErrInvalidToken]
-// and, through Err, the underlying golang-jwt error where there is one
-// (for example jwt.ErrTokenExpired).
+// TokenError reports a token that failed a check. It matches
+// [ErrInvalidToken]; Check names the check (one of the token checks of
+// [Check]: CheckExp, CheckAud, CheckSignature, ...). Match on Check, never
+// on Description or Err.
 type TokenError struct {
-	Check       string
+	// Check names the failed check.
+	Check Check
+	// Description is a fixed sentence that never contains any part of
+	// the token; it is sent to the client.
 	Description string
-	Err         error
+	// Err is the cause, where there is one (a revocation checker's own
+	// error, say), for logs. What it wraps is not part of the contract.
+	Err error
 
 	// What was known of the token when it failed, for logs, never the
 	// token itself: the configured issuer chosen to check it, its alg and
@@ -72,14 +73,14 @@ type TokenError struct {
 
 // Error implements error; it never contains any part of the token.
 func (e *TokenError) Error() string {
-	msg := "identsphere: invalid token: " + e.Check + ": " + e.Description
+	msg := "identsphere: invalid token: " + string(e.Check) + ": " + e.Description
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
 }
 
-// Unwrap returns the underlying golang-jwt error, if any.
+// Unwrap returns Err.
 func (e *TokenError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrInvalidToken) true.
@@ -104,16 +105,18 @@ func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientSco
 // matches [ErrForbidden] and nothing else. Rule names the rule; Description
 // is sent to the client, so it must not hold secrets (unsafe characters are
 // replaced); Err, if any, is the rule's own error, for logs only: it is not
-// unwrapped, so whatever it wraps can never change the answer.
+// unwrapped, so whatever it wraps can never change the answer. Rule is one
+// of the rule checks of [Check] (CheckEmailVerified, CheckCrossOrigin,
+// CheckClaim, CheckCustom), or the name a rule of yours gives.
 type PolicyError struct {
-	Rule        string
+	Rule        Check
 	Description string
 	Err         error
 }
 
 // Error implements error; it never contains any part of the token.
 func (e *PolicyError) Error() string {
-	msg := "identsphere: forbidden: " + e.Rule + ": " + e.Description
+	msg := "identsphere: forbidden: " + string(e.Rule) + ": " + e.Description
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
@@ -124,6 +127,6 @@ func (e *PolicyError) Error() string {
 func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
 
 // tokenErr builds a TokenError; kept short because the parser calls it often.
-func tokenErr(check, description string, err error) error {
+func tokenErr(check Check, description string, err error) error {
 	return &TokenError{Check: check, Description: description, Err: err}
 }

@@ -3,7 +3,6 @@ package core_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -73,13 +72,8 @@ func ExampleWithErrorHandler() {
 	}))
 	logRefusal := func(w http.ResponseWriter, r *http.Request, err error) {
 		resp := core.NewErrorResponse(err, core.DefaultRealm)
-		check := ""
-		var te *core.TokenError
-		if errors.As(err, &te) {
-			check = te.Check
-		}
 		logger.Warn("request refused", "method", r.Method, "path", r.URL.Path,
-			"status", resp.Status, "code", resp.Code, "check", check)
+			"status", resp.Status, "code", resp.Code, "check", string(core.CheckOf(err)))
 		resp.Write(w)
 	}
 	h := stdauth.Middleware(v, core.WithErrorHandler(logRefusal))(http.HandlerFunc(hello))

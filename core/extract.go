@@ -263,7 +263,7 @@ func checkTokenFraming(token string, maxSize int) error {
 		return &RequestError{Description: "the bearer token is empty"}
 	}
 	if len(token) > maxSize {
-		return tokenErr("size", "the token is too large", nil)
+		return tokenErr(CheckSize, "the token is too large", nil)
 	}
 	if strings.TrimRight(token, "=") == "" {
 		return errMalformedToken

@@ -439,8 +439,9 @@ func FuzzVerify(f *testing.F) {
 		f.Add(s)
 	}
 
-	docChecks := []string{"size", "format", "header", "alg", "kid", "key", "signature", "claims", "exp", "nbf", "iat", "iss", "aud", "sub",
-		"jti"} // jti: decodeClaims refuses a non-string jti under its own name
+	docChecks := []core.Check{core.CheckSize, core.CheckFormat, core.CheckHeader, core.CheckAlg, core.CheckKID, core.CheckKey,
+		core.CheckSignature, core.CheckClaims, core.CheckExp, core.CheckNbf, core.CheckIat, core.CheckIss, core.CheckAud,
+		core.CheckSub, core.CheckJTI} // jti: decodeClaims refuses a non-string jti under its own name
 	f.Fuzz(func(t *testing.T, token string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -596,7 +597,7 @@ func FuzzErrorResponse(f *testing.F) {
 			err = &core.RequestError{Description: desc}
 			status, code, fromInput, challenge = 400, "invalid_request", true, `Bearer error="invalid_request"`
 		case 1:
-			err = &core.PolicyError{Rule: scope1, Description: desc, Err: errors.New(scope2)}
+			err = &core.PolicyError{Rule: core.Check(scope1), Description: desc, Err: errors.New(scope2)}
 			status, code, fromInput = 403, "forbidden", true
 		case 2:
 			err = &core.ScopeError{Required: []string{scope1, scope2}}
@@ -609,7 +610,7 @@ func FuzzErrorResponse(f *testing.F) {
 			status, code = 403, "insufficient_scope"
 			challenge = `Bearer error="insufficient_scope", scope="` + strings.Join(scopes, " ") + `"`
 		case 3:
-			err = &core.TokenError{Check: scope1, Description: desc, Err: errors.New(scope2)}
+			err = &core.TokenError{Check: core.Check(scope1), Description: desc, Err: errors.New(scope2)}
 			status, code, fromInput, challenge = 401, "invalid_token", true, `Bearer error="invalid_token"`
 		case 4:
 			err = core.ErrMissingToken

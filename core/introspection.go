@@ -153,7 +153,7 @@ func (in *Introspector) CheckFresh(ctx context.Context, token string, c *Claims)
 		}
 	}
 	if !active {
-		return tokenErr("active", "the token is no longer active", nil)
+		return tokenErr(CheckActive, "the token is no longer active", nil)
 	}
 	return nil
 }

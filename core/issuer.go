@@ -51,22 +51,23 @@ func (is *issuer) checkClaims(c *Claims) error {
 		return err
 	}
 	if c.ExpiresAt.IsZero() {
-		return tokenErr("exp", "the token has no expiry", nil)
+		return tokenErr(CheckExp, "the token has no expiry", nil)
 	}
 	err := is.claims.Validate((*jwtClaims)(c))
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return tokenErr("exp", "the token has expired", jwt.ErrTokenExpired)
+		return tokenErr(CheckExp, "the token has expired", nil)
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return tokenErr("nbf", "the token is not valid yet", jwt.ErrTokenNotValidYet)
+		return tokenErr(CheckNbf, "the token is not valid yet", nil)
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return tokenErr("iat", "the token is issued in the future", jwt.ErrTokenUsedBeforeIssued)
+		return tokenErr(CheckIat, "the token is issued in the future", nil)
 	case err != nil:
-		return tokenErr("claims", "the token claims are invalid", err)
+		return tokenErr(CheckClaims, "the token claims are invalid", err)
 	case !is.cfg.SkipIssuerCheck && c.Issuer == "":
-		return tokenErr("iss", "the token has no issuer", nil)
+		return tokenErr(CheckIss, "the token has no issuer", nil)
 	case !is.cfg.SkipIssuerCheck && !is.acceptedIssuer(c.Issuer):
-		return mismatch("iss", "the token's issuer is not accepted", jwt.ErrTokenInvalidIssuer, append([]string{is.cfg.Issuer}, is.cfg.IssuerAliases...), []string{c.Issuer})
+		return mismatch(CheckIss, "the token's issuer is not accepted", nil,
+			append([]string{is.cfg.Issuer}, is.cfg.IssuerAliases...), []string{c.Issuer})
 	}
 	if !is.cfg.SkipAudienceCheck {
 		aud := c.Audience
@@ -75,18 +76,18 @@ func (is *issuer) checkClaims(c *Claims) error {
 		}
 		switch {
 		case len(aud) == 0:
-			return tokenErr("aud", "the token has no audience", nil)
+			return tokenErr(CheckAud, "the token has no audience", nil)
 		case !containsAny(aud, is.cfg.Audience):
-			return mismatch("aud", "the token's audience is not accepted", jwt.ErrTokenInvalidAudience, is.cfg.Audience, aud)
+			return mismatch(CheckAud, "the token's audience is not accepted", nil, is.cfg.Audience, aud)
 		}
 	}
 	switch {
 	case c.Subject == "":
-		return tokenErr("sub", "the token has no subject", nil)
+		return tokenErr(CheckSub, "the token has no subject", nil)
 	case is.cfg.MaxTokenAge > 0 && c.IssuedAt.IsZero():
-		return tokenErr("iat", "the token has no issue time, so its age cannot be bounded", nil)
+		return tokenErr(CheckIat, "the token has no issue time, so its age cannot be bounded", nil)
 	case is.cfg.MaxTokenAge > 0 && !is.cfg.Now().Before(is.maxAgeEnd(c)):
-		return tokenErr("iat", "the token is older than the maximum age", nil)
+		return tokenErr(CheckIat, "the token is older than the maximum age", nil)
 	}
 	return is.checkProfileClaims(c)
 }
@@ -112,7 +113,7 @@ func (is *issuer) applyRules(ctx context.Context, c *Claims) error {
 		case err != nil:
 			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
 		case revoked:
-			return &TokenError{Check: "revoked", Description: "the token has been revoked", Issuer: is.cfg.Issuer, Subject: c.Subject}
+			return &TokenError{Check: CheckRevoked, Description: "the token has been revoked", Issuer: is.cfg.Issuer, Subject: c.Subject}
 		}
 	}
 	if is.cfg.RequireVerifiedEmail {
@@ -144,7 +145,7 @@ func (is *issuer) waitReady(ctx context.Context) error {
 // mismatch is a TokenError for a configuration check (iss, aud) that says
 // what was expected and what was found, for the refusal log; the answer to
 // the client stays the fixed description.
-func mismatch(check, description string, err error, expected, found []string) error {
+func mismatch(check Check, description string, err error, expected, found []string) error {
 	return &TokenError{Check: check, Description: description, Err: err, Expected: expected, Found: found}
 }
 
@@ -161,7 +162,7 @@ func (is *issuer) checkSignature(ctx context.Context, t *jws) (*verificationKey,
 	}
 	alg, ok := jose.LookupAlgorithm(t.alg)
 	if !ok || len(is.cfg.Algorithms) > 0 && !slices.Contains(is.cfg.Algorithms, t.alg) {
-		return nil, tokenErr("alg", "the token's algorithm is not allowed", nil)
+		return nil, tokenErr(CheckAlg, "the token's algorithm is not allowed", nil)
 	}
 	key, err := is.keys.lookup(ctx, loaded, t)
 	if err != nil {
@@ -172,7 +173,7 @@ func (is *issuer) checkSignature(ctx context.Context, t *jws) (*verificationKey,
 		return nil, err
 	}
 	if err := alg.Verify(t.SigningInput, sig, key.key); err != nil {
-		return nil, tokenErr("signature", "the token signature is invalid", nil)
+		return nil, tokenErr(CheckSignature, "the token signature is invalid", nil)
 	}
 	return key, nil
 }

@@ -64,16 +64,16 @@ func (t *jws) decodePayload() ([]byte, error) {
 }
 
 // joseCheck names the check of a part internal/jose refuses.
-func joseCheck(p jose.Part) string {
+func joseCheck(p jose.Part) Check {
 	switch p {
 	case jose.PartSize:
-		return "size"
+		return CheckSize
 	case jose.PartHeader:
-		return "header"
+		return CheckHeader
 	case jose.PartProof:
-		return "dpop"
+		return CheckDPoP
 	}
-	return "format"
+	return CheckFormat
 }
 
 // fromJOSE turns a refusal of internal/jose into the TokenError clients
@@ -81,7 +81,7 @@ func joseCheck(p jose.Part) string {
 func fromJOSE(err error) error {
 	e, ok := err.(*jose.Error)
 	if !ok {
-		return tokenErr("format", "the token could not be read", err)
+		return tokenErr(CheckFormat, "the token could not be read", err)
 	}
 	return tokenErr(joseCheck(e.Part), e.Reason, nil)
 }

@@ -52,7 +52,9 @@ func TestParseJWS(t *testing.T) {
 
 	// Each part internal/jose refuses is named by its check.
 	cases := []struct {
-		name, token, check, description string
+		name, token string
+		check       Check
+		description string
 	}{
 		{"too large", tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize), "size", "the token is too large"},
 		{"JWE five parts", seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d", "format", "encrypted tokens (JWE) are not accepted"},

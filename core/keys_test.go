@@ -48,7 +48,7 @@ func mustVerify(t *testing.T, v *core.Validator, token string) {
 	}
 }
 
-func wantCheck(t *testing.T, err error, check string) {
+func wantCheck(t *testing.T, err error, check core.Check) {
 	t.Helper()
 	var te *core.TokenError
 	if !errors.As(err, &te) || te.Check != check {

@@ -355,7 +355,7 @@ func (s *keySource) lookup(ctx context.Context, loaded *loadedKeys, t *jws) (*ve
 		return snap.onlyKeyFor(t.alg)
 	}
 	if t.kid == "" {
-		return nil, tokenErr("kid", "the token's key id is empty", nil)
+		return nil, tokenErr(CheckKID, "the token's key id is empty", nil)
 	}
 	if k, err := snap.find(t.kid, t.alg); k != nil || err != nil {
 		return k, err
@@ -366,7 +366,7 @@ func (s *keySource) lookup(ctx context.Context, loaded *loadedKeys, t *jws) (*ve
 	if k, err := s.store.snapshot.Load().find(t.kid, t.alg); k != nil || err != nil {
 		return k, err
 	}
-	return nil, tokenErr("kid", "the token's key id is not in the issuer's key set", nil)
+	return nil, tokenErr(CheckKID, "the token's key id is not in the issuer's key set", nil)
 }
 
 // refreshForKID refreshes the set for an unknown kid and waits for it at
@@ -428,9 +428,9 @@ func (s *keySnapshot) find(kid, alg string) (*verificationKey, error) {
 		}
 	}
 	if k.reject != "" {
-		return nil, tokenErr("key", "the signing key is not acceptable: "+k.reject, nil)
+		return nil, tokenErr(CheckKey, "the signing key is not acceptable: "+k.reject, nil)
 	}
-	return nil, tokenErr("key", "the token's algorithm does not fit its key", nil)
+	return nil, tokenErr(CheckKey, "the token's algorithm does not fit its key", nil)
 }
 
 // onlyKeyFor serves tokens without a kid: accepted only when exactly one
@@ -441,13 +441,13 @@ func (s *keySnapshot) onlyKeyFor(alg string) (*verificationKey, error) {
 	for _, k := range s.all {
 		if k.fits(alg) {
 			if found != nil {
-				return nil, tokenErr("kid", "the token has no key id and several keys fit its algorithm", nil)
+				return nil, tokenErr(CheckKID, "the token has no key id and several keys fit its algorithm", nil)
 			}
 			found = k
 		}
 	}
 	if found == nil {
-		return nil, tokenErr("kid", "the token has no key id and no key fits its algorithm", nil)
+		return nil, tokenErr(CheckKID, "the token has no key id and no key fits its algorithm", nil)
 	}
 	return found, nil
 }

@@ -50,7 +50,7 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 		return nil, err
 	}
 	if t.typ != typeNone && t.typ != typeLogout {
-		return nil, tokenErr("typ", "the token is not a logout token", nil)
+		return nil, tokenErr(CheckTyp, "the token is not a logout token", nil)
 	}
 	payload, err := t.decodePayload()
 	if err != nil {
@@ -72,25 +72,25 @@ func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID strin
 	now, leeway := is.cfg.Now(), is.cfg.Leeway
 	switch {
 	case !is.acceptedIssuer(lt.Issuer):
-		return nil, tokenErr("iss", "the logout token's issuer is not accepted", nil)
+		return nil, tokenErr(CheckIss, "the logout token's issuer is not accepted", nil)
 	case !slices.Contains(lt.Audience, clientID):
-		return nil, tokenErr("aud", "the logout token is not for this client", nil)
+		return nil, tokenErr(CheckAud, "the logout token is not for this client", nil)
 	case lt.IssuedAt.IsZero():
-		return nil, tokenErr("iat", "the logout token has no iat", nil)
+		return nil, tokenErr(CheckIat, "the logout token has no iat", nil)
 	case lt.IssuedAt.After(now.Add(leeway)):
-		return nil, tokenErr("iat", "the logout token is issued in the future", nil)
+		return nil, tokenErr(CheckIat, "the logout token is issued in the future", nil)
 	case lt.IssuedAt.Add(maxAge + leeway).Before(now):
-		return nil, tokenErr("iat", "the logout token is too old", nil)
+		return nil, tokenErr(CheckIat, "the logout token is too old", nil)
 	case !lt.ExpiresAt.IsZero() && !now.Before(lt.ExpiresAt.Add(leeway)):
-		return nil, tokenErr("exp", "the logout token has expired", nil)
+		return nil, tokenErr(CheckExp, "the logout token has expired", nil)
 	case lt.ID == "":
-		return nil, tokenErr("jti", "the logout token has no jti", nil)
+		return nil, tokenErr(CheckJTI, "the logout token has no jti", nil)
 	case !lt.event:
-		return nil, tokenErr("events", "the logout token's events claim holds no back-channel logout event", nil)
+		return nil, tokenErr(CheckEvents, "the logout token's events claim holds no back-channel logout event", nil)
 	case lt.Subject == "" && lt.SessionID == "":
-		return nil, tokenErr("sub", "the logout token names neither a subject nor a session", nil)
+		return nil, tokenErr(CheckSub, "the logout token names neither a subject nor a session", nil)
 	case lt.nonce:
-		return nil, tokenErr("nonce", "a logout token must not carry a nonce", nil)
+		return nil, tokenErr(CheckNonce, "a logout token must not carry a nonce", nil)
 	}
 	lt.AdmittedBy = is.cfg.Issuer
 	return &lt.LogoutToken, nil
@@ -107,7 +107,7 @@ type logoutClaims struct {
 // registered claims of the wrong type make it invalid.
 func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 	lt := &logoutClaims{}
-	bad := ""
+	var bad Check // the registered claim of the wrong type: each is a Check
 	err := strictjson.Members(payload, func(key, value []byte) error {
 		ok := true
 		switch string(key) {
@@ -135,16 +135,16 @@ func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 			}
 		}
 		if !ok {
-			bad = string(key)
+			bad = Check(key)
 			return strictjson.ErrMalformed
 		}
 		return nil
 	})
 	if err != nil {
 		if bad != "" {
-			return nil, tokenErr(bad, "the "+bad+" claim has the wrong type", nil)
+			return nil, tokenErr(bad, "the "+string(bad)+" claim has the wrong type", nil)
 		}
-		return nil, tokenErr("claims", "the token claims are not a valid JSON object", nil)
+		return nil, tokenErr(CheckClaims, "the token claims are not a valid JSON object", nil)
 	}
 	return lt, nil
 }

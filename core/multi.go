@@ -184,14 +184,14 @@ func (s *issuerSet) selectIssuer(ctx context.Context, t *jws, payload []byte) (*
 	// against the issuer chosen.
 	raw, ok := strictjson.Find(payload, "iss")
 	if _, isString := strictjson.RawString(raw); !ok || !isString {
-		return nil, tokenErr("iss", "the token has no issuer", nil)
+		return nil, tokenErr(CheckIss, "the token has no issuer", nil)
 	}
 	if is := s.byIss[string(raw[1:len(raw)-1])]; is != nil { // no copy on the common path
 		return is, nil
 	}
 	iss, ok := strictjson.String(raw)
 	if !ok {
-		return nil, tokenErr("iss", "the token has no issuer", nil)
+		return nil, tokenErr(CheckIss, "the token has no issuer", nil)
 	}
 	if is := s.byIss[iss]; is != nil {
 		return is, nil
@@ -201,7 +201,7 @@ func (s *issuerSet) selectIssuer(ctx context.Context, t *jws, payload []byte) (*
 			return tpl.issuer(ctx, t, tenant)
 		}
 	}
-	return nil, tokenErr("iss", "the token's issuer is not trusted", nil)
+	return nil, tokenErr(CheckIss, "the token's issuer is not trusted", nil)
 }
 
 // checkTenant checks a template's TenantClaim on verified claims.
@@ -210,7 +210,7 @@ func (s *issuerSet) checkTenant(is *issuer, c *Claims) error {
 		return nil
 	}
 	if got, ok := c.stringClaim(is.tenant.claim); !ok || got != is.tenant.name {
-		return tokenErr(is.tenant.claim, "the token's "+is.tenant.claim+" claim does not match the tenant of its issuer", nil)
+		return tokenErr(CheckTenant, "the token's "+is.tenant.claim+" claim does not match the tenant of its issuer", nil)
 	}
 	return nil
 }

@@ -69,7 +69,10 @@ func TestSeveralIssuers(t *testing.T) {
 	}
 
 	jwksBefore := a.JWKSFetches() + b.JWKSFetches()
-	for name, tc := range map[string]struct{ token, check string }{
+	for name, tc := range map[string]struct {
+		token string
+		check core.Check
+	}{
 		"A's token with B's audience": {a.MustMint(authtest.Claims{"aud": "orders"}), "aud"},
 		"B's token with A's audience": {b.MustMint(authtest.Claims{"aud": "orders-api"}), "aud"},
 		"an issuer outside the set":   {stranger.MustMint(nil), "iss"},
@@ -171,8 +174,11 @@ func TestIssuerTemplateForAMultiTenantProvider(t *testing.T) {
 		}
 	}
 	before := p.requests.Load()
-	for name, tc := range map[string]struct{ token, check string }{
-		"tid of another tenant":         {p.mint(t, p.issuer("tenant-a"), "tenant-b"), "tid"},
+	for name, tc := range map[string]struct {
+		token string
+		check core.Check
+	}{
+		"tid of another tenant":         {p.mint(t, p.issuer("tenant-a"), "tenant-b"), core.CheckTenant},
 		"a tenant not allowed":          {p.mint(t, p.issuer("tenant-x"), "tenant-x"), "iss"},
 		"a path in the tenant":          {p.mint(t, p.srv.URL+"/a/b/v2.0", "a/b"), "iss"},
 		"dot-dot as the tenant":         {p.mint(t, p.srv.URL+"/../v2.0", ".."), "iss"},

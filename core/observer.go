@@ -35,11 +35,10 @@ type Observer interface {
 type Decision struct {
 	// Admitted is true when the request passed every check.
 	Admitted bool
-	// Check names the check that refused it: a TokenError's Check ("exp",
-	// "aud", "signature", ...), or "missing" (no token), "request"
-	// (malformed request), "scope", "forbidden" (a rule, the cross-origin
-	// check), "unavailable" (keys or revocation status). "" when admitted.
-	Check string
+	// Check names the check that refused it, as [CheckOf] does: one of
+	// the [Check] constants, or the Rule of an application's own
+	// PolicyError. "" when admitted.
+	Check Check
 	// Status is the HTTP status of the answer; 0 for a direct Verify call.
 	Status int
 	// Issuer is the configured issuer that admitted the token, or that was

@@ -165,7 +165,7 @@ func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 // Verify implements TokenVerifier.
 func (o *OpaqueVerifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > o.cfg.MaxTokenSize {
-		return nil, tokenErr("size", "the token is too large", nil)
+		return nil, tokenErr(CheckSize, "the token is too large", nil)
 	}
 	digest := tokenDigest(token)
 	now := o.cfg.Now()
@@ -188,10 +188,10 @@ func (o *OpaqueVerifier) Verify(ctx context.Context, token string) (*Claims, err
 		}
 	}
 	if claims == nil {
-		return nil, tokenErr("active", "the token is not active", nil)
+		return nil, tokenErr(CheckActive, "the token is not active", nil)
 	}
 	if !claims.ExpiresAt.IsZero() && !now.Before(claims.ExpiresAt) {
-		return nil, tokenErr("exp", "the token has expired", nil)
+		return nil, tokenErr(CheckExp, "the token has expired", nil)
 	}
 	own := *claims
 	if err := CheckRules(ctx, &own, o.cfg.Rules...); err != nil {

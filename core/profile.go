@@ -132,7 +132,7 @@ func (c Config) checkProfile() error {
 func (is *issuer) checkType(t tokenType) error {
 	switch {
 	case t == typeLogout:
-		return tokenErr("typ", "the token is a logout token", nil)
+		return tokenErr(CheckTyp, "the token is a logout token", nil)
 	case is.cfg.Profile == RFC9068AccessTokens && t != typeATJWT:
 		return is.kindErr(`the token is not an RFC 9068 access token (typ "at+jwt")`, AccessTokens)
 	case is.cfg.Profile == IDTokens && t == typeATJWT:
@@ -150,7 +150,7 @@ func (is *issuer) checkKind(c *Claims) error {
 		// A logout token needs no typ (Back-Channel Logout 1.0, 2.4), and
 		// can carry the client id as aud and an exp: only its events claim
 		// tells it apart. No profile takes a security event.
-		return tokenErr("typ", "the token is a security event token (events), such as a logout token", nil)
+		return tokenErr(CheckTyp, "the token is a security event token (events), such as a logout token", nil)
 	case c.idToken && is.cfg.Profile == AccessTokens:
 		return is.kindErr("the token is an OpenID Connect ID token (at_hash or c_hash), not an access token", IDTokens)
 	}
@@ -162,7 +162,7 @@ func (is *issuer) checkKind(c *Claims) error {
 // kind, named for the refusal log only, as the operator sets it (see
 // Config.ProfileSetting).
 func (is *issuer) kindErr(description string, accepts TokenProfile) error {
-	return &TokenError{Check: "typ", Description: description, acceptedWith: is.cfg.profileSettingFor(accepts)}
+	return &TokenError{Check: CheckTyp, Description: description, acceptedWith: is.cfg.profileSettingFor(accepts)}
 }
 
 // profileSettingFor is the setting that selects profile p, as the refusal
@@ -183,24 +183,24 @@ func (is *issuer) checkProfileClaims(c *Claims) error {
 	case RFC9068AccessTokens:
 		switch {
 		case c.ClientID == "":
-			return tokenErr("client_id", "the token has no client_id (RFC 9068)", nil)
+			return tokenErr(CheckClientID, "the token has no client_id (RFC 9068)", nil)
 		case c.IssuedAt.IsZero():
-			return tokenErr("iat", "the token has no iat (RFC 9068)", nil)
+			return tokenErr(CheckIat, "the token has no iat (RFC 9068)", nil)
 		case c.ID == "":
-			return tokenErr("jti", "the token has no jti (RFC 9068)", nil)
+			return tokenErr(CheckJTI, "the token has no jti (RFC 9068)", nil)
 		}
 	case IDTokens:
 		switch {
 		case len(c.Audience) > 1 && c.AuthorizedParty == "":
-			return tokenErr("azp", "the ID token has several audiences and no azp", nil)
+			return tokenErr(CheckAzp, "the ID token has several audiences and no azp", nil)
 		case c.AuthorizedParty != "" && !is.authorizedParty(c.AuthorizedParty):
-			return mismatch("azp", "the ID token was issued to a client this service does not trust (azp)", nil,
+			return mismatch(CheckAzp, "the ID token was issued to a client this service does not trust (azp)", nil,
 				append(slices.Clip(is.cfg.Audience), is.cfg.AuthorizedParties...), []string{c.AuthorizedParty})
 		}
 	}
 	for name, want := range is.cfg.RequiredClaims {
 		if got, ok := c.stringClaim(name); !ok || got != want {
-			return tokenErr(name, "the token's "+name+" claim does not have the required value", nil)
+			return tokenErr(CheckRequiredClaim, "the token's "+name+" claim does not have the required value", nil)
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ import (
 // verifyAll checks each token against v: an empty check means accepted.
 func verifyAll(t *testing.T, v *core.Validator, cases map[string]struct {
 	token string
-	check string
+	check core.Check
 }) {
 	t.Helper()
 	for name, tc := range cases {
@@ -35,7 +35,7 @@ func verifyAll(t *testing.T, v *core.Validator, cases map[string]struct {
 	}
 }
 
-func wantCheckNamed(t *testing.T, name string, err error, check string) {
+func wantCheckNamed(t *testing.T, name string, err error, check core.Check) {
 	t.Helper()
 	var te *core.TokenError
 	if !asTokenError(err, &te) || te.Check != check {
@@ -45,7 +45,7 @@ func wantCheckNamed(t *testing.T, name string, err error, check string) {
 
 type tc = struct {
 	token string
-	check string
+	check core.Check
 }
 
 func TestRFC9068ProfileRefusesIDTokens(t *testing.T) {
@@ -126,9 +126,9 @@ func TestAudienceFallbackAndRequiredClaims(t *testing.T) {
 	verifyAll(t, v, map[string]tc{
 		"Cognito access token":               {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": "access"}), ""},
 		"another app's access token":         {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "other", "token_use": "access"}), "aud"},
-		"ID token (aud, token_use id)":       {iss.MustMint(authtest.Claims{"aud": "app-client", "token_use": "id"}), "token_use"},
-		"no token_use":                       {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client"}), "token_use"},
-		"token_use not a string":             {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": true}), "token_use"},
+		"ID token (aud, token_use id)":       {iss.MustMint(authtest.Claims{"aud": "app-client", "token_use": "id"}), core.CheckRequiredClaim},
+		"no token_use":                       {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client"}), core.CheckRequiredClaim},
+		"token_use not a string":             {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": true}), core.CheckRequiredClaim},
 		"neither aud nor client_id":          {iss.MustMint(authtest.Claims{"aud": nil, "token_use": "access"}), "aud"},
 		"aud present: no fallback to client": {iss.MustMint(authtest.Claims{"aud": "other", "client_id": "app-client", "token_use": "access"}), "aud"},
 	})

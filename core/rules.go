@@ -39,7 +39,7 @@ func RequireScopes(scopes ...string) Rule {
 func RequireVerifiedEmail() Rule {
 	return func(_ context.Context, c *Claims) error {
 		if c.EmailVerified == nil || !*c.EmailVerified {
-			return &PolicyError{Rule: "email_verified", Description: "the email address is not verified"}
+			return &PolicyError{Rule: CheckEmailVerified, Description: "the email address is not verified"}
 		}
 		return nil
 	}
@@ -56,7 +56,7 @@ func CheckRules(ctx context.Context, c *Claims, rules ...Rule) error {
 		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) {
 			return err
 		}
-		return &PolicyError{Rule: "custom", Description: "the token is not allowed here", Err: err}
+		return &PolicyError{Rule: CheckCustom, Description: "the token is not allowed here", Err: err}
 	}
 	return nil
 }

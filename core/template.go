@@ -279,7 +279,7 @@ func (t *template) issuer(ctx context.Context, tok *jws, tenant string) (*issuer
 		return t.await(ctx, e.is)
 	}
 	if !t.cfg.AllowTenant(tenant) {
-		return nil, tokenErr("iss", "the token's tenant is not trusted", nil)
+		return nil, tokenErr(CheckIss, "the token's tenant is not trusted", nil)
 	}
 	now := t.set.now()
 	if t.failed.has(tenant, now) {

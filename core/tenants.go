@@ -44,7 +44,7 @@ func (t *template) makeLocked(tenant string, now time.Time) (is *issuer, made bo
 	}
 	cfg, err := t.config(tenant)
 	if err != nil {
-		return nil, false, tokenErr("iss", "the token's issuer is not trusted", err)
+		return nil, false, tokenErr(CheckIss, "the token's issuer is not trusted", err)
 	}
 	e := &tenantIssuer{tenant: tenant, name: cfg.Issuer}
 	e.lastUsed.Store(t.uses.Add(1))

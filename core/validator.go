@@ -135,7 +135,7 @@ func (v *Validator) verifyToken(ctx context.Context, token string) (verified, er
 		return verified{iss: is}, err
 	}
 	if _, ok := jose.LookupAlgorithm(t.alg); !ok { // none, HS*: refused before any hashing
-		return verified{iss: is}, tokenErr("alg", "the token's algorithm is not allowed", nil)
+		return verified{iss: is}, tokenErr(CheckAlg, "the token's algorithm is not allowed", nil)
 	}
 	// Only a token whose kid is known can be in the cache; a large token is
 	// hashed for those alone.

@@ -163,9 +163,10 @@ type Observer struct {
 var _ core.Observer = (*Observer)(nil)
 
 type decisionKey struct {
-	admitted      bool
-	route         bool
-	check, issuer string
+	admitted bool
+	route    bool
+	check    core.Check
+	issuer   string
 }
 
 // decisionSet counts the answers of one (result, check, issuer), and holds
@@ -296,9 +297,9 @@ func newDecisionSet(k decisionKey) *decisionSet {
 	case k.admitted:
 		dec = attribute.NewSet(attribute.String(AttrResult, "admitted"), iss)
 	case k.route:
-		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss, attribute.String(AttrStage, "route"))
+		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, string(k.check)), iss, attribute.String(AttrStage, "route"))
 	default:
-		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, k.check), iss)
+		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, string(k.check)), iss)
 	}
 	return &decisionSet{
 		admitted: k.admitted,
@@ -394,8 +395,8 @@ func (o *Observer) Start(ctx context.Context, op core.Operation, issuer string) 
 			result, check := "admitted", core.CheckOf(err)
 			if err != nil {
 				result = "refused"
-				span.SetAttributes(attribute.String(SpanAttrCheck, check))
-				span.SetStatus(codes.Error, "refused: "+check)
+				span.SetAttributes(attribute.String(SpanAttrCheck, string(check)))
+				span.SetStatus(codes.Error, "refused: "+string(check))
 			}
 			o.verifyDuration.Record(ctx, elapsed, metric.WithAttributes(attribute.String(AttrResult, result), iss))
 			span.End()

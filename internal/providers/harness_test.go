@@ -98,7 +98,7 @@ func (w *warnings) all() []string {
 type verdict struct {
 	name  string
 	token string
-	check string
+	check core.Check
 }
 
 // verifyAll runs each token through v and returns the claims of the

@@ -224,7 +224,7 @@ func (s *Store) CheckFresh(ctx context.Context, _ string, c *core.Claims) error 
 	case err != nil:
 		return fmt.Errorf("%w: %w", core.ErrRevocationUnavailable, err)
 	case revoked:
-		return &core.TokenError{Check: "revoked", Description: "the token has been revoked"}
+		return &core.TokenError{Check: core.CheckRevoked, Description: "the token has been revoked"}
 	}
 	return nil
 }
