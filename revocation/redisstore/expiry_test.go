@@ -19,14 +19,19 @@ import (
 // growth when they are issued again), a replica that starts later reads
 // them all, Redis holds one key each; once the tokens have expired, the
 // entries are gone from memory (controllable clock). Redis drops the keys
-// by its own expiry (real time, short-lived denials).
+// by its own expiry (real time, short-lived denials). The in-process Redis
+// runs it with 2,000: it interprets the write script in a fresh Lua state
+// on every write, some hundred times a real Redis's cost under the race
+// detector.
 func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	redis := redistest.Start(t)
 	raw := redis.Client()
 	defer raw.Close()
 	logs := newLogSink(t)
 	var clk clock
-	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Now: clk.now, SweepInterval: 20 * time.Millisecond}
+	// Timeout: this test is about numbers, not outages; a loaded machine
+	// may queue a write for seconds.
+	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Now: clk.now, SweepInterval: 20 * time.Millisecond, Timeout: 30 * time.Second}
 	issuing, receiving := newStore(t, cfg), newStore(t, cfg)
 	for _, s := range []*redisstore.Store{issuing, receiving} {
 		if err := s.WaitSynced(t.Context()); err != nil {
@@ -34,7 +39,10 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 		}
 	}
 
-	const n = 10_000
+	n := 10_000
+	if !redis.Real() {
+		n = 2_000
+	}
 	exp := clk.now().Add(time.Hour)
 	revokeAll := func() {
 		var wg sync.WaitGroup
@@ -70,11 +78,11 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	if got := late.Len(); got != n {
 		t.Fatalf("a replica started later read %d entries, want %d", got, n)
 	}
-	if got := raw.DBSize(t.Context()).Val(); got != n {
+	if got := raw.DBSize(t.Context()).Val(); got != int64(n) {
 		t.Fatalf("Redis holds %d keys, want %d", got, n)
 	}
 	for _, s := range []*redisstore.Store{issuing, receiving, late} {
-		if !isRevoked(t, s, claims("u", "", "jti-4321", time.Now())) {
+		if !isRevoked(t, s, claims("u", "", "jti-"+strconv.Itoa(n/2+1), time.Now())) {
 			t.Fatal("a revoked jti is admitted")
 		}
 	}
@@ -82,7 +90,7 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	clk.advance(time.Hour + core.MaxLeeway + time.Second) // every token has expired, leeway included
 	for i, s := range []*redisstore.Store{issuing, receiving, late} {
 		eventually(t, 5*time.Second, fmt.Sprintf("store %d swept its expired entries", i), func() bool { return s.Len() == 0 })
-		if isRevoked(t, s, claims("u", "", "jti-4321", time.Now())) {
+		if isRevoked(t, s, claims("u", "", "jti-"+strconv.Itoa(n/2+1), time.Now())) {
 			t.Fatal("an expired denial still denies")
 		}
 	}
