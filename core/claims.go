@@ -2,11 +2,11 @@ package core
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/identsphere/identsphere-go/internal/jose"
 	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
@@ -123,11 +123,11 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		case "aud":
 			c.Audience, ok = jsonAudience(value)
 		case "exp":
-			c.ExpiresAt, ok = jsonTime(value)
+			c.ExpiresAt, ok = jose.NumericDate(value)
 		case "nbf":
-			c.NotBefore, ok = jsonTime(value)
+			c.NotBefore, ok = jose.NumericDate(value)
 		case "iat":
-			c.IssuedAt, ok = jsonTime(value)
+			c.IssuedAt, ok = jose.NumericDate(value)
 		case "email":
 			c.Email, _ = strictjson.String(value)
 		case "org":
@@ -165,15 +165,6 @@ func jsonAudience(raw []byte) ([]string, bool) {
 		return []string{s}, true
 	}
 	return strictjson.Strings(raw)
-}
-
-func jsonTime(raw []byte) (time.Time, bool) {
-	secs, ok := strictjson.Seconds(raw)
-	if !ok {
-		return time.Time{}, false
-	}
-	whole, frac := math.Modf(secs)
-	return time.Unix(int64(whole), int64(frac*1e9)), true
 }
 
 // appendScopes adds the scopes of a scope or scp claim: a space-separated

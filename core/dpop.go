@@ -1,9 +1,7 @@
 package core
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,10 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/identsphere/identsphere-go/internal/jose"
-	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // DPoPMode says which tokens an Authenticator takes with DPoP proofs
@@ -269,57 +265,49 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, ath, proo
 	if len(proof) > d.maxSize {
 		return badProof("the DPoP proof is too large")
 	}
-	h, rest, ok1 := strings.Cut(proof, ".")
-	p, s, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(s, '.') >= 0 || h == "" || p == "" || s == "" || hasLineBreak(proof) {
-		return badProof("the DPoP proof is not a compact JWS")
+	split, err := jose.SplitProof(proof)
+	if err != nil {
+		return fromJOSEProof(err)
 	}
-	ph, known, err := d.header(h, jkt)
+	ph, known, err := d.header(split.Header, jkt)
 	if err != nil {
 		return err
 	}
-	// One buffer holds the decoded signature and payload.
-	buf := make([]byte, b64.DecodedLen(len(s))+b64.DecodedLen(len(p)))
-	n, err := b64.Decode(buf, unsafeBytes(s))
+	sig, err := split.Signature()
 	if err != nil {
-		return badProof("the DPoP proof is not base64url-encoded")
+		return fromJOSEProof(err)
 	}
-	sig := buf[:n:n]
 	alg, ok := jose.LookupAlgorithm(ph.alg)
 	if !ok {
 		return badProof("the DPoP proof's algorithm is not allowed")
 	}
-	if err := alg.Verify(proof[:len(h)+1+len(p)], sig, ph.key.key); err != nil {
+	if err := alg.Verify(split.SigningInput, sig, ph.key.key); err != nil {
 		return badProof("the DPoP proof's signature is invalid")
 	}
 	if !known {
-		d.headers.put(h, ph)
+		d.headers.put(split.Header, ph)
 	}
-	m, err := b64.Decode(buf[n:], unsafeBytes(p))
+	pc, err := split.Claims()
 	if err != nil {
-		return badProof("the DPoP proof is not base64url-encoded")
-	}
-	pc, err := readProofClaims(buf[n : n+m])
-	if err != nil {
-		return err
+		return fromJOSEProof(err)
 	}
 	now := d.now()
 	switch {
-	case pc.htm != r.Method:
+	case pc.HTM != r.Method:
 		return badProof("the DPoP proof is for another method (htm)")
-	case !d.sameTarget(pc.htu, r):
+	case !d.sameTarget(pc.HTU, r):
 		return badProof("the DPoP proof is for another URL (htu)")
-	case pc.iat.Before(now.Add(-d.maxAge)):
+	case pc.IAT.Before(now.Add(-d.maxAge)):
 		return badProof("the DPoP proof is too old (iat)")
-	case pc.iat.After(now.Add(dpopFutureSkew)):
+	case pc.IAT.After(now.Add(dpopFutureSkew)):
 		return badProof("the DPoP proof is issued in the future (iat)")
-	case pc.ath != ath:
+	case pc.ATH != ath:
 		return badProof("the DPoP proof is for another access token (ath)")
 	}
-	if d.nonces != nil && (len(pc.nonce) == 0 || !d.nonces.Valid(pc.nonce)) {
+	if d.nonces != nil && (len(pc.Nonce) == 0 || !d.nonces.Valid(pc.Nonce)) {
 		return &DPoPError{Code: "use_dpop_nonce", Description: "the DPoP proof must carry the server's current nonce", Nonce: d.nonces.Current()}
 	}
-	seen, err := d.seen(ctx, jkt, pc.jti, pc.iat.Add(d.maxAge+dpopFutureSkew))
+	seen, err := d.seen(ctx, jkt, pc.JTI, pc.IAT.Add(d.maxAge+dpopFutureSkew))
 	switch {
 	case err != nil:
 		return badProof("the DPoP proof cannot be checked for replay")
@@ -377,7 +365,7 @@ func (d *dpopChecker) sameTargetParsed(htu, reqPath string) bool {
 // accessTokenHash is the base64url SHA-256 of an access token, which a
 // DPoP proof names in its ath.
 func accessTokenHash(token string) string {
-	sum := sha256.Sum256(unsafeBytes(token))
+	sum := tokenDigest(token)
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
@@ -388,168 +376,27 @@ type proofHeader struct {
 	thumbprint string // its RFC 7638 thumbprint
 }
 
-// readProofHeader reads a proof's JOSE header: typ dpop+jwt, an alg, and a
-// public jwk (a private key in it is refused: whoever sent it has leaked
-// it) within the proof-key limits (see dpop_keylimits.go), judged before
+// readProofHeader reads a proof's encoded JOSE header (internal/jose) and
+// judges its key by the proof-key limits (see dpop_keylimits.go) before
 // its thumbprint is computed or the key parsed.
-func readProofHeader(header []byte, limits *proofKeyLimits) (proofHeader, error) {
-	var ph proofHeader
-	typ := ""
-	it := strictjson.NewIter(header, jose.MaxHeaderMembers)
-	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
-		switch string(key) {
-		case "typ":
-			typ, _ = strictjson.String(value)
-		case "alg":
-			ph.alg, _ = strictjson.String(value)
-		case "jwk":
-			ph.jwk = value
-		case "crit", "b64", "zip", "jku", "x5u", "x5c", "kid":
-			return ph, badProof("the DPoP proof header has a parameter that is not allowed")
-		}
-	}
-	switch {
-	case it.Err() != nil:
-		return ph, badProof("the DPoP proof header is not a valid JSON object")
-	case !strings.EqualFold(typ, "dpop+jwt"):
-		return ph, badProof(`the DPoP proof's typ is not "dpop+jwt"`)
-	case ph.alg == "":
-		return ph, badProof("the DPoP proof has no alg")
-	case len(ph.jwk) == 0 || ph.jwk[0] != '{':
-		return ph, badProof("the DPoP proof has no jwk")
-	}
-	k, err := readProofJWK(ph.jwk)
+func readProofHeader(encoded string, limits *proofKeyLimits) (proofHeader, error) {
+	h, err := jose.ReadProofHeader(encoded)
 	if err != nil {
-		return ph, err
+		return proofHeader{}, fromJOSEProof(err)
 	}
-	if why := limits.raw(k); why != "" {
-		return ph, badProof(why)
+	if why := limits.raw(h.Key); why != "" {
+		return proofHeader{}, badProof(why)
 	}
-	ph.thumbprint = k.thumbprint()
-	return ph, nil
+	return proofHeader{alg: h.Alg, jwk: h.JWK, thumbprint: h.Key.Thumbprint()}, nil
 }
 
-// proofJWK is the members of a proof's public JWK that say which key it
-// is, raw as the JSON holds them.
-type proofJWK struct {
-	kty, crv, x, y, n, e []byte
-}
-
-// readProofJWK reads a proof's public JWK, refusing one that holds private
-// key material or a member of the wrong type.
-func readProofJWK(jwk []byte) (proofJWK, error) {
-	var k proofJWK
-	it := strictjson.NewIter(jwk, jose.MaxHeaderMembers)
-	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
-		var dst *[]byte
-		switch string(key) {
-		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
-			return k, badProof("the DPoP proof's jwk holds a private key")
-		case "kty":
-			dst = &k.kty
-		case "crv":
-			dst = &k.crv
-		case "x":
-			dst = &k.x
-		case "y":
-			dst = &k.y
-		case "n":
-			dst = &k.n
-		case "e":
-			dst = &k.e
-		default:
-			continue
-		}
-		// The members are base64url or names: an escape or a quote has no
-		// place in them, and would change the canonical form.
-		raw, isString := strictjson.RawString(value)
-		if !isString || bytes.IndexByte(raw, '\\') >= 0 {
-			return k, badProof("the DPoP proof's jwk is not a valid JWK")
-		}
-		*dst = raw
+// fromJOSEProof turns a refusal of internal/jose's proof reading into the
+// DPoPError clients see, with its fixed phrase.
+func fromJOSEProof(err error) error {
+	if e, ok := err.(*jose.Error); ok {
+		return badProof(e.Reason)
 	}
-	if it.Err() != nil {
-		return k, badProof("the DPoP proof's jwk is not a valid JWK")
-	}
-	return k, nil
-}
-
-// thumbprint is the key's RFC 7638 thumbprint, base64url, for a key of a
-// type the limits accept.
-func (k proofJWK) thumbprint() string {
-	buf := make([]byte, 0, 64+len(k.x)+len(k.y)+len(k.n))
-	switch string(k.kty) {
-	case "EC":
-		buf = append(append(append(append(append(append(append(buf, `{"crv":"`...), k.crv...), `","kty":"EC","x":"`...), k.x...), `","y":"`...), k.y...), `"}`...)
-	case "RSA":
-		buf = append(append(append(append(append(buf, `{"e":"`...), k.e...), `","kty":"RSA","n":"`...), k.n...), `"}`...)
-	case "OKP":
-		buf = append(append(append(append(append(buf, `{"crv":"`...), k.crv...), `","kty":"OKP","x":"`...), k.x...), `"}`...)
-	}
-	sum := sha256.Sum256(buf)
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// proofClaims is what a proof's claims say, as raw bytes of the decoded
-// payload (unescaped when the JSON escaped them).
-type proofClaims struct {
-	jti, htm, htu, ath, nonce string
-	iat                       time.Time
-}
-
-// readProofClaims reads a proof's claims strictly; jti, htm, htu, iat and
-// ath are required (ath: this library checks proofs only with access
-// tokens). The claims share payload's memory, which must not change
-// afterwards.
-func readProofClaims(payload []byte) (proofClaims, error) {
-	var pc proofClaims
-	bad := func() error { return badProof("the DPoP proof's claims are not valid") }
-	it := strictjson.NewIter(payload, 0)
-	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
-		var dst *string
-		switch string(key) {
-		case "jti":
-			dst = &pc.jti
-		case "htm":
-			dst = &pc.htm
-		case "htu":
-			dst = &pc.htu
-		case "ath":
-			dst = &pc.ath
-		case "nonce":
-			dst = &pc.nonce
-		case "iat":
-			var isTime bool
-			if pc.iat, isTime = jsonTime(value); !isTime {
-				return pc, bad()
-			}
-			continue
-		default:
-			continue
-		}
-		raw, isString := strictjson.RawString(value)
-		if !isString {
-			return pc, bad()
-		}
-		if bytes.IndexByte(raw, '\\') >= 0 {
-			*dst, _ = strictjson.String(value)
-		} else {
-			*dst = unsafe.String(unsafe.SliceData(raw), len(raw))
-		}
-	}
-	switch {
-	case it.Err() != nil:
-		return pc, bad()
-	case len(pc.jti) == 0 || len(pc.jti) > 256:
-		return pc, badProof("the DPoP proof has no usable jti")
-	case len(pc.htm) == 0 || len(pc.htu) == 0:
-		return pc, badProof("the DPoP proof has no htm or htu")
-	case pc.iat.IsZero():
-		return pc, badProof("the DPoP proof has no iat")
-	case len(pc.ath) == 0:
-		return pc, badProof("the DPoP proof has no ath")
-	}
-	return pc, nil
+	return badProof("the DPoP proof is not valid")
 }
 
 // header reads a proof's encoded JOSE header h into its algorithm and
@@ -567,11 +414,7 @@ func (d *dpopChecker) header(h, jkt string) (ph *proofHeaderKey, known bool, err
 		}
 		return ph, true, nil
 	}
-	header, err := b64.DecodeString(h)
-	if err != nil {
-		return nil, false, badProof("the DPoP proof header is not valid")
-	}
-	read, err := readProofHeader(header, &d.limits)
+	read, err := readProofHeader(h, &d.limits)
 	if err != nil {
 		return nil, false, err
 	}

@@ -4,9 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"encoding/base64"
 	"fmt"
 	"math/bits"
 	"strconv"
+
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 // The limits of a DPoP proof's key. An issuer's keys are few and chosen by
@@ -49,9 +52,9 @@ const (
 // proofCurveCoordinate is the base64url length of a coordinate of each
 // curve an EC proof key may use.
 var proofCurveCoordinate = map[string]int{
-	"P-256": b64.EncodedLen(32),
-	"P-384": b64.EncodedLen(48),
-	"P-521": b64.EncodedLen(66),
+	"P-256": base64.RawURLEncoding.EncodedLen(32),
+	"P-384": base64.RawURLEncoding.EncodedLen(48),
+	"P-521": base64.RawURLEncoding.EncodedLen(66),
 }
 
 // proofKeyLimits are one dpopChecker's limits.
@@ -77,22 +80,22 @@ func newProofKeyLimits(maxRSABits int) (proofKeyLimits, error) {
 // raw returns the description of the limit k's raw members break, or ""
 // when k is within them. Its cost does not grow with k: an RSA modulus
 // longer than any within the limits is refused by its encoded length.
-func (l *proofKeyLimits) raw(k proofJWK) string {
-	switch string(k.kty) {
+func (l *proofKeyLimits) raw(k jose.ProofJWK) string {
+	switch string(k.Kty) {
 	case "RSA":
-		if string(k.e) != proofRSAExponent {
+		if string(k.E) != proofRSAExponent {
 			return proofKeyRSAExponent
 		}
-		if n := rsaModulusBits(k.n); n < MinRSABits || n > l.maxRSABits {
+		if n := rsaModulusBits(k.N); n < MinRSABits || n > l.maxRSABits {
 			return l.rsaSize
 		}
 	case "EC":
-		size, ok := proofCurveCoordinate[string(k.crv)]
-		if !ok || len(k.x) != size || len(k.y) != size {
+		size, ok := proofCurveCoordinate[string(k.Crv)]
+		if !ok || len(k.X) != size || len(k.Y) != size {
 			return proofKeyECCurve
 		}
 	case "OKP":
-		if string(k.crv) != "Ed25519" || len(k.x) != b64.EncodedLen(ed25519.PublicKeySize) {
+		if string(k.Crv) != "Ed25519" || len(k.X) != base64.RawURLEncoding.EncodedLen(ed25519.PublicKeySize) {
 			return proofKeyOKPCurve
 		}
 	default:
@@ -106,11 +109,11 @@ func (l *proofKeyLimits) raw(k proofJWK) string {
 // without decoding anything when it is too long to be within the limits
 // (one leading zero byte, which some libraries add, is allowed for).
 func rsaModulusBits(n []byte) int {
-	if len(n) > b64.EncodedLen(maxProofRSABits/8+1) {
+	if len(n) > base64.RawURLEncoding.EncodedLen(maxProofRSABits/8+1) {
 		return maxProofRSABits + 1
 	}
 	var buf [maxProofRSABits/8 + 1]byte
-	m, err := b64.Decode(buf[:], n)
+	m, err := base64.RawURLEncoding.Strict().Decode(buf[:], n)
 	if err != nil {
 		return 0
 	}

@@ -82,11 +82,18 @@ var errReplayCacheFull = tokenErr(CheckDPoP, "too many recent DPoP proofs to rem
 
 // Seen implements ReplayCache.
 func (c *MemoryReplayCache) Seen(_ context.Context, key string, until time.Time) (bool, error) {
-	return c.seen(unsafeBytes(key), until)
+	return c.seenHash(maphash.String(c.seed, key), until)
 }
 
+// seen is Seen for a key built in a caller's buffer, without making it a
+// string.
 func (c *MemoryReplayCache) seen(key []byte, until time.Time) (bool, error) {
-	h := maphash.Bytes(c.seed, key)
+	return c.seenHash(maphash.Bytes(c.seed, key), until)
+}
+
+// seenHash records a key by its hash h (the same for a string and its
+// bytes).
+func (c *MemoryReplayCache) seenHash(h uint64, until time.Time) (bool, error) {
 	s := &c.shards[h%replayShards]
 	now, end := c.now().UnixNano(), until.UnixNano()
 	s.mu.Lock()

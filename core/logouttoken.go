@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/identsphere/identsphere-go/internal/jose"
 	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
@@ -122,9 +123,9 @@ func decodeLogoutClaims(payload []byte) (*logoutClaims, error) {
 		case "aud":
 			lt.Audience, ok = jsonAudience(value)
 		case "iat":
-			lt.IssuedAt, ok = jsonTime(value)
+			lt.IssuedAt, ok = jose.NumericDate(value)
 		case "exp":
-			lt.ExpiresAt, ok = jsonTime(value)
+			lt.ExpiresAt, ok = jose.NumericDate(value)
 		case "nonce":
 			lt.nonce = true
 		case "events":
