@@ -201,6 +201,13 @@ func (s *Server) LoginProxy() *authproxy.Proxy { return s.proxy }
 // holds state, ages and counts, never an error, URL or address.
 func (s *Server) Readiness() http.Handler { return readinessHandler(s.validator, s.rev) }
 
+// Status is what Readiness answers now: whether the Server is ready and,
+// if not, which components keep it from being so.
+func (s *Server) Status() Readiness {
+	_, r := readinessOf(s.validator, s.rev)
+	return r
+}
+
 // Metrics serves the Prometheus text format of this Server's registry.
 // Serve already serves it at GET /metrics (on Config.MetricsAddr when set).
 func (s *Server) Metrics() http.Handler { return s.tel.metrics }
