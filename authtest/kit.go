@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,13 +69,20 @@ func (i *Issuer) Validator(t testing.TB, configure ...func(*core.Config)) *core.
 }
 
 // Introspector returns a core.Introspector over v that asks this issuer
-// (RFC 7662, with IntrospectionClientID and IntrospectionClientSecret), for
-// routes behind RequireFresh, and closes it when the test ends. configure
+// (RFC 7662, with the credentials it accepts: IntrospectionClientID and
+// IntrospectionClientSecret unless WithIntrospectionClient), for routes
+// behind RequireFresh, and closes it when the test ends. When v trusts
+// several issuers, the credentials are bound to this one: tokens of the
+// others are answered as an unreachable endpoint would be. configure
 // changes the IntrospectionConfig first (CacheTTL, FailOpen...). Tokens
 // passed to Revoke are then refused on those routes.
 func (i *Issuer) Introspector(t testing.TB, v *core.Validator, configure ...func(*core.IntrospectionConfig)) *core.Introspector {
 	t.Helper()
-	cfg := core.IntrospectionConfig{ClientID: IntrospectionClientID, ClientSecret: IntrospectionClientSecret}
+	id, secret, _ := strings.Cut(i.introspectionClient, ":")
+	cfg := core.IntrospectionConfig{ClientID: id, ClientSecret: secret}
+	if len(v.Status().Issuers) != 1 {
+		cfg.Issuer = i.URL()
+	}
 	for _, f := range configure {
 		f(&cfg)
 	}

@@ -40,12 +40,12 @@ func (e *errNoIntrospectionClient) Error() string {
 func introspectionClients(v *Validator, cfg IntrospectionConfig) (map[string]IntrospectionClient, error) {
 	single := IntrospectionClient{Issuer: cfg.Issuer, Endpoint: cfg.Endpoint, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret}
 	singleSet := single != IntrospectionClient{}
-	if v.one != nil {
+	if only := v.onlyIssuer(); only != nil {
 		switch {
 		case single.Issuer == "":
-			single.Issuer = v.one.cfg.Issuer
-		case single.Issuer != v.one.cfg.Issuer:
-			return nil, fmt.Errorf("identsphere: IntrospectionConfig.Issuer %q is not the Validator's issuer %q", single.Issuer, v.one.cfg.Issuer)
+			single.Issuer = only.cfg.Issuer
+		case single.Issuer != only.cfg.Issuer:
+			return nil, fmt.Errorf("identsphere: IntrospectionConfig.Issuer %q is not the Validator's issuer %q", single.Issuer, only.cfg.Issuer)
 		}
 		singleSet = true
 	}
@@ -75,6 +75,18 @@ func introspectionClients(v *Validator, cfg IntrospectionConfig) (map[string]Int
 		clients[c.Issuer] = c
 	}
 	return clients, nil
+}
+
+// onlyIssuer is the Validator's one issuer: from New, or from NewMulti
+// with one issuer and no template; nil when it has several.
+func (v *Validator) onlyIssuer() *issuer {
+	switch {
+	case v.one != nil:
+		return v.one
+	case len(v.multi.static) == 1 && len(v.multi.templates) == 0:
+		return v.multi.static[0]
+	}
+	return nil
 }
 
 // unconfiguredIssuers logs, once per issuer and at error level, a token

@@ -135,6 +135,7 @@ func TestIntrospectionOfAnUnconfiguredIssuerFollowsFailOpen(t *testing.T) {
 func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 	e := newIntrospectionIssuers(t)
 	single := authcases.NewValidator(t, config(e.a))
+	multiOfOne := newMulti(t, core.MultiConfig{Issuers: []core.Config{{Issuer: e.a.URL(), Audience: []string{"orders-api"}}}})
 	for name, c := range map[string]struct {
 		v   *core.Validator
 		cfg core.IntrospectionConfig
@@ -154,6 +155,7 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 	}{
 		"a single Validator's issuer by default": {single, core.IntrospectionConfig{ClientID: "a-client"}},
 		"a single Validator's issuer named":      {single, core.IntrospectionConfig{Issuer: e.a.URL()}},
+		"NewMulti's only issuer by default":      {multiOfOne, core.IntrospectionConfig{ClientID: "a-client"}},
 		"several issuers listed":                 {e.v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{Issuer: e.a.URL()}, {Issuer: e.b.URL(), Endpoint: e.b.IntrospectionURL()}}}},
 	} {
 		in, err := core.NewIntrospector(c.v, c.cfg)
