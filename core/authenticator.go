@@ -164,7 +164,8 @@ type admission struct {
 }
 
 // authenticate returns the admission of r and its token, or the reason r
-// is refused.
+// is refused: the token from the header or the cookie, then what every
+// transport shares (admit).
 func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error) {
 	token, source, err := extractToken(r, a.cookieName, a.maxTokenSize, a.dpop != nil)
 	if err != nil {
@@ -175,36 +176,51 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 			return nil, token, &PolicyError{Rule: CheckCrossOrigin, Description: "cross-origin requests may not use cookie credentials", Err: err}
 		}
 	}
-	ad, err := a.verify(r.Context(), token)
+	c := Call{Method: r.Method, TLS: r.TLS, req: r}
+	if a.dpop != nil {
+		c.DPoP = r.Header["Dpop"]
+	}
+	ad, err := a.admit(r.Context(), token, source, &c, nil)
+	return ad, token, err
+}
+
+// admit verifies token, checks its binding to c (a DPoP proof, a client
+// certificate), then the Authenticator's rules and rules: the one
+// implementation behind every transport.
+func (a *Authenticator) admit(ctx context.Context, token string, source TokenSource, c *Call, rules []Rule) (*admission, error) {
+	ad, err := a.verify(ctx, token)
 	if err != nil {
 		if !isB64token(token) {
-			return nil, token, errMalformedToken
+			return nil, errMalformedToken
 		}
-		return nil, token, err
+		return nil, err
 	}
-	if err := a.checkBinding(r, token, ad.ath, source, &ad.claims); err != nil {
-		return nil, token, err
+	if err := a.checkBinding(ctx, c, token, ad.ath, source, &ad.claims); err != nil {
+		return nil, err
 	}
-	if err := CheckRules(r.Context(), &ad.claims, a.rules...); err != nil {
-		return nil, token, err
+	if err := CheckRules(ctx, &ad.claims, a.rules...); err != nil {
+		return nil, err
 	}
-	return ad, token, nil
+	if err := CheckRules(ctx, &ad.claims, rules...); err != nil {
+		return nil, err
+	}
+	return ad, nil
 }
 
 // checkBinding enforces a sender-constrained token's binding (cnf): a DPoP
 // proof of its key (RFC 9449), or the client certificate it names (RFC
 // 8705). A bearer token costs two comparisons. ath is the token's hash, if
 // known.
-func (a *Authenticator) checkBinding(r *http.Request, token, ath string, source TokenSource, c *Claims) error {
+func (a *Authenticator) checkBinding(ctx context.Context, c *Call, token, ath string, source TokenSource, claims *Claims) error {
 	if a.dpop != nil {
-		if err := a.dpop.checkRequest(r.Context(), r, token, ath, source == FromDPoP, r.Header["Dpop"], c); err != nil {
+		if err := a.dpop.checkRequest(ctx, c, token, ath, source == FromDPoP, c.DPoP, claims); err != nil {
 			return err
 		}
-	} else if c.Confirmation.JKT != "" {
+	} else if claims.Confirmation.JKT != "" {
 		return tokenErr(CheckDPoP, "the token is DPoP-bound, and this service does not take DPoP proofs", nil)
 	}
-	if c.Confirmation.X5TS256 != "" {
-		return a.certs.check(r, c.Confirmation.X5TS256)
+	if claims.Confirmation.X5TS256 != "" {
+		return a.certs.check(c, claims.Confirmation.X5TS256)
 	}
 	return nil
 }
@@ -254,7 +270,7 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 		issuer = te.Issuer
 	}
 	a.observer.Decided(r.Context(), Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check), Route: route})
-	a.refusals.record(r.Context(), r, err, resp, check, token)
+	a.refusals.record(r.Context(), r.Method, r.URL.Path, err, resp, check, token)
 	if a.onError != nil {
 		a.onError(w, r, err)
 		return

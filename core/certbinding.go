@@ -36,14 +36,16 @@ func WithCertificateBinding(cfg CertificateBinding) Option {
 
 type certBinding struct{ cfg CertificateBinding }
 
-// check compares the client certificate's SHA-256 thumbprint with x5t. A
-// nil receiver checks the TLS connection only.
-func (b *certBinding) check(r *http.Request, x5t string) error {
+// check compares the client certificate's SHA-256 thumbprint with x5t: the
+// certificate of c's TLS connection, else, for an HTTP request from a
+// trusted proxy, the one in the proxy's header. A nil receiver checks the
+// TLS connection only.
+func (b *certBinding) check(c *Call, x5t string) error {
 	var cert []byte
-	switch {
-	case r.TLS != nil && len(r.TLS.PeerCertificates) > 0:
-		cert = r.TLS.PeerCertificates[0].Raw
-	case b != nil && b.cfg.Header != "" && b.trusted(r):
+	switch r := c.req; {
+	case c.TLS != nil && len(c.TLS.PeerCertificates) > 0:
+		cert = c.TLS.PeerCertificates[0].Raw
+	case b != nil && b.cfg.Header != "" && r != nil && b.trusted(r):
 		var err error
 		if cert, err = headerCertificate(r.Header.Values(b.cfg.Header)); err != nil {
 			return tokenErr(CheckCnf, fmt.Sprintf("the client certificate from the proxy is unreadable: %v", err), nil)

@@ -55,6 +55,7 @@ const (
 	CheckEmailVerified         Check = "email_verified"         // RequireVerifiedEmail refused it: 403 forbidden
 	CheckClaim                 Check = "claim"                  // RequireClaim refused the token: 403 forbidden
 	CheckCustom                Check = "custom"                 // a Rule refused it with its own error: 403 forbidden
+	CheckProcedure             Check = "procedure"              // an RPC procedure ProcedureRules does not list: 403 forbidden
 	CheckForbidden             Check = "forbidden"              // ErrForbidden, no PolicyError names the rule: 403
 	CheckKeysUnavailable       Check = "keys_unavailable"       // no signing keys loaded yet: 503
 	CheckRevocationUnavailable Check = "revocation_unavailable" // the revocation status is unknown: 503

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -122,7 +121,7 @@ type refusalWindow struct {
 // library and the configuration, but a bound costs nothing.
 const maxRefusalChecks = 256
 
-func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, resp ErrorResponse, check Check, token string) {
+func (l *refusalLog) record(ctx context.Context, method, path string, err error, resp ErrorResponse, check Check, token string) {
 	if l == nil || !l.logger.Enabled(ctx, l.level) {
 		return
 	}
@@ -153,8 +152,8 @@ func (l *refusalLog) record(ctx context.Context, r *http.Request, err error, res
 		slog.Int("status", resp.Status),
 		slog.String("error", resp.Code),
 		slog.String("description", resp.Description),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("method", method),
+		slog.String("path", path),
 	}
 	if te != nil {
 		for _, a := range []struct{ k, v string }{{"issuer", te.Issuer}, {"alg", te.Alg}, {"kid", te.KID}, {"sub", te.Subject}} {

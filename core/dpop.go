@@ -232,7 +232,7 @@ func unhex(c byte) byte {
 // checkRequest applies the DPoP rules to a verified token c presented with
 // scheme DPoP (dpopScheme) or Bearer; proofs are the DPoP header values;
 // ath is the token's hash if known, "" to compute it.
-func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token, ath string, dpopScheme bool, proofs []string, c *Claims) error {
+func (d *dpopChecker) checkRequest(ctx context.Context, r *Call, token, ath string, dpopScheme bool, proofs []string, c *Claims) error {
 	jkt := c.Confirmation.JKT
 	switch {
 	case !dpopScheme && jkt != "":
@@ -261,7 +261,7 @@ func (d *dpopChecker) checkRequest(ctx context.Context, r *http.Request, token, 
 // cnf.jkt (so that a proof by any other key is refused before its
 // signature is checked), the signature, then the claims, and last the
 // replay cache, which only ever records proofs that passed everything else.
-func (d *dpopChecker) checkProof(ctx context.Context, r *http.Request, ath, proof, jkt string) error {
+func (d *dpopChecker) checkProof(ctx context.Context, r *Call, ath, proof, jkt string) error {
 	if len(proof) > d.maxSize {
 		return badProof("the DPoP proof is too large")
 	}
@@ -334,12 +334,12 @@ func (d *dpopChecker) seen(ctx context.Context, jkt, jti string, until time.Time
 // scheme and host case, a default port, and the percent-encoding
 // differences RFC 3986 calls equivalent; a trailing slash or an encoded
 // slash still makes another URL.
-func (d *dpopChecker) sameTarget(htu string, r *http.Request) bool {
+func (d *dpopChecker) sameTarget(htu string, r *Call) bool {
 	// Most clients write htu as the public URL followed by the request's
 	// path, with no query or fragment, which needs no parsing: equal to
 	// the normalised target, it would parse and normalise to it too. (A
 	// query or fragment, which parsing checks, takes the parsing path.)
-	reqPath := r.URL.EscapedPath()
+	reqPath := r.path()
 	if rest, ok := strings.CutPrefix(htu, d.origin); ok && strings.HasPrefix(reqPath, "/") && strings.IndexByte(reqPath, '%') < 0 {
 		if rest, ok = strings.CutPrefix(rest, d.basePath); ok && rest == reqPath {
 			return true

@@ -59,25 +59,7 @@ func extractToken(r *http.Request, cookieName string, maxSize int, dpop bool) (s
 	// The map itself rather than Header.Values, which would canonicalise
 	// a key that is canonical already, on every request.
 	if values := r.Header["Authorization"]; len(values) > 0 {
-		if len(values) > 1 {
-			return "", 0, &RequestError{Description: "several Authorization headers"}
-		}
-		scheme, token, _ := strings.Cut(values[0], " ")
-		source := FromHeader
-		switch {
-		case strings.EqualFold(scheme, "Bearer"):
-		case dpop && strings.EqualFold(scheme, "DPoP"):
-			source = FromDPoP
-		case dpop:
-			return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer or DPoP"}
-		default:
-			return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer"}
-		}
-		token = strings.TrimLeft(token, " ")
-		if err := checkTokenFraming(token, maxSize); err != nil {
-			return "", 0, err
-		}
-		return token, source, nil
+		return authorizationToken(values, maxSize, dpop)
 	}
 	if cookieName == "" {
 		return "", 0, ErrMissingToken
@@ -93,6 +75,31 @@ func extractToken(r *http.Request, cookieName string, maxSize int, dpop bool) (s
 		return "", 0, err
 	}
 	return value, FromCookie, nil
+}
+
+// authorizationToken reads the token of an Authorization field (an HTTP
+// header, gRPC metadata) that has values: exactly one, Bearer or, with dpop,
+// DPoP, without the per-character scan (see extractToken).
+func authorizationToken(values []string, maxSize int, dpop bool) (string, TokenSource, error) {
+	if len(values) > 1 {
+		return "", 0, &RequestError{Description: "several Authorization headers"}
+	}
+	scheme, token, _ := strings.Cut(values[0], " ")
+	source := FromHeader
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+	case dpop && strings.EqualFold(scheme, "DPoP"):
+		source = FromDPoP
+	case dpop:
+		return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer or DPoP"}
+	default:
+		return "", 0, &RequestError{Description: "the Authorization scheme must be Bearer"}
+	}
+	token = strings.TrimLeft(token, " ")
+	if err := checkTokenFraming(token, maxSize); err != nil {
+		return "", 0, err
+	}
+	return token, source, nil
 }
 
 // maxCookies is net/http's default limit on the cookies of a request

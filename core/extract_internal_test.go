@@ -72,10 +72,10 @@ func TestIsCookieName(t *testing.T) {
 	for c := range 256 {
 		want := strings.IndexByte(tchar, byte(c)) >= 0
 		if got := isCookieName(string([]byte{byte(c)})); got != want {
-			t.Errorf("%q: %v, want %v", c, got, want)
+			t.Errorf("%q: %v, want %v", rune(c), got, want)
 		}
 		if got := isCookieName("a" + string([]byte{byte(c)}) + "b"); got != want {
-			t.Errorf("a%qb: %v, want %v", c, got, want)
+			t.Errorf("a%qb: %v, want %v", rune(c), got, want)
 		}
 	}
 	if isCookieName("") {
