@@ -286,7 +286,7 @@ func TestOperability(t *testing.T) {
 		ans := a.send(t, request{path: "/readyz"})
 		type issuerState struct {
 			Issuer         *string  `json:"issuer"`
-			State          string   `json:"state"`
+			RefreshFailing bool     `json:"refresh_failing"`
 			Ready          bool     `json:"ready"`
 			Keys           int      `json:"keys"`
 			KeysAgeSeconds *float64 `json:"keys_age_seconds"`
@@ -305,7 +305,7 @@ func TestOperability(t *testing.T) {
 			t.Fatalf("/readyz %s", ans.body)
 		}
 		is := ready.Issuers[0]
-		if is.Issuer != nil || is.State != "ok" || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || is.LastError != nil {
+		if is.Issuer != nil || is.RefreshFailing || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || is.LastError != nil {
 			t.Errorf("/readyz issuer %s", ans.body)
 		}
 		if ans := a.send(t, request{path: "/readyz/detail"}); ans.status != http.StatusNotFound {
@@ -320,8 +320,8 @@ func TestOperability(t *testing.T) {
 			Issuers []issuerState `json:"issuers"`
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&detail); err != nil || resp.StatusCode != http.StatusOK || len(detail.Issuers) != 1 ||
-			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer || detail.Issuers[0].State != "ok" {
-			t.Errorf("/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ok", resp.StatusCode, detail, err)
+			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
+			t.Errorf("/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ready", resp.StatusCode, detail, err)
 		}
 	})
 }
@@ -381,8 +381,8 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 			t.Errorf("no key_refresh_failed event counted")
 		}
 		ans := a.send(t, request{path: "/readyz"})
-		if ans.status != http.StatusOK || !bytes.Contains(ans.body, []byte(`"state":"failing"`)) {
-			t.Errorf("/readyz after a failed refresh: %d %s, want 200 with the issuer failing", ans.status, ans.body)
+		if ans.status != http.StatusOK || !bytes.Contains(ans.body, []byte(`"refresh_failing":true`)) {
+			t.Errorf("/readyz after a failed refresh: %d %s, want 200 with the refresh failing", ans.status, ans.body)
 		}
 		for _, leak := range []string{strings.TrimPrefix(issuer, "http://"), "500", "last_error"} {
 			if bytes.Contains(ans.body, []byte(leak)) {

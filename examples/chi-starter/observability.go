@@ -207,8 +207,8 @@ func (w *statusWriter) code() int {
 }
 
 // readiness is what the public /readyz answers: whether tokens can be
-// checked and, per issuer in the configured order, its state, how many keys
-// it holds and how old they are. It names no issuer and holds no error
+// checked and, per issuer in the configured order, whether its keys are
+// loaded, how many and how old, and whether their refresh is failing. It names no issuer and holds no error
 // text: an issuer's URL and a failed fetch's error name the provider's
 // internal addresses, which are nobody else's business. The detail is in
 // the log (the library's "signing keys not loaded" and "key refresh failed"
@@ -240,16 +240,17 @@ type revocationReadiness struct {
 	Pending            int      `json:"pending_writes"`
 }
 
-// issuerReadiness is one issuer's state: "ok", "loading" (no keys yet, no
-// failure yet) or "failing" (its last key load or refresh failed; keys
-// already held are kept).
+// issuerReadiness is one issuer's key state, in the shape of package
+// resourceserver's IssuerReadiness.
 type issuerReadiness struct {
-	State string `json:"state"`
-	Ready bool   `json:"ready"`
-	Keys  int    `json:"keys"`
+	Ready bool `json:"ready"`
+	Keys  int  `json:"keys"`
 	// KeysAgeSeconds is the time since the keys were last fetched; absent
 	// before the first load.
 	KeysAgeSeconds *float64 `json:"keys_age_seconds,omitempty"`
+	// RefreshFailing: the last load or refresh of the keys failed (the log
+	// and /readyz/detail say why); the keys held, if any, are still used.
+	RefreshFailing bool `json:"refresh_failing"`
 }
 
 // readinessDetail is what /readyz/detail answers on the metrics listener:
@@ -286,13 +287,8 @@ func readinessDetailOf(v *core.Validator, rev *revocations) (int, readinessDetai
 		out.Revocations = revocationReadinessOf(rev.store.Status())
 	}
 	for _, is := range st.Issuers {
-		d := issuerDetail{Issuer: is.Issuer, LastError: is.LastError, issuerReadiness: issuerReadiness{State: "ok", Ready: is.Ready, Keys: is.Keys}}
-		switch {
-		case is.LastError != "":
-			d.State = "failing"
-		case !is.Ready:
-			d.State = "loading"
-		}
+		d := issuerDetail{Issuer: is.Issuer, LastError: is.LastError,
+			issuerReadiness: issuerReadiness{Ready: is.Ready, Keys: is.Keys, RefreshFailing: is.LastError != ""}}
 		if !is.KeysFetchedAt.IsZero() {
 			age := time.Since(is.KeysFetchedAt).Round(time.Millisecond).Seconds()
 			d.KeysAgeSeconds = &age

@@ -37,8 +37,8 @@ func TestReadyz(t *testing.T) {
 		t.Fatalf("/readyz %+v, want ok, ready, one issuer", got)
 	}
 	is := got.Issuers[0]
-	if is.State != "ok" || !is.Ready || is.Keys != 1 {
-		t.Errorf("issuer %+v, want ok and ready with 1 key", is)
+	if is.RefreshFailing || !is.Ready || is.Keys != 1 {
+		t.Errorf("issuer %+v, want ready with 1 key, refresh not failing", is)
 	}
 	if is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || *is.KeysAgeSeconds > authtest.ReadyTimeout.Seconds() {
 		t.Errorf("keys_age_seconds %v, want the few moments since the keys were loaded", is.KeysAgeSeconds)
@@ -94,11 +94,11 @@ func TestReadyzWithoutKeys(t *testing.T) {
 	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" || len(got.Issuers) != 1 {
 		t.Fatalf("readiness %d %s, want 503, not ready, one issuer", status, public)
 	}
-	if is := got.Issuers[0]; is.State != "failing" || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
-		t.Errorf("issuer %s, want failing, no keys, no age", public)
+	if is := got.Issuers[0]; !is.RefreshFailing || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
+		t.Errorf("issuer %s, want refresh failing, no keys, no age", public)
 	}
 	var d readinessDetail
-	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || d.Issuers[0].State != "failing" {
+	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || !d.Issuers[0].RefreshFailing {
 		t.Errorf("/readyz/detail %s, want the issuer and the 500", detail)
 	}
 }

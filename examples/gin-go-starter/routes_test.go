@@ -204,8 +204,8 @@ func TestReadyzRouteNamesNoAddress(t *testing.T) {
 	rec := httptest.NewRecorder()
 	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	body := rec.Body.String()
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"state":"failing"`) {
-		t.Fatalf("/readyz %d %s, want 503 with the issuer failing", rec.Code, body)
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"refresh_failing":true`) {
+		t.Fatalf("/readyz %d %s, want 503 with the issuer's refresh failing", rec.Code, body)
 	}
 	for _, leak := range []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial", "last_error"} {
 		if strings.Contains(body, leak) {
