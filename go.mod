@@ -3,6 +3,7 @@ module github.com/identsphere/identsphere-go
 go 1.25.0
 
 require (
+	connectrpc.com/connect v1.21.0
 	github.com/MicahParks/jwkset v0.11.3
 	github.com/MicahParks/keyfunc/v3 v3.9.0
 	github.com/alicebob/miniredis/v2 v2.40.0
