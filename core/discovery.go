@@ -2,12 +2,14 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
 // discoveryDocument holds the fields of OpenID Connect discovery this
@@ -17,6 +19,39 @@ type discoveryDocument struct {
 	JWKSURI               string   `json:"jwks_uri"`
 	SigningAlgorithms     []string `json:"id_token_signing_alg_values_supported"`
 	IntrospectionEndpoint string   `json:"introspection_endpoint"`
+}
+
+// readDiscoveryDocument reads the members this library uses, strictly
+// (internal/strictjson): names byte for byte, so that "ISSUER" or a second
+// "jwks_uri" cannot stand in for the one the issuer means; a member of
+// another type is an error, null counts as absent, as in encoding/json.
+func readDiscoveryDocument(body []byte) (discoveryDocument, error) {
+	var doc discoveryDocument
+	err := strictjson.Members(body, func(key, value []byte) error {
+		var dst *string
+		switch string(key) {
+		case "issuer":
+			dst = &doc.Issuer
+		case "jwks_uri":
+			dst = &doc.JWKSURI
+		case "introspection_endpoint":
+			dst = &doc.IntrospectionEndpoint
+		case "id_token_signing_alg_values_supported":
+			if algs, ok := strictjson.Strings(value); ok || string(value) == "null" {
+				doc.SigningAlgorithms = algs
+				return nil
+			}
+			return fmt.Errorf("%q is not an array of strings", key)
+		default:
+			return nil
+		}
+		if s, ok := strictjson.String(value); ok || string(value) == "null" {
+			*dst = s
+			return nil
+		}
+		return fmt.Errorf("%q is not a string", key)
+	})
+	return doc, err
 }
 
 // wellKnown joins a well-known path to an issuer, removing a trailing slash
@@ -44,8 +79,11 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 	if resp.StatusCode != http.StatusOK {
 		return doc, &statusError{what: "the discovery document", url: u, code: resp.StatusCode}
 	}
-	// encoding/json reads the document in time linear in its size.
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+	body, err := io.ReadAll(resp.Body) // capped by the issuer client (Config.MaxResponseBytes)
+	if err != nil {
+		return doc, fmt.Errorf("identsphere: discovery at %s: %w", u, err)
+	}
+	if doc, err = readDiscoveryDocument(body); err != nil {
 		return doc, fmt.Errorf("identsphere: discovery at %s: malformed document: %w", u, err)
 	}
 	if doc.Issuer != c.Issuer {

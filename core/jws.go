@@ -63,15 +63,14 @@ func (t *jws) decodePayload() ([]byte, error) {
 	return payload, nil
 }
 
-// joseCheck names the check of a part internal/jose refuses.
+// joseCheck names the check of a part internal/jose refuses (its proof
+// refusals are DPoPErrors: see fromJOSEProof).
 func joseCheck(p jose.Part) Check {
 	switch p {
 	case jose.PartSize:
 		return CheckSize
 	case jose.PartHeader:
 		return CheckHeader
-	case jose.PartProof:
-		return CheckDPoP
 	}
 	return CheckFormat
 }

@@ -44,10 +44,11 @@ func (k *Key) FitsAny() bool {
 	return false
 }
 
-// ParseJWKS reads a JWKS key by key. Only a body that is not a JSON object
-// with a "keys" array, or that holds more than MaxJWKSKeys keys, is an
-// error: a key that cannot be used is refused on its own, with its reason,
-// and never costs the set its other keys. The cost is linear in len(body):
+// ParseJWKS reads a JWKS key by key. Only a body that is not one strict
+// JSON object (internal/strictjson: valid UTF-8 throughout, no member named
+// twice, bounded nesting) with a "keys" array, or that holds more than
+// MaxJWKSKeys keys, is an error: a key that cannot be used is refused on
+// its own, with its reason, and never costs the set its other keys. The cost is linear in len(body):
 // the strict reader and Go maps, each byte read a bounded number of times.
 func ParseJWKS(body []byte) ([]Key, error) {
 	members, err := strictjson.MemberMap(body)

@@ -106,3 +106,24 @@ func BenchmarkParseJWKS(b *testing.B) {
 		})
 	}
 }
+
+// A JWKS is read as strictly as a token (internal/strictjson): invalid
+// UTF-8 is no JSON at all (RFC 8259 section 8.1), and replacing it, as
+// encoding/json does, would make two different kids one ("\xff" and "\xfe"
+// both U+FFFD); nesting past the reader's depth is refused too. Either
+// refuses the body, as a syntax error anywhere in it always has.
+func TestJWKSIsReadStrictly(t *testing.T) {
+	seed := jwksSeedKeys()[0]
+	deep := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	for name, body := range map[string]string{
+		"invalid UTF-8 in a kid":  `{"keys":[` + strings.Replace(seed, `"kid":"r"`, "\"kid\":\"\xff\"", 1) + `]}`,
+		"invalid UTF-8 elsewhere": `{"keys":[` + seed + "],\"x\":\"\xfe\"}",
+		"nesting past the limit":  `{"keys":[` + seed + `],"x":` + deep + `}`,
+		"keys named twice":        `{"keys":[` + seed + `],"keys":[]}`,
+		"keys in another case":    `{"Keys":[` + seed + `]}`,
+	} {
+		if keys, err := ParseJWKS([]byte(body)); err == nil {
+			t.Errorf("%s: read %d keys, want the body refused", name, len(keys))
+		}
+	}
+}
