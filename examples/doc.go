@@ -4,7 +4,8 @@
 // issuer running in the test process.
 //
 // The starters are meant to be copied as a first commit; they import only
-// the public packages of this module. So each holds its own copy of the
-// files that do not depend on its router, and a test keeps those copies
-// the same.
+// the public packages of this module (a test checks it). Their production
+// wiring is package resourceserver's, so each is its router and routes,
+// with nothing of its own for a twin to keep equal. examples/fleet runs a
+// local fleet (Redis, a development issuer, two replicas) in one command.
 package examples

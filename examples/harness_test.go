@@ -60,12 +60,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// trackSources reads every starter's files from within a test. go test
+// trackSources reads every starter's files, and resourceserver's, from
+// within a test. go test
 // caches a result by the files the test opened while running; the build
 // runs in another process, so without this a changed starter would not
 // invalidate a cached result.
 func trackSources() {
-	for _, name := range starters {
+	// The starters, and the production wiring they are built on.
+	for _, name := range append([]string{"../resourceserver", "../resourceserver/devissuer"}, starters...) {
 		sources, _ := filepath.Glob(filepath.Join(name, "*"))
 		for _, f := range sources {
 			_, _ = os.ReadFile(f)

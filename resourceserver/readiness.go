@@ -21,9 +21,11 @@ const (
 )
 
 // Readiness is the body of the readiness handler: state, ages and counts
-// only. It never holds an error text, a URL or an address, since a probe
-// endpoint is often reachable by more people than the logs; the log and
-// the metrics say why a component is not ready.
+// only. It names no issuer and holds no error text: an issuer's URL and a
+// failed fetch's error name the provider's internal addresses, which are
+// nobody else's business, and a probe endpoint is often reachable by more
+// people than the logs. The detail is in the log and in ReadinessDetail
+// (GET /readyz/detail on Config.MetricsAddr).
 type Readiness struct {
 	// Status is "ok", "waiting for signing keys" or "revocations not
 	// synced".
@@ -42,15 +44,33 @@ type Readiness struct {
 
 // IssuerReadiness is one issuer's key state.
 type IssuerReadiness struct {
-	Ready bool `json:"ready"`
-	Keys  int  `json:"keys"`
+	// State is "ok", "loading" (no keys yet, no failure yet) or "failing"
+	// (its last key load or refresh failed; keys already held are kept;
+	// the log and ReadinessDetail say why).
+	State string `json:"state"`
+	Ready bool   `json:"ready"`
+	Keys  int    `json:"keys"`
 	// KeysAgeSeconds is the time since the keys were last fetched; absent
 	// before the first load.
 	KeysAgeSeconds *float64 `json:"keys_age_seconds,omitempty"`
-	// RefreshFailing: the last load or refresh of the keys failed (the
-	// log and identsphere's key metrics say why); the keys held, if any,
-	// are still used.
-	RefreshFailing bool `json:"refresh_failing"`
+}
+
+// ReadinessDetail is Readiness with what only operators may see: each
+// issuer's identifier and last error (URLs and statuses, never a secret).
+type ReadinessDetail struct {
+	Status       string               `json:"status"`
+	Ready        bool                 `json:"ready"`
+	NotReady     []string             `json:"not_ready"`
+	CacheEntries int                  `json:"cache_entries"`
+	Issuers      []IssuerDetail       `json:"issuers"`
+	Revocations  *RevocationReadiness `json:"revocations,omitempty"`
+}
+
+// IssuerDetail is one issuer's key state, named, with its last error.
+type IssuerDetail struct {
+	Issuer string `json:"issuer"`
+	IssuerReadiness
+	LastError string `json:"last_error,omitempty"`
 }
 
 // RevocationReadiness is the Redis store's state: counts, ages and flags.
@@ -69,11 +89,12 @@ type RevocationReadiness struct {
 	Pending            int      `json:"pending_writes"`
 }
 
-// readinessOf reads v's Status and the revocation store's: ready once the
-// keys are loaded and, with Redis, every denial has been read once.
-func readinessOf(v *core.Validator, rev *revocations) (int, Readiness) {
+// readinessDetailOf reads v's Status and the revocation store's: ready
+// once the keys are loaded and, with Redis, every denial has been read
+// once.
+func readinessDetailOf(v *core.Validator, rev *revocations) (int, ReadinessDetail) {
 	st := v.Status()
-	out := Readiness{Status: "ok", Ready: true, NotReady: []string{}, CacheEntries: st.CacheEntries, Issuers: []IssuerReadiness{}}
+	out := ReadinessDetail{Status: "ok", Ready: true, NotReady: []string{}, CacheEntries: st.CacheEntries, Issuers: []IssuerDetail{}}
 	if !st.Ready {
 		out.NotReady = append(out.NotReady, ComponentSigningKeys)
 		out.Status = "waiting for signing keys"
@@ -88,15 +109,32 @@ func readinessOf(v *core.Validator, rev *revocations) (int, Readiness) {
 		out.Revocations = revocationReadinessOf(rev.store.Status())
 	}
 	for _, is := range st.Issuers {
-		ir := IssuerReadiness{Ready: is.Ready, Keys: is.Keys, RefreshFailing: is.LastError != ""}
-		if !is.KeysFetchedAt.IsZero() {
-			ir.KeysAgeSeconds = ageSeconds(is.KeysFetchedAt)
+		d := IssuerDetail{Issuer: is.Issuer, LastError: is.LastError, IssuerReadiness: IssuerReadiness{State: "ok", Ready: is.Ready, Keys: is.Keys}}
+		switch {
+		case is.LastError != "":
+			d.State = "failing"
+		case !is.Ready:
+			d.State = "loading"
 		}
-		out.Issuers = append(out.Issuers, ir)
+		if !is.KeysFetchedAt.IsZero() {
+			d.KeysAgeSeconds = ageSeconds(is.KeysFetchedAt)
+		}
+		out.Issuers = append(out.Issuers, d)
 	}
 	code := http.StatusOK
 	if len(out.NotReady) > 0 {
 		out.Ready, code = false, http.StatusServiceUnavailable
+	}
+	return code, out
+}
+
+// readinessOf is readinessDetailOf without what only operators may see.
+func readinessOf(v *core.Validator, rev *revocations) (int, Readiness) {
+	code, d := readinessDetailOf(v, rev)
+	out := Readiness{Status: d.Status, Ready: d.Ready, NotReady: d.NotReady, CacheEntries: d.CacheEntries,
+		Revocations: d.Revocations, Issuers: make([]IssuerReadiness, len(d.Issuers))}
+	for i, is := range d.Issuers {
+		out.Issuers[i] = is.IssuerReadiness
 	}
 	return code, out
 }
@@ -114,11 +152,11 @@ func ageSeconds(since time.Time) *float64 {
 	return &age
 }
 
-// readinessHandler answers the Readiness as JSON: 200 when ready, 503
-// otherwise, never cached.
-func readinessHandler(v *core.Validator, rev *revocations) http.Handler {
+// readinessHandler answers body() as JSON: 200 when ready, 503 otherwise,
+// never cached.
+func readinessHandler[T any](body func() (int, T)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		code, body := readinessOf(v, rev)
+		code, body := body()
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
 		h.Set("Cache-Control", "no-store")

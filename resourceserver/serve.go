@@ -49,7 +49,8 @@ func (s *Server) Handler(app http.Handler) http.Handler {
 }
 
 // Serve serves app (wrapped by Handler) on the API's listener, and
-// /metrics on its own with Config.MetricsAddr, until ctx ends (a signal,
+// /metrics and /readyz/detail (ReadinessDetail) on their own with
+// Config.MetricsAddr, until ctx ends (a signal,
 // say: signal.NotifyContext). Then it stops accepting connections and lets
 // in-flight requests finish, for at most ShutdownTimeout, and returns nil
 // after a clean stop. It may be called once. Close the Server afterwards.
@@ -63,6 +64,7 @@ func (s *Server) Serve(ctx context.Context, app http.Handler) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.tel.metrics)
+	mux.Handle("GET /readyz/detail", s.ReadinessDetail())
 	metricsCtx, stop := context.WithCancel(ctx)
 	metricsDone := make(chan error, 1)
 	go func() { metricsDone <- serve(metricsCtx, s.httpServer(mux, readTimeout), s.metricLn, nil) }()

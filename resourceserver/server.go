@@ -199,7 +199,16 @@ func (s *Server) LoginProxy() *authproxy.Proxy { return s.proxy }
 // are loaded and, with Redis, every revocation has been read once; 503
 // naming the components that are not ready otherwise. The body (Readiness)
 // holds state, ages and counts, never an error, URL or address.
-func (s *Server) Readiness() http.Handler { return readinessHandler(s.validator, s.rev) }
+func (s *Server) Readiness() http.Handler {
+	return readinessHandler(func() (int, Readiness) { return readinessOf(s.validator, s.rev) })
+}
+
+// ReadinessDetail answers as Readiness does, with each issuer's identifier
+// and last error (ReadinessDetail): for operators only. Serve serves it at
+// GET /readyz/detail on Config.MetricsAddr, never on the API's listener.
+func (s *Server) ReadinessDetail() http.Handler {
+	return readinessHandler(func() (int, ReadinessDetail) { return readinessDetailOf(s.validator, s.rev) })
+}
 
 // Status is what Readiness answers now: whether the Server is ready and,
 // if not, which components keep it from being so.

@@ -2,6 +2,7 @@ package resourceserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
@@ -88,6 +89,19 @@ func TestMetricsListenApart(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/metrics on METRICS_ADDR: %d", resp.StatusCode)
 	}
+
+	// The detail, issuer named, is there too, and not on the API.
+	srv.waitReady(t)
+	if ans := srv.get(t, "/readyz/detail", ""); ans.status != http.StatusNotFound {
+		t.Errorf("/readyz/detail on the API: %d, want 404", ans.status)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+recs[0]["addr"].(string)+"/readyz/detail", nil)
+	ans := srv.do(t, req)
+	var detail resourceserver.ReadinessDetail
+	if err := json.Unmarshal([]byte(ans.body), &detail); err != nil || ans.status != http.StatusOK ||
+		len(detail.Issuers) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].State != "ok" {
+		t.Errorf("/readyz/detail on METRICS_ADDR: %d %s", ans.status, ans.body)
+	}
 }
 
 // Until the signing keys load, readiness is 503 and names the component;
@@ -102,7 +116,7 @@ func TestReadinessNamesWhatIsNotReadyWithoutLeakingAddresses(t *testing.T) {
 	if !eventually(10*time.Second, func() bool {
 		_, r, raw := srv.readiness(t)
 		body = raw
-		return len(r.Issuers) == 1 && r.Issuers[0].RefreshFailing
+		return len(r.Issuers) == 1 && r.Issuers[0].State == "failing"
 	}) {
 		t.Fatalf("the failing key load never shows: %s", body)
 	}

@@ -1,9 +1,13 @@
 // Command chi-starter is a chi service whose /api routes accept only
 // IdentSphere access tokens, checked locally on every request.
 //
-// With IDENTSPHERE_URL unset it runs in dev mode: an embedded development
-// issuer on loopback, and a banner with a ready token and curl line. See the
-// README for the environment it reads.
+// Its production setup (configuration from the environment, revocations in
+// memory or Redis, back-channel logout, DPoP, the login proxy, metrics,
+// request ids, access logs, readiness, graceful shutdown) is package
+// resourceserver's; this directory is the router and the routes. With
+// IDENTSPHERE_URL unset it runs in dev mode: an embedded development issuer
+// on loopback (package devissuer), and a banner with a ready token and curl
+// line. See the README for the environment it reads.
 package main
 
 import (
@@ -15,9 +19,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/identsphere/identsphere-go/authproxy"
-	"github.com/identsphere/identsphere-go/authtest"
-	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/resourceserver"
+	"github.com/identsphere/identsphere-go/resourceserver/devissuer"
 )
 
 func main() {
@@ -39,131 +42,31 @@ func main() {
 // reports failures instead of exiting. It returns nil after a graceful
 // shutdown once ctx ends.
 func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (string, bool), stdout io.Writer) error {
-	cfg, err := loadConfig(lookupEnv)
+	cfg, err := resourceserver.FromEnv(lookupEnv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	cfg.Logger = logger
 
-	var devIssuer *authtest.Issuer
+	var dev *devissuer.Issuer
 	if cfg.DevMode {
-		devIssuer = startDevIssuer(&cfg)
-		defer devIssuer.Close()
+		dev = devissuer.Start(&cfg)
+		defer dev.Close()
 	}
 
-	// Logouts pushed by the provider (back-channel logout) are refused on
-	// every route, cached tokens included, on every replica sharing Redis.
-	rev, err := newRevocations(ctx, cfg, logger)
+	srv, err := resourceserver.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer rev.close()
+	defer srv.Close()
 
-	// Metrics (Prometheus, through OpenTelemetry) of every decision, key
-	// fetch and introspection call.
-	tel, err := newTelemetry()
-	if err != nil {
-		return err
-	}
-	defer tel.close()
-
-	// New never blocks: keys load in the background, so the service listens
-	// (and answers /healthz) even while the issuer is down.
-	v, err := core.New(ctx, core.Config{
-		Issuer:       cfg.IssuerURL,
-		Audience:     []string{cfg.Audience},
-		DisableCache: !cfg.TokenCache,
-		Revocation:   rev.checker,
-		Logger:       logger,
-		Observer:     tel.observer,
-		// The kind of token /api takes; a token refused for its kind is
-		// logged with the setting that takes it.
-		Profile:           cfg.Profile,
-		AuthorizedParties: cfg.AuthorizedParties,
-		ProfileSetting:    profileVariable,
-	})
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	if err := tel.observer.Watch(v); err != nil {
-		return err
-	}
-	if err := tel.watchRevocations(rev); err != nil {
-		return err
-	}
-
-	// Routes that must refuse a revoked token at once ask the issuer
-	// (RFC 7662 introspection, discovered) on every request.
-	introspector, err := core.NewIntrospector(v, core.IntrospectionConfig{
-		Endpoint:     cfg.IntrospectionURL,
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-	})
-	if err != nil {
-		return err
-	}
-	defer introspector.Close()
-
-	// /v1/auth/ on this origin is the issuer's login, signup, logout and
-	// refresh, so that a browser's session cookie is first-party.
-	authProxy, err := authproxy.New(authproxy.Config{
-		Issuer:         cfg.IssuerURL,
-		Timeout:        cfg.ProxyTimeout,
-		TrustedProxies: cfg.TrustedProxies,
-		PublicScheme:   cfg.PublicScheme,
-		Logger:         logger,
-	})
-	if err != nil {
-		return err
-	}
-
-	// Listening before the routes are built: in dev mode, DPoP proofs name
-	// the address it got.
-	ln, err := listen(ctx, cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close() // for the early returns; Shutdown closes it otherwise
-	auth := dpopOptions(cfg, "http://"+ln.Addr().String(), rev.replay, logger)
-
-	handler, err := withBackChannelLogout(routes(v, rev, authProxy, introspector, auth...), v, cfg, rev, logger)
-	if err != nil {
-		return err
-	}
-	if cfg.MetricsAddr == "" {
-		handler = withMetrics(handler, tel.metrics)
-	}
-	if cfg.DevMode {
-		handler = loopbackHostsOnly(handler)
-	}
-	handler = withRequestID(withAccessLog(handler, logger))
-
-	if cfg.MetricsAddr != "" {
-		mln, err := listen(ctx, cfg.MetricsAddr)
-		if err != nil {
-			return err
-		}
-		logger.Info("metrics listening", "addr", mln.Addr().String())
-		mctx, stop := context.WithCancel(ctx)
-		metricsDone := make(chan error, 1)
-		go func() { metricsDone <- serveMetrics(mctx, mln, tel.metrics, readyzDetail(v, rev), logger) }()
-		defer func() {
-			stop() // when run returns, whether ctx ended or not
-			if err := <-metricsDone; err != nil {
-				logger.Error("metrics server", "error", err)
-			}
-		}()
-	}
-
-	logger.Info("listening", "addr", ln.Addr().String(), "issuer", cfg.IssuerURL, "dev_mode", cfg.DevMode)
-
-	if devIssuer != nil {
-		// The dev issuer acts as a provider with back-channel logout: its
-		// /v1/auth/logout tells this app at once.
-		devIssuer.RegisterBackChannelLogout("http://"+ln.Addr().String()+backChannelPath, cfg.ClientID)
-		if err := printBanner(ctx, stdout, devIssuer, v, "http://"+ln.Addr().String()); err != nil {
+	if dev != nil {
+		// The dev issuer acts as a provider with back-channel logout (its
+		// /v1/auth/logout tells this app at once); the banner shows once
+		// tokens can be checked.
+		if err := dev.Announce(ctx, stdout, srv); err != nil {
 			return err
 		}
 	}
-	return serve(ctx, newServer(handler, cfg.ProxyTimeout, logger), ln, logger)
+	return srv.Serve(ctx, routes(srv))
 }

@@ -9,7 +9,9 @@ package main
 //	go test ./...
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -17,22 +19,43 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identsphere/identsphere-go/authproxy"
 	"github.com/identsphere/identsphere-go/authtest"
-	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/resourceserver"
 )
 
-// newTestApp returns a fake issuer and the service's routes, configured for
-// it as run does in dev mode. Everything stops when the test ends.
-func newTestApp(t *testing.T) (*authtest.Issuer, http.Handler) {
+// newTestServer is the service's production setup for the issuer at
+// issuerURL, as run builds it, on a free loopback port it does not serve:
+// the tests send requests to the routes themselves. It is closed when the
+// test ends.
+func newTestServer(t *testing.T, issuerURL string) *resourceserver.Server {
 	t.Helper()
-	iss := authtest.Start(t)
-	v := iss.Validator(t) // waits (a few seconds at most) for the issuer's keys
-	proxy, err := authproxy.New(authproxy.Config{Issuer: iss.URL()})
+	srv, err := resourceserver.New(t.Context(), resourceserver.Config{
+		Issuer:       issuerURL,
+		Audience:     authtest.DefaultAudience,
+		Addr:         "127.0.0.1:0",
+		ClientID:     authtest.IntrospectionClientID,
+		ClientSecret: authtest.IntrospectionClientSecret,
+		Logger:       slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return iss, routes(v, &revocations{}, proxy, iss.Introspector(t, v))
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// newTestApp returns a fake issuer and the service's routes, configured for
+// it as run does. Everything stops when the test ends.
+func newTestApp(t *testing.T) (*authtest.Issuer, http.Handler) {
+	t.Helper()
+	iss := authtest.Start(t)
+	srv := newTestServer(t, iss.URL())
+	ctx, cancel := context.WithTimeout(t.Context(), authtest.ReadyTimeout)
+	defer cancel()
+	if err := srv.Validator().WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return iss, routes(srv)
 }
 
 func TestRoutes(t *testing.T) {
@@ -155,18 +178,20 @@ func sameJSON(t *testing.T, got, want string) bool {
 func TestReadyzRouteNamesNoAddress(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close() // nothing listens there any more
-	v := failingValidator(t, closed.URL)
-	proxy, err := authproxy.New(authproxy.Config{Issuer: closed.URL})
-	if err != nil {
-		t.Fatal(err)
+	srv := newTestServer(t, closed.URL)
+	app := routes(srv)
+	// The first key load fails within moments; until it has, the issuer is
+	// "loading".
+	var rec *httptest.ResponseRecorder
+	deadline := time.Now().Add(authtest.ReadyTimeout)
+	for {
+		rec = httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if strings.Contains(rec.Body.String(), `"state":"failing"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling the failure, bounded by the deadline
 	}
-	in, err := core.NewIntrospector(v, core.IntrospectionConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := routes(v, &revocations{}, proxy, in)
-	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	body := rec.Body.String()
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"refresh_failing":true`) {
 		t.Fatalf("/readyz %d %s, want 503 with the issuer's refresh failing", rec.Code, body)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/ginauth"
 )
 
@@ -13,22 +12,6 @@ import (
 // issuer: an issuer outage must not get every replica restarted.
 func healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
-}
-
-// readyz reports whether tokens can be checked. Until the signing keys
-// arrive every /api request would get 503, so the instance should get no
-// traffic; once loaded, the keys are kept through issuer outages. With
-// IDENTSPHERE_REDIS_URL it is not ready either until the revocation store
-// has read every denial once; a later Redis outage keeps it ready. The
-// body says each issuer's state, how many keys it has and how old they
-// are, and the revocation store's state; never an issuer's URL or an
-// error, which name the provider's internal addresses (see readinessOf;
-// the detail is at /readyz/detail on METRICS_ADDR).
-func readyz(v *core.Validator, rev *revocations) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		status, body := readinessOf(v, rev)
-		c.JSON(status, body)
-	}
 }
 
 // profile is what me answers: who is calling, as the token says.

@@ -1,9 +1,8 @@
-package main
+package resourceserver
 
-// Tests of what an operator sees: /readyz's body, the request id, the
-// access log and /metrics. The end-to-end suite (examples/) drives the
-// built binary through the same; these run in process, with public
-// packages only.
+// In-process tests of what an operator sees: the readiness bodies, the
+// request id, the access log and /metrics, each part alone. server_test.go
+// drives them together through a served Server.
 
 import (
 	"bytes"
@@ -23,29 +22,12 @@ import (
 
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/stdauth"
 )
 
-func TestReadyz(t *testing.T) {
-	iss, app := newTestApp(t)
-	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-	var got readiness
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
-		t.Fatalf("%d %s (%v), want 200 and JSON", rec.Code, rec.Body, err)
-	}
-	if got.Status != "ok" || !got.Ready || len(got.Issuers) != 1 {
-		t.Fatalf("/readyz %+v, want ok, ready, one issuer", got)
-	}
-	is := got.Issuers[0]
-	if is.RefreshFailing || !is.Ready || is.Keys != 1 {
-		t.Errorf("issuer %+v, want ready with 1 key, refresh not failing", is)
-	}
-	if is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || *is.KeysAgeSeconds > authtest.ReadyTimeout.Seconds() {
-		t.Errorf("keys_age_seconds %v, want the few moments since the keys were loaded", is.KeysAgeSeconds)
-	}
-	if strings.Contains(rec.Body.String(), strings.TrimPrefix(iss.URL(), "http://")) {
-		t.Errorf("/readyz names the issuer's address: %s", rec.Body)
-	}
+// stdauthMiddleware protects a handler that answers 200 with v.
+func stdauthMiddleware(v *core.Validator) http.Handler {
+	return stdauth.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 }
 
 // failingValidator is a Validator for an issuer at issuerURL, once its
@@ -76,7 +58,7 @@ func readyzFor(t *testing.T, issuerURL string) (status int, public, detail []byt
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	readyzDetail(v, &revocations{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz/detail", nil))
+	readinessHandler(func() (int, ReadinessDetail) { return readinessDetailOf(v, &revocations{}) }).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz/detail", nil))
 	if rec.Code != status {
 		t.Errorf("/readyz/detail %d, /readyz %d", rec.Code, status)
 	}
@@ -90,15 +72,15 @@ func TestReadyzWithoutKeys(t *testing.T) {
 	iss := authtest.Start(t)
 	iss.SetFault(authtest.FaultServerError)
 	status, public, detail := readyzFor(t, iss.URL())
-	var got readiness
+	var got Readiness
 	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" || len(got.Issuers) != 1 {
 		t.Fatalf("readiness %d %s, want 503, not ready, one issuer", status, public)
 	}
-	if is := got.Issuers[0]; !is.RefreshFailing || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
-		t.Errorf("issuer %s, want refresh failing, no keys, no age", public)
+	if is := got.Issuers[0]; is.State != "failing" || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
+		t.Errorf("issuer %s, want failing, no keys, no age", public)
 	}
-	var d readinessDetail
-	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || !d.Issuers[0].RefreshFailing {
+	var d ReadinessDetail
+	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || d.Issuers[0].State != "failing" {
 		t.Errorf("/readyz/detail %s, want the issuer and the 500", detail)
 	}
 }
@@ -149,11 +131,11 @@ func TestRequestID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			if tc.sent != "" {
-				r.Header[requestIDHeader] = []string{tc.sent}
+				r.Header[RequestIDHeader] = []string{tc.sent}
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
-			echoed := rec.Header().Get(requestIDHeader)
+			echoed := rec.Header().Get(RequestIDHeader)
 			if echoed != seen || echoed == "" {
 				t.Fatalf("echoed %q, the handler saw %q", echoed, seen)
 			}
@@ -170,7 +152,7 @@ func TestRequestID(t *testing.T) {
 	for range 100 {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-		ids[rec.Header().Get(requestIDHeader)] = true
+		ids[rec.Header().Get(RequestIDHeader)] = true
 	}
 	if len(ids) != 100 {
 		t.Errorf("%d distinct ids in 100 requests", len(ids))
@@ -180,13 +162,14 @@ func TestRequestID(t *testing.T) {
 // One record per request, once answered, with the request id; never a
 // header nor the query.
 func TestAccessLog(t *testing.T) {
-	iss, app := newTestApp(t)
+	iss := authtest.Start(t)
+	app := stdauthMiddleware(iss.Validator(t))
 	var logs bytes.Buffer
 	h := withRequestID(withAccessLog(app, slog.New(slog.NewJSONHandler(&logs, nil))))
 	token := iss.Token(t, authtest.Claims{"exp": time.Now().Add(-time.Hour)})
 	r := httptest.NewRequest(http.MethodGet, "/api/me?access_token=in-the-query", nil)
 	r.Header.Set("Authorization", "Bearer "+token)
-	r.Header.Set(requestIDHeader, "trace-me")
+	r.Header.Set(RequestIDHeader, "trace-me")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	if rec.Code != http.StatusUnauthorized {
