@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -296,8 +297,11 @@ func TestIssuerUnreachable(t *testing.T) {
 		}
 
 		checkAnswer(t, contractCase{name: "healthz", req: request{path: "/healthz"}, status: http.StatusOK}, a.send(t, request{path: "/healthz"}))
-		if ans := a.send(t, request{path: "/readyz"}); ans.status != http.StatusServiceUnavailable {
-			t.Errorf("/readyz: %d, want 503", ans.status)
+		// 503, naming the signing keys as what is not ready, and not the
+		// issuer's address.
+		if ans := a.send(t, request{path: "/readyz"}); ans.status != http.StatusServiceUnavailable ||
+			!strings.Contains(string(ans.body), `"not_ready":["signing_keys"]`) || strings.Contains(string(ans.body), "127.0.0.1") {
+			t.Errorf("/readyz: %d %s, want 503 naming signing_keys, no address", ans.status, ans.body)
 		}
 		checkUnavailable(t, a, token)
 
@@ -633,6 +637,32 @@ func TestConfigErrors(t *testing.T) {
 					t.Errorf("the error shows a password from the environment: %s", stderr.String())
 				}
 			})
+		}
+	})
+}
+
+// A starter with several mistakes in its environment names every one of
+// them in the one failed start, not only the first, so that an operator
+// fixes them in one go.
+func TestConfigErrorsAllAtOnce(t *testing.T) {
+	eachStarter(t, func(t *testing.T, bin string) {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin)
+		cmd.Env = append(starterproc.CleanEnv(), "ADDR=127.0.0.1:0", "IDENTSPHERE_URL=http://127.0.0.1:1",
+			"IDENTSPHERE_DPOP=sometimes", "IDENTSPHERE_TOKEN_CACHE=maybe", "IDENTSPHERE_PROXY_TIMEOUT=soon")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() <= 0 {
+			t.Fatalf("exit: %v, want a non-zero status", err)
+		}
+		for _, v := range []string{"IDENTSPHERE_AUDIENCE", "IDENTSPHERE_DPOP", "IDENTSPHERE_TOKEN_CACHE", "IDENTSPHERE_PROXY_TIMEOUT"} {
+			if !strings.Contains(stderr.String(), v) {
+				t.Errorf("the failed start does not name %s: %s", v, stderr.String())
+			}
+		}
+		if strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), `"msg":"`+filepath.Base(bin)+` failed"`) {
+			t.Errorf("want one record naming them all: %s", stderr.String())
 		}
 	})
 }

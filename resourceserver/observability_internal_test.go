@@ -76,11 +76,11 @@ func TestReadyzWithoutKeys(t *testing.T) {
 	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" || len(got.Issuers) != 1 {
 		t.Fatalf("readiness %d %s, want 503, not ready, one issuer", status, public)
 	}
-	if is := got.Issuers[0]; is.State != "failing" || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
+	if is := got.Issuers[0]; !is.RefreshFailing || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
 		t.Errorf("issuer %s, want failing, no keys, no age", public)
 	}
 	var d ReadinessDetail
-	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || d.Issuers[0].State != "failing" {
+	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || !d.Issuers[0].RefreshFailing {
 		t.Errorf("/readyz/detail %s, want the issuer and the 500", detail)
 	}
 }

@@ -44,15 +44,15 @@ type Readiness struct {
 
 // IssuerReadiness is one issuer's key state.
 type IssuerReadiness struct {
-	// State is "ok", "loading" (no keys yet, no failure yet) or "failing"
-	// (its last key load or refresh failed; keys already held are kept;
-	// the log and ReadinessDetail say why).
-	State string `json:"state"`
-	Ready bool   `json:"ready"`
-	Keys  int    `json:"keys"`
+	Ready bool `json:"ready"`
+	Keys  int  `json:"keys"`
 	// KeysAgeSeconds is the time since the keys were last fetched; absent
 	// before the first load.
 	KeysAgeSeconds *float64 `json:"keys_age_seconds,omitempty"`
+	// RefreshFailing: the last load or refresh of the keys failed (the
+	// log and ReadinessDetail say why); the keys held, if any, are still
+	// used.
+	RefreshFailing bool `json:"refresh_failing"`
 }
 
 // ReadinessDetail is Readiness with what only operators may see: each
@@ -109,13 +109,8 @@ func readinessDetailOf(v *core.Validator, rev *revocations) (int, ReadinessDetai
 		out.Revocations = revocationReadinessOf(rev.store.Status())
 	}
 	for _, is := range st.Issuers {
-		d := IssuerDetail{Issuer: is.Issuer, LastError: is.LastError, IssuerReadiness: IssuerReadiness{State: "ok", Ready: is.Ready, Keys: is.Keys}}
-		switch {
-		case is.LastError != "":
-			d.State = "failing"
-		case !is.Ready:
-			d.State = "loading"
-		}
+		d := IssuerDetail{Issuer: is.Issuer, LastError: is.LastError,
+			IssuerReadiness: IssuerReadiness{Ready: is.Ready, Keys: is.Keys, RefreshFailing: is.LastError != ""}}
 		if !is.KeysFetchedAt.IsZero() {
 			d.KeysAgeSeconds = ageSeconds(is.KeysFetchedAt)
 		}

@@ -99,7 +99,7 @@ func TestMetricsListenApart(t *testing.T) {
 	ans := srv.do(t, req)
 	var detail resourceserver.ReadinessDetail
 	if err := json.Unmarshal([]byte(ans.body), &detail); err != nil || ans.status != http.StatusOK ||
-		len(detail.Issuers) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].State != "ok" {
+		len(detail.Issuers) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
 		t.Errorf("/readyz/detail on METRICS_ADDR: %d %s", ans.status, ans.body)
 	}
 }
@@ -116,7 +116,7 @@ func TestReadinessNamesWhatIsNotReadyWithoutLeakingAddresses(t *testing.T) {
 	if !eventually(10*time.Second, func() bool {
 		_, r, raw := srv.readiness(t)
 		body = raw
-		return len(r.Issuers) == 1 && r.Issuers[0].State == "failing"
+		return len(r.Issuers) == 1 && r.Issuers[0].RefreshFailing
 	}) {
 		t.Fatalf("the failing key load never shows: %s", body)
 	}
