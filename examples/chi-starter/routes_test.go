@@ -187,7 +187,7 @@ func TestReadyzRouteNamesNoAddress(t *testing.T) {
 	for {
 		rec = httptest.NewRecorder()
 		app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-		if strings.Contains(rec.Body.String(), `"state":"failing"`) || time.Now().After(deadline) {
+		if strings.Contains(rec.Body.String(), `"refresh_failing":true`) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond) // polling the failure, bounded by the deadline
