@@ -93,6 +93,8 @@ type Denylist struct {
 	sessions map[denied]time.Time // sid → until
 	subjects map[denied]subjectDenial
 	writes   int
+
+	changed revocationSignal // see RevocationsChanged
 }
 
 // denied names what a denial denies: an id (jti, sid or sub) of one
@@ -208,6 +210,7 @@ func (d *Denylist) Len() int {
 // write applies f and, every so often, drops expired entries, so the list
 // needs no goroutine of its own.
 func (d *Denylist) write(f func()) {
+	defer d.changed.notify() // once the lock is released
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f()
@@ -255,6 +258,7 @@ func (d *Denylist) sweep() {
 // widened). Denial is by jti, never by the token string: ES256 signatures
 // are malleable.
 func (d *Denylist) DenyToken(issuer, jti string, until time.Time) {
+	defer d.changed.notify() // once the lock is released
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k := denied{issuer, jti}
@@ -265,6 +269,7 @@ func (d *Denylist) DenyToken(issuer, jti string, until time.Time) {
 // (absolute, not widened). Denial is by sid, never by the token string
 // (ES256 signatures are malleable).
 func (d *Denylist) DenySession(issuer, sid string, until time.Time) {
+	defer d.changed.notify() // once the lock is released
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k := denied{issuer, sid}
@@ -278,6 +283,7 @@ func (d *Denylist) DenySession(issuer, sid string, until time.Time) {
 // Denial is by sub, never by the token string (ES256 signatures are
 // malleable).
 func (d *Denylist) DenySubject(issuer, sub string, issuedUpTo, until time.Time) {
+	defer d.changed.notify() // once the lock is released
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k := denied{issuer, sub}

@@ -129,8 +129,18 @@ func (i *Interceptors) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 	}
 }
 
-// StreamServerInterceptor authenticates streaming calls when they open;
-// the handler finds the claims with core.ClaimsFrom(stream.Context()).
+// StreamServerInterceptor authenticates streaming calls when they open,
+// and ends each stream when its token expires (exp plus the leeway) or is
+// revoked (see core.Lease): the stream then ends with Unauthenticated, its
+// message saying which, and the handler's stream context is cancelled with
+// that cause. The handler finds the claims with
+// core.ClaimsFrom(stream.Context()).
+//
+// To end a stream whose handler is blocked in RecvMsg, the handler runs in
+// a goroutine of its own: once the stream has ended, its RecvMsg and
+// SendMsg return the stream's status, and it should return. A panic in the
+// handler is raised again in the interceptor's goroutine while the stream
+// lives, where a recovery interceptor chained before this one sees it.
 func (i *Interceptors) StreamServerInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		setTrailer := func(_ context.Context, md metadata.MD) error { ss.SetTrailer(md); return nil }
@@ -138,7 +148,10 @@ func (i *Interceptors) StreamServerInterceptor() grpc.StreamServerInterceptor {
 		if err != nil {
 			return err
 		}
-		return handler(srv, &stream{ServerStream: ss, ctx: ctx})
+		if _, ok := core.ClaimsFrom(ctx); !ok { // a public method: no token to lease
+			return handler(srv, &stream{ServerStream: ss, ctx: ctx})
+		}
+		return serveLeased(ctx, srv, ss, handler)
 	}
 }
 

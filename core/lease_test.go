@@ -1,0 +1,122 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/core"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+)
+
+// admitted returns the context of a call admitted with token.
+func admitted(t *testing.T, a *core.Authenticator, token string) context.Context {
+	t.Helper()
+	ctx, err := a.AuthenticateCall(context.Background(), &core.Call{Authorization: []string{"Bearer " + token}, Method: http.MethodGet, Path: "/events"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// ended waits for ctx to end (a failure bound, not a timing) and returns
+// its cause.
+func ended(t *testing.T, ctx context.Context) error {
+	t.Helper()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the lease did not end")
+		return nil
+	}
+}
+
+// A lease ends when its token is revoked, told by the Denylist; another
+// token's revocation leaves it alone.
+func TestLeaseEndsOnRevocation(t *testing.T) {
+	deny := core.NewDenylist(nil)
+	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = deny })
+	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(nil, 0))
+	mine, other := admitted(t, a, env.Issuer.MustMint(authtest.Claims{"jti": "mine"})), admitted(t, a, env.Issuer.MustMint(authtest.Claims{"jti": "other"}))
+	leased, stop := core.Lease(mine)
+	defer stop()
+	otherLeased, stopOther := core.Lease(other)
+	defer stopOther()
+	if err := deny.RevokeToken(env.Issuer.URL(), "other", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ended(t, otherLeased); !errors.Is(err, core.ErrLeaseRevoked) {
+		t.Fatalf("other lease: cause %v", err)
+	}
+	if leased.Err() != nil {
+		t.Fatalf("another token's revocation ended the lease: %v", context.Cause(leased))
+	}
+	if err := deny.RevokeToken(env.Issuer.URL(), "mine", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	err := ended(t, leased)
+	if !errors.Is(err, core.ErrLeaseRevoked) || !errors.Is(err, core.ErrInvalidToken) || core.CheckOf(err) != core.CheckRevoked {
+		t.Fatalf("cause %v", err)
+	}
+	if resp := core.NewErrorResponse(err, ""); resp.Status != http.StatusUnauthorized || resp.Description != "the token was revoked during the connection" {
+		t.Fatalf("answer %+v", resp)
+	}
+}
+
+// A lease ends at the token's exp plus the leeway, not before.
+func TestLeaseEndsAtExpiry(t *testing.T) {
+	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Leeway = time.Second })
+	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(nil, 0))
+	exp := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
+	leased, stop := core.Lease(admitted(t, a, env.Issuer.MustMint(authtest.Claims{"exp": exp})))
+	defer stop()
+	err := ended(t, leased)
+	if !errors.Is(err, core.ErrLeaseExpired) || core.CheckOf(err) != core.CheckExp {
+		t.Fatalf("cause %v", err)
+	}
+	if end := time.Now(); end.Before(exp.Add(time.Second)) {
+		t.Fatalf("ended at %v, before exp %v plus the leeway", end, exp)
+	}
+}
+
+// notifierless hides the Denylist's notifications: the lease polls.
+type notifierless struct{ d *core.Denylist }
+
+func (n notifierless) Revoked(ctx context.Context, c *core.Claims) (bool, error) {
+	return n.d.Revoked(ctx, c)
+}
+
+// A revocation checker that does not notify is polled.
+func TestLeasePollsACheckerThatDoesNotNotify(t *testing.T) {
+	deny := core.NewDenylist(nil)
+	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = notifierless{deny} })
+	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(nil, 0))
+	leased, stop := core.Lease(admitted(t, a, env.Issuer.MustMint(authtest.Claims{"sid": "s-1"})))
+	defer stop()
+	if err := deny.RevokeSession(env.Issuer.URL(), "s-1", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ended(t, leased); !errors.Is(err, core.ErrLeaseRevoked) {
+		t.Fatalf("cause %v", err)
+	}
+}
+
+// A context no middleware admitted has no token to lease: it ends at
+// once; stop ends a lease with context.Canceled.
+func TestLeaseWithoutClaimsAndStop(t *testing.T) {
+	leased, stop := core.Lease(context.Background())
+	defer stop()
+	if err := ended(t, leased); !errors.Is(err, core.ErrMissingToken) {
+		t.Fatalf("cause %v", err)
+	}
+	env := authcases.NewEnv(t)
+	leased, stop = core.Lease(admitted(t, core.NewAuthenticator(env.Validator), env.Issuer.MustMint(nil)))
+	stop()
+	if err := ended(t, leased); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cause %v", err)
+	}
+}
