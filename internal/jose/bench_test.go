@@ -9,7 +9,7 @@ import (
 // hostile one at the size cap; the payload is never read.
 func BenchmarkSplitAndReadHeader(b *testing.B) {
 	payload, sig := "."+seg(strings.Repeat("x", 4<<10)), "."+seg(strings.Repeat("s", 256))
-	prefix := `{"alg":"RS256"` + manyMembers(MaxHeaderMembers-2) + `,"x":"`
+	prefix := `{"alg":"RS256"` + manyMembers(maxHeaderMembers-2) + `,"x":"`
 	hostile := prefix + strings.Repeat("a", len(HeaderBuffer{})-len(prefix)-4) + `"}` // every member and byte the caps allow
 	for name, header := range map[string]string{
 		"typical":        `{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}`,
@@ -44,7 +44,7 @@ func BenchmarkReadProof(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = h.Key.Thumbprint()
-		if _, err := ReadProofClaims(claims); err != nil {
+		if _, err := readProofClaims(claims); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,14 +13,14 @@ import (
 // signature check whatever its size. Real headers are a few hundred bytes
 // with a handful of members; signatures are at most 1 KiB (RSA-8192).
 const (
-	MaxHeaderSegment    = 2 << 10 // base64url characters of the JOSE header
-	MaxHeaderMembers    = 32
+	maxHeaderSegment    = 2 << 10 // base64url characters of the JOSE header
+	maxHeaderMembers    = 32
 	maxSignatureSegment = 1368 // base64url characters of 1,024 bytes
 )
 
 // HeaderBuffer holds a decoded header. The caller provides it (on its
 // stack), so that reading a header allocates nothing.
-type HeaderBuffer [MaxHeaderSegment * 3 / 4]byte
+type HeaderBuffer [maxHeaderSegment * 3 / 4]byte
 
 // JWS is a compact JWS split, its signature and payload still encoded:
 // they are decoded only once the header has passed (Signature) and once
@@ -57,7 +57,7 @@ func Split(token string, maxSize int, buf *HeaderBuffer) (JWS, []byte, error) {
 		return JWS{}, nil, errNotCompact
 	case h == "" || p == "" || s == "":
 		return JWS{}, nil, errEmptyPart
-	case len(h) > MaxHeaderSegment:
+	case len(h) > maxHeaderSegment:
 		return JWS{}, nil, errHeaderTooLarge
 	case len(s) > maxSignatureSegment:
 		return JWS{}, nil, errSignatureSize
@@ -105,7 +105,7 @@ func (t *JWS) Payload() ([]byte, error) {
 // compact JWE (RFC 7516): a JSON object naming its content encryption in
 // "enc". Only then is a five-part token called encrypted.
 func isJWEHeader(h string) bool {
-	if len(h) > MaxHeaderSegment || hasLineBreak(h) {
+	if len(h) > maxHeaderSegment || hasLineBreak(h) {
 		return false
 	}
 	var buf HeaderBuffer
@@ -113,7 +113,7 @@ func isJWEHeader(h string) bool {
 	if err != nil {
 		return false
 	}
-	it := strictjson.NewIter(buf[:n], MaxHeaderMembers)
+	it := strictjson.NewIter(buf[:n], maxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		if string(key) == "enc" {
 			_, ok := strictjson.RawString(value)

@@ -133,7 +133,7 @@ func FuzzReadProofClaims(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		pc, err := ReadProofClaims(payload)
+		pc, err := readProofClaims(payload)
 		if err != nil {
 			if e, ok := err.(*Error); !ok || e.Part != PartProof {
 				t.Fatalf("%q: refused with %#v", payload, err)

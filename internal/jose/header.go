@@ -51,13 +51,13 @@ func (h *Header) KID(header []byte) string {
 // library implements none of them, and guessing is how JOSE libraries get
 // broken. Key-carrying parameters (jwk, jku, x5u, x5c) are ignored: keys
 // come only from the issuer's JWKS, and nothing named in a token is ever
-// fetched. A header with more than MaxHeaderMembers members is refused: no
+// fetched. A header with more than maxHeaderMembers members is refused: no
 // real token needs them, and each costs a duplicate check. Explicit types
 // other than a JWT, an access token or a logout token (DPoP proofs,
 // security events) are different kinds of token, refused here.
 func ReadHeader(header []byte) (Header, error) {
 	var h Header
-	it := strictjson.NewIter(header, MaxHeaderMembers)
+	it := strictjson.NewIter(header, maxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		if string(key) == "kid" {
 			if _, ok := strictjson.RawString(value); !ok {

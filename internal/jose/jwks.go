@@ -10,9 +10,9 @@ import (
 	"github.com/identsphere/identsphere-go/internal/strictjson"
 )
 
-// MaxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
+// maxJWKSKeys caps the keys of one JWKS. Issuers publish a handful; a set
 // of hundreds is a misconfiguration or an attack on the parser.
-const MaxJWKSKeys = 100
+const maxJWKSKeys = 100
 
 // Key is one key of a JWKS, as read: usable, or refused with a reason.
 // A caller keeps refused keys under their kid, so that a token naming one
@@ -34,8 +34,8 @@ func (k *Key) Reason() string {
 	return k.Reject + ": " + k.Detail
 }
 
-// FitsAny reports whether a usable key fits some algorithm.
-func (k *Key) FitsAny() bool {
+// fitsAny reports whether a usable key fits some algorithm.
+func (k *Key) fitsAny() bool {
 	for alg := range algorithms {
 		if k.Reject == "" && Fits(alg, k.Alg, k.Public) {
 			return true
@@ -47,7 +47,7 @@ func (k *Key) FitsAny() bool {
 // ParseJWKS reads a JWKS key by key. Only a body that is not one strict
 // JSON object (internal/strictjson: valid UTF-8 throughout, no member named
 // twice, bounded nesting) with a "keys" array, or that holds more than
-// MaxJWKSKeys keys, is an error: a key that cannot be used is refused on
+// maxJWKSKeys keys, is an error: a key that cannot be used is refused on
 // its own, with its reason, and never costs the set its other keys. The cost is linear in len(body):
 // the strict reader and Go maps, each byte read a bounded number of times.
 func ParseJWKS(body []byte) ([]Key, error) {
@@ -63,8 +63,8 @@ func ParseJWKS(body []byte) ([]Key, error) {
 	if strictjson.Array(rawKeys, func(k []byte) error { keys = append(keys, k); return nil }) != nil {
 		return nil, errors.New(`the JWKS's "keys" member is not an array`)
 	}
-	if len(keys) > MaxJWKSKeys {
-		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), MaxJWKSKeys)
+	if len(keys) > maxJWKSKeys {
+		return nil, fmt.Errorf("the JWKS holds %d keys, more than the %d accepted", len(keys), maxJWKSKeys)
 	}
 	out := make([]Key, len(keys))
 	var checks KeyChecks
@@ -169,7 +169,7 @@ func KeyFromJWK(j jwkset.JWK, checks *KeyChecks) Key {
 	if k.Reject = checks.Check(k.Public); k.Reject != "" {
 		return k
 	}
-	if !k.FitsAny() {
+	if !k.fitsAny() {
 		k.Reject, k.Detail = "no supported algorithm fits the key", fmt.Sprintf("kty %q, alg %q", m.KTY, m.ALG)
 	}
 	return k

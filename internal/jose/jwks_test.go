@@ -32,7 +32,7 @@ func jwksSeedKeys() []string {
 }
 
 // FuzzParseJWKS reads arbitrary bodies as a JWKS. Properties: it never
-// panics; a set is at most MaxJWKSKeys keys; every usable key has a public
+// panics; a set is at most maxJWKSKeys keys; every usable key has a public
 // key that passes the key checks and fits an algorithm, and nothing else is
 // usable; and reading the same body twice gives the same verdicts, so that a
 // refused key is logged once and not on every refresh.
@@ -53,8 +53,8 @@ func FuzzParseJWKS(f *testing.F) {
 			}
 			return
 		}
-		if len(keys) > MaxJWKSKeys {
-			t.Fatalf("%d keys, cap %d", len(keys), MaxJWKSKeys)
+		if len(keys) > maxJWKSKeys {
+			t.Fatalf("%d keys, cap %d", len(keys), maxJWKSKeys)
 		}
 		again, _ := ParseJWKS([]byte(body))
 		for i := range keys {
@@ -71,7 +71,7 @@ func FuzzParseJWKS(f *testing.F) {
 			if r := new(KeyChecks).Check(k.Public); r != "" {
 				t.Fatalf("usable key %d fails the checks: %s", i, r)
 			}
-			if !k.FitsAny() {
+			if !k.fitsAny() {
 				t.Fatalf("usable key %d fits no algorithm", i)
 			}
 		}
@@ -84,7 +84,7 @@ func FuzzParseJWKS(f *testing.F) {
 func BenchmarkParseJWKS(b *testing.B) {
 	seeds := jwksSeedKeys()
 	var hundred []string
-	for i := range MaxJWKSKeys {
+	for i := range maxJWKSKeys {
 		hundred = append(hundred, strings.Replace(seeds[0], `"kid":"r"`, fmt.Sprintf(`"kid":"r%d"`, i), 1))
 	}
 	var members strings.Builder

@@ -79,7 +79,7 @@ func (p *Proof) Claims() (ProofClaims, error) {
 	if err != nil {
 		return ProofClaims{}, errProofNotBase64URL
 	}
-	return ReadProofClaims(p.rest[:m])
+	return readProofClaims(p.rest[:m])
 }
 
 // ProofHeader is what a proof's header says.
@@ -107,7 +107,7 @@ func ReadProofHeader(encoded string) (ProofHeader, error) {
 	}
 	var ph ProofHeader
 	typ := ""
-	it := strictjson.NewIter(header, MaxHeaderMembers)
+	it := strictjson.NewIter(header, maxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		switch string(key) {
 		case "typ":
@@ -140,7 +140,7 @@ func ReadProofHeader(encoded string) (ProofHeader, error) {
 // key material or a member of the wrong type.
 func readProofJWK(jwk []byte) (ProofJWK, error) {
 	var k ProofJWK
-	it := strictjson.NewIter(jwk, MaxHeaderMembers)
+	it := strictjson.NewIter(jwk, maxHeaderMembers)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {
 		var dst *[]byte
 		switch string(key) {
@@ -198,11 +198,11 @@ type ProofClaims struct {
 	IAT                       time.Time
 }
 
-// ReadProofClaims reads a proof's claims strictly; jti (at most 256
+// readProofClaims reads a proof's claims strictly; jti (at most 256
 // bytes), htm, htu, iat and ath are required (ath: proofs are checked only
 // with access tokens). The claims share payload's memory, which must not
 // change afterwards.
-func ReadProofClaims(payload []byte) (ProofClaims, error) {
+func readProofClaims(payload []byte) (ProofClaims, error) {
 	var pc ProofClaims
 	it := strictjson.NewIter(payload, 0)
 	for key, value, ok := it.Next(); ok; key, value, ok = it.Next() {

@@ -48,7 +48,7 @@ func TestReadProofHeader(t *testing.T) {
 }
 
 func TestReadProofClaims(t *testing.T) {
-	pc, err := ReadProofClaims([]byte(`{"jti":"j\u0031","htm":"GET","htu":"https://a/b","iat":1700000000.5,"ath":"h","nonce":"n"}`))
+	pc, err := readProofClaims([]byte(`{"jti":"j\u0031","htm":"GET","htu":"https://a/b","iat":1700000000.5,"ath":"h","nonce":"n"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestReadProofClaims(t *testing.T) {
 		`{"jti":"j","htm":"GET","htu":"u","iat":1}`:                 errProofNoATH,
 		`{"jti":"j","htm":"GET","htu":"u","iat":1,"ath":"h"} trail`: errProofClaims,
 	} {
-		if _, err := ReadProofClaims([]byte(claims)); err != want {
+		if _, err := readProofClaims([]byte(claims)); err != want {
 			t.Errorf("%s: %v, want %v", claims, err, want)
 		}
 	}

@@ -19,7 +19,7 @@ func benchInputs() map[string][]byte {
 	members.WriteString(`"iss":"x"}`)
 	nested.WriteString(`{"a":[`)
 	for nested.Len() < 1<<20-128 {
-		nested.WriteString(strings.Repeat("[", MaxDepth-2) + strings.Repeat("]", MaxDepth-2) + ",")
+		nested.WriteString(strings.Repeat("[", maxDepth-2) + strings.Repeat("]", maxDepth-2) + ",")
 	}
 	nested.WriteString(`0],"iss":"x"}`)
 	return map[string][]byte{

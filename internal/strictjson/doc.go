@@ -16,7 +16,7 @@
 //     unescaping (so "\u0073ub" repeats "sub"); "ISS" and "iss" are two
 //     different names, and callers match names exactly;
 //   - invalid UTF-8, raw control characters in strings, bad escapes;
-//   - nesting deeper than MaxDepth arrays and objects;
+//   - nesting deeper than 32 arrays and objects (maxDepth);
 //   - any deviation from the JSON grammar (leading zeros, NaN, trailing
 //     commas, single quotes, unquoted names);
 //   - with a member cap (NewIter's maxMembers), more members than it.

@@ -27,7 +27,7 @@ func fuzzJSONSeeds() []string {
 		`{"sub":"a","sub":"b"}`, `{"sub":"a","\u0073ub":"b"}`, `{"a\ud800":1,"a\udfff":2}`, `{"\u0000":1,"\u0000 ":2}`,
 		`{"a":1,}`, `{"a":1}x`, `{"a":1}{"b":2}`, `{a:1}`, `{'a':1}`, `{"a":01}`, `{"a":-}`, `{"a":1.}`, `{"a":1e}`,
 		`{"a":NaN}`, `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "\ufeff{}", `{"a":"b}`,
-		`{"a":1`, `{"a":tru}`, `["a"]`, `null`, `"x"`, ``, ` `, `{"a":` + deep(MaxDepth-1) + `}`, `{"a":` + deep(MaxDepth+1) + `}`,
+		`{"a":1`, `{"a":tru}`, `["a"]`, `null`, `"x"`, ``, ` `, `{"a":` + deep(maxDepth-1) + `}`, `{"a":` + deep(maxDepth+1) + `}`,
 		`{"exp":1e300}`, `{"exp":-1}`, `{"exp":253402300799}`, `{"exp":253402300800}`, `{"exp":"1"}`, `{"exp":1.5e9}`,
 		`{"aud":[]}`, `{"aud":["a",1]}`, `{"aud":[null]}`, `{"aud":{}}`, `{"email_verified":"true"}`, `{"scp":"a b"}`,
 		"{\"a\":1,\n\t\r\"b\":2}", `{"a":[` + strings.Repeat(`{},`, 30) + `{}]}`,
@@ -119,7 +119,7 @@ func FuzzMembers(f *testing.F) {
 		stdKeys, stdValues, stdOK := fuzzStdMembers(data)
 
 		if err != nil {
-			if stdOK && utf8.Valid(data) && !fuzzHasDuplicate(stdKeys) && fuzzDepth(data) <= MaxDepth {
+			if stdOK && utf8.Valid(data) && !fuzzHasDuplicate(stdKeys) && fuzzDepth(data) <= maxDepth {
 				t.Fatalf("refused %q, a valid object with unique keys and depth %d: %v", data, fuzzDepth(data), err)
 			}
 			return
@@ -219,7 +219,7 @@ func FuzzMemberMap(f *testing.F) {
 			return
 		}
 		keys, values, ok := fuzzStdMembers(data)
-		if !ok || !utf8.Valid(data) || !fuzzHasDuplicate(keys) || fuzzDepth(data) > MaxDepth {
+		if !ok || !utf8.Valid(data) || !fuzzHasDuplicate(keys) || fuzzDepth(data) > maxDepth {
 			t.Fatalf("ErrDuplicate for %q", data)
 		}
 		count := map[string]int{}

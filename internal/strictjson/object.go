@@ -7,9 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth is the deepest nesting of arrays and objects accepted, the
+// maxDepth is the deepest nesting of arrays and objects accepted, the
 // object itself counting as one.
-const MaxDepth = 32
+const maxDepth = 32
 
 // maxInlineKeys is how many distinct keys Iter tracks without allocating;
 // past it, a map takes over.

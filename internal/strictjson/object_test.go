@@ -6,7 +6,7 @@ import (
 )
 
 func TestMembers(t *testing.T) {
-	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
 	cases := []struct {
 		name string
 		in   string
@@ -37,7 +37,7 @@ func TestMembers(t *testing.T) {
 		{"unterminated string", `{"a":"b}`, nil},
 		{"unterminated object", `{"a":1`, nil},
 		{"nesting too deep", `{"a":` + deep + `}`, nil},
-		{"nesting at the limit", `{"a":` + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1) + `}`, []string{"a"}},
+		{"nesting at the limit", `{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`, []string{"a"}},
 		{"truncated literal", `{"a":tru}`, nil},
 		{"empty input", ``, nil},
 	}

@@ -100,12 +100,12 @@ func isHex4(b []byte) bool {
 // containers on a small stack: one loop per byte rather than a call per
 // nested value.
 func scanValue(d []byte, i, depth int) (int, bool) {
-	var closers [MaxDepth]byte
+	var closers [maxDepth]byte
 	open := 0
 	var ok bool
 	for {
 		// A value is expected here, at nesting depth+open.
-		if depth+open > MaxDepth || i >= len(d) {
+		if depth+open > maxDepth || i >= len(d) {
 			return i, false
 		}
 		switch c := d[i]; c {
