@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Values of the auth endpoints, exported so that tests and development
@@ -23,6 +24,10 @@ const (
 	DevOrg = "dev-org"
 	// DevScope is the "scope" claim of tokens issued by the auth endpoints.
 	DevScope = "read"
+	// DevACR is the "acr" claim of a login with a password alone; a login
+	// whose body asks for "acr_values" (such as "mfa") gets that class
+	// instead, with a fresh "auth_time" either way (RFC 9470 step-up).
+	DevACR = "pwd"
 )
 
 // maxAuthBody caps request bodies of the auth endpoints.
@@ -42,6 +47,11 @@ type credentials struct {
 	// key: its RFC 7638 thumbprint, as RFC 9449 section 10's dpop_jkt
 	// parameter carries it.
 	DPoPJKT string `json:"dpop_jkt"`
+	// ACRValues, when set, asks for a login that meets these
+	// authentication context classes (space-separated, as RFC 9470's
+	// challenge gives them): the token carries the first as acr, and amr
+	// ["pwd", "otp"], as a second factor would give.
+	ACRValues string `json:"acr_values"`
 }
 
 // authEndpoint counts the request, refuses any method but POST, and marks
@@ -60,7 +70,8 @@ func (i *Issuer) authEndpoint(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // serveLogin handles login and signup alike: in development every email is
-// a registered user and every non-empty password is correct. A body with
+// a registered user and every non-empty password is correct, and a login
+// that asks for acr_values meets them (a step-up). A body with
 // "dpop_jkt" (the thumbprint of the client's DPoP key) gets DPoP-bound
 // tokens, as a provider binds them for a client that asks.
 func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +113,14 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		cnf = map[string]string{"jkt": creds.DPoPJKT}
 	}
+	acr, amr := DevACR, []string{"pwd"}
+	if requested := strings.Fields(creds.ACRValues); len(requested) > 0 {
+		acr, amr = requested[0], []string{"pwd", "otp"}
+	}
 	i.issueSession(w, r, Claims{
+		"acr":            acr,
+		"amr":            amr,
+		"auth_time":      time.Now(),
 		"cnf":            cnf,
 		"sid":            rand.Text(), // the login session, ended by logout
 		"sub":            SubjectFor(email),
@@ -187,7 +205,8 @@ func (i *Issuer) serveRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fresh := Claims{}
-	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope", "cnf"} {
+	// A refresh is no new login: acr, amr and auth_time stay the login's.
+	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope", "cnf", "acr", "amr", "auth_time"} {
 		fresh[name] = old[name] // absent stays absent: nil removes the default
 	}
 	i.issueSession(w, r, fresh)

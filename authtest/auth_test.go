@@ -208,7 +208,8 @@ func TestRefreshIssuesFreshTokenForSameUser(t *testing.T) {
 		t.Fatalf("refreshed token does not verify: %v", err)
 	}
 	before, after := claims(t, first.AccessToken), claims(t, second.AccessToken)
-	for _, name := range []string{"sub", "email", "email_verified", "org", "scope"} {
+	// auth_time and acr stay the login's: a refresh is no new login.
+	for _, name := range []string{"sub", "email", "email_verified", "org", "scope", "acr", "auth_time"} {
 		if before[name] != after[name] || after[name] == nil {
 			t.Errorf("claim %s: %v before, %v after", name, before[name], after[name])
 		}
@@ -291,4 +292,34 @@ func TestRefreshRejectsUntrustedCookies(t *testing.T) {
 			t.Fatalf("%d, want 401", resp.StatusCode)
 		}
 	})
+}
+
+// A login that asks for acr_values (as an RFC 9470 challenge names them)
+// gets that class, a second factor in amr and a fresh auth_time; a login
+// without gets the password's class.
+func TestLoginMeetsRequestedACR(t *testing.T) {
+	iss := newIssuer(t)
+	start := time.Now().Add(-time.Second).Unix()
+	for body, want := range map[string]string{
+		`{"email":"dave@example.com","password":"pw"}`:                            authtest.DevACR,
+		`{"email":"dave@example.com","password":"pw","acr_values":"mfa phr"}`:     "mfa",
+		`{"email":"dave@example.com","password":"pw","acr_values":"  phr  mfa "}`: "phr",
+	} {
+		resp, raw := postJSON(t, iss, "/v1/auth/login", body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("login %s: %d %s", body, resp.StatusCode, raw)
+		}
+		var tr tokenResponse
+		if err := json.Unmarshal(raw, &tr); err != nil {
+			t.Fatal(err)
+		}
+		c := claims(t, tr.AccessToken)
+		authTime, _ := c["auth_time"].(float64)
+		if c["acr"] != want || int64(authTime) < start || int64(authTime) > time.Now().Unix() {
+			t.Errorf("login %s: acr %v auth_time %v, want %s and now", body, c["acr"], c["auth_time"], want)
+		}
+		if amr, _ := c["amr"].([]any); (want == authtest.DevACR) != (len(amr) == 1) {
+			t.Errorf("login %s: amr %v", body, c["amr"])
+		}
+	}
 }

@@ -47,6 +47,13 @@ func RequireVerifiedEmail() func(http.Handler) http.Handler {
 	return stdauth.RequireVerifiedEmail()
 }
 
+// RequireStepUp admits tokens whose login meets s (acr, auth_time; 401
+// insufficient_user_authentication otherwise):
+// r.With(chiauth.RequireStepUp(core.StepUp{ACR: []string{"mfa"}})).Post(...).
+func RequireStepUp(s core.StepUp) func(http.Handler) http.Handler {
+	return stdauth.RequireStepUp(s)
+}
+
 // Claims returns the claims the Middleware stored in r's context.
 func Claims(r *http.Request) (*core.Claims, bool) {
 	return core.ClaimsFrom(r.Context())

@@ -106,3 +106,30 @@ func BenchmarkFreshCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStepUpCacheHit measures what a step-up rule (acr with levels,
+// auth_time) adds to a cache hit: compare stepup with plain, and the
+// difference with BenchmarkFloor, in the same run.
+func BenchmarkStepUpCacheHit(b *testing.B) {
+	iss, v, _ := benchEnv(b)
+	token := iss.MustMint(authtest.Claims{"acr": "phr", "amr": []string{"pwd", "hwk"}, "auth_time": time.Now(), "scope": "read write"})
+	for _, bc := range []struct {
+		name  string
+		rules []core.Rule
+	}{
+		{"plain", nil},
+		{"stepup", []core.Rule{core.RequireStepUp(authcases.StepUpRoute())}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			a := core.NewAuthenticator(v, core.WithRules(bc.rules...))
+			req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Authenticate(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

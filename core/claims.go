@@ -48,6 +48,18 @@ type Claims struct {
 	Org           string   // org
 	Scopes        []string // scope (space-separated string) and scp (array or string), merged
 
+	// ACR is the acr claim: the authentication context class the login
+	// met (such as "mfa"), "" when absent or not a string. See RequireStepUp.
+	ACR string
+	// AMR is the amr claim: the authentication methods used (such as
+	// ["pwd", "otp"]), nil when absent or not an array of strings.
+	AMR []string
+	// AuthTime is the auth_time claim: when the user logged in, zero when
+	// absent or not a number. See RequireStepUp.
+	AuthTime time.Time
+
+	acrs []string // Microsoft Entra's acrs: see RequireEntraAuthContext
+
 	raw     []byte // the claims JSON, for Decode
 	idToken bool   // carries at_hash or c_hash, which only ID tokens have
 	// securityEvent: carries events, the claim of a Security Event Token
@@ -139,6 +151,14 @@ func decodeClaims(payload []byte) (*Claims, error) {
 			}
 		case "scope", "scp":
 			c.Scopes = appendScopes(c.Scopes, value)
+		case "acr":
+			c.ACR, _ = strictjson.String(value)
+		case "amr":
+			c.AMR = stringsOrNil(value)
+		case "acrs":
+			c.acrs = stringsOrNil(value)
+		case "auth_time":
+			c.AuthTime, _ = jose.NumericDate(value)
 		}
 		if !ok {
 			bad = Check(key)
@@ -157,6 +177,7 @@ func decodeClaims(payload []byte) (*Claims, error) {
 	// append to one copy's slice reallocates instead of writing into them.
 	c.Audience = slices.Clip(c.Audience)
 	c.Scopes = slices.Clip(c.Scopes)
+	c.AMR = slices.Clip(c.AMR)
 	return c, nil
 }
 
@@ -165,6 +186,16 @@ func jsonAudience(raw []byte) ([]string, bool) {
 		return []string{s}, true
 	}
 	return strictjson.Strings(raw)
+}
+
+// stringsOrNil reads an array of strings, or nil for any other value: a
+// profile claim of the wrong shape is absent, never half read.
+func stringsOrNil(raw []byte) []string {
+	list, ok := strictjson.Strings(raw)
+	if !ok {
+		return nil
+	}
+	return list
 }
 
 // appendScopes adds the scopes of a scope or scp claim: a space-separated

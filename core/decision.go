@@ -11,8 +11,8 @@ import (
 )
 
 // CheckOf names the check an error from this library failed, for logs and
-// metrics: a TokenError's Check, a PolicyError's Rule, or the [Check] of
-// the other errors (CheckMissing, CheckRequest, CheckScope, CheckDPoPProof,
+// metrics: a TokenError's Check, a PolicyError's Rule, a StepUpError's
+// Check, or the [Check] of the other errors (CheckMissing, CheckRequest, CheckScope, CheckDPoPProof,
 // CheckDPoPNonce, CheckKeysUnavailable, CheckRevocationUnavailable); ""
 // for nil, [CheckError] for an error this library did not make.
 func CheckOf(err error) Check {
@@ -27,6 +27,9 @@ func CheckOf(err error) Check {
 			return CheckDPoPNonce
 		}
 		return CheckDPoPProof
+	}
+	if su := (*StepUpError)(nil); errors.As(err, &su) {
+		return su.Check
 	}
 	switch {
 	case errors.Is(err, ErrMissingToken):

@@ -49,7 +49,8 @@
 //
 // Every failure is a typed error that names the failed check without
 // echoing the token, matches one of [ErrMissingToken], [ErrInvalidRequest],
-// [ErrInvalidToken], [ErrInsufficientScope], [ErrForbidden] or
-// [ErrKeysUnavailable] with errors.Is, and maps to its RFC 6750 answer with
+// [ErrInvalidToken], [ErrInsufficientScope],
+// [ErrInsufficientUserAuthentication] (a step-up: see [RequireStepUp]),
+// [ErrForbidden] or [ErrKeysUnavailable] with errors.Is, and maps to its RFC 6750 answer with
 // [NewErrorResponse].
 package core

@@ -493,14 +493,18 @@ func (d *dpopChecker) challenge(resp *ErrorResponse, r *http.Request, realm stri
 	if v := r.Header["Authorization"]; len(v) == 1 && len(v[0]) > 5 && strings.EqualFold(v[0][:5], "DPoP ") {
 		usedDPoP = true
 	}
+	params := "" // the error's own (acr_values...) and resource_metadata
+	if resp.authParams != "" {
+		params = resp.authParams + ", "
+	}
 	switch {
 	case resp.Code == "invalid_dpop_proof" || resp.Code == "use_dpop_nonce":
-		resp.WWWAuthenticate = `DPoP error="` + resp.Code + `", ` + d.algsParam
+		resp.WWWAuthenticate = `DPoP error="` + resp.Code + `", ` + params + d.algsParam
 	case resp.Code == "" && d.mode == DPoPRequired: // no token
-		resp.WWWAuthenticate = `DPoP realm="` + safeText(realm, true) + `", ` + d.algsParam
+		resp.WWWAuthenticate = `DPoP realm="` + safeText(realm, true) + `", ` + params + d.algsParam
 	case resp.Code == "":
-		resp.WWWAuthenticate = `Bearer realm="` + safeText(realm, true) + `", DPoP ` + d.algsParam
+		resp.WWWAuthenticate = `Bearer realm="` + safeText(realm, true) + `", ` + params + `DPoP ` + params + d.algsParam
 	case usedDPoP || d.mode == DPoPRequired:
-		resp.WWWAuthenticate = `DPoP error="` + resp.Code + `", ` + d.algsParam
+		resp.WWWAuthenticate = `DPoP error="` + resp.Code + `", ` + params + d.algsParam
 	}
 }

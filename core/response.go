@@ -35,6 +35,11 @@ type ErrorResponse struct {
 	Body []byte
 	// DPoPNonce is the DPoP-Nonce header (RFC 9449), or "".
 	DPoPNonce string
+
+	// authParams are the auth-params the challenge carries after its error
+	// code (scope, acr_values and max_age, claims; resource_metadata), kept
+	// apart so that a DPoP challenge built later carries them too.
+	authParams string
 }
 
 type errorBody struct {
@@ -48,6 +53,8 @@ type errorBody struct {
 //	ErrInvalidRequest     400  Bearer error="invalid_request"   invalid_request
 //	ErrInvalidToken       401  Bearer error="invalid_token"     invalid_token
 //	ErrInsufficientScope  403  Bearer error="insufficient_scope", scope="..."
+//	ErrInsufficientUserAuthentication  401  Bearer error="insufficient_user_authentication", acr_values="...", max_age="..."
+//	                      (or error="insufficient_claims", claims="..." for RequireEntraAuthContext)
 //	ErrForbidden          403  (none)                           forbidden
 //	ErrKeysUnavailable    503  (none) + Retry-After             temporarily_unavailable
 //	ErrRevocationUnavailable  (likewise)
@@ -63,6 +70,7 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	var se *ScopeError
 	var pe *PolicyError
 	var de *DPoPError
+	var su *StepUpError
 	// Rule failures first: a rule's refusal is final, whatever its
 	// error wraps.
 	switch {
@@ -71,7 +79,12 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 		r.WWWAuthenticate = `DPoP error="` + de.Code + `"`
 	case errors.As(err, &se):
 		r.Status, r.Code, r.Description = http.StatusForbidden, "insufficient_scope", "the token lacks a required scope"
-		r.WWWAuthenticate = `Bearer error="insufficient_scope", scope="` + scopeTokens(se.Required) + `"`
+		r.authParams = `scope="` + scopeTokens(se.Required) + `"`
+		r.WWWAuthenticate = `Bearer error="insufficient_scope", ` + r.authParams
+	case errors.As(err, &su):
+		r.Status, r.Code, r.Description = http.StatusUnauthorized, su.code(), su.Description
+		r.authParams = su.challengeParams()
+		r.WWWAuthenticate = `Bearer error="` + r.Code + `", ` + r.authParams
 	case errors.As(err, &pe):
 		r.Status, r.Code, r.Description = http.StatusForbidden, "forbidden", pe.Description
 	case errors.Is(err, ErrMissingToken):
@@ -101,6 +114,18 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	r.Description = safeText(r.Description, false)
 	r.Body, _ = json.Marshal(errorBody{Error: r.Code, Description: r.Description})
 	return r
+}
+
+// addAuthParam appends an auth-param (such as resource_metadata="...") to
+// the challenge, and to those a DPoP challenge built later carries.
+func (r *ErrorResponse) addAuthParam(param string) {
+	if r.WWWAuthenticate != "" {
+		r.WWWAuthenticate += ", " + param
+	}
+	if r.authParams != "" {
+		r.authParams += ", "
+	}
+	r.authParams += param
 }
 
 // Write sends the response.

@@ -7,7 +7,8 @@ import (
 )
 
 // Rule is an application rule checked on a valid token. It returns nil to
-// accept. A *PolicyError or *ScopeError is answered as is (403); any other
+// accept. A *PolicyError or *ScopeError is answered as is (403), a
+// *StepUpError as is (401, see RequireStepUp); any other
 // error is answered as 403 forbidden with a generic description, so a rule
 // never leaks its internals to the client.
 type Rule func(ctx context.Context, c *Claims) error
@@ -53,7 +54,7 @@ func CheckRules(ctx context.Context, c *Claims, rules ...Rule) error {
 		if err == nil {
 			continue
 		}
-		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) {
+		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrInsufficientUserAuthentication) {
 			return err
 		}
 		return &PolicyError{Rule: CheckCustom, Description: "the token is not allowed here", Err: err}

@@ -25,6 +25,8 @@ func coreHandler(v core.TokenVerifier) http.Handler {
 	mux.Handle(authcases.PathMe, guard())
 	mux.Handle(authcases.PathAdmin, guard(core.RequireScopes("admin")))
 	mux.Handle(authcases.PathVerified, guard(core.RequireVerifiedEmail()))
+	mux.Handle(authcases.PathStepUp, guard(core.RequireStepUp(authcases.StepUpRoute())))
+	mux.Handle(authcases.PathEntraStepUp, guard(core.RequireEntraAuthContext(authcases.EntraContext)))
 	// The sender-constrained routes, each with its own Authenticator.
 	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
 		a := core.NewAuthenticator(v, route.Option())

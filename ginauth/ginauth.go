@@ -77,6 +77,12 @@ func RequireVerifiedEmail() gin.HandlerFunc {
 	return Require(core.RequireVerifiedEmail())
 }
 
+// RequireStepUp admits tokens whose login meets s (acr, auth_time; 401
+// insufficient_user_authentication otherwise). See core.RequireStepUp.
+func RequireStepUp(s core.StepUp) gin.HandlerFunc {
+	return Require(core.RequireStepUp(s))
+}
+
 // RequireFresh asks f (such as a *core.Introspector) on every request
 // whether the token is still live at the identity provider, aborting with
 // the RFC 6750 answer otherwise.

@@ -16,6 +16,11 @@ const (
 	// DefaultProxyTimeout bounds a login forwarded to the issuer without
 	// Config.ProxyTimeout; the server's WriteTimeout is derived from it.
 	DefaultProxyTimeout = authproxy.DefaultTimeout
+	// DefaultStepUpACR and DefaultStepUpMaxAge are what a step-up route
+	// demands (Config.StepUp) when nothing is configured: a login with a
+	// second factor, within five minutes.
+	DefaultStepUpACR    = "mfa"
+	DefaultStepUpMaxAge = 300 * time.Second
 )
 
 // Config is everything a Server is built from. FromEnv fills it from the
@@ -97,6 +102,13 @@ type Config struct {
 	// core.IDTokens, the other clients whose ID tokens (azp) this service
 	// trusts.
 	AuthorizedParties []string
+	// StepUp is what the step-up routes demand of the login behind a token
+	// (RFC 9470; see Server.StepUp): IDENTSPHERE_STEPUP_ACR, the accepted
+	// acr values (comma- or space-separated), and IDENTSPHERE_STEPUP_MAX_AGE,
+	// the longest time since the login (seconds, or a duration such as 5m).
+	// Default: ACR [DefaultStepUpACR], MaxAge DefaultStepUpMaxAge, each when
+	// unset.
+	StepUp core.StepUp
 	// Logger receives every record: the effective configuration once at
 	// start, refusals, key changes, outages, one access-log record per
 	// request. Not read from the environment. Default slog.Default().
@@ -118,6 +130,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if len(cfg.StepUp.ACR) == 0 {
+		cfg.StepUp.ACR = []string{DefaultStepUpACR}
+	}
+	if cfg.StepUp.MaxAge == 0 {
+		cfg.StepUp.MaxAge = DefaultStepUpMaxAge
 	}
 	return cfg
 }

@@ -33,6 +33,8 @@ func (cfg Config) LogValue() slog.Value {
 		slog.String("public_url", cfg.PublicURL),
 		slog.String("token_profile", cfg.Profile.String()),
 		slog.Any("authorized_parties", cfg.AuthorizedParties),
+		slog.Any("step_up_acr", cfg.StepUp.ACR),
+		slog.Duration("step_up_max_age", cfg.StepUp.MaxAge),
 	)
 }
 

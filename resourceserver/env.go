@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ const ProfileVariable = "IDENTSPHERE_TOKEN_PROFILE"
 // IDENTSPHERE_CLIENT_SECRET, IDENTSPHERE_TRUSTED_PROXIES,
 // IDENTSPHERE_PUBLIC_SCHEME, IDENTSPHERE_INTROSPECTION_URL,
 // IDENTSPHERE_REDIS_URL, IDENTSPHERE_TOKEN_CACHE, IDENTSPHERE_DPOP,
-// IDENTSPHERE_PUBLIC_URL, IDENTSPHERE_TOKEN_PROFILE and
-// IDENTSPHERE_AUTHORIZED_PARTIES (see each Config field). With
+// IDENTSPHERE_PUBLIC_URL, IDENTSPHERE_TOKEN_PROFILE,
+// IDENTSPHERE_AUTHORIZED_PARTIES, IDENTSPHERE_STEPUP_ACR and
+// IDENTSPHERE_STEPUP_MAX_AGE (see each Config field). With
 // IDENTSPHERE_URL unset it returns a dev-mode Config (Config.DevMode).
 //
 // Every mistake is reported at once, joined (errors.Join), each naming its
@@ -61,6 +63,7 @@ func FromEnv(lookupEnv func(string) (string, bool)) (Config, error) {
 	add(cfg.readTokenKind(getenv(ProfileVariable), getenv("IDENTSPHERE_AUTHORIZED_PARTIES")))
 	add(cfg.readDPoP(lookupEnv("IDENTSPHERE_DPOP")))
 	add(cfg.readProxyTimeout(getenv("IDENTSPHERE_PROXY_TIMEOUT")))
+	add(cfg.readStepUp(getenv("IDENTSPHERE_STEPUP_ACR"), getenv("IDENTSPHERE_STEPUP_MAX_AGE")))
 	trusted, err := parsePrefixes(getenv("IDENTSPHERE_TRUSTED_PROXIES"))
 	if err != nil {
 		add(fmt.Errorf("IDENTSPHERE_TRUSTED_PROXIES: %w", err))
@@ -136,6 +139,25 @@ func (cfg *Config) readProxyTimeout(s string) error {
 		return fmt.Errorf("IDENTSPHERE_PROXY_TIMEOUT must be a positive duration such as 10s, not %q", s)
 	}
 	cfg.ProxyTimeout = d
+	return nil
+}
+
+// readStepUp reads IDENTSPHERE_STEPUP_ACR (comma- or space-separated) and
+// IDENTSPHERE_STEPUP_MAX_AGE (seconds, or a duration); unset, each keeps
+// its default (see Config.StepUp).
+func (cfg *Config) readStepUp(acr, maxAge string) error {
+	cfg.StepUp.ACR = strings.FieldsFunc(acr, func(r rune) bool { return r == ',' || r == ' ' })
+	if maxAge == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(maxAge)
+	if secs, convErr := strconv.Atoi(maxAge); convErr == nil {
+		d, err = time.Duration(secs)*time.Second, nil
+	}
+	if err != nil || d <= 0 {
+		return fmt.Errorf("IDENTSPHERE_STEPUP_MAX_AGE must be a positive number of seconds or a duration such as 5m, not %q", maxAge)
+	}
+	cfg.StepUp.MaxAge = d
 	return nil
 }
 

@@ -98,6 +98,8 @@ func TestFromEnvReadsEveryVariable(t *testing.T) {
 		"IDENTSPHERE_PUBLIC_URL":         "https://api.example.com",
 		"IDENTSPHERE_TOKEN_PROFILE":      "id",
 		"IDENTSPHERE_AUTHORIZED_PARTIES": "web, ,cli",
+		"IDENTSPHERE_STEPUP_ACR":         "phr, phrh",
+		"IDENTSPHERE_STEPUP_MAX_AGE":     "120",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +110,8 @@ func TestFromEnvReadsEveryVariable(t *testing.T) {
 		cfg.PublicScheme != "https" || cfg.IntrospectionURL != "https://id.example.com/introspect" ||
 		cfg.RedisURL != "redis://127.0.0.1:6379/0" || !cfg.DisableTokenCache || cfg.DPoP != core.DPoPRequired ||
 		cfg.PublicURL != "https://api.example.com" || cfg.Profile != core.IDTokens ||
-		strings.Join(cfg.AuthorizedParties, "|") != "web|cli" {
+		strings.Join(cfg.AuthorizedParties, "|") != "web|cli" ||
+		strings.Join(cfg.StepUp.ACR, "|") != "phr|phrh" || cfg.StepUp.MaxAge != 2*time.Minute {
 		t.Errorf("config %+v", cfg)
 	}
 
@@ -181,5 +184,32 @@ func TestNewReportsEveryMistakeAtOnce(t *testing.T) {
 	_, err = resourceserver.New(t.Context(), resourceserver.Config{DevMode: true, Addr: "127.0.0.1:0"})
 	if err == nil || !strings.Contains(err.Error(), "devissuer.Start") {
 		t.Errorf("dev mode without an issuer: %v", err)
+	}
+}
+
+// The step-up settings: a duration or seconds, defaults when unset, and a
+// value no route could use refused at start with the variable named.
+func TestFromEnvStepUp(t *testing.T) {
+	for env, want := range map[string]time.Duration{"5m": 5 * time.Minute, "90": 90 * time.Second} {
+		cfg, err := resourceserver.FromEnv(lookup(map[string]string{"IDENTSPHERE_STEPUP_MAX_AGE": env}))
+		if err != nil || cfg.StepUp.MaxAge != want {
+			t.Errorf("IDENTSPHERE_STEPUP_MAX_AGE=%s: %v, %v", env, cfg.StepUp.MaxAge, err)
+		}
+	}
+	for name, env := range map[string]map[string]string{
+		"IDENTSPHERE_STEPUP_MAX_AGE": {"IDENTSPHERE_STEPUP_MAX_AGE": "-5"},
+		"IDENTSPHERE_STEPUP_ACR":     {"IDENTSPHERE_STEPUP_ACR": `mfa,"phr"`},
+	} {
+		if _, err := resourceserver.FromEnv(lookup(env)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: error %v, want one naming %s", env, err, name)
+		}
+	}
+	srv, err := resourceserver.New(t.Context(), resourceserver.Config{Issuer: "https://id.example.com", Audience: "orders", Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if s := srv.StepUp(); strings.Join(s.ACR, " ") != resourceserver.DefaultStepUpACR || s.MaxAge != resourceserver.DefaultStepUpMaxAge {
+		t.Errorf("default step-up %+v", s)
 	}
 }

@@ -191,6 +191,11 @@ func (s *Server) AuthOptions() []core.Option { return s.auth }
 // (chiauth.RequireFresh and friends).
 func (s *Server) Introspector() *core.Introspector { return s.introspector }
 
+// StepUp is what the step-up routes demand of the login behind a token
+// (Config.StepUp, with its defaults): pass it to the adapter's
+// RequireStepUp, such as chiauth.RequireStepUp(srv.StepUp()).
+func (s *Server) StepUp() core.StepUp { return s.cfg.StepUp }
+
 // LoginProxy serves the issuer's /v1/auth/ endpoints on this origin: mount
 // it at /v1/auth keeping the full path.
 func (s *Server) LoginProxy() *authproxy.Proxy { return s.proxy }

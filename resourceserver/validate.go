@@ -54,6 +54,7 @@ func (cfg Config) problems() []error {
 	if dpopModeName(cfg.DPoP) == "" {
 		add(fmt.Errorf("IDENTSPHERE_DPOP (Config.DPoP) must be disabled, allowed or required, not mode %d", cfg.DPoP))
 	}
+	add(stepUpProblem(cfg.StepUp))
 	if cfg.PublicScheme != "" && cfg.PublicScheme != "http" && cfg.PublicScheme != "https" {
 		add(fmt.Errorf("IDENTSPHERE_PUBLIC_SCHEME must be http or https, not %q", cfg.PublicScheme))
 	}
@@ -85,4 +86,23 @@ func dpopModeName(mode core.DPoPMode) string {
 		return "required"
 	}
 	return ""
+}
+
+// stepUpProblem reports a Config.StepUp that core.RequireStepUp would
+// refuse (it panics, when a route is built): here it is an error at start
+// naming the variables.
+func stepUpProblem(s core.StepUp) (err error) {
+	if len(s.ACR) == 0 && s.MaxAge == 0 {
+		return nil // the defaults apply
+	}
+	if len(s.ACR) == 0 {
+		s.ACR = []string{DefaultStepUpACR}
+	}
+	defer func() {
+		if recover() != nil {
+			err = fmt.Errorf("IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes or backslashes and a positive age, not %q and %v", strings.Join(s.ACR, ","), s.MaxAge)
+		}
+	}()
+	core.RequireStepUp(s)
+	return nil
 }

@@ -67,6 +67,13 @@ func RequireVerifiedEmail() func(http.Handler) http.Handler {
 	return Require(core.RequireVerifiedEmail())
 }
 
+// RequireStepUp admits tokens whose login meets s: its acr and how recent
+// its auth_time (401 insufficient_user_authentication with acr_values and
+// max_age otherwise, RFC 9470). See core.RequireStepUp.
+func RequireStepUp(s core.StepUp) func(http.Handler) http.Handler {
+	return Require(core.RequireStepUp(s))
+}
+
 // RequireFresh asks f (such as a *core.Introspector) on every request
 // whether the token is still live at the identity provider, for routes
 // where a revoked but unexpired token must not pass (payments, account

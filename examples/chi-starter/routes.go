@@ -39,6 +39,10 @@ func routes(srv *resourceserver.Server) http.Handler {
 		// A payment must not go through on a token revoked a minute ago:
 		// this route asks the issuer every time; the others stay local.
 		r.With(chiauth.RequireFresh(srv.Introspector())).Post("/api/transfer", me)
+		// Taking over an account starts with changing its email: a token
+		// from a password-only login, or from one of last week, must not
+		// do it (RFC 9470 step-up: IDENTSPHERE_STEPUP_ACR, _MAX_AGE).
+		r.With(chiauth.RequireStepUp(srv.StepUp())).Post("/api/account/email", me)
 	})
 
 	r.NotFound(notFound)

@@ -57,6 +57,10 @@ func routes(srv *resourceserver.Server) (http.Handler, error) {
 	// A payment must not go through on a token revoked a minute ago: this
 	// route asks the issuer every time; the others stay local.
 	api.POST("/transfer", ginauth.RequireFresh(srv.Introspector()), me)
+	// Taking over an account starts with changing its email: a token from
+	// a password-only login, or from one of last week, must not do it (RFC
+	// 9470 step-up: IDENTSPHERE_STEPUP_ACR, _MAX_AGE).
+	api.POST("/account/email", ginauth.RequireStepUp(srv.StepUp()), me)
 
 	r.NoRoute(notFound)
 	return r, nil

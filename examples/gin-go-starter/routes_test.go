@@ -114,6 +114,11 @@ func TestRoutes(t *testing.T) {
 		// Fresh: the issuer is asked on every request.
 		{"transfer", iss.Request(t, "POST", "/api/transfer", alice), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
 		{"transfer with a revoked token", withToken(httptest.NewRequest("POST", "/api/transfer", nil), revoked), 401, `{"error":"invalid_token","error_description":"the token is no longer active"}`},
+
+		// Step-up (the defaults): a second factor, within five minutes.
+		{"email change after an MFA login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"sub": "alice", "acr": "mfa", "auth_time": time.Now()}), 200, `{"sub":"alice","email":"","org":""}`},
+		{"email change after a password login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "pwd", "auth_time": time.Now()}), 401, `{"error":"insufficient_user_authentication","error_description":"this operation needs a stronger authentication (acr)"}`},
+		{"email change after an old MFA login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}), 401, `{"error":"insufficient_user_authentication","error_description":"this operation needs a more recent authentication (auth_time)"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()

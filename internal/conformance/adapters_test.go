@@ -28,6 +28,8 @@ func stdHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	mux.Handle(authcases.PathMe, auth(me))
 	mux.Handle(authcases.PathAdmin, auth(stdauth.RequireScope("admin")(me)))
 	mux.Handle(authcases.PathVerified, auth(stdauth.RequireVerifiedEmail()(me)))
+	mux.Handle(authcases.PathStepUp, auth(stdauth.RequireStepUp(authcases.StepUpRoute())(me)))
+	mux.Handle(authcases.PathEntraStepUp, auth(stdauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))(me)))
 	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
 		mux.Handle(route.Path, stdauth.Middleware(v, route.Option())(me))
 	}
@@ -47,6 +49,9 @@ func chiHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 		r.Post(authcases.PathMe, me)
 		r.With(chiauth.RequireScope("admin")).Get(authcases.PathAdmin, me)
 		r.With(chiauth.RequireVerifiedEmail()).Get(authcases.PathVerified, me)
+		r.With(chiauth.RequireStepUp(authcases.StepUpRoute())).Get(authcases.PathStepUp, me)
+		r.With(chiauth.RequireStepUp(authcases.StepUpRoute())).Post(authcases.PathStepUp, me)
+		r.With(chiauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))).Get(authcases.PathEntraStepUp, me)
 	})
 	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
 		auth := chiauth.Middleware(v, route.Option())
@@ -69,6 +74,9 @@ func ginHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	api.POST("/me", me)
 	api.GET("/admin", ginauth.RequireScope("admin"), me)
 	api.GET("/verified", ginauth.RequireVerifiedEmail(), me)
+	api.GET("/stepup", ginauth.RequireStepUp(authcases.StepUpRoute()), me)
+	api.POST("/stepup", ginauth.RequireStepUp(authcases.StepUpRoute()), me)
+	api.GET("/entra-stepup", ginauth.Require(core.RequireEntraAuthContext(authcases.EntraContext)), me)
 	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
 		auth := ginauth.Middleware(v, route.Option())
 		for _, method := range route.Methods {

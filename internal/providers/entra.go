@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 	"time"
@@ -193,9 +194,16 @@ func (e *Entra) TenantAccessToken(issTenant, tid string) string {
 	return e.v2AccessToken(e.V2IssuerOf(issTenant), tid, e.APIAppID, "Orders.Read", 0)
 }
 
-func (e *Entra) v2AccessToken(iss, tid, aud, scp string, key int) string {
+// V2AccessTokenWithAuthContext is V2AccessToken from a login that met the
+// Conditional Access authentication contexts acrs (such as "c1"), as Entra
+// marks it for a client that declared the cp1 capability.
+func (e *Entra) V2AccessTokenWithAuthContext(scp string, acrs ...string) string {
+	return e.v2AccessToken(e.URL(), e.TenantID, e.APIAppID, scp, 0, authtest.Claims{"acrs": acrs})
+}
+
+func (e *Entra) v2AccessToken(iss, tid, aud, scp string, key int, extra ...authtest.Claims) string {
 	now := time.Now()
-	return e.MustMint(authtest.Claims{
+	claims := authtest.Claims{
 		"iss":                iss,
 		"aud":                aud,
 		"nbf":                now,
@@ -212,7 +220,11 @@ func (e *Entra) v2AccessToken(iss, tid, aud, scp string, key int) string {
 		"uti":                "fqiBqXLPj0eQa82S-IYFAA",
 		"ver":                "2.0",
 		"jti":                nil,
-	}, e.header(key)...)
+	}
+	for _, x := range extra {
+		maps.Copy(claims, x)
+	}
+	return e.MustMint(claims, e.header(key)...)
 }
 
 // AppOnlyToken is a v2.0 access token of DaemonAppID (client credentials)

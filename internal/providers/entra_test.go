@@ -146,3 +146,27 @@ func TestEntraMultiTenant(t *testing.T) {
 		t.Errorf("the validator warned: %s", strings.Join(w, "; "))
 	}
 }
+
+// entraAuthContextChallenge is the claims challenge of a route that needs
+// the authentication context c1, as the README shows it.
+const entraAuthContextChallenge = `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`
+
+// The Entra recipe's step-up: a route that needs the authentication
+// context c1 admits a token whose acrs holds it, and answers the others
+// with Entra's claims challenge (insufficient_claims, claims=base64).
+func TestEntraAuthContextStepUp(t *testing.T) {
+	e := providers.NewEntra()
+	t.Cleanup(e.Close)
+	v := start(t, entraV2Recipe(e.URL(), e.APIAppID))
+	h := route(v, stdauth.RequireScope("Orders.Write"), stdauth.Require(core.RequireEntraAuthContext("c1")))
+	expect(t, "login that met c1", h, e.V2AccessTokenWithAuthContext("Orders.Write", "c1"), http.StatusNoContent, "")
+	for name, token := range map[string]string{
+		"login without an authentication context": e.V2AccessToken("Orders.Write"),
+		"login that met another context":          e.V2AccessTokenWithAuthContext("Orders.Write", "c2"),
+	} {
+		a := expect(t, name, h, token, http.StatusUnauthorized, "insufficient_claims")
+		if a.challenge != entraAuthContextChallenge {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", name, a.challenge, entraAuthContextChallenge)
+		}
+	}
+}

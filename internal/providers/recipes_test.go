@@ -183,7 +183,7 @@ func readmeRecipes() []readmeRecipe {
 		{"Okta", oktaRecipe("https://{yourOktaDomain}/oauth2/default", "api://default"),
 			[]string{`RequireScope("orders:read")`, lit(oktaGroups)}},
 		{"Microsoft Entra ID", entraV2Recipe("https://login.microsoftonline.com/{tenant-id}/v2.0", "{api-application-id}"),
-			[]string{`RequireScope("Orders.Read")`, lit(entraRoles), "Several issuers"}},
+			[]string{`RequireScope("Orders.Read")`, lit(entraRoles), "Several issuers", `core.RequireEntraAuthContext("c1")`, entraAuthContextChallenge}},
 		{"Microsoft Entra ID", entraV1Recipe("https://sts.windows.net/{tenant-id}/", "https://login.microsoftonline.com/{tenant-id}/discovery/keys", "api://orders-api"), nil},
 		{"AWS Cognito", cognitoAccessRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"),
 			[]string{lit(cognitoGroups)}},

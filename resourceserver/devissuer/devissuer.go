@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/identsphere/identsphere-go/authtest"
@@ -70,7 +71,7 @@ func (i *Issuer) Token() (string, error) {
 // towards srv (its /v1/auth/logout tells srv at once), waits until srv can
 // check tokens, so that the curl line works the moment it shows, and then
 // prints the banner to w: the issuer, srv's URL, a ready token and a curl
-// line. Printing the token is the point of dev mode; it goes to w (stdout),
+// line, and the login whose token passes srv's step-up routes. Printing the token is the point of dev mode; it goes to w (stdout),
 // never into the logs. ctx bounds the wait.
 func (i *Issuer) Announce(ctx context.Context, w io.Writer, srv *resourceserver.Server) error {
 	if id := srv.ClientID(); id != "" {
@@ -85,7 +86,7 @@ func (i *Issuer) Announce(ctx context.Context, w io.Writer, srv *resourceserver.
 	if err != nil {
 		return err
 	}
-	appURL := srv.URL()
+	appURL, stepUp := srv.URL(), srv.StepUp()
 	_, err = fmt.Fprintf(w, `
 DEV MODE: an embedded development issuer that signs tokens for anyone.
 Set IDENTSPHERE_URL and IDENTSPHERE_AUDIENCE to use a real issuer.
@@ -97,6 +98,10 @@ token:  %s
 
 curl -H "Authorization: Bearer %s" %s/api/me
 
-`, i.URL(), appURL, token, Email, time.Now().Add(authtest.DefaultTokenTTL).Format(time.TimeOnly), token, appURL)
+A step-up route (acr %s, a login within %v) takes the token of this login:
+curl -H "Content-Type: application/json" -d '{"email":"%s","password":"any","acr_values":"%s"}' %s/v1/auth/login
+
+`, i.URL(), appURL, token, Email, time.Now().Add(authtest.DefaultTokenTTL).Format(time.TimeOnly), token, appURL,
+		strings.Join(stepUp.ACR, " or "), stepUp.MaxAge, Email, strings.Join(stepUp.ACR, " "), appURL)
 	return err
 }

@@ -1,0 +1,57 @@
+package conformance_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/identsphere/identsphere-go/authtest"
+	"github.com/identsphere/identsphere-go/chiauth"
+	"github.com/identsphere/identsphere-go/ginauth"
+	"github.com/identsphere/identsphere-go/internal/authcases"
+	"github.com/identsphere/identsphere-go/stdauth"
+)
+
+// A step-up route costs no allocation on a cache hit: each adapter
+// answers /api/stepup with exactly the allocations of /api/me.
+func TestStepUpAddsNoAllocation(t *testing.T) {
+	env := authcases.NewEnv(t)
+	token := env.Issuer.MustMint(authtest.Claims{"acr": "mfa", "auth_time": time.Now()})
+	stepUp := authcases.StepUpRoute()
+	noContent := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/me", stdauth.Middleware(env.Validator)(http.HandlerFunc(noContent)))
+	mux.Handle("GET /api/stepup", stdauth.Middleware(env.Validator)(stdauth.RequireStepUp(stepUp)(http.HandlerFunc(noContent))))
+	cr := chi.NewRouter()
+	cr.With(chiauth.Middleware(env.Validator)).Get("/api/me", noContent)
+	cr.With(chiauth.Middleware(env.Validator), chiauth.RequireStepUp(stepUp)).Get("/api/stepup", noContent)
+	gr := gin.New()
+	ginNoContent := func(c *gin.Context) { c.Status(http.StatusNoContent) }
+	gr.GET("/api/me", ginauth.Middleware(env.Validator), ginNoContent)
+	gr.GET("/api/stepup", ginauth.Middleware(env.Validator), ginauth.RequireStepUp(stepUp), ginNoContent)
+
+	for name, h := range map[string]http.Handler{"stdauth": mux, "chiauth": cr, "ginauth": gr} {
+		t.Run(name, func(t *testing.T) {
+			serve := func(path string) func() {
+				return func() {
+					r := httptest.NewRequest(http.MethodGet, path, nil)
+					r.Header.Set("Authorization", "Bearer "+token)
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, r)
+					if w.Code != http.StatusNoContent {
+						panic(name + " " + path + ": " + http.StatusText(w.Code))
+					}
+				}
+			}
+			serve("/api/me")() // fills the cache
+			if me, stepUp := fewestAllocs(serve("/api/me")), fewestAllocs(serve("/api/stepup")); stepUp != me {
+				t.Fatalf("a step-up route costs %v allocations on a cache hit, /api/me %v", stepUp, me)
+			}
+		})
+	}
+}
