@@ -25,7 +25,7 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 	handler := func(maxRSABits int) http.Handler {
 		cfg := core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL, MaxProofRSABits: maxRSABits,
 			Algorithms: []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256", "RS384", "PS384", "RS512", "PS512"}}
-		return stdauth.Middleware(v, core.WithDPoP(cfg))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		return stdauth.Middleware(v, withDPoP(t, cfg))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	}
 	byDefault, rsa4096 := handler(0), handler(4096)
 	rsa2048 := authtest.NewDPoPKey(t, authtest.DPoPKeyRSA(2048))
@@ -59,4 +59,14 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withDPoP is core.WithDPoP over core.NewDPoP(cfg), failing tb on an error.
+func withDPoP(tb testing.TB, cfg core.DPoPConfig) core.Option {
+	tb.Helper()
+	d, err := core.NewDPoP(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return core.WithDPoP(d)
 }

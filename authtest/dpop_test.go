@@ -502,7 +502,11 @@ func ExampleDPoPKey() {
 
 	// The URL clients reach the service at: proofs name it.
 	const publicURL = "https://api.example"
-	h := stdauth.Middleware(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL}))(
+	dpop, err := core.NewDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL})
+	if err != nil {
+		panic(err)
+	}
+	h := stdauth.Middleware(v, core.WithDPoP(dpop))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			claims, _ := core.ClaimsFrom(r.Context())
 			fmt.Fprint(w, claims.Subject)
@@ -538,7 +542,11 @@ func ExampleDPoPKey_Proof() {
 	v := newValidator(iss)
 	defer v.Close()
 	const u = "https://api.example/orders"
-	h := stdauth.Middleware(v, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: "https://api.example"}))(
+	dpop, err := core.NewDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: "https://api.example"})
+	if err != nil {
+		panic(err)
+	}
+	h := stdauth.Middleware(v, core.WithDPoP(dpop))(
 		http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 
 	key, other := must(authtest.GenerateDPoPKey()), must(authtest.GenerateDPoPKey())

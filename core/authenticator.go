@@ -14,7 +14,13 @@ import (
 // need, so stdauth, chiauth and ginauth only translate between their router
 // and this type.
 type Authenticator struct {
-	verifier     TokenVerifier
+	verifier TokenVerifier
+	settings
+}
+
+// settings are what Options set, over the defaults NewAuthenticator
+// starts from. Options see only this, never the Authenticator.
+type settings struct {
 	realm        string
 	cookieName   string
 	maxTokenSize int
@@ -27,22 +33,30 @@ type Authenticator struct {
 	certs        *certBinding // how certificate-bound tokens are checked
 }
 
-// Option configures an Authenticator.
-type Option func(*Authenticator)
+// Option configures an Authenticator (see NewAuthenticator). Options are
+// made by the With... functions of this package.
+type Option interface {
+	apply(*settings)
+}
+
+// optionFunc is an Option made of a function.
+type optionFunc func(*settings)
+
+func (f optionFunc) apply(s *settings) { f(s) }
 
 // WithRealm sets the realm of the WWW-Authenticate challenge.
-func WithRealm(realm string) Option { return func(a *Authenticator) { a.realm = realm } }
+func WithRealm(realm string) Option { return optionFunc(func(s *settings) { s.realm = realm }) }
 
 // WithCookieName reads the token from this cookie when there is no
 // Authorization header. Default [DefaultCookieName].
-func WithCookieName(name string) Option { return func(a *Authenticator) { a.cookieName = name } }
+func WithCookieName(name string) Option { return optionFunc(func(s *settings) { s.cookieName = name }) }
 
 // WithoutCookie accepts tokens only from the Authorization header.
-func WithoutCookie() Option { return func(a *Authenticator) { a.cookieName = "" } }
+func WithoutCookie() Option { return optionFunc(func(s *settings) { s.cookieName = "" }) }
 
 // WithMaxTokenSize caps the token length read from a request. Default
 // [DefaultMaxTokenSize]; the Validator applies its own cap as well.
-func WithMaxTokenSize(n int) Option { return func(a *Authenticator) { a.maxTokenSize = n } }
+func WithMaxTokenSize(n int) Option { return optionFunc(func(s *settings) { s.maxTokenSize = n }) }
 
 // WithCrossOriginProtection replaces the check that refuses cookie-borne
 // tokens on cross-origin unsafe requests (CSRF: a cookie is sent by the
@@ -55,13 +69,13 @@ func WithMaxTokenSize(n int) Option { return func(a *Authenticator) { a.maxToken
 // Tokens in the Authorization header are not ambient and are never subject
 // to it.
 func WithCrossOriginProtection(p *http.CrossOriginProtection) Option {
-	return func(a *Authenticator) { a.crossOrigin = p }
+	return optionFunc(func(s *settings) { s.crossOrigin = p })
 }
 
 // WithObserver sends this Authenticator's decisions to o instead of the
 // Validator's Config.Observer (the default when the verifier is a
 // *Validator; none otherwise).
-func WithObserver(o Observer) Option { return func(a *Authenticator) { a.observer = o } }
+func WithObserver(o Observer) Option { return optionFunc(func(s *settings) { s.observer = o }) }
 
 // WithRefusalLog writes one record per refused request to logger at level
 // (rate-limited per check: see RefusalLogBurst), with the failed check, the
@@ -71,25 +85,25 @@ func WithObserver(o Observer) Option { return func(a *Authenticator) { a.observe
 // for another verifier) at DefaultRefusalLogLevel. A nil logger turns the
 // log off.
 func WithRefusalLog(logger *slog.Logger, level slog.Level) Option {
-	return func(a *Authenticator) {
-		a.refusals = nil
+	return optionFunc(func(s *settings) {
+		s.refusals = nil
 		if logger != nil {
-			a.refusals = &refusalLog{logger: logger, level: level, windows: map[string]*refusalWindow{}}
+			s.refusals = &refusalLog{logger: logger, level: level, windows: map[string]*refusalWindow{}}
 		}
-	}
+	})
 }
 
 // WithErrorHandler replaces how failures are answered. The default writes
 // NewErrorResponse(err, realm); a custom handler can log, add headers, and
 // then call [ErrorResponse.Write] itself.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
-	return func(a *Authenticator) { a.onError = h }
+	return optionFunc(func(s *settings) { s.onError = h })
 }
 
 // WithRules adds rules every request admitted by this Authenticator must
 // pass, after the Validator's own.
 func WithRules(rules ...Rule) Option {
-	return func(a *Authenticator) { a.rules = append(a.rules, rules...) }
+	return optionFunc(func(s *settings) { s.rules = append(s.rules, rules...) })
 }
 
 // NewAuthenticator returns an Authenticator over v. It panics if v is nil,
@@ -100,21 +114,22 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 	if isNil(v) {
 		panic(fmt.Sprintf("identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked error?)", nilName(v)))
 	}
-	a := &Authenticator{
-		verifier:     v,
+	a := &Authenticator{verifier: v, settings: settings{
 		realm:        DefaultRealm,
 		cookieName:   DefaultCookieName,
 		maxTokenSize: DefaultMaxTokenSize,
 		crossOrigin:  http.NewCrossOriginProtection(),
 		observer:     nopObserver{},
-	}
+	}}
 	logger := slog.Default()
 	if v, ok := v.(*Validator); ok {
 		a.observer, logger = v.cfg.Observer, v.cfg.Logger
 	}
 	a.refusals = &refusalLog{logger: logger, level: DefaultRefusalLogLevel, windows: map[string]*refusalWindow{}}
 	for _, opt := range opts {
-		opt(a)
+		if opt != nil {
+			opt.apply(&a.settings)
+		}
 	}
 	return a
 }

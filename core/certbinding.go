@@ -31,7 +31,7 @@ type CertificateBinding struct {
 // Whatever it says, such a token is accepted only with the certificate its
 // x5t#S256 names.
 func WithCertificateBinding(cfg CertificateBinding) Option {
-	return func(a *Authenticator) { a.certs = &certBinding{cfg: cfg} }
+	return optionFunc(func(s *settings) { s.certs = &certBinding{cfg: cfg} })
 }
 
 type certBinding struct{ cfg CertificateBinding }

@@ -94,23 +94,43 @@ type DPoPConfig struct {
 	Now func() time.Time
 }
 
-// Validate checks cfg: WithDPoP panics on a config it refuses, so check
-// one read from the environment first.
+// Validate reports what NewDPoP would refuse in cfg, without building a
+// checker: for a configuration read at start-up.
 func (cfg DPoPConfig) Validate() error {
 	_, err := newDPoPChecker(cfg)
 	return err
 }
 
+// DPoP checks DPoP proofs (RFC 9449) for the Authenticators it is given
+// to with WithDPoP. Build it with NewDPoP.
+type DPoP struct {
+	checker *dpopChecker
+}
+
+// NewDPoP checks cfg and returns the DPoP checker it describes, or an error
+// that says what to fix: an unknown mode, a PublicURL that is not a base
+// URL, a proof algorithm that is not an asymmetric JWS algorithm, a
+// MaxProofRSABits out of bounds.
+func NewDPoP(cfg DPoPConfig) (*DPoP, error) {
+	c, err := newDPoPChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &DPoP{checker: c}, nil
+}
+
 // WithDPoP makes the Authenticator take DPoP-bound tokens (RFC 9449):
 // "Authorization: DPoP <token>" with one "DPoP: <proof>" header, the proof
 // checked on every request (the token itself may come from the
-// verified-token cache). It panics on an invalid cfg (see Validate).
-func WithDPoP(cfg DPoPConfig) Option {
-	d, err := newDPoPChecker(cfg)
-	if err != nil {
-		panic(err.Error())
+// verified-token cache), as d says. Several Authenticators may share one d
+// (and so its replay cache). A nil d is the nil of a NewDPoP whose error
+// went unchecked: WithDPoP panics on it, since taking it for "DPoP off"
+// would admit Bearer tokens where DPoPRequired was meant.
+func WithDPoP(d *DPoP) Option {
+	if d == nil {
+		panic("identsphere: WithDPoP needs the *DPoP of NewDPoP, got nil (did NewDPoP fail with an unchecked error?)")
 	}
-	return func(a *Authenticator) { a.dpop = d }
+	return optionFunc(func(s *settings) { s.dpop = d.checker })
 }
 
 // dpopChecker checks proofs for one Authenticator.

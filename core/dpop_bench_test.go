@@ -66,7 +66,7 @@ func newDPoPRequestBy(b *testing.B, key *proofKey, cfg core.DPoPConfig) *dpopReq
 	iss, v, _ := benchEnv(b)
 	tok := iss.MustMint(map[string]any{"cnf": map[string]string{"jkt": key.thumbprint()}})
 	d := &dpopRequest{
-		a:      core.NewAuthenticator(v, core.WithDPoP(cfg)),
+		a:      core.NewAuthenticator(v, withDPoP(b, cfg)),
 		req:    httptest.NewRequest(http.MethodGet, "/api/me", nil),
 		w:      httptest.NewRecorder(),
 		dpop:   []string{""},

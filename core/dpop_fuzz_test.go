@@ -63,7 +63,7 @@ func FuzzDPoPProof(f *testing.F) {
 		f.Fatal(err)
 	}
 	nonce := nonces.Current()
-	a := core.NewAuthenticator(v, core.WithDPoP(core.DPoPConfig{
+	a := core.NewAuthenticator(v, withDPoP(f, core.DPoPConfig{
 		Mode:      core.DPoPAllowed,
 		PublicURL: fuzzDPoPPublicURL,
 		Nonces:    nonces,

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -111,7 +112,7 @@ func newDPoPEnv(t *testing.T, cfg core.DPoPConfig) *dpopEnv {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = dpopBase
 	}
-	a := core.NewAuthenticator(v, core.WithDPoP(cfg))
+	a := core.NewAuthenticator(v, withDPoP(t, cfg))
 	e.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := a.Admit(w, r); ok {
 			e.seen.Add(1)
@@ -320,6 +321,40 @@ func TestDPoPModesAndNonces(t *testing.T) {
 	}
 }
 
+// A DPoP configuration that can be wrong is an error of NewDPoP, never a
+// panic (WithDPoP used to panic on it): each mistake is named, and no
+// checker is returned to be used by accident.
+func TestNewDPoPReportsABadConfigurationAsAnError(t *testing.T) {
+	for want, bad := range map[string]core.DPoPConfig{
+		"PublicURL":       {Mode: core.DPoPAllowed},
+		"base URL":        {Mode: core.DPoPRequired, PublicURL: "api.example.com"},
+		"not \"https":     {Mode: core.DPoPAllowed, PublicURL: dpopBase + "?x=1"},
+		"HS256":           {Mode: core.DPoPAllowed, PublicURL: dpopBase, Algorithms: []string{"HS256"}},
+		"DPoPMode 7":      {Mode: core.DPoPMode(7), PublicURL: dpopBase},
+		"MaxProofRSABits": {Mode: core.DPoPAllowed, PublicURL: dpopBase, MaxProofRSABits: 1024},
+	} {
+		d, err := core.NewDPoP(bad)
+		if err == nil || d != nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NewDPoP(%+v) = %v, %v; want no checker and an error naming %q", bad, d, err, want)
+		}
+	}
+	if d, err := core.NewDPoP(core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: dpopBase}); err != nil || d == nil {
+		t.Fatalf("NewDPoP refused a good configuration: %v", err)
+	}
+}
+
+// WithDPoP(nil) is the nil of a NewDPoP whose error went unchecked: it
+// panics at once, naming the cause, rather than leave DPoP off where
+// DPoPRequired was meant (which would admit Bearer tokens).
+func TestWithDPoPOfNilPanicsAtConstruction(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "NewDPoP") {
+			t.Fatalf("WithDPoP(nil): recovered %v, want a panic naming NewDPoP", r)
+		}
+	}()
+	core.WithDPoP(nil)
+}
+
 // 1,000 distinct proofs at once are all accepted; the same proof sent
 // twice at once is accepted once.
 func TestDPoPReplayCacheUnderConcurrency(t *testing.T) {
@@ -457,4 +492,14 @@ func TestDPoPRequestAllocatesTwiceBeyondTheSignatureCheck(t *testing.T) {
 	if request-check != 2 {
 		t.Fatalf("a DPoP request allocates %v, its signature check alone %v: %v beyond it, want 2", request, check, request-check)
 	}
+}
+
+// withDPoP is core.WithDPoP over core.NewDPoP(cfg), failing tb on an error.
+func withDPoP(tb testing.TB, cfg core.DPoPConfig) core.Option {
+	tb.Helper()
+	d, err := core.NewDPoP(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return core.WithDPoP(d)
 }

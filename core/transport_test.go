@@ -66,7 +66,7 @@ func TestAuthenticateCall(t *testing.T) {
 func TestAuthenticateCallDPoP(t *testing.T) {
 	env := authcases.NewEnv(t)
 	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(nil, 0),
-		core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: "https://grpc.example"}))
+		withDPoP(t, core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: "https://grpc.example"}))
 	key := authtest.NewDPoPKey(t)
 	bound := env.Issuer.MustMint(authtest.BoundTo(key))
 	call := func(proofs ...string) *core.Call {

@@ -26,7 +26,11 @@ import (
 func TestDPoPOverGRPC(t *testing.T) {
 	env := authcases.NewEnv(t)
 	const public = "https://orders.example"
-	dpop := core.WithDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: public})
+	checker, err := core.NewDPoP(core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dpop := core.WithDPoP(checker)
 	unary := serve(t, newInterceptors(t, env.Validator, dpop), unaryService(), nil)
 	streams := serve(t, newInterceptors(t, env.Validator, dpop), streamService(), nil)
 	key := authtest.NewDPoPKey(t)

@@ -18,7 +18,8 @@ import (
 // in for it, since the client chooses it. (problems has already refused a
 // mode chosen explicitly without it.) Accepted proofs are remembered in
 // replay, shared by the fleet, or when it is nil in this process's memory.
-func dpopOptions(cfg Config, listenURL string, replay core.ReplayCache, logger *slog.Logger) []core.Option {
+// An error is a configuration NewDPoP refuses.
+func dpopOptions(cfg Config, listenURL string, replay core.ReplayCache, logger *slog.Logger) ([]core.Option, error) {
 	publicURL := cfg.PublicURL
 	if publicURL == "" && cfg.DevMode {
 		publicURL = listenURL
@@ -26,15 +27,19 @@ func dpopOptions(cfg Config, listenURL string, replay core.ReplayCache, logger *
 	switch {
 	case cfg.DPoP == core.DPoPDisabled:
 		logger.Info("DPoP is off: IDENTSPHERE_DPOP=disabled; DPoP-bound tokens are refused")
-		return nil
+		return nil, nil
 	case publicURL == "":
 		logger.Warn("DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this service at; DPoP-bound tokens are refused")
-		return nil
+		return nil, nil
 	}
 	replayCache := "memory"
 	if replay != nil {
 		replayCache = "redis"
 	}
+	d, err := core.NewDPoP(core.DPoPConfig{Mode: cfg.DPoP, PublicURL: publicURL, Replay: replay})
+	if err != nil {
+		return nil, err
+	}
 	logger.Info("DPoP is on", "mode", dpopModeName(cfg.DPoP), "public_url", publicURL, "replay_cache", replayCache)
-	return []core.Option{core.WithDPoP(core.DPoPConfig{Mode: cfg.DPoP, PublicURL: publicURL, Replay: replay})}
+	return []core.Option{core.WithDPoP(d)}, nil
 }

@@ -112,7 +112,9 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.listen(ctx); err != nil {
 		return err
 	}
-	s.auth = dpopOptions(cfg, s.URL(), s.rev.replay, logger)
+	if s.auth, err = dpopOptions(cfg, s.URL(), s.rev.replay, logger); err != nil {
+		return err
+	}
 	if s.backChannel, err = backChannelReceiver(s.validator, cfg, s.rev, logger); err != nil {
 		return err
 	}

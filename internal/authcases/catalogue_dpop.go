@@ -73,7 +73,11 @@ func DPoPRoutes() []Route {
 			if nonces {
 				cfg.Nonces = DPoPNonces()
 			}
-			return core.WithDPoP(cfg)
+			d, err := core.NewDPoP(cfg)
+			if err != nil { // a fixed configuration: a bug here, not an input
+				panic(err)
+			}
+			return core.WithDPoP(d)
 		}
 	}
 	return []Route{
