@@ -10,17 +10,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/identsphere/identsphere-go/internal/jose"
 	"golang.org/x/time/rate"
 )
 
 // keySource loads the issuer's keys and keeps them fresh.
 //
-// It fetches the JWKS itself and reads it key by key (jose.ParseJWKS), because
-// jwkset's HTTP storage refuses a whole set for one key it cannot use, and
-// real issuers publish such sets. The usable keys go to guardedStore: the
-// jwkset memory store keyfunc reads, and the snapshot requests read.
+// It fetches the JWKS itself and reads it key by key (jose.ParseJWKS), rather
+// than through keyfunc and jwkset's HTTP storage, because that refuses a whole
+// set for one key it cannot use, and real issuers publish such sets; it also
+// refuses weak keys, honours Retry-After and re-reads discovery. The keys go
+// to guardedStore, whose snapshot requests read.
 // Background work retries discovery and the first fetch with backoff until
 // keys arrive, then refreshes every RefreshInterval; a token naming an
 // unknown kid triggers a rate-limited refresh. All of it lives until close,
@@ -75,10 +75,9 @@ type loadHooks struct {
 
 // loadedKeys is what the first successful load establishes.
 type loadedKeys struct {
-	kf            keyfunc.Keyfunc // keyfunc over the usable keys
-	introspection string          // discovery's introspection_endpoint, or ""
-	jwksURL       string          // where the keys are fetched
-	discovered    bool            // jwksURL came from a discovery document
+	introspection string // discovery's introspection_endpoint, or ""
+	jwksURL       string // where the keys are fetched
+	discovered    bool   // jwksURL came from a discovery document
 }
 
 // refusedKey identifies a refused key for logging it once.
@@ -205,11 +204,7 @@ func (s *keySource) load(ctx context.Context) error {
 	if err := s.refresh(ctx, jwksURL); err != nil {
 		return withConfigHint(s.cfg, noDiscovery, err)
 	}
-	kf, err := keyfunc.New(keyfunc.Options{Ctx: s.life, Storage: s.store})
-	if err != nil {
-		return fmt.Errorf("identsphere: key store: %w", err)
-	}
-	s.keys.Store(&loadedKeys{kf: kf, introspection: introspection, jwksURL: jwksURL, discovered: discovered})
+	s.keys.Store(&loadedKeys{introspection: introspection, jwksURL: jwksURL, discovered: discovered})
 	return nil
 }
 
@@ -242,7 +237,7 @@ func (s *keySource) rediscover(ctx context.Context, loaded *loadedKeys) *loadedK
 	if doc.JWKSURI == loaded.jwksURL && introspection == loaded.introspection {
 		return loaded
 	}
-	next := &loadedKeys{kf: loaded.kf, introspection: introspection, jwksURL: doc.JWKSURI, discovered: true}
+	next := &loadedKeys{introspection: introspection, jwksURL: doc.JWKSURI, discovered: true}
 	s.keys.Store(next)
 	s.cfg.Logger.InfoContext(ctx, "identsphere: discovery changed", "issuer", s.cfg.Issuer,
 		"jwks_url", doc.JWKSURI, "previous_jwks_url", loaded.jwksURL, "introspection_endpoint", introspection, "previous_introspection_endpoint", loaded.introspection)
@@ -270,7 +265,7 @@ func (s *keySource) refresh(ctx context.Context, jwksURL string) (err error) {
 	}
 	s.logRefused(ctx, jwksURL, keys)
 	before := s.store.snapshot.Load()
-	if err := s.store.replace(ctx, keys); err != nil {
+	if err := s.store.replace(keys); err != nil {
 		return fmt.Errorf("%w (JWKS at %s)", err, jwksURL)
 	}
 	s.mu.Lock()

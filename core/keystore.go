@@ -1,12 +1,10 @@
 package core
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"sync/atomic"
 
-	"github.com/MicahParks/jwkset"
 	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
@@ -60,50 +58,26 @@ func (k *verificationKey) fits(alg string) bool {
 	return k.reject == "" && jose.Fits(alg, k.alg, k.key)
 }
 
-// guardedStore holds the usable keys: in a jwkset memory store, which
-// keyfunc reads, and in the snapshot requests read. It refuses a key set
+// guardedStore holds the snapshot requests read. It refuses a key set
 // that brings no usable key ({"keys":[]}, only unknown key types, only
 // refused keys) instead of wiping the cached keys: an issuer that briefly
 // serves an empty set must not log every user out.
 type guardedStore struct {
-	*jwkset.MemoryJWKSet
 	snapshot atomic.Pointer[keySnapshot]
 }
 
 var errNoUsableKeys = errors.New("identsphere: the JWKS holds no usable signing key; keeping the cached keys")
 
-func newGuardedStore() *guardedStore {
-	return &guardedStore{MemoryJWKSet: jwkset.NewMemoryStorage()}
-}
+func newGuardedStore() *guardedStore { return &guardedStore{} }
 
 // replace installs a parsed key set, unless it holds no usable key.
-func (g *guardedStore) replace(ctx context.Context, keys []jose.Key) error {
+func (g *guardedStore) replace(keys []jose.Key) error {
 	snap := newKeySnapshot(keys)
 	if snap.usable == 0 {
 		return errNoUsableKeys
 	}
-	usable := make([]jwkset.JWK, 0, snap.usable)
-	for _, k := range keys {
-		if k.Reject == "" {
-			usable = append(usable, k.JWK)
-		}
-	}
-	if err := g.MemoryJWKSet.KeyReplaceAll(ctx, usable); err != nil {
-		return err
-	}
 	g.snapshot.Store(snap)
 	return nil
-}
-
-// KeyReplaceAll implements jwkset.Storage with the same guard and the same
-// checks as a fetched set, so that no path into the store skips them.
-func (g *guardedStore) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
-	keys := make([]jose.Key, len(given))
-	var checks jose.KeyChecks
-	for i, j := range given {
-		keys[i] = jose.KeyFromJWK(j, &checks)
-	}
-	return g.replace(ctx, keys)
 }
 
 // diff returns the usable kids of next that s lacks (added) and those of s

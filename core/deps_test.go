@@ -1,0 +1,76 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestREADMENamesEveryDirectDependency: the README's Dependencies section
+// says what each direct requirement of go.mod does here, so a module added
+// or dropped without a word fails.
+func TestREADMENamesEveryDirectDependency(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := bytes.Cut(readme, []byte("\n## Dependencies\n"))
+	if !ok {
+		t.Fatal(`README.md has no "## Dependencies" section`)
+	}
+	section, _, _ = bytes.Cut(section, []byte("\n## "))
+	inRequire, direct := false, 0
+	for sc := bufio.NewScanner(bytes.NewReader(mod)); sc.Scan(); {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "require (":
+			inRequire = true
+		case line == ")":
+			inRequire = false
+		case inRequire && !strings.HasSuffix(line, "// indirect"):
+			path, _, _ := strings.Cut(line, " ")
+			direct++
+			if !bytes.Contains(section, []byte("`"+path+"`")) {
+				t.Errorf("go.mod requires %s, which README.md's Dependencies section does not name", path)
+			}
+		}
+	}
+	if direct == 0 {
+		t.Fatal("no direct requirement found in go.mod")
+	}
+}
+
+// TestCoreBuildsNoKeyfunc: core reads keys from its own snapshot, so it
+// neither imports keyfunc nor builds a jwkset store it would never read;
+// jwkset is used only where key material becomes keys, in internal/jose.
+func TestCoreBuildsNoKeyfunc(t *testing.T) {
+	paths, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if strings.HasPrefix(p, "github.com/MicahParks/") {
+				t.Errorf("%s imports %s: core reads its own key snapshot", path, p)
+			}
+		}
+	}
+}
