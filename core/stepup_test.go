@@ -124,7 +124,7 @@ func TestRequireEntraAuthContext(t *testing.T) {
 // keeps the step-up parameters.
 func TestStepUpChallengeUnderDPoP(t *testing.T) {
 	env := authcases.NewEnv(t)
-	a := core.NewAuthenticator(env.Validator, core.WithDPoP(core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: authcases.DPoPPublicURL, Replay: core.NewMemoryReplayCache(64, nil)}))
+	a := core.NewAuthenticator(env.Validator, withDPoP(t, core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: authcases.DPoPPublicURL, Replay: core.NewMemoryReplayCache(64, nil)}))
 	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	req.Header.Set("Authorization", "DPoP "+env.Issuer.MustMint(nil))
 	rec := httptest.NewRecorder()
