@@ -392,7 +392,7 @@ func BenchmarkPeers(b *testing.B)       { runAll(b, peerContestants, measure) }
 func TestContestants(t *testing.T) {
 	groups := map[string][]contestant{
 		"Floor": floorContestants, "Reference": referenceContestants, "Identsphere": identsphereContestants,
-		"Parallel": parallelContestants, "Peers": peerContestants,
+		"Parallel": parallelContestants, "Peers": peerContestants, "GRPC": grpcContestants,
 	}
 	for g, cs := range groups {
 		for _, c := range cs {

@@ -168,8 +168,14 @@ func (s *stream) Context() context.Context { return s.ctx }
 // context the handler runs in, or the status to answer; setTrailer sends
 // a DPoP nonce.
 func (i *Interceptors) authenticate(ctx context.Context, fullMethod string, setTrailer func(context.Context, metadata.MD) error) (context.Context, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	c := core.Call{Authorization: md["authorization"], DPoP: md["dpop"], Method: http.MethodPost, Path: fullMethod}
+	// The two values rather than FromIncomingContext, which copies the
+	// whole metadata on every call.
+	c := core.Call{
+		Authorization: metadata.ValueFromIncomingContext(ctx, "authorization"),
+		DPoP:          metadata.ValueFromIncomingContext(ctx, "dpop"),
+		Method:        http.MethodPost,
+		Path:          fullMethod,
+	}
 	if p, ok := peer.FromContext(ctx); ok {
 		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
 			c.TLS = &info.State
