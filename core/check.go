@@ -1,5 +1,7 @@
 package core
 
+import "errors"
+
 // Check names a check that refused a request: the Check of a [TokenError],
 // the Rule of a [PolicyError], [Decision.Check], what [CheckOf] returns, the
 // "check" attribute of the refusal log and the check label of otelauth's
@@ -69,4 +71,47 @@ const (
 // revocation check itself.
 func revocationCheck(check Check) bool {
 	return check == CheckRevoked || check == CheckRevocationUnavailable
+}
+
+// CheckOf names the check an error from this library failed, for logs and
+// metrics: a TokenError's Check, a PolicyError's Rule, a StepUpError's
+// Check, or the [Check] of the other errors (CheckMissing, CheckRequest,
+// CheckScope, CheckDPoPProof, CheckDPoPNonce, CheckKeysUnavailable,
+// CheckRevocationUnavailable); "" for nil, [CheckError] for an error this
+// library did not make.
+func CheckOf(err error) Check {
+	if err == nil {
+		return ""
+	}
+	if te := asTokenError(err); te != nil {
+		return te.Check
+	}
+	if de := (*DPoPError)(nil); errors.As(err, &de) {
+		if de.Code == "use_dpop_nonce" {
+			return CheckDPoPNonce
+		}
+		return CheckDPoPProof
+	}
+	if su := (*StepUpError)(nil); errors.As(err, &su) {
+		return su.Check
+	}
+	switch {
+	case errors.Is(err, ErrMissingToken):
+		return CheckMissing
+	case errors.Is(err, ErrInvalidRequest):
+		return CheckRequest
+	case errors.Is(err, ErrInsufficientScope):
+		return CheckScope
+	case errors.Is(err, ErrForbidden):
+		var pe *PolicyError // declared here: errors.As makes it escape
+		if errors.As(err, &pe) {
+			return pe.Rule
+		}
+		return CheckForbidden
+	case errors.Is(err, ErrKeysUnavailable):
+		return CheckKeysUnavailable
+	case errors.Is(err, ErrRevocationUnavailable):
+		return CheckRevocationUnavailable
+	}
+	return CheckError
 }

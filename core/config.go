@@ -188,6 +188,11 @@ type Config struct {
 
 // withDefaults checks c and returns a copy with every default filled in.
 func (c Config) withDefaults() (Config, error) {
+	return c.filled(), c.check()
+}
+
+// check reports every mistake in c, joined.
+func (c Config) check() error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf("identsphere: "+format, args...)) }
 
@@ -216,16 +221,26 @@ func (c Config) withDefaults() (Config, error) {
 	if err := checkAlgorithms(c.Algorithms); err != nil {
 		errs = append(errs, err)
 	}
-	switch {
-	case c.Leeway == 0:
-		c.Leeway = DefaultLeeway
-	case c.Leeway < 0 || c.Leeway > MaxLeeway:
+	if c.Leeway < 0 || c.Leeway > MaxLeeway {
 		fail("Config.Leeway must be between 0 and %v", MaxLeeway)
 	}
-	for _, d := range []*time.Duration{&c.MaxTokenAge, &c.HTTPTimeout, &c.RefreshInterval, &c.UnknownKIDRefreshInterval, &c.UnknownKIDWait} {
-		if *d < 0 {
+	for _, d := range []time.Duration{c.MaxTokenAge, c.HTTPTimeout, c.RefreshInterval, c.UnknownKIDRefreshInterval, c.UnknownKIDWait} {
+		if d < 0 {
 			fail("durations in Config must not be negative")
 		}
+	}
+	if err := c.checkProfile(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// filled returns a copy of c with every default filled in, and the slices
+// and maps it holds copied, without checking it: NewMulti takes the shared
+// settings (logger, clock, observer, cache) of a Validator this way.
+func (c Config) filled() Config {
+	if c.Leeway == 0 {
+		c.Leeway = DefaultLeeway
 	}
 	c.MaxTokenSize = positiveOr(c.MaxTokenSize, DefaultMaxTokenSize)
 	c.CacheSize = positiveOr(c.CacheSize, DefaultCacheSize)
@@ -243,16 +258,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
-	if err := c.checkProfile(); err != nil {
-		errs = append(errs, err)
-	}
 	c.Audience = slices.Clone(c.Audience)
 	c.AuthorizedParties = slices.Clone(c.AuthorizedParties)
 	c.IssuerAliases = slices.Clone(c.IssuerAliases)
 	c.RequiredClaims = maps.Clone(c.RequiredClaims)
 	c.Algorithms = slices.Clone(c.Algorithms)
 	c.Rules = slices.Clone(c.Rules)
-	return c, errors.Join(errs...)
+	return c
 }
 
 func positiveOr[T int | int64 | time.Duration](v, def T) T {

@@ -130,3 +130,19 @@ func (e *PolicyError) Is(target error) bool { return target == ErrForbidden }
 func tokenErr(check Check, description string, err error) error {
 	return &TokenError{Check: check, Description: description, Err: err}
 }
+
+// asTokenError finds the TokenError in err's chain, without the
+// allocation of errors.As on the common paths (a TokenError as is, or
+// wrapped with %w).
+func asTokenError(err error) *TokenError {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if te, ok := e.(*TokenError); ok {
+			return te
+		}
+	}
+	var te *TokenError
+	if errors.As(err, &te) { // a chain errors.Unwrap does not follow (errors.Join)
+		return te
+	}
+	return nil
+}

@@ -102,7 +102,7 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	base, _ := shared(Config{Issuer: "https://multi.invalid", Audience: []string{"-"}}).withDefaults()
+	base := shared(Config{}).filled() // the settings the issuers share; no issuer of its own
 	set.ctx, set.log, set.observer, set.now = context.WithoutCancel(ctx), base.Logger, base.Observer, base.Now
 	set.transport = newKeysTransport()
 	for _, c := range cfgs {

@@ -4,83 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
 )
-
-// CheckOf names the check an error from this library failed, for logs and
-// metrics: a TokenError's Check, a PolicyError's Rule, a StepUpError's
-// Check, or the [Check] of the other errors (CheckMissing, CheckRequest, CheckScope, CheckDPoPProof,
-// CheckDPoPNonce, CheckKeysUnavailable, CheckRevocationUnavailable); ""
-// for nil, [CheckError] for an error this library did not make.
-func CheckOf(err error) Check {
-	if err == nil {
-		return ""
-	}
-	if te := asTokenError(err); te != nil {
-		return te.Check
-	}
-	if de := (*DPoPError)(nil); errors.As(err, &de) {
-		if de.Code == "use_dpop_nonce" {
-			return CheckDPoPNonce
-		}
-		return CheckDPoPProof
-	}
-	if su := (*StepUpError)(nil); errors.As(err, &su) {
-		return su.Check
-	}
-	switch {
-	case errors.Is(err, ErrMissingToken):
-		return CheckMissing
-	case errors.Is(err, ErrInvalidRequest):
-		return CheckRequest
-	case errors.Is(err, ErrInsufficientScope):
-		return CheckScope
-	case errors.Is(err, ErrForbidden):
-		var pe *PolicyError // declared here: errors.As makes it escape
-		if errors.As(err, &pe) {
-			return pe.Rule
-		}
-		return CheckForbidden
-	case errors.Is(err, ErrKeysUnavailable):
-		return CheckKeysUnavailable
-	case errors.Is(err, ErrRevocationUnavailable):
-		return CheckRevocationUnavailable
-	}
-	return CheckError
-}
-
-type requestIDKey struct{}
-
-// WithRequestID returns ctx carrying a request id, which the refusal log
-// records (set it in a middleware before the Authenticator's).
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestID returns the request id ctx carries, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// asTokenError finds the TokenError in err's chain, without the
-// allocation of errors.As on the common paths (a TokenError as is, or
-// wrapped with %w).
-func asTokenError(err error) *TokenError {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if te, ok := e.(*TokenError); ok {
-			return te
-		}
-	}
-	var te *TokenError
-	if errors.As(err, &te) { // a chain errors.Unwrap does not follow (errors.Join)
-		return te
-	}
-	return nil
-}
 
 // TokenFingerprint identifies a token in logs without revealing it: the
 // first 12 hex digits of its SHA-256. Enough to match a user's report ("my
