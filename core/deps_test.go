@@ -74,3 +74,29 @@ func TestCoreBuildsNoKeyfunc(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitectureNamesFilesThatExist: the package doc's request path names
+// the file of each step; a file moved or renamed must take the doc along.
+func TestArchitectureNamesFilesThatExist(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(src), "# Architecture: the request path")
+	if !ok {
+		t.Fatal("doc.go has no Architecture section")
+	}
+	named := 0
+	for _, word := range strings.FieldsFunc(section, func(r rune) bool { return strings.ContainsRune(" \t\n,;:()", r) }) {
+		if !strings.HasSuffix(word, ".go") || !strings.Contains(word, "/") {
+			continue
+		}
+		named++
+		if _, err := os.Stat(filepath.Join("..", word)); err != nil {
+			t.Errorf("doc.go's Architecture names %s: %v", word, err)
+		}
+	}
+	if named < 20 {
+		t.Fatalf("doc.go's Architecture names %d files; the request path names more", named)
+	}
+}

@@ -51,6 +51,27 @@
 // echoing the token, matches one of [ErrMissingToken], [ErrInvalidRequest],
 // [ErrInvalidToken], [ErrInsufficientScope],
 // [ErrInsufficientUserAuthentication] (a step-up: see [RequireStepUp]),
-// [ErrForbidden] or [ErrKeysUnavailable] with errors.Is, and maps to its RFC 6750 answer with
-// [NewErrorResponse].
+// [ErrForbidden] or [ErrKeysUnavailable] with errors.Is, names its check
+// with a [Check] constant (see [CheckOf]), and maps to its RFC 6750 answer
+// with [NewErrorResponse].
+//
+// # Architecture: the request path
+//
+// One request, step by step, and the file (from the module root) where each
+// step lives; a test checks that every file named here exists.
+//
+//	adapter        stdauth/stdauth.go, chiauth/chiauth.go, ginauth/ginauth.go, grpcauth/grpcauth.go,
+//	               connectauth/connectauth.go: translate the request and the answer, decide nothing
+//	authenticator  core/authenticator.go (Admit), core/transport.go (a Call of another transport)
+//	extraction     core/extract.go: one Authorization header or the cookie, Bearer or DPoP
+//	validator      core/validator.go (Verify): the verified-token cache first, core/cache.go
+//	token          internal/jose/compact.go, internal/jose/header.go: the JWS split, its header read
+//	issuer         core/multi.go chooses it by iss (several issuers); core/issuer.go checks with it
+//	keys           core/keysource.go (lookup), core/keystore.go; internal/jose/jwks.go, internal/jose/keycheck.go
+//	signature      core/issuer.go (checkSignature), internal/jose/algorithms.go
+//	claims         core/claims.go (internal/strictjson), core/issuer.go (checkClaims), core/profile.go
+//	revocation     core/issuer.go (applyRules), core/revocation.go; then the cache keeps the token
+//	binding        core/dpop.go (internal/jose/proof.go), core/certbinding.go
+//	rules          core/rules.go, core/claimpath.go, core/stepup.go
+//	decision       core/response.go (the answer), core/refusallog.go, core/observer.go, core/check.go
 package core
