@@ -14,7 +14,11 @@ const MinRSABits = jose.MinRSABits
 func checkAlgorithms(algs []string) error {
 	for _, a := range algs {
 		if _, ok := jose.LookupAlgorithm(a); !ok {
-			return fmt.Errorf("identsphere: algorithm %q is not allowed (only asymmetric JWS algorithms are: none and HS* can never be verified with a public JWKS)", a)
+			return fmt.Errorf(
+				"identsphere: algorithm %q is not allowed (only asymmetric JWS algorithms are: none and HS* can never be "+
+					"verified with a public JWKS)",
+				a,
+			)
 		}
 	}
 	return nil

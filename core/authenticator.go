@@ -112,7 +112,12 @@ func WithRules(rules ...Rule) Option {
 // would otherwise panic on every request.
 func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 	if isNil(v) {
-		panic(fmt.Sprintf("identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked error?)", nilName(v)))
+		panic(
+			fmt.Sprintf(
+				"identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked error?)",
+				nilName(v),
+			),
+		)
 	}
 	a := &Authenticator{verifier: v, settings: settings{
 		realm:        DefaultRealm,
@@ -154,7 +159,10 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Req
 		a.refuse(w, r, err, token, false)
 		return r, false
 	}
-	a.observer.Decided(r.Context(), Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation})
+	a.observer.Decided(
+		r.Context(),
+		Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation},
+	)
 	ad.ctx = authContext{Context: r.Context(), claims: &ad.claims, token: token, auth: a}
 	// WithContext is inlined and its copy of the request does not escape:
 	// the copy lands in ad without a heap allocation of its own.
@@ -188,7 +196,11 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 	}
 	if source == FromCookie {
 		if err := a.crossOrigin.Check(r); err != nil {
-			return nil, token, &PolicyError{Rule: CheckCrossOrigin, Description: "cross-origin requests may not use cookie credentials", Err: err}
+			return nil, token, &PolicyError{
+				Rule:        CheckCrossOrigin,
+				Description: "cross-origin requests may not use cookie credentials",
+				Err:         err,
+			}
 		}
 	}
 	c := Call{Method: r.Method, TLS: r.TLS, req: r}
@@ -202,7 +214,13 @@ func (a *Authenticator) authenticate(r *http.Request) (*admission, string, error
 // admit verifies token, checks its binding to c (a DPoP proof, a client
 // certificate), then the Authenticator's rules and rules: the one
 // implementation behind every transport.
-func (a *Authenticator) admit(ctx context.Context, token string, source TokenSource, c *Call, rules []Rule) (*admission, error) {
+func (a *Authenticator) admit(
+	ctx context.Context,
+	token string,
+	source TokenSource,
+	c *Call,
+	rules []Rule,
+) (*admission, error) {
 	ad, err := a.verify(ctx, token)
 	if err != nil {
 		if !isB64token(token) {
@@ -226,7 +244,13 @@ func (a *Authenticator) admit(ctx context.Context, token string, source TokenSou
 // proof of its key (RFC 9449), or the client certificate it names (RFC
 // 8705). A bearer token costs two comparisons. ath is the token's hash, if
 // known.
-func (a *Authenticator) checkBinding(ctx context.Context, c *Call, token, ath string, source TokenSource, claims *Claims) error {
+func (a *Authenticator) checkBinding(
+	ctx context.Context,
+	c *Call,
+	token, ath string,
+	source TokenSource,
+	claims *Claims,
+) error {
 	if a.dpop != nil {
 		if err := a.dpop.checkRequest(ctx, c, token, ath, source == FromDPoP, c.DPoP, claims); err != nil {
 			return err
@@ -284,7 +308,10 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	if te := asTokenError(err); te != nil {
 		issuer = te.Issuer
 	}
-	a.observer.Decided(r.Context(), Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check), Route: route})
+	a.observer.Decided(
+		r.Context(),
+		Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check), Route: route},
+	)
 	a.refusals.record(r.Context(), r.Method, r.URL.Path, err, resp, check, token)
 	if a.onError != nil {
 		a.onError(w, r, err)
@@ -307,7 +334,12 @@ func Authorize(w http.ResponseWriter, r *http.Request, rules ...Rule) bool {
 // the mistake shows at start-up rather than on every request.
 func MustFreshnessChecker(f FreshnessChecker) FreshnessChecker {
 	if isNil(f) {
-		panic(fmt.Sprintf("identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an unchecked error?)", nilName(f)))
+		panic(
+			fmt.Sprintf(
+				"identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an unchecked error?)",
+				nilName(f),
+			),
+		)
 	}
 	return f
 }

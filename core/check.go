@@ -57,10 +57,10 @@ const (
 	CheckEmailVerified         Check = "email_verified"         // RequireVerifiedEmail refused it: 403 forbidden
 	CheckClaim                 Check = "claim"                  // RequireClaim refused the token: 403 forbidden
 	CheckCustom                Check = "custom"                 // a Rule refused it with its own error: 403 forbidden
-	CheckProcedure             Check = "procedure"              // an RPC procedure ProcedureRules does not list: 403 forbidden
-	CheckACR                   Check = "acr"                    // RequireStepUp: acr missing or not accepted: 401 insufficient_user_authentication
-	CheckAuthTime              Check = "auth_time"              // RequireStepUp: auth_time missing or too old: 401 insufficient_user_authentication
-	CheckACRS                  Check = "acrs"                   // RequireEntraAuthContext: acrs lacks the context: 401 insufficient_claims
+	CheckProcedure             Check = "procedure"              // a procedure ProcedureRules does not list: 403
+	CheckACR                   Check = "acr"                    // RequireStepUp: acr missing or not accepted: 401
+	CheckAuthTime              Check = "auth_time"              // RequireStepUp: auth_time missing or too old: 401
+	CheckACRS                  Check = "acrs"                   // RequireEntraAuthContext: acrs lacks it: 401
 	CheckForbidden             Check = "forbidden"              // ErrForbidden, no PolicyError names the rule: 403
 	CheckKeysUnavailable       Check = "keys_unavailable"       // no signing keys loaded yet: 503
 	CheckRevocationUnavailable Check = "revocation_unavailable" // the revocation status is unknown: 503

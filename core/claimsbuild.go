@@ -11,8 +11,13 @@ import (
 
 // Errors of Claims.Decode on Claims that hold no claims JSON.
 var (
-	errDecodeNil     = errors.New("identsphere: Decode on nil Claims: there are no claims (was the request admitted by the middleware?)")
-	errDecodeLiteral = errors.New("identsphere: Decode on Claims built as a struct literal, which hold no claims JSON: build them with core.NewClaims (or authtest.NewClaims) to decode custom claims")
+	errDecodeNil = errors.New(
+		"identsphere: Decode on nil Claims: there are no claims (was the request admitted by the middleware?)",
+	)
+	errDecodeLiteral = errors.New(
+		"identsphere: Decode on Claims built as a struct literal, which hold no claims JSON: build them with " +
+			"core.NewClaims (or authtest.NewClaims) to decode custom claims",
+	)
 )
 
 // NewClaims returns the Claims that a verified token whose claims set is

@@ -224,7 +224,10 @@ func (c Config) check() error {
 	if c.Leeway < 0 || c.Leeway > MaxLeeway {
 		fail("Config.Leeway must be between 0 and %v", MaxLeeway)
 	}
-	for _, d := range []time.Duration{c.MaxTokenAge, c.HTTPTimeout, c.RefreshInterval, c.UnknownKIDRefreshInterval, c.UnknownKIDWait} {
+	durations := []time.Duration{
+		c.MaxTokenAge, c.HTTPTimeout, c.RefreshInterval, c.UnknownKIDRefreshInterval, c.UnknownKIDWait,
+	}
+	for _, d := range durations {
 		if d < 0 {
 			fail("durations in Config must not be negative")
 		}

@@ -91,9 +91,21 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 			// OpenID Connect Discovery 1.0 section 4.3 wants them identical,
 			// and tokens carry the discovered form: the mismatch stays fatal,
 			// but the operator is told exactly what to change.
-			return doc, fmt.Errorf("identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by a trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer to %q", u, doc.Issuer, c.Issuer, doc.Issuer)
+			return doc, fmt.Errorf(
+				"identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by a "+
+					"trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer to %q",
+				u,
+				doc.Issuer,
+				c.Issuer,
+				doc.Issuer,
+			)
 		}
-		return doc, fmt.Errorf("identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q", u, doc.Issuer, c.Issuer)
+		return doc, fmt.Errorf(
+			"identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q",
+			u,
+			doc.Issuer,
+			c.Issuer,
+		)
 	}
 	if err := checkURL(doc.JWKSURI, c.AllowInsecureHTTP); err != nil {
 		return doc, fmt.Errorf("identsphere: discovery: jwks_uri: %w", err)
@@ -119,9 +131,21 @@ func withConfigHint(c Config, noDiscovery string, err error) error {
 		return err
 	case wellKnownIssuer:
 		likely, _, _ := strings.Cut(c.Issuer, "/.well-known/")
-		return fmt.Errorf("%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens carry (likely %q) and, for a plain key set, set JWKSURL", err, alsoNotFound(noDiscovery), c.Issuer, likely)
+		return fmt.Errorf(
+			"%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens "+
+				"carry (likely %q) and, for a plain key set, set JWKSURL",
+			err,
+			alsoNotFound(noDiscovery),
+			c.Issuer,
+			likely,
+		)
 	case notFound && noDiscovery != "":
-		return fmt.Errorf("%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as https://id.example.com), not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL", err, alsoNotFound(noDiscovery))
+		return fmt.Errorf(
+			"%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as https://id.example.com), "+
+				"not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL",
+			err,
+			alsoNotFound(noDiscovery),
+		)
 	}
 	return err
 }

@@ -162,8 +162,14 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 	}
 	if cfg.Mode != DPoPDisabled {
 		u, err := url.Parse(cfg.PublicURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return nil, fmt.Errorf("identsphere: DPoPConfig.PublicURL must be the service's external base URL, such as https://api.example.com, not %q", cfg.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" ||
+			u.Fragment != "" ||
+			u.User != nil {
+			return nil, fmt.Errorf(
+				"identsphere: DPoPConfig.PublicURL must be the service's external base URL, such as https://api.example.com, "+
+					"not %q",
+				cfg.PublicURL,
+			)
 		}
 		d.scheme, d.host, d.basePath = normalizeOrigin(u)
 		d.basePath = strings.TrimSuffix(d.basePath, "/") // the request's path follows
@@ -225,7 +231,8 @@ func normalizePath(p string) string {
 			continue
 		}
 		c := unhex(p[i+1])<<4 | unhex(p[i+2])
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' ||
+			c == '~' {
 			b.WriteByte(c)
 		} else {
 			b.WriteString(strings.ToUpper(p[i : i+3]))
@@ -252,7 +259,14 @@ func unhex(c byte) byte {
 // checkRequest applies the DPoP rules to a verified token c presented with
 // scheme DPoP (dpopScheme) or Bearer; proofs are the DPoP header values;
 // ath is the token's hash if known, "" to compute it.
-func (d *dpopChecker) checkRequest(ctx context.Context, r *Call, token, ath string, dpopScheme bool, proofs []string, c *Claims) error {
+func (d *dpopChecker) checkRequest(
+	ctx context.Context,
+	r *Call,
+	token, ath string,
+	dpopScheme bool,
+	proofs []string,
+	c *Claims,
+) error {
 	jkt := c.Confirmation.JKT
 	switch {
 	case !dpopScheme && jkt != "":
@@ -325,7 +339,11 @@ func (d *dpopChecker) checkProof(ctx context.Context, r *Call, ath, proof, jkt s
 		return badProof("the DPoP proof is for another access token (ath)")
 	}
 	if d.nonces != nil && (len(pc.Nonce) == 0 || !d.nonces.Valid(pc.Nonce)) {
-		return &DPoPError{Code: "use_dpop_nonce", Description: "the DPoP proof must carry the server's current nonce", Nonce: d.nonces.Current()}
+		return &DPoPError{
+			Code:        "use_dpop_nonce",
+			Description: "the DPoP proof must carry the server's current nonce",
+			Nonce:       d.nonces.Current(),
+		}
 	}
 	seen, err := d.seen(ctx, jkt, pc.JTI, pc.IAT.Add(d.maxAge+dpopFutureSkew))
 	switch {
@@ -360,7 +378,8 @@ func (d *dpopChecker) sameTarget(htu string, r *Call) bool {
 	// the normalised target, it would parse and normalise to it too. (A
 	// query or fragment, which parsing checks, takes the parsing path.)
 	reqPath := r.path()
-	if rest, ok := strings.CutPrefix(htu, d.origin); ok && strings.HasPrefix(reqPath, "/") && strings.IndexByte(reqPath, '%') < 0 {
+	if rest, ok := strings.CutPrefix(htu, d.origin); ok && strings.HasPrefix(reqPath, "/") &&
+		strings.IndexByte(reqPath, '%') < 0 {
 		if rest, ok = strings.CutPrefix(rest, d.basePath); ok && rest == reqPath {
 			return true
 		}

@@ -68,7 +68,12 @@ func newProofKeyLimits(maxRSABits int) (proofKeyLimits, error) {
 		maxRSABits = MinRSABits
 	}
 	if maxRSABits < MinRSABits || maxRSABits > maxProofRSABits {
-		return proofKeyLimits{}, fmt.Errorf("identsphere: DPoPConfig.MaxProofRSABits must be %d to %d, not %d", MinRSABits, maxProofRSABits, maxRSABits)
+		return proofKeyLimits{}, fmt.Errorf(
+			"identsphere: DPoPConfig.MaxProofRSABits must be %d to %d, not %d",
+			MinRSABits,
+			maxProofRSABits,
+			maxRSABits,
+		)
 	}
 	l := proofKeyLimits{maxRSABits: maxRSABits, rsaSize: "the DPoP proof's RSA key must have 2048 bits"}
 	if maxRSABits > MinRSABits {

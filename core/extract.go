@@ -300,7 +300,8 @@ const (
 	// RFC 7230 tchar, the characters of a cookie name:
 	// ! # $ % & ' * + - . ^ _ ` | ~ DIGIT ALPHA
 	tcharLo = 1<<'!' | 1<<'#' | 1<<'$' | 1<<'%' | 1<<'&' | 1<<'\'' | 1<<'*' | 1<<'+' | 1<<'-' | 1<<'.' | 0x3FF<<'0'
-	tcharHi = 0x3FFFFFF<<('A'-64) | 1<<('^'-64) | 1<<('_'-64) | 1<<('`'-64) | 0x3FFFFFF<<('a'-64) | 1<<('|'-64) | 1<<('~'-64)
+	tcharHi = 0x3FFFFFF<<('A'-64) | 1<<('^'-64) | 1<<('_'-64) | 1<<('`'-64) |
+		0x3FFFFFF<<('a'-64) | 1<<('|'-64) | 1<<('~'-64)
 )
 
 func inSet(c byte, lo, hi uint64) bool {

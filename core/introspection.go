@@ -209,14 +209,21 @@ func (in *Introspector) introspect(ctx context.Context, token, admittedBy string
 
 // errNoIntrospectionEndpoint: nothing configured, nothing discovered. A
 // route that needs introspection can never pass until it is fixed.
-var errNoIntrospectionEndpoint = errors.New("no introspection endpoint: none configured (IntrospectionConfig.Endpoint; IDENTSPHERE_INTROSPECTION_URL in the starters) and the issuer's discovery document advertises none")
+var errNoIntrospectionEndpoint = errors.New(
+	"no introspection endpoint: none configured (IntrospectionConfig.Endpoint; IDENTSPHERE_INTROSPECTION_URL in the " +
+		"starters) and the issuer's discovery document advertises none",
+)
 
 // introspectionStatusError is an answer other than 200 from the endpoint.
 type introspectionStatusError struct{ code int }
 
 func (e *introspectionStatusError) Error() string {
 	if e.code == http.StatusUnauthorized || e.code == http.StatusForbidden {
-		return fmt.Sprintf("the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET in the starters)", e.code)
+		return fmt.Sprintf(
+			"the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID "+
+				"and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET in the starters)",
+			e.code,
+		)
 	}
 	return fmt.Sprintf("introspection endpoint answered %d", e.code)
 }
@@ -229,9 +236,15 @@ type misconfiguration struct{ once sync.Once }
 
 func (m *misconfiguration) report(ctx context.Context, log *slog.Logger, obs Observer, err error) {
 	var status *introspectionStatusError
-	if errors.Is(err, errNoIntrospectionEndpoint) || errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden) {
+	if errors.Is(err, errNoIntrospectionEndpoint) ||
+		errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden) {
 		m.once.Do(func() {
-			log.ErrorContext(ctx, "identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503", "error", err)
+			log.ErrorContext(
+				ctx,
+				"identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503",
+				"error",
+				err,
+			)
 			obs.Happened(ctx, Event{Kind: EventIntrospectionMisconfigured, Err: err})
 		})
 	}
@@ -239,7 +252,11 @@ func (m *misconfiguration) report(ctx context.Context, log *slog.Logger, obs Obs
 
 // postIntrospection makes one RFC 7662 call with client_secret_basic and
 // returns the answer's body (capped by the client's transport).
-func postIntrospection(ctx context.Context, client *http.Client, endpoint, clientID, clientSecret, token string) ([]byte, error) {
+func postIntrospection(
+	ctx context.Context,
+	client *http.Client,
+	endpoint, clientID, clientSecret, token string,
+) ([]byte, error) {
 	if endpoint == "" {
 		return nil, errNoIntrospectionEndpoint
 	}

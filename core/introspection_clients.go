@@ -29,7 +29,11 @@ type IntrospectionClient struct {
 type errNoIntrospectionClient struct{ issuer string }
 
 func (e *errNoIntrospectionClient) Error() string {
-	return fmt.Sprintf("no introspection is configured for the issuer %q: add it to IntrospectionConfig.Issuers (or name it in IntrospectionConfig.Issuer); no other issuer's endpoint or credentials are used for its tokens", e.issuer)
+	return fmt.Sprintf(
+		"no introspection is configured for the issuer %q: add it to IntrospectionConfig.Issuers (or name it in "+
+			"IntrospectionConfig.Issuer); no other issuer's endpoint or credentials are used for its tokens",
+		e.issuer,
+	)
 }
 
 // introspectionClients resolves cfg into one IntrospectionClient per
@@ -38,14 +42,23 @@ func (e *errNoIntrospectionClient) Error() string {
 // no cfg.Issuer they belong to nobody, which is an error rather than a
 // guess.
 func introspectionClients(v *Validator, cfg IntrospectionConfig) (map[string]IntrospectionClient, error) {
-	single := IntrospectionClient{Issuer: cfg.Issuer, Endpoint: cfg.Endpoint, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret}
+	single := IntrospectionClient{
+		Issuer:       cfg.Issuer,
+		Endpoint:     cfg.Endpoint,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+	}
 	singleSet := single != IntrospectionClient{}
 	if only := v.onlyIssuer(); only != nil {
 		switch {
 		case single.Issuer == "":
 			single.Issuer = only.cfg.Issuer
 		case single.Issuer != only.cfg.Issuer:
-			return nil, fmt.Errorf("identsphere: IntrospectionConfig.Issuer %q is not the Validator's issuer %q", single.Issuer, only.cfg.Issuer)
+			return nil, fmt.Errorf(
+				"identsphere: IntrospectionConfig.Issuer %q is not the Validator's issuer %q",
+				single.Issuer,
+				only.cfg.Issuer,
+			)
 		}
 		singleSet = true
 	}
@@ -53,12 +66,18 @@ func introspectionClients(v *Validator, cfg IntrospectionConfig) (map[string]Int
 	all := cfg.Issuers
 	if singleSet {
 		if single.Issuer == "" {
-			return nil, errors.New("identsphere: IntrospectionConfig: with several issuers, name the issuer Endpoint, ClientID and ClientSecret belong to (IntrospectionConfig.Issuer), or list each issuer's in IntrospectionConfig.Issuers")
+			return nil, errors.New(
+				"identsphere: IntrospectionConfig: with several issuers, name the issuer Endpoint, ClientID and ClientSecret " +
+					"belong to (IntrospectionConfig.Issuer), or list each issuer's in IntrospectionConfig.Issuers",
+			)
 		}
 		all = append([]IntrospectionClient{single}, all...)
 	}
 	if len(all) == 0 {
-		return nil, errors.New("identsphere: IntrospectionConfig: with several issuers, list the introspection of each issuer whose tokens reach fresh routes in IntrospectionConfig.Issuers")
+		return nil, errors.New(
+			"identsphere: IntrospectionConfig: with several issuers, list the introspection of each issuer whose tokens " +
+				"reach fresh routes in IntrospectionConfig.Issuers",
+		)
 	}
 	for _, c := range all {
 		if c.Issuer == "" {
@@ -100,7 +119,12 @@ type unconfiguredIssuers struct {
 
 const maxUnconfiguredReported = 64
 
-func (u *unconfiguredIssuers) report(ctx context.Context, log *slog.Logger, obs Observer, err *errNoIntrospectionClient) {
+func (u *unconfiguredIssuers) report(
+	ctx context.Context,
+	log *slog.Logger,
+	obs Observer,
+	err *errNoIntrospectionClient,
+) {
 	u.mu.Lock()
 	_, seen := u.reported[err.issuer]
 	first := !seen && len(u.reported) < maxUnconfiguredReported
@@ -112,7 +136,15 @@ func (u *unconfiguredIssuers) report(ctx context.Context, log *slog.Logger, obs 
 	}
 	u.mu.Unlock()
 	if first {
-		log.ErrorContext(ctx, "identsphere: introspection cannot work for this issuer until its configuration is fixed; its tokens on fresh routes answer 503", "issuer", err.issuer, "error", err)
+		log.ErrorContext(
+			ctx,
+			"identsphere: introspection cannot work for this issuer until its configuration is fixed; its tokens on fresh "+
+				"routes answer 503",
+			"issuer",
+			err.issuer,
+			"error",
+			err,
+		)
 		obs.Happened(ctx, Event{Kind: EventIntrospectionMisconfigured, Issuer: err.issuer, Err: err})
 	}
 }

@@ -113,7 +113,12 @@ func (is *issuer) applyRules(ctx context.Context, c *Claims) error {
 		case err != nil:
 			return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
 		case revoked:
-			return &TokenError{Check: CheckRevoked, Description: "the token has been revoked", Issuer: is.cfg.Issuer, Subject: c.Subject}
+			return &TokenError{
+				Check:       CheckRevoked,
+				Description: "the token has been revoked",
+				Issuer:      is.cfg.Issuer,
+				Subject:     c.Subject,
+			}
 		}
 	}
 	if is.cfg.RequireVerifiedEmail {
@@ -131,7 +136,11 @@ func (is *issuer) waitReady(ctx context.Context) error {
 	case <-is.keys.ready:
 	case <-is.keys.closed:
 	case <-ctx.Done():
-		return fmt.Errorf("identsphere: waiting for the signing keys of %s: %w", is.cfg.Issuer, errors.Join(ctx.Err(), ErrKeysUnavailable, is.keys.err()))
+		return fmt.Errorf(
+			"identsphere: waiting for the signing keys of %s: %w",
+			is.cfg.Issuer,
+			errors.Join(ctx.Err(), ErrKeysUnavailable, is.keys.err()),
+		)
 	}
 	switch {
 	case is.keys.usable():
@@ -139,7 +148,10 @@ func (is *issuer) waitReady(ctx context.Context) error {
 	case is.keys.keys.Load() != nil:
 		return errors.New("identsphere: validator closed: signing keys are no longer refreshed")
 	}
-	return fmt.Errorf("identsphere: validator closed before keys loaded: %w", errors.Join(ErrKeysUnavailable, is.keys.err()))
+	return fmt.Errorf(
+		"identsphere: validator closed before keys loaded: %w",
+		errors.Join(ErrKeysUnavailable, is.keys.err()),
+	)
 }
 
 // mismatch is a TokenError for a configuration check (iss, aud) that says

@@ -133,7 +133,16 @@ func (s *keySource) firstLoad(attempt int) {
 			return
 		}
 		delay := retryDelay(attempt)
-		s.cfg.Logger.WarnContext(ctx, "identsphere: signing keys not loaded; retrying", "issuer", s.cfg.Issuer, "error", err, "retry_in", delay)
+		s.cfg.Logger.WarnContext(
+			ctx,
+			"identsphere: signing keys not loaded; retrying",
+			"issuer",
+			s.cfg.Issuer,
+			"error",
+			err,
+			"retry_in",
+			delay,
+		)
 		if attempt == 0 {
 			s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerUnreachable, Issuer: s.cfg.Issuer, Err: err})
 		}
@@ -148,10 +157,28 @@ func (s *keySource) firstLoad(attempt int) {
 	close(s.ready)
 	loaded := s.keys.Load()
 	kids, algs := s.store.snapshot.Load().describe()
-	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys loaded", "issuer", s.cfg.Issuer, "jwks_url", loaded.jwksURL, "kids", kids, "algorithms", algs)
+	s.cfg.Logger.InfoContext(
+		ctx,
+		"identsphere: signing keys loaded",
+		"issuer",
+		s.cfg.Issuer,
+		"jwks_url",
+		loaded.jwksURL,
+		"kids",
+		kids,
+		"algorithms",
+		algs,
+	)
 	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeysLoaded, Issuer: s.cfg.Issuer, Kids: kids, Algorithms: algs})
 	if attempts > 0 {
-		s.cfg.Logger.InfoContext(ctx, "identsphere: issuer reachable again", "issuer", s.cfg.Issuer, "failed_attempts", attempts)
+		s.cfg.Logger.InfoContext(
+			ctx,
+			"identsphere: issuer reachable again",
+			"issuer",
+			s.cfg.Issuer,
+			"failed_attempts",
+			attempts,
+		)
 		s.cfg.Observer.Happened(ctx, Event{Kind: EventIssuerRecovered, Issuer: s.cfg.Issuer})
 	}
 	s.schedule(s.cfg.RefreshInterval, func() { s.periodicRefresh(loaded) })
@@ -230,7 +257,14 @@ func (s *keySource) rediscover(ctx context.Context, loaded *loadedKeys) *loadedK
 	doc, err := discover(dctx, s.client, s.cfg)
 	cancel()
 	if err != nil {
-		s.cfg.Logger.WarnContext(ctx, "identsphere: discovery could not be read again; keeping the known URLs", "issuer", s.cfg.Issuer, "error", err)
+		s.cfg.Logger.WarnContext(
+			ctx,
+			"identsphere: discovery could not be read again; keeping the known URLs",
+			"issuer",
+			s.cfg.Issuer,
+			"error",
+			err,
+		)
 		return loaded
 	}
 	introspection := introspectionOf(doc, s.cfg)
@@ -239,8 +273,20 @@ func (s *keySource) rediscover(ctx context.Context, loaded *loadedKeys) *loadedK
 	}
 	next := &loadedKeys{introspection: introspection, jwksURL: doc.JWKSURI, discovered: true}
 	s.keys.Store(next)
-	s.cfg.Logger.InfoContext(ctx, "identsphere: discovery changed", "issuer", s.cfg.Issuer,
-		"jwks_url", doc.JWKSURI, "previous_jwks_url", loaded.jwksURL, "introspection_endpoint", introspection, "previous_introspection_endpoint", loaded.introspection)
+	s.cfg.Logger.InfoContext(
+		ctx,
+		"identsphere: discovery changed",
+		"issuer",
+		s.cfg.Issuer,
+		"jwks_url",
+		doc.JWKSURI,
+		"previous_jwks_url",
+		loaded.jwksURL,
+		"introspection_endpoint",
+		introspection,
+		"previous_introspection_endpoint",
+		loaded.introspection,
+	)
 	s.cfg.Observer.Happened(ctx, Event{Kind: EventDiscoveryChanged, Issuer: s.cfg.Issuer})
 	return next
 }
@@ -284,7 +330,18 @@ func (s *keySource) reportChanges(ctx context.Context, jwksURL string, before, a
 	if len(added) == 0 && len(removed) == 0 {
 		return
 	}
-	s.cfg.Logger.InfoContext(ctx, "identsphere: signing keys changed", "issuer", s.cfg.Issuer, "jwks_url", jwksURL, "added", added, "removed", removed)
+	s.cfg.Logger.InfoContext(
+		ctx,
+		"identsphere: signing keys changed",
+		"issuer",
+		s.cfg.Issuer,
+		"jwks_url",
+		jwksURL,
+		"added",
+		added,
+		"removed",
+		removed,
+	)
 	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeysChanged, Issuer: s.cfg.Issuer, Added: added, Removed: removed})
 }
 
@@ -292,7 +349,18 @@ func (s *keySource) reportChanges(ctx context.Context, jwksURL string, before, a
 // load: the cached keys are kept.
 func (s *keySource) failedRefresh(ctx context.Context, jwksURL string, err error, why string) {
 	s.setErr(err)
-	s.cfg.Logger.WarnContext(ctx, "identsphere: key refresh failed; keeping the cached keys", "issuer", s.cfg.Issuer, "jwks_url", jwksURL, "trigger", why, "error", err)
+	s.cfg.Logger.WarnContext(
+		ctx,
+		"identsphere: key refresh failed; keeping the cached keys",
+		"issuer",
+		s.cfg.Issuer,
+		"jwks_url",
+		jwksURL,
+		"trigger",
+		why,
+		"error",
+		err,
+	)
 	s.cfg.Observer.Happened(ctx, Event{Kind: EventKeyRefreshFailed, Issuer: s.cfg.Issuer, Err: err})
 }
 
@@ -310,7 +378,16 @@ func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jose.
 		r := refusedKey{kid: k.KID, reason: k.Reason()}
 		next[r] = struct{}{}
 		if _, logged := s.refused[r]; !logged {
-			s.cfg.Logger.WarnContext(ctx, "identsphere: a JWKS key is refused; the set's other keys are used", "jwks_url", jwksURL, "kid", r.kid, "reason", r.reason)
+			s.cfg.Logger.WarnContext(
+				ctx,
+				"identsphere: a JWKS key is refused; the set's other keys are used",
+				"jwks_url",
+				jwksURL,
+				"kid",
+				r.kid,
+				"reason",
+				r.reason,
+			)
 			s.cfg.Observer.Happened(ctx, Event{Kind: EventKeyRefused, Issuer: s.cfg.Issuer, Kid: r.kid, Reason: r.reason})
 		}
 	}
@@ -386,7 +463,12 @@ func (s *keySource) refreshForKID(ctx context.Context, loaded *loadedKeys) {
 		go func() {
 			defer s.wg.Done()
 			// The kid came from a token: it is not logged.
-			s.cfg.Logger.InfoContext(s.life, "identsphere: a token named an unknown kid; refreshing the keys", "issuer", s.cfg.Issuer)
+			s.cfg.Logger.InfoContext(
+				s.life,
+				"identsphere: a token named an unknown kid; refreshing the keys",
+				"issuer",
+				s.cfg.Issuer,
+			)
 			s.cfg.Observer.Happened(s.life, Event{Kind: EventUnknownKIDRefresh, Issuer: s.cfg.Issuer})
 			if err := s.refresh(s.life, loaded.jwksURL); err != nil {
 				s.failedRefresh(s.life, loaded.jwksURL, err, "unknown kid")
@@ -455,9 +537,15 @@ func (s *keySource) close() {
 		return // dropped or retired before: said so then
 	}
 	if s.keys.Load() != nil {
-		s.cfg.Logger.InfoContext(s.life, "identsphere: validator closed; signing keys are no longer refreshed", "issuer", s.cfg.Issuer)
+		s.cfg.Logger.InfoContext(
+			s.life,
+			"identsphere: validator closed; signing keys are no longer refreshed",
+			"issuer",
+			s.cfg.Issuer,
+		)
 	} else {
-		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused", "issuer", s.cfg.Issuer, "error", s.err())
+		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused",
+			"issuer", s.cfg.Issuer, "error", s.err())
 	}
 	s.cfg.Observer.Happened(s.life, Event{Kind: EventClosed, Issuer: s.cfg.Issuer})
 }

@@ -42,7 +42,11 @@ type LogoutToken struct {
 // jti present; events an object holding BackChannelLogoutEvent as an
 // object; sub or sid present; nonce absent. It does not remember jti:
 // refusing a replay is the receiver's job (see package backchannel).
-func (v *Validator) VerifyLogoutToken(ctx context.Context, token, clientID string, maxAge time.Duration) (*LogoutToken, error) {
+func (v *Validator) VerifyLogoutToken(
+	ctx context.Context,
+	token, clientID string,
+	maxAge time.Duration,
+) (*LogoutToken, error) {
 	if maxAge <= 0 {
 		maxAge = DefaultLogoutTokenMaxAge
 	}

@@ -65,7 +65,8 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 		return nil, errors.New("identsphere: MultiConfig needs at least one issuer or template")
 	}
 	shared := func(c Config) Config {
-		c.MaxTokenSize, c.CacheSize, c.DisableCache, c.Logger, c.Observer, c.Now = mc.MaxTokenSize, mc.CacheSize, mc.DisableCache, mc.Logger, mc.Observer, mc.Now
+		c.MaxTokenSize, c.CacheSize, c.DisableCache = mc.MaxTokenSize, mc.CacheSize, mc.DisableCache
+		c.Logger, c.Observer, c.Now = mc.Logger, mc.Observer, mc.Now
 		return c
 	}
 	set := &issuerSet{byIss: map[string]*issuer{}}
@@ -78,7 +79,14 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 			continue
 		}
 		if c.SkipIssuerCheck {
-			errs = append(errs, fmt.Errorf("identsphere: MultiConfig.Issuers[%d]: SkipIssuerCheck cannot be used with several issuers: the issuer is what selects the keys", i))
+			errs = append(
+				errs,
+				fmt.Errorf(
+					"identsphere: MultiConfig.Issuers[%d]: SkipIssuerCheck cannot be used with several issuers: the issuer is what "+
+						"selects the keys",
+					i,
+				),
+			)
 		}
 		cfgs = append(cfgs, c)
 	}

@@ -117,7 +117,13 @@ var _ TokenVerifier = (*OpaqueVerifier)(nil)
 func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 	var errs []error
 	if cfg.Issuer == "" {
-		errs = append(errs, errors.New("identsphere: OpaqueConfig.Issuer is required: it binds ClientID and ClientSecret to one issuer, whose endpoint alone receives them and whose iss its answers must name"))
+		errs = append(
+			errs,
+			errors.New(
+				"identsphere: OpaqueConfig.Issuer is required: it binds ClientID and ClientSecret to one issuer, whose endpoint "+
+					"alone receives them and whose iss its answers must name",
+			),
+		)
 	}
 	for _, u := range []struct{ name, url string }{{"Issuer", cfg.Issuer}, {"Endpoint", cfg.Endpoint}} {
 		if u.url != "" {
@@ -151,7 +157,14 @@ func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 	cfg.Audience = slices.Clone(cfg.Audience)
 	cfg.IssuerAliases = slices.Clone(cfg.IssuerAliases)
 	cfg.Rules = slices.Clone(cfg.Rules)
-	client := newIssuerClient(Config{HTTPClient: cfg.HTTPClient, HTTPTimeout: cfg.Timeout, MaxResponseBytes: DefaultMaxResponseBytes, AllowInsecureHTTP: cfg.AllowInsecureHTTP})
+	client := newIssuerClient(
+		Config{
+			HTTPClient:        cfg.HTTPClient,
+			HTTPTimeout:       cfg.Timeout,
+			MaxResponseBytes:  DefaultMaxResponseBytes,
+			AllowInsecureHTTP: cfg.AllowInsecureHTTP,
+		},
+	)
 	if cfg.HTTPClient == nil {
 		keepAlive(client)
 	}

@@ -64,7 +64,11 @@ func (p *Procedures) add(name string, who procedure) error {
 	service, method, ok := strings.Cut(strings.TrimPrefix(name, "/"), "/")
 	if !ok || !strings.HasPrefix(name, "/") || service == "" || method == "" || strings.Contains(method, "/") ||
 		strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r >= 0x7F }) {
-		return fmt.Errorf(`identsphere: ProcedureRules: %q is not a full method name such as "/package.Service/Method" or "/package.Service/*"`, name)
+		return fmt.Errorf(
+			`identsphere: ProcedureRules: %q is not a full method name `+
+				`such as "/package.Service/Method" or "/package.Service/*"`,
+			name,
+		)
 	}
 	m, key := p.methods, name
 	switch {

@@ -88,7 +88,13 @@ func (p *TokenProfile) UnmarshalText(text []byte) error {
 	case idTokensName:
 		*p = IDTokens
 	default:
-		return fmt.Errorf("identsphere: unknown token profile %q: want %s, %s or %s", text, accessTokensName, rfc9068Name, idTokensName)
+		return fmt.Errorf(
+			"identsphere: unknown token profile %q: want %s, %s or %s",
+			text,
+			accessTokensName,
+			rfc9068Name,
+			idTokensName,
+		)
 	}
 	return nil
 }
@@ -107,7 +113,10 @@ func (c Config) checkProfile() error {
 	switch c.Profile {
 	case AccessTokens, RFC9068AccessTokens:
 		if len(c.AuthorizedParties) > 0 {
-			return errors.New("identsphere: Config.AuthorizedParties is checked only under Config.Profile IDTokens (access tokens name their client in client_id: see RequiredClaims)")
+			return errors.New(
+				"identsphere: Config.AuthorizedParties is checked only under Config.Profile IDTokens (access tokens name their " +
+					"client in client_id: see RequiredClaims)",
+			)
 		}
 	case IDTokens:
 		if len(c.Audience) != 1 || c.SkipAudienceCheck {

@@ -51,7 +51,14 @@ type refusalWindow struct {
 // library and the configuration, but a bound costs nothing.
 const maxRefusalChecks = 256
 
-func (l *refusalLog) record(ctx context.Context, method, path string, err error, resp ErrorResponse, check Check, token string) {
+func (l *refusalLog) record(
+	ctx context.Context,
+	method, path string,
+	err error,
+	resp ErrorResponse,
+	check Check,
+	token string,
+) {
 	if l == nil || !l.logger.Enabled(ctx, l.level) {
 		return
 	}
@@ -75,7 +82,17 @@ func (l *refusalLog) record(ctx context.Context, method, path string, err error,
 	l.mu.Unlock()
 
 	if suppressed > 0 {
-		l.logger.Log(ctx, l.level, "identsphere: similar refusals suppressed", "check", string(check), "suppressed", suppressed, "window", RefusalLogWindow)
+		l.logger.Log(
+			ctx,
+			l.level,
+			"identsphere: similar refusals suppressed",
+			"check",
+			string(check),
+			"suppressed",
+			suppressed,
+			"window",
+			RefusalLogWindow,
+		)
 	}
 	attrs := []slog.Attr{
 		slog.String("check", string(check)),
@@ -86,7 +103,8 @@ func (l *refusalLog) record(ctx context.Context, method, path string, err error,
 		slog.String("path", path),
 	}
 	if te != nil {
-		for _, a := range []struct{ k, v string }{{"issuer", te.Issuer}, {"alg", te.Alg}, {"kid", te.KID}, {"sub", te.Subject}} {
+		known := []struct{ k, v string }{{"issuer", te.Issuer}, {"alg", te.Alg}, {"kid", te.KID}, {"sub", te.Subject}}
+		for _, a := range known {
 			if a.v != "" {
 				attrs = append(attrs, slog.String(a.k, a.v))
 			}
@@ -131,7 +149,16 @@ func (l *refusalLog) hintKind(ctx context.Context, te *TokenError, resp ErrorRes
 	}
 	l.mu.Unlock()
 	if first {
-		l.logger.LogAttrs(ctx, l.level, "identsphere: a token was refused for its kind; this setting accepts that kind",
-			slog.String("check", string(check)), slog.String("description", resp.Description), slog.String("accepted_with", te.acceptedWith))
+		l.logger.LogAttrs(
+			ctx,
+			l.level,
+			"identsphere: a token was refused for its kind; this setting accepts that kind",
+			slog.String(
+				"check",
+				string(check),
+			),
+			slog.String("description", resp.Description),
+			slog.String("accepted_with", te.acceptedWith),
+		)
 	}
 }

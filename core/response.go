@@ -53,7 +53,8 @@ type errorBody struct {
 //	ErrInvalidRequest     400  Bearer error="invalid_request"   invalid_request
 //	ErrInvalidToken       401  Bearer error="invalid_token"     invalid_token
 //	ErrInsufficientScope  403  Bearer error="insufficient_scope", scope="..."
-//	ErrInsufficientUserAuthentication  401  Bearer error="insufficient_user_authentication", acr_values="...", max_age="..."
+//	ErrInsufficientUserAuthentication
+//	                      401  Bearer error="insufficient_user_authentication", acr_values="...", max_age="..."
 //	                      (or error="insufficient_claims", claims="..." for RequireEntraAuthContext)
 //	ErrForbidden          403  (none)                           forbidden
 //	ErrKeysUnavailable    503  (none) + Retry-After             temporarily_unavailable

@@ -54,7 +54,8 @@ func CheckRules(ctx context.Context, c *Claims, rules ...Rule) error {
 		if err == nil {
 			continue
 		}
-		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrInsufficientUserAuthentication) {
+		if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrForbidden) ||
+			errors.Is(err, ErrInsufficientUserAuthentication) {
 			return err
 		}
 		return &PolicyError{Rule: CheckCustom, Description: "the token is not allowed here", Err: err}

@@ -46,7 +46,8 @@ type StepUp struct {
 
 // StepUpError reports a valid token whose login does not meet a route's
 // StepUp. It matches [ErrInsufficientUserAuthentication]. Check is
-// CheckACR or CheckAuthTime (CheckACRS for RequireEntraAuthContext); ACRValues and MaxAge are what the challenge asks for.
+// CheckACR or CheckAuthTime (CheckACRS for RequireEntraAuthContext);
+// ACRValues and MaxAge are what the challenge asks for.
 // ClaimsRequest, when set, is the OpenID Connect claims request (JSON) of
 // an Entra claims challenge (see [RequireEntraAuthContext]), answered as
 // insufficient_claims instead.

@@ -31,7 +31,11 @@ func RequireEntraAuthContext(ids ...string) Rule {
 		}
 	}
 	ids = slices.Clone(ids)
-	refusal := &StepUpError{Check: CheckACRS, Description: "this operation needs a stronger authentication (acrs)", ClaimsRequest: entraClaimsRequest(ids)}
+	refusal := &StepUpError{
+		Check:         CheckACRS,
+		Description:   "this operation needs a stronger authentication (acrs)",
+		ClaimsRequest: entraClaimsRequest(ids),
+	}
 	return func(_ context.Context, c *Claims) error {
 		for _, id := range ids {
 			if slices.Contains(c.acrs, id) {

@@ -184,11 +184,22 @@ func newTemplate(ctx context.Context, tpl IssuerTemplate, shared func(Config) Co
 	case !ok || strings.Contains(suffix, "{tenant}"):
 		return nil, errors.New(`identsphere: IssuerTemplate.Issuer must hold "{tenant}" exactly once`)
 	case tpl.AllowTenant == nil:
-		return nil, errors.New("identsphere: IssuerTemplate.AllowTenant is required: the caller decides which tenants are trusted")
-	case tpl.MaxIssuers < 0, tpl.NewIssuersPerSecond < 0, tpl.NewIssuerBurst < 0, tpl.RetryFailedAfter < 0, tpl.MaxFailedTenants < 0:
-		return nil, errors.New("identsphere: IssuerTemplate: MaxIssuers, NewIssuersPerSecond, NewIssuerBurst, RetryFailedAfter and MaxFailedTenants must not be negative")
+		return nil, errors.New(
+			"identsphere: IssuerTemplate.AllowTenant is required: the caller decides which tenants are trusted",
+		)
+	case tpl.MaxIssuers < 0,
+		tpl.NewIssuersPerSecond < 0,
+		tpl.NewIssuerBurst < 0,
+		tpl.RetryFailedAfter < 0,
+		tpl.MaxFailedTenants < 0:
+		return nil, errors.New(
+			"identsphere: IssuerTemplate: MaxIssuers, NewIssuersPerSecond, NewIssuerBurst, RetryFailedAfter and " +
+				"MaxFailedTenants must not be negative",
+		)
 	case strings.Contains(tpl.SharedKeysURL, "{tenant}"):
-		return nil, errors.New(`identsphere: IssuerTemplate.SharedKeysURL is one key set for every tenant: it cannot hold "{tenant}"`)
+		return nil, errors.New(
+			`identsphere: IssuerTemplate.SharedKeysURL is one key set for every tenant: it cannot hold "{tenant}"`,
+		)
 	}
 	tpl.MaxIssuers = positiveOr(tpl.MaxIssuers, DefaultMaxTemplateIssuers)
 	if tpl.NewIssuersPerSecond == 0 {
@@ -248,7 +259,9 @@ func validTenant(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') || s == "." || s == ".." {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') ||
+			s == "." ||
+			s == ".." {
 			return false
 		}
 	}

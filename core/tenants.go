@@ -101,8 +101,18 @@ func (t *template) keysLoaded(e *tenantIssuer) {
 	if victim != nil {
 		t.evictedTotal.Add(1)
 		ctx := t.set.ctx
-		t.set.log.InfoContext(ctx, "identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to make room",
-			"issuer", victim.name, "template", t.cfg.Issuer, "max_issuers", t.cfg.MaxIssuers, "for", e.name)
+		t.set.log.InfoContext(
+			ctx,
+			"identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to make room",
+			"issuer",
+			victim.name,
+			"template",
+			t.cfg.Issuer,
+			"max_issuers",
+			t.cfg.MaxIssuers,
+			"for",
+			e.name,
+		)
 		t.set.observer.Happened(ctx, Event{Kind: EventTenantEvicted, Issuer: t.cfg.Issuer})
 	}
 }
@@ -138,8 +148,19 @@ func (t *template) keysFailed(e *tenantIssuer, err error) {
 	t.mu.Unlock()
 	t.failedTotal.Add(1)
 	ctx := t.set.ctx
-	t.set.log.WarnContext(ctx, "identsphere: a tenant's signing keys could not be loaded; its issuer is dropped and its tokens refused (503) until it may be tried again",
-		"issuer", e.name, "template", t.cfg.Issuer, "error", err, "retry_after", t.cfg.RetryFailedAfter)
+	t.set.log.WarnContext(
+		ctx,
+		"identsphere: a tenant's signing keys could not be loaded; its issuer is dropped and its tokens refused (503) "+
+			"until it may be tried again",
+		"issuer",
+		e.name,
+		"template",
+		t.cfg.Issuer,
+		"error",
+		err,
+		"retry_after",
+		t.cfg.RetryFailedAfter,
+	)
 	t.set.observer.Happened(ctx, Event{Kind: EventTenantFailed, Issuer: t.cfg.Issuer, Err: err})
 }
 
@@ -159,7 +180,18 @@ func (t *template) rateLimited(now time.Time) {
 		return
 	}
 	ctx := t.set.ctx
-	t.set.log.WarnContext(ctx, "identsphere: tokens of new tenants arrive faster than the issuer template may make issuers; they are refused (503) meanwhile",
-		"template", t.cfg.Issuer, "refused", n, "new_issuers_per_second", t.cfg.NewIssuersPerSecond, "burst", t.cfg.NewIssuerBurst)
+	t.set.log.WarnContext(
+		ctx,
+		"identsphere: tokens of new tenants arrive faster than the issuer template may make issuers; they are refused "+
+			"(503) meanwhile",
+		"template",
+		t.cfg.Issuer,
+		"refused",
+		n,
+		"new_issuers_per_second",
+		t.cfg.NewIssuersPerSecond,
+		"burst",
+		t.cfg.NewIssuerBurst,
+	)
 	t.set.observer.Happened(ctx, Event{Kind: EventTenantRateLimited, Issuer: t.cfg.Issuer, Count: n})
 }

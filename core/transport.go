@@ -68,7 +68,10 @@ func (a *Authenticator) AuthenticateCall(ctx context.Context, c *Call, rules ...
 		a.refuseCall(ctx, c, err, token)
 		return nil, err
 	}
-	a.observer.Decided(ctx, Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation})
+	a.observer.Decided(
+		ctx,
+		Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation},
+	)
 	ad.ctx = authContext{Context: ctx, claims: &ad.claims, token: token, auth: a}
 	return &ad.ctx, nil
 }
@@ -96,6 +99,9 @@ func (a *Authenticator) refuseCall(ctx context.Context, c *Call, err error, toke
 	if te := asTokenError(err); te != nil {
 		issuer = te.Issuer
 	}
-	a.observer.Decided(ctx, Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check)})
+	a.observer.Decided(
+		ctx,
+		Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check)},
+	)
 	a.refusals.record(ctx, c.Method, c.path(), err, resp, check, token)
 }

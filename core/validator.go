@@ -81,7 +81,15 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err == nil {
 		own := *r.claims // the cache's: the caller and the rules get their own
 		if err = r.iss.applyRules(ctx, &own); err == nil {
-			v.cfg.Observer.Decided(ctx, Decision{Admitted: true, Issuer: r.iss.cfg.Issuer, Cached: r.cached, RevocationChecked: r.iss.cfg.Revocation != nil})
+			v.cfg.Observer.Decided(
+				ctx,
+				Decision{
+					Admitted:          true,
+					Issuer:            r.iss.cfg.Issuer,
+					Cached:            r.cached,
+					RevocationChecked: r.iss.cfg.Revocation != nil,
+				},
+			)
 			return &own, nil
 		}
 	}
@@ -160,7 +168,14 @@ const cacheFirstMaxSize = 4 << 10
 // verifyUncached checks a token that is not in the cache, timed as
 // OpVerify. hash is the token's cache hash, if hashed; it is computed only
 // for a token that verified, to cache it.
-func (v *Validator) verifyUncached(ctx context.Context, token string, t *jws, is *issuer, hash uint64, hashed bool) (r verified, err error) {
+func (v *Validator) verifyUncached(
+	ctx context.Context,
+	token string,
+	t *jws,
+	is *issuer,
+	hash uint64,
+	hashed bool,
+) (r verified, err error) {
 	var payload []byte
 	if is == nil {
 		// Several issuers: iss is read, unverified, only to choose whose
