@@ -163,7 +163,10 @@ func (a *Authenticator) Admit(w http.ResponseWriter, r *http.Request) (*http.Req
 		r.Context(),
 		Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation},
 	)
-	ad.ctx = authContext{Context: r.Context(), claims: &ad.claims, token: token, auth: a}
+	ad.ctx = authContext{
+		Context: r.Context(), claims: &ad.claims, token: token, auth: a,
+		method: r.Method, path: r.URL.Path,
+	}
 	// WithContext is inlined and its copy of the request does not escape:
 	// the copy lands in ad without a heap allocation of its own.
 	ad.req = *r.WithContext(&ad.ctx)

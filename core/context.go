@@ -16,6 +16,9 @@ type authContext struct {
 	claims *Claims
 	token  string // the raw token, for freshness checks
 	auth   *Authenticator
+	// method and path of the admitted request, for the refusal log of
+	// what ends later (a Lease).
+	method, path string
 }
 
 func (c *authContext) Value(key any) any {

@@ -29,7 +29,9 @@ const LeaseRevocationPoll = time.Second
 // NewErrorResponse answers it 401 invalid_token, saying which. A ctx
 // without claims ends at once (ErrMissingToken).
 //
-// The lease holds one goroutine until the returned context ends: call
+// Its end by expiry or revocation is reported as a refusal of the request
+// (Observer, refusal log with the request's method and path, check exp or
+// revoked). The lease holds one goroutine until the returned context ends: call
 // stop when the connection ends, as with context.WithCancel. A revocation
 // checker's error leaves the lease as it is (the request was admitted; the
 // next check may answer).
@@ -51,6 +53,14 @@ func Lease(ctx context.Context) (leased context.Context, stop context.CancelFunc
 		}
 	}
 	go l.hold(lctx, cancel)
+	if ac.auth != nil {
+		// The end is a refusal like any other: Observer and refusal log.
+		context.AfterFunc(lctx, func() {
+			if cause := context.Cause(lctx); errors.Is(cause, ErrLeaseExpired) || errors.Is(cause, ErrLeaseRevoked) {
+				ac.auth.refuseCall(ctx, &Call{Method: ac.method, Path: ac.path}, cause, ac.token)
+			}
+		})
+	}
 	return lctx, stop
 }
 

@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -118,5 +119,46 @@ func TestLeaseWithoutClaimsAndStop(t *testing.T) {
 	stop()
 	if err := ended(t, leased); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cause %v", err)
+	}
+}
+
+// recordSignal is a slog handler that sends each record's message and
+// attributes on a channel.
+type recordSignal chan map[string]string
+
+func (r recordSignal) Enabled(context.Context, slog.Level) bool { return true }
+func (r recordSignal) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r recordSignal) WithGroup(string) slog.Handler            { return r }
+func (r recordSignal) Handle(_ context.Context, rec slog.Record) error {
+	m := map[string]string{"msg": rec.Message}
+	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
+	r <- m
+	return nil
+}
+
+// A lease's end by revocation is logged as a refusal of its request: the
+// check, the request's method and path, the token's fingerprint.
+func TestLeaseEndIsLogged(t *testing.T) {
+	deny := core.NewDenylist(nil)
+	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = deny })
+	records := make(recordSignal, 4)
+	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(slog.New(records), slog.LevelInfo))
+	token := env.Issuer.MustMint(authtest.Claims{"jti": "logged"})
+	leased, stop := core.Lease(admitted(t, a, token))
+	defer stop()
+	if err := deny.RevokeToken(env.Issuer.URL(), "logged", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, leased)
+	select {
+	case rec := <-records:
+		want := map[string]string{"check": "revoked", "method": http.MethodGet, "path": "/events", "token_fingerprint": core.TokenFingerprint(token)}
+		for k, v := range want {
+			if rec[k] != v {
+				t.Errorf("%s = %q, want %q (record %v)", k, rec[k], v, rec)
+			}
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the lease's end was not logged")
 	}
 }

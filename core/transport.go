@@ -72,7 +72,10 @@ func (a *Authenticator) AuthenticateCall(ctx context.Context, c *Call, rules ...
 		ctx,
 		Decision{Admitted: true, Issuer: ad.claims.AdmittedBy, Cached: ad.cached, RevocationChecked: ad.revocation},
 	)
-	ad.ctx = authContext{Context: ctx, claims: &ad.claims, token: token, auth: a}
+	ad.ctx = authContext{
+		Context: ctx, claims: &ad.claims, token: token, auth: a,
+		method: c.Method, path: c.path(),
+	}
 	return &ad.ctx, nil
 }
 

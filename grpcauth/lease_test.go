@@ -141,3 +141,48 @@ func TestStreamOnOneReplicaEndsOnLogoutAtAnother(t *testing.T) {
 	}
 	t.Logf("the stream on replica A ended %v after the logout was posted to replica B", time.Since(posted))
 }
+
+// floodService is "api" with one server-streaming method, /api/me, whose
+// handler sends as fast as the client reads, until sending fails.
+func floodService() *grpc.ServiceDesc {
+	return &grpc.ServiceDesc{ServiceName: "api", HandlerType: (*any)(nil), Streams: []grpc.StreamDesc{{StreamName: "me", ServerStreams: true, ClientStreams: true,
+		Handler: func(_ any, ss grpc.ServerStream) error {
+			if err := ss.RecvMsg(new(emptypb.Empty)); err != nil {
+				return err
+			}
+			for {
+				sub, err := subject(ss.Context())
+				if err != nil {
+					return err
+				}
+				if err := ss.SendMsg(sub); err != nil {
+					return err
+				}
+			}
+		}}}}
+}
+
+// A stream whose handler is sending when the token is revoked ends with
+// Unauthenticated too, and the handler's sends then fail (run with -race:
+// its sends and the end of the stream share the transport).
+func TestSendingStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
+	deny := core.NewDenylist(nil)
+	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = deny })
+	s := serve(t, newInterceptors(t, env.Validator), floodService(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := openStream(t, ctx, s, env.Issuer.MustMint(authtest.Claims{"jti": "flood"}))
+	if err := deny.RevokeToken(env.Issuer.URL(), "flood", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got := streamEnd(st)
+		if got.Code() == codes.OK {
+			continue // a message sent before the end
+		}
+		if got.Code() != codes.Unauthenticated || !strings.Contains(got.Message(), "revoked during the connection") {
+			t.Fatalf("stream ended with %v", got)
+		}
+		return
+	}
+}
