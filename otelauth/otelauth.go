@@ -225,18 +225,43 @@ func New(cfg Config) (*Observer, error) {
 		errs = append(errs, err)
 		return h
 	}
-	o.decisions = observableCounter(MetricDecisions, "{decision}", "Requests answered, by result, failed check and issuer.")
+	o.decisions = observableCounter(
+		MetricDecisions,
+		"{decision}",
+		"Requests answered, by result, failed check and issuer.",
+	)
 	o.cacheHits = observableCounter(MetricCacheHits, "{token}", "Admitted tokens found in the verified-token cache.")
-	o.cacheMisses = observableCounter(MetricCacheMisses, "{token}", "Admitted tokens verified in full (not found in the verified-token cache).")
-	o.revocationChecks = observableCounter(MetricRevocationChecks, "{check}", "Tokens looked up in the revocation checker (Config.Revocation), by issuer.")
-	o.cacheEvictions = counter(MetricCacheEvictions, "{token}", "Still-valid tokens dropped from the full verified-token cache to make room.")
+	o.cacheMisses = observableCounter(
+		MetricCacheMisses,
+		"{token}",
+		"Admitted tokens verified in full (not found in the verified-token cache).",
+	)
+	o.revocationChecks = observableCounter(
+		MetricRevocationChecks,
+		"{check}",
+		"Tokens looked up in the revocation checker (Config.Revocation), by issuer.",
+	)
+	o.cacheEvictions = counter(
+		MetricCacheEvictions,
+		"{token}",
+		"Still-valid tokens dropped from the full verified-token cache to make room.",
+	)
 	o.jwksFetches = counter(MetricJWKSFetches, "{fetch}", "Key set (JWKS) fetches, by outcome.")
 	o.unknownKID = counter(MetricUnknownKIDRefreshes, "{refresh}", "Key set refreshes started by a token's unknown kid.")
 	o.introspections = counter(MetricIntrospectionCalls, "{call}", "Token introspection (RFC 7662) calls, by outcome.")
-	o.events = counter(MetricEvents, "{event}", "Key and configuration events: keys loaded or changed, refresh failed, key refused, issuer unreachable or recovered, introspection misconfigured.")
+	o.events = counter(
+		MetricEvents,
+		"{event}",
+		"Key and configuration events: keys loaded or changed, refresh failed, key refused, issuer unreachable or "+
+			"recovered, introspection misconfigured.",
+	)
 	o.verifyDuration = histogram(MetricVerifyDuration, "Time of an uncached token verification.", verifyBuckets())
 	o.jwksDuration = histogram(MetricJWKSFetchDuration, "Time of a key set (JWKS) fetch.", networkBuckets())
-	o.introspectionDuration = histogram(MetricIntrospectionDuration, "Time of a token introspection call.", networkBuckets())
+	o.introspectionDuration = histogram(
+		MetricIntrospectionDuration,
+		"Time of a token introspection call.",
+		networkBuckets(),
+	)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -297,7 +322,12 @@ func newDecisionSet(k decisionKey) *decisionSet {
 	case k.admitted:
 		dec = attribute.NewSet(attribute.String(AttrResult, "admitted"), iss)
 	case k.route:
-		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, string(k.check)), iss, attribute.String(AttrStage, "route"))
+		dec = attribute.NewSet(
+			attribute.String(AttrResult, "refused"),
+			attribute.String(AttrCheck, string(k.check)),
+			iss,
+			attribute.String(AttrStage, "route"),
+		)
 	default:
 		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, string(k.check)), iss)
 	}
@@ -441,11 +471,29 @@ func (o *Observer) Watch(v StatusReporter) error {
 	if o.watched {
 		return errors.New("otelauth: Watch called twice: use one Observer per Validator")
 	}
-	keys, err1 := o.meter.Int64ObservableGauge(MetricKeys, metric.WithUnit("{key}"), metric.WithDescription("Usable signing keys cached, per issuer."))
-	age, err2 := o.meter.Float64ObservableGauge(MetricKeysAge, metric.WithUnit("s"), metric.WithDescription("Time since the issuer's key set was last fetched successfully."))
-	failing, err3 := o.meter.Int64ObservableGauge(MetricKeysRefreshFailing, metric.WithDescription("1 while the issuer's last key load or refresh failed (the cached keys are kept), else 0."))
-	entries, err4 := o.meter.Int64ObservableGauge(MetricCacheEntries, metric.WithUnit("{token}"), metric.WithDescription("Verified tokens cached."))
-	ready, err5 := o.meter.Int64ObservableGauge(MetricReady, metric.WithDescription("1 when tokens can be checked (keys loaded and refreshed), else 0."))
+	keys, err1 := o.meter.Int64ObservableGauge(
+		MetricKeys,
+		metric.WithUnit("{key}"),
+		metric.WithDescription("Usable signing keys cached, per issuer."),
+	)
+	age, err2 := o.meter.Float64ObservableGauge(
+		MetricKeysAge,
+		metric.WithUnit("s"),
+		metric.WithDescription("Time since the issuer's key set was last fetched successfully."),
+	)
+	failing, err3 := o.meter.Int64ObservableGauge(
+		MetricKeysRefreshFailing,
+		metric.WithDescription("1 while the issuer's last key load or refresh failed (the cached keys are kept), else 0."),
+	)
+	entries, err4 := o.meter.Int64ObservableGauge(
+		MetricCacheEntries,
+		metric.WithUnit("{token}"),
+		metric.WithDescription("Verified tokens cached."),
+	)
+	ready, err5 := o.meter.Int64ObservableGauge(
+		MetricReady,
+		metric.WithDescription("1 when tokens can be checked (keys loaded and refreshed), else 0."),
+	)
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return err
 	}

@@ -29,7 +29,10 @@ func dpopOptions(cfg Config, listenURL string, replay core.ReplayCache, logger *
 		logger.Info("DPoP is off: IDENTSPHERE_DPOP=disabled; DPoP-bound tokens are refused")
 		return nil, nil
 	case publicURL == "":
-		logger.Warn("DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this service at; DPoP-bound tokens are refused")
+		logger.Warn(
+			"DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this service " +
+				"at; DPoP-bound tokens are refused",
+		)
 		return nil, nil
 	}
 	replayCache := "memory"

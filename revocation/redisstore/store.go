@@ -21,7 +21,10 @@ import (
 // do not know it. Retrying the call is harmless: revocations merge.
 // It wraps core.ErrRevocationPending, which receivers such as package
 // backchannel understand without importing this package.
-var ErrPending = fmt.Errorf("redisstore: revocation in force on this replica only, queued for Redis: %w", core.ErrRevocationPending)
+var ErrPending = fmt.Errorf(
+	"redisstore: revocation in force on this replica only, queued for Redis: %w",
+	core.ErrRevocationPending,
+)
 
 // errNoClaims refuses a lookup without claims (fail closed).
 var errNoClaims = errors.New("redisstore: no claims to check")
@@ -170,7 +173,16 @@ func (s *Store) RevokeSubject(ctx context.Context, issuer, sub string, maxLifeti
 		return errors.New("redisstore: RevokeSubject: maxLifetime must be positive")
 	}
 	since := s.cfg.Now().Add(core.MaxLeeway)
-	return s.revoke(ctx, entry{kind: kindSubject, issuer: issuer, id: sub, since: ceilMillis(since), until: ceilMillis(since.Add(maxLifetime + core.MaxLeeway))})
+	return s.revoke(
+		ctx,
+		entry{
+			kind:   kindSubject,
+			issuer: issuer,
+			id:     sub,
+			since:  ceilMillis(since),
+			until:  ceilMillis(since.Add(maxLifetime + core.MaxLeeway)),
+		},
+	)
 }
 
 // revoke applies e here at once, then writes it to Redis, or queues it.
@@ -192,9 +204,25 @@ func (s *Store) revoke(ctx context.Context, e entry) error {
 	if !s.pending.add(e) {
 		s.log.Error("redisstore: Redis unreachable and too many revocations pending: one is in force on this replica only",
 			"kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
-		return fmt.Errorf("redisstore: revocation in force on this replica only, not queued (%d pending): %w", s.pending.len(), err)
+		return fmt.Errorf(
+			"redisstore: revocation in force on this replica only, not queued (%d pending): %w",
+			s.pending.len(),
+			err,
+		)
 	}
-	s.log.Warn("redisstore: revocation not written to Redis, queued", "kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
+	s.log.Warn(
+		"redisstore: revocation not written to Redis, queued",
+		"kind",
+		e.kind,
+		"issuer",
+		e.issuer,
+		"pending",
+		s.pending.len(),
+		"addr",
+		s.addr,
+		"err",
+		err,
+	)
 	return fmt.Errorf("%w: %w", ErrPending, err)
 }
 
@@ -217,7 +245,11 @@ func (s *Store) Revoked(ctx context.Context, c *core.Claims) (bool, error) {
 // are keyed by jti, sid and sub (ES256 signatures are malleable).
 func (s *Store) CheckFresh(ctx context.Context, _ string, c *core.Claims) error {
 	if !s.cfg.FreshFailOpen && !s.inSync.Load() {
-		return fmt.Errorf("%w: redisstore: this replica is not in sync with Redis at %s", core.ErrRevocationUnavailable, s.addr)
+		return fmt.Errorf(
+			"%w: redisstore: this replica is not in sync with Redis at %s",
+			core.ErrRevocationUnavailable,
+			s.addr,
+		)
 	}
 	revoked, err := s.Revoked(ctx, c)
 	switch {
@@ -254,7 +286,11 @@ func (s *Store) WaitSynced(ctx context.Context) error {
 			return nil
 		default:
 		}
-		return fmt.Errorf("redisstore: waiting for the first synchronisation with Redis at %s: %w", s.addr, errors.Join(ctx.Err(), s.lastError()))
+		return fmt.Errorf(
+			"redisstore: waiting for the first synchronisation with Redis at %s: %w",
+			s.addr,
+			errors.Join(ctx.Err(), s.lastError()),
+		)
 	}
 }
 
@@ -284,7 +320,13 @@ func (s *Store) Close() error {
 		s.wg.Wait()
 		s.lostSync()
 		if n := s.pending.len(); n > 0 {
-			s.log.Error("redisstore: closed with revocations never written to Redis: the other replicas do not know them", "count", n, "addr", s.addr)
+			s.log.Error(
+				"redisstore: closed with revocations never written to Redis: the other replicas do not know them",
+				"count",
+				n,
+				"addr",
+				s.addr,
+			)
 		}
 		if s.ownClient {
 			err = s.client.Close()
