@@ -79,7 +79,10 @@ func New(v core.TokenVerifier, cfg Config) (*Auth, error) {
 // body; next finds the claims with core.ClaimsFrom(ctx).
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := core.Call{Authorization: r.Header["Authorization"], DPoP: r.Header["Dpop"], Method: r.Method, Path: r.URL.EscapedPath(), TLS: r.TLS}
+		c := core.Call{
+			Authorization: r.Header["Authorization"], DPoP: r.Header["Dpop"],
+			Method: r.Method, Path: r.URL.EscapedPath(), TLS: r.TLS,
+		}
 		ctx, err := a.auth.AuthenticateProcedure(r.Context(), a.procedures, &c)
 		if err != nil {
 			a.refuse(w, r, err)
@@ -119,7 +122,8 @@ func Error(resp core.ErrorResponse) *connect.Error {
 	}
 	e := connect.NewError(code, errors.New(msg))
 	if secs, err := strconv.Atoi(resp.RetryAfter); err == nil {
-		if d, err := connect.NewErrorDetail(&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)}); err == nil {
+		retry := &errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)}
+		if d, err := connect.NewErrorDetail(retry); err == nil {
 			e.AddDetail(d)
 		}
 	}

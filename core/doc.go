@@ -73,5 +73,6 @@
 //	revocation     core/issuer.go (applyRules), core/revocation.go; then the cache keeps the token
 //	binding        core/dpop.go (internal/jose/proof.go), core/certbinding.go
 //	rules          core/rules.go, core/claimpath.go, core/stepup.go
+//	lease          core/lease.go, core/revocation_notify.go: a stream's end at exp or revocation
 //	decision       core/response.go (the answer), core/refusallog.go, core/observer.go, core/check.go
 package core

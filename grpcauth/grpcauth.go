@@ -167,7 +167,9 @@ func (s *stream) Context() context.Context { return s.ctx }
 // authenticate authenticates the call of fullMethod in ctx, returning the
 // context the handler runs in, or the status to answer; setTrailer sends
 // a DPoP nonce.
-func (i *Interceptors) authenticate(ctx context.Context, fullMethod string, setTrailer func(context.Context, metadata.MD) error) (context.Context, error) {
+func (i *Interceptors) authenticate(
+	ctx context.Context, fullMethod string, setTrailer func(context.Context, metadata.MD) error,
+) (context.Context, error) {
 	// The two values rather than FromIncomingContext, which copies the
 	// whole metadata on every call.
 	c := core.Call{
@@ -209,7 +211,8 @@ func Status(resp core.ErrorResponse) *status.Status {
 	}
 	st := status.New(code, msg)
 	if secs, err := strconv.Atoi(resp.RetryAfter); err == nil {
-		if withRetry, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)}); err == nil {
+		retry := &errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)}
+		if withRetry, err := st.WithDetails(retry); err == nil {
 			st = withRetry
 		}
 	}

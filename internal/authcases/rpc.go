@@ -44,7 +44,8 @@ func (c Case) appliesToRPC() bool {
 	if path == "" {
 		path = PathMe
 	}
-	if len(c.Cookies) > 0 || len(c.Header) > 0 || len(c.DPoP) > 0 || !slices.Contains([]string{PathMe, PathAdmin, PathVerified}, path) {
+	rpcPath := slices.Contains([]string{PathMe, PathAdmin, PathVerified}, path)
+	if len(c.Cookies) > 0 || len(c.Header) > 0 || len(c.DPoP) > 0 || !rpcPath {
 		return false
 	}
 	for _, a := range c.Auth {
