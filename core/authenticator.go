@@ -31,6 +31,9 @@ type settings struct {
 	refusals     *refusalLog
 	dpop         *dpopChecker // nil: DPoP off (DPoP-bound tokens refused)
 	certs        *certBinding // how certificate-bound tokens are checked
+	// resourceMetadata is the resource_metadata auth-param every 401
+	// challenge carries (WithResourceMetadata), or "".
+	resourceMetadata string
 }
 
 // Option configures an Authenticator (see NewAuthenticator). Options are
@@ -303,6 +306,9 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err e
 // fingerprinted; route marks a route rule's refusal of an admitted request.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string, route bool) {
 	resp := NewErrorResponse(err, a.realm)
+	if a.resourceMetadata != "" && resp.Status == http.StatusUnauthorized {
+		resp.addAuthParam(a.resourceMetadata)
+	}
 	if a.dpop != nil {
 		a.dpop.challenge(&resp, r, a.realm)
 	}

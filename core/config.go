@@ -39,7 +39,14 @@ type Config struct {
 	JWKSURL string
 
 	// Audience lists the accepted audiences: a token's aud must contain at
-	// least one of them. Required unless SkipAudienceCheck is set.
+	// least one of them. Required unless SkipAudienceCheck is set. Values
+	// are compared exactly, except an audience given as an http(s) URL (a
+	// resource indicator, RFC 8707, such as an MCP server's URL), which
+	// also accepts the same resource spelled otherwise: compared in
+	// canonical form (see CanonicalResource: scheme and host in any case,
+	// the default port written or not, "https://api.example.com/" the same
+	// as "https://api.example.com"; a path's trailing slash matters).
+	// Such a URL with a fragment or credentials is refused.
 	Audience []string
 
 	// SkipAudienceCheck accepts tokens for any audience. Only for an issuer
@@ -217,6 +224,11 @@ func (c Config) check() error {
 	}
 	if slices.Contains(c.Audience, "") {
 		fail("Config.Audience holds an empty string")
+	}
+	for _, aud := range c.Audience {
+		if _, err := CanonicalResource(aud); isResourceURL(aud) && err != nil {
+			fail("Config.Audience %q: %v", aud, err)
+		}
 	}
 	if err := checkAlgorithms(c.Algorithms); err != nil {
 		errs = append(errs, err)

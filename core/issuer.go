@@ -77,7 +77,7 @@ func (is *issuer) checkClaims(c *Claims) error {
 		switch {
 		case len(aud) == 0:
 			return tokenErr(CheckAud, "the token has no audience", nil)
-		case !containsAny(aud, is.cfg.Audience):
+		case !containsAny(aud, is.cfg.Audience) && !matchesResource(aud, is.cfg.Audience):
 			return mismatch(CheckAud, "the token's audience is not accepted", nil, is.cfg.Audience, aud)
 		}
 	}

@@ -117,6 +117,18 @@ func NewErrorResponse(err error, realm string) ErrorResponse {
 	return r
 }
 
+// addAuthParam appends an auth-param (such as resource_metadata="...") to
+// the challenge, and to those a DPoP challenge built later carries.
+func (r *ErrorResponse) addAuthParam(param string) {
+	if r.WWWAuthenticate != "" {
+		r.WWWAuthenticate += ", " + param
+	}
+	if r.authParams != "" {
+		r.authParams += ", "
+	}
+	r.authParams += param
+}
+
 // Write sends the response.
 func (r ErrorResponse) Write(w http.ResponseWriter) {
 	h := w.Header()

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/identsphere/identsphere-go/core"
@@ -28,8 +29,8 @@ func coreHandler(v core.TokenVerifier) http.Handler {
 	mux.Handle(authcases.PathStepUp, guard(core.RequireStepUp(authcases.StepUpRoute())))
 	mux.Handle(authcases.PathEntraStepUp, guard(core.RequireEntraAuthContext(authcases.EntraContext)))
 	// The sender-constrained routes, each with its own Authenticator.
-	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
-		a := core.NewAuthenticator(v, route.Option())
+	for _, route := range slices.Concat(authcases.DPoPRoutes(), authcases.CertRoutes(), authcases.ResourceRoutes()) {
+		a := core.NewAuthenticator(v, route.Options()...)
 		mux.Handle(route.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r, ok := a.Admit(w, r); ok {
 				c, _ := core.ClaimsFrom(r.Context())

@@ -25,6 +25,17 @@ const publicURL = "https://orders.example"
 // dpopAlgs is the algs parameter of the starters' DPoP challenges.
 const dpopAlgs = `algs="ES256 ES384 ES512 EdDSA RS256 PS256"`
 
+// rmPublic is the resource_metadata parameter (with its separator) of the
+// challenges of a starter whose IDENTSPHERE_PUBLIC_URL is publicURL: every
+// 401 names the Protected Resource Metadata (RFC 9728).
+const rmPublic = `resource_metadata="` + publicURL + `/.well-known/oauth-protected-resource", `
+
+// rmOf is the resource_metadata parameter of a starter whose resource is
+// url (its listen address, in dev mode), with its separator.
+func rmOf(url string) string {
+	return `resource_metadata="` + url + `/.well-known/oauth-protected-resource", `
+}
+
 // dpopRequest is a request to path carrying token with the DPoP scheme and
 // proof.
 func dpopRequest(method, path, token, proof string) request {
@@ -85,17 +96,17 @@ func TestDPoP(t *testing.T) {
 			t.Errorf("the handler saw another user: %s", ok.body)
 		}
 		expect(t, "the same proof again", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}),
-			http.StatusUnauthorized, challengeToken, "invalid_token")
+			http.StatusUnauthorized, challengeToken+", "+strings.TrimSuffix(rmPublic, ", "), "invalid_token")
 		expect(t, "a proof for another route", a.send(t, dpopRequest(http.MethodGet, "/api/admin", token, key.Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		expect(t, "a proof for the loopback address", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		expect(t, "a proof for another method", a.send(t, dpopRequest(http.MethodPost, "/api/me", token, key.Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		expect(t, "a proof by another key", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, authtest.NewDPoPKey(t).Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 
 		// Every /api route takes it, the query aside (htu leaves it out).
 		for _, r := range []struct{ method, path, htu string }{
@@ -105,7 +116,7 @@ func TestDPoP(t *testing.T) {
 			expect(t, r.method+" "+r.path, a.send(t, dpopRequest(r.method, r.path, token, key.Proof(r.method, r.htu, token))), http.StatusOK, "", "")
 		}
 		expect(t, "a plain Bearer token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}), http.StatusOK, "", "")
-		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `Bearer realm="identsphere", DPoP `+dpopAlgs, "")
+		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `Bearer realm="identsphere", `+rmPublic+`DPoP `+rmPublic+dpopAlgs, "")
 	})
 }
 
@@ -134,7 +145,7 @@ func TestDPoPFleetRefusesReplays(t *testing.T) {
 		expect(t, fmt.Sprintf("a new proof at replica %d", i), a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)), http.StatusOK, "", "")
 		for j, b := range fleet {
 			expect(t, fmt.Sprintf("replica %d's proof at replica %d", i, j), b.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
-				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		}
 	}
 }
@@ -147,8 +158,8 @@ func TestDPoPRequired(t *testing.T) {
 		a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_DPOP=required", "IDENTSPHERE_PUBLIC_URL="+publicURL)
 		a.waitReady(t)
 		expect(t, "a Bearer token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}),
-			http.StatusUnauthorized, `DPoP error="invalid_token", `+dpopAlgs, "invalid_token")
-		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `DPoP realm="identsphere", `+dpopAlgs, "")
+			http.StatusUnauthorized, `DPoP error="invalid_token", `+rmPublic+dpopAlgs, "invalid_token")
+		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `DPoP realm="identsphere", `+rmPublic+dpopAlgs, "")
 		key := authtest.NewDPoPKey(t, authtest.DPoPKeyEd25519())
 		token := iss.MustMint(authtest.BoundTo(key, user))
 		expect(t, "a bound token with its proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
@@ -170,9 +181,9 @@ func TestDPoPWithoutPublicURL(t *testing.T) {
 				iss := newIssuer(t)
 				a := startAgainst(t, bin, iss.URL(), env...)
 				a.waitReady(t)
-				reason := "IDENTSPHERE_PUBLIC_URL is not set"
+				reason, rm := "IDENTSPHERE_PUBLIC_URL is not set", "" // no URL, no metadata
 				if env != nil {
-					reason = "IDENTSPHERE_DPOP=disabled"
+					reason, rm = "IDENTSPHERE_DPOP=disabled", ", "+strings.TrimSuffix(rmPublic, ", ")
 				}
 				a.waitLine(t, a.stderr, "the DPoP is off record", startTimeout, func(l string) bool {
 					return strings.Contains(l, `"msg":"DPoP is off: `+reason)
@@ -182,8 +193,8 @@ func TestDPoPWithoutPublicURL(t *testing.T) {
 				expect(t, "a bound token with its proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
 					http.StatusBadRequest, challengeRequest, "invalid_request")
 				expect(t, "a bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}),
-					http.StatusUnauthorized, challengeToken, "invalid_token")
-				expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, challengeMissing, "")
+					http.StatusUnauthorized, challengeToken+rm, "invalid_token")
+				expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, challengeMissing+rm, "")
 			})
 		}
 	})
@@ -205,7 +216,7 @@ func TestDPoPDevMode(t *testing.T) {
 		}), "token:"))
 		key := authtest.NewDPoPKey(t)
 		expect(t, "an unbound token with the DPoP scheme", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
-			http.StatusUnauthorized, `DPoP error="invalid_token", `+dpopAlgs, "invalid_token")
+			http.StatusUnauthorized, `DPoP error="invalid_token", `+rmOf(a.url)+dpopAlgs, "invalid_token")
 		expect(t, "the banner's token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}), http.StatusOK, "", "")
 
 		// A login naming the key's thumbprint (dpop_jkt), through the
@@ -221,7 +232,7 @@ func TestDPoPDevMode(t *testing.T) {
 		}
 		bound := session.AccessToken
 		expect(t, "the bound token with its key's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", bound, key.Proof(http.MethodGet, a.url+"/api/me", bound))), http.StatusOK, "", "")
-		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(bound)}), http.StatusUnauthorized, `Bearer error="invalid_token"`, "invalid_token")
+		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(bound)}), http.StatusUnauthorized, `Bearer error="invalid_token", `+strings.TrimSuffix(rmOf(a.url), ", "), "invalid_token")
 	})
 }
 
@@ -263,7 +274,7 @@ func TestDPoPProofCommand(t *testing.T) {
 			proof := runHelper("-url", publicURL+"/api/me", "-token", token)
 			expect(t, "the command's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)), http.StatusOK, "", "")
 			expect(t, "the command's proof again", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
-				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+dpopAlgs, "invalid_dpop_proof")
+				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 			post := runHelper("-method", "POST", "-url", publicURL+"/api/me", "-token", token)
 			expect(t, "a POST proof", a.send(t, dpopRequest(http.MethodPost, "/api/me", token, post)), http.StatusOK, "", "")
 		})

@@ -25,7 +25,7 @@ func TestStarterStepUpWalkthrough(t *testing.T) {
 		expect(t, "a password login reads the profile", a.send(t, request{path: "/api/me", auth: bearer(password)}), http.StatusOK, "", "")
 		refused := changeEmail(password)
 		expect(t, "a password login changes the email", refused, http.StatusUnauthorized,
-			`Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="300"`, "insufficient_user_authentication")
+			`Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="300", `+strings.TrimSuffix(rmOf(a.url), ", "), "insufficient_user_authentication")
 
 		// The client sends the user back with the challenge's acr_values.
 		acrValues := regexp.MustCompile(`acr_values="([^"]*)"`).FindStringSubmatch(refused.header.Get("WWW-Authenticate"))
@@ -51,7 +51,7 @@ func TestStarterStepUpSettings(t *testing.T) {
 		a := startApp(t, bin, "ADDR=127.0.0.1:0", "IDENTSPHERE_STEPUP_ACR=phr,phrh", "IDENTSPHERE_STEPUP_MAX_AGE=2m")
 		mfa := loginToken(t, a, `{"email":"dev@example.com","password":"any","acr_values":"mfa"}`)
 		expect(t, "an MFA login where phr is needed", a.send(t, request{method: http.MethodPost, path: "/api/account/email", auth: bearer(mfa)}), http.StatusUnauthorized,
-			`Bearer error="insufficient_user_authentication", acr_values="phr phrh", max_age="120"`, "insufficient_user_authentication")
+			`Bearer error="insufficient_user_authentication", acr_values="phr phrh", max_age="120", `+strings.TrimSuffix(rmOf(a.url), ", "), "insufficient_user_authentication")
 		phrh := loginToken(t, a, `{"email":"dev@example.com","password":"any","acr_values":"phrh"}`)
 		expect(t, "a phrh login", a.send(t, request{method: http.MethodPost, path: "/api/account/email", auth: bearer(phrh)}), http.StatusOK, "", "")
 	})

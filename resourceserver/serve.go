@@ -28,14 +28,20 @@ const (
 // Handler wraps app, your routes, in what every request goes through: a
 // request id (X-Request-Id, in the context for core.RequestID), one
 // access-log record, in dev mode the loopback-Host check, GET /metrics
-// (unless Config.MetricsAddr serves it apart) and the back-channel logout
-// receiver at BackChannelPath (with Config.ClientID). Serve uses it; call
+// (unless Config.MetricsAddr serves it apart), the back-channel logout
+// receiver at BackChannelPath (with Config.ClientID) and the Protected
+// Resource Metadata at its Path (with a public URL: see ResourceMetadata). Serve uses it; call
 // it yourself only to serve with a server of your own.
 func (s *Server) Handler(app http.Handler) http.Handler {
 	h := app
-	if s.backChannel != nil {
+	if s.backChannel != nil || s.metadata != nil {
 		mux := http.NewServeMux()
-		mux.Handle(BackChannelPath, s.backChannel)
+		if s.backChannel != nil {
+			mux.Handle(BackChannelPath, s.backChannel)
+		}
+		if s.metadata != nil {
+			mux.Handle(s.metadata.Path(), s.metadata)
+		}
 		mux.Handle("/", app)
 		h = mux
 	}

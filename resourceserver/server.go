@@ -31,8 +31,9 @@ type Server struct {
 	auth         []core.Option
 	rev          *revocations
 	tel          *telemetry
-	backChannel  http.Handler // nil without Config.ClientID
-	ln, metricLn net.Listener // metricLn nil without Config.MetricsAddr
+	backChannel  http.Handler           // nil without Config.ClientID
+	metadata     *core.ResourceMetadata // nil without a public URL
+	ln, metricLn net.Listener           // metricLn nil without Config.MetricsAddr
 
 	closeOnce sync.Once
 	closeErr  error
@@ -115,6 +116,16 @@ func (s *Server) build(ctx context.Context) error {
 	if s.auth, err = dpopOptions(cfg, s.URL(), s.rev.replay, logger); err != nil {
 		return err
 	}
+	dpop := cfg.DPoP
+	if len(s.auth) == 0 {
+		dpop = core.DPoPDisabled
+	}
+	if s.metadata, err = resourceMetadata(cfg, s.URL(), dpop, logger); err != nil {
+		return err
+	}
+	if s.metadata != nil {
+		s.auth = append(s.auth, core.WithResourceMetadata(s.metadata))
+	}
 	if s.backChannel, err = backChannelReceiver(s.validator, cfg, s.rev, logger); err != nil {
 		return err
 	}
@@ -185,7 +196,8 @@ func (s *Server) listen(ctx context.Context) error {
 func (s *Server) Validator() *core.Validator { return s.validator }
 
 // AuthOptions are the protected routes' Authenticator options (DPoP, as
-// configured); pass them to the adapter's middleware with Validator.
+// configured; the resource_metadata of every 401, see ResourceMetadata);
+// pass them to the adapter's middleware with Validator.
 func (s *Server) AuthOptions() []core.Option { return s.auth }
 
 // Introspector asks the issuer whether a token is still active (RFC 7662):
@@ -197,6 +209,12 @@ func (s *Server) Introspector() *core.Introspector { return s.introspector }
 // (Config.StepUp, with its defaults): pass it to the adapter's
 // RequireStepUp, such as chiauth.RequireStepUp(srv.StepUp()).
 func (s *Server) StepUp() core.StepUp { return s.cfg.StepUp }
+
+// ResourceMetadata is the API's Protected Resource Metadata (RFC 9728),
+// which Handler serves at its Path and every 401 of the AuthOptions names:
+// the resource is Config.PublicURL (in dev mode, URL), the authorization
+// server Config.Issuer. Nil outside dev mode without a PublicURL.
+func (s *Server) ResourceMetadata() *core.ResourceMetadata { return s.metadata }
 
 // LoginProxy serves the issuer's /v1/auth/ endpoints on this origin: mount
 // it at /v1/auth keeping the full path.

@@ -157,7 +157,7 @@ func Cases(e *Env) []Case {
 		ok("cross-origin GET with cookie", Case{Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "cross-site"}}),
 		ok("same-origin POST with cookie", Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}}),
 	}
-	return slices.Concat(cases, attackCases(e), keyCases(e), dpopCases(e), stepUpCases(e))
+	return slices.Concat(cases, attackCases(e), keyCases(e), dpopCases(e), stepUpCases(e), resourceCases(e))
 }
 
 // Admissions is how many of the requests Do sends for c must reach the

@@ -58,17 +58,17 @@ const (
 type Route struct {
 	Path    string   // the route's path
 	Methods []string // the methods it is served for
-	option  func() core.Option
+	options func() []core.Option
 }
 
-// Option returns the route's Authenticator option. Each call makes a new
-// one, with a replay cache of its own: give each adapter its own.
-func (r Route) Option() core.Option { return r.option() }
+// Options returns the route's Authenticator options. Each call makes new
+// ones, with a replay cache of their own: give each adapter its own.
+func (r Route) Options() []core.Option { return r.options() }
 
 // DPoPRoutes are the routes served with DPoP on.
 func DPoPRoutes() []Route {
-	dpop := func(mode core.DPoPMode, nonces bool) func() core.Option {
-		return func() core.Option {
+	dpop := func(mode core.DPoPMode, nonces bool) func() []core.Option {
+		return func() []core.Option {
 			cfg := core.DPoPConfig{Mode: mode, PublicURL: DPoPPublicURL, Replay: core.NewMemoryReplayCache(4096, nil)}
 			if nonces {
 				cfg.Nonces = DPoPNonces()
@@ -77,7 +77,7 @@ func DPoPRoutes() []Route {
 			if err != nil { // a fixed configuration: a bug here, not an input
 				panic(err)
 			}
-			return core.WithDPoP(d)
+			return []core.Option{core.WithDPoP(d)}
 		}
 	}
 	return []Route{
@@ -91,9 +91,9 @@ func DPoPRoutes() []Route {
 // CertHeader: from loopback, where the tests run, and from a range that
 // excludes it.
 func CertRoutes() []Route {
-	binding := func(trusted string) func() core.Option {
-		return func() core.Option {
-			return core.WithCertificateBinding(core.CertificateBinding{Header: CertHeader, TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)}})
+	binding := func(trusted string) func() []core.Option {
+		return func() []core.Option {
+			return []core.Option{core.WithCertificateBinding(core.CertificateBinding{Header: CertHeader, TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)}})}
 		}
 	}
 	return []Route{

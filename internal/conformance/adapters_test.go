@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"net/http"
+	"slices"
 	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
@@ -30,8 +31,8 @@ func stdHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	mux.Handle(authcases.PathVerified, auth(stdauth.RequireVerifiedEmail()(me)))
 	mux.Handle(authcases.PathStepUp, auth(stdauth.RequireStepUp(authcases.StepUpRoute())(me)))
 	mux.Handle(authcases.PathEntraStepUp, auth(stdauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))(me)))
-	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
-		mux.Handle(route.Path, stdauth.Middleware(v, route.Option())(me))
+	for _, route := range slices.Concat(authcases.DPoPRoutes(), authcases.CertRoutes(), authcases.ResourceRoutes()) {
+		mux.Handle(route.Path, stdauth.Middleware(v, route.Options()...)(me))
 	}
 	return mux
 }
@@ -53,8 +54,8 @@ func chiHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 		r.With(chiauth.RequireStepUp(authcases.StepUpRoute())).Post(authcases.PathStepUp, me)
 		r.With(chiauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))).Get(authcases.PathEntraStepUp, me)
 	})
-	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
-		auth := chiauth.Middleware(v, route.Option())
+	for _, route := range slices.Concat(authcases.DPoPRoutes(), authcases.CertRoutes(), authcases.ResourceRoutes()) {
+		auth := chiauth.Middleware(v, route.Options()...)
 		for _, method := range route.Methods {
 			r.With(auth).Method(method, route.Path, http.HandlerFunc(me))
 		}
@@ -77,8 +78,8 @@ func ginHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	api.GET("/stepup", ginauth.RequireStepUp(authcases.StepUpRoute()), me)
 	api.POST("/stepup", ginauth.RequireStepUp(authcases.StepUpRoute()), me)
 	api.GET("/entra-stepup", ginauth.Require(core.RequireEntraAuthContext(authcases.EntraContext)), me)
-	for _, route := range append(authcases.DPoPRoutes(), authcases.CertRoutes()...) {
-		auth := ginauth.Middleware(v, route.Option())
+	for _, route := range slices.Concat(authcases.DPoPRoutes(), authcases.CertRoutes(), authcases.ResourceRoutes()) {
+		auth := ginauth.Middleware(v, route.Options()...)
 		for _, method := range route.Methods {
 			r.Handle(method, route.Path, auth, me)
 		}
