@@ -27,7 +27,9 @@ const LeaseRevocationPoll = time.Second
 // replica), else within LeaseRevocationPoll. context.Cause of the returned
 // context is then a TokenError wrapping ErrLeaseExpired or ErrLeaseRevoked;
 // NewErrorResponse answers it 401 invalid_token, saying which. A ctx
-// without claims ends at once (ErrMissingToken).
+// without claims ends at once (ErrMissingToken), and so does one whose
+// claims have no exp, such as a Claims literal given to WithClaims in a
+// test (authtest.Admitted sets one).
 //
 // Its end by expiry or revocation is reported as a refusal of the request
 // (Observer, refusal log with the request's method and path, check exp or
