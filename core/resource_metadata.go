@@ -189,8 +189,10 @@ func (m *ResourceMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // WithResourceMetadata names m in every 401 challenge of the
 // Authenticator (resource_metadata="<URL>", RFC 9728 section 5.1), in the
 // Bearer and the DPoP challenge alike, so that a client refused for want
-// of a token finds which issuer to ask. A nil m panics: a programming
-// error, seen at start-up.
+// of a token finds which issuer to ask. The default error handler writes
+// it; a WithErrorHandler handler that builds its answer with
+// NewErrorResponse adds it itself. A nil m panics: a programming error,
+// seen at start-up.
 func WithResourceMetadata(m *ResourceMetadata) Option {
 	if m == nil {
 		panic("identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an unchecked error?)")
