@@ -133,3 +133,18 @@ func BenchmarkStepUpCacheHit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRequireStepUpRule is the step-up rule alone, as a cache hit
+// runs it: the added cost on a cache hit, to set against BenchmarkFloor
+// (BenchmarkStepUpCacheHit shows it within the noise of a whole request).
+func BenchmarkRequireStepUpRule(b *testing.B) {
+	rule := core.RequireStepUp(authcases.StepUpRoute())
+	c := &core.Claims{Subject: "u", ACR: "phr", AuthTime: time.Now()}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rule(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
