@@ -36,6 +36,8 @@ func routes(srv *resourceserver.Server) http.Handler {
 		r.Post("/api/me", me)
 		r.With(chiauth.RequireScope("admin")).Get("/api/admin", me)
 		r.With(chiauth.RequireVerifiedEmail()).Get("/api/verified", me)
+		// Server-sent events for as long as the token lives (events.go).
+		r.Get("/api/events", events)
 		// A payment must not go through on a token revoked a minute ago:
 		// this route asks the issuer every time; the others stay local.
 		r.With(chiauth.RequireFresh(srv.Introspector())).Post("/api/transfer", me)
