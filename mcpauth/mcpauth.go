@@ -15,13 +15,14 @@
 // Every decision is core's (the full validation: issuers, DPoP, the cache,
 // revocation, the refusal log); this package only reads the tool a
 // tools/call names, from the JSON-RPC body under a size cap, so that a
-// call is refused before the tool runs.
+// call is refused before the tool runs. It reads the body strictly (see
+// internal/strictjson): a repeated member, or "Name" beside "name", is
+// refused (400), since the server's own reader might take the other.
 package mcpauth
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -104,8 +105,8 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost && len(a.tools) > 0 {
-			rule, ok := a.toolRule(w, r)
-			if !ok || (rule != nil && !core.Authorize(w, r, rule)) {
+			rules, ok := a.toolRules(w, r)
+			if !ok || !core.Authorize(w, r, rules...) {
 				return
 			}
 		}
@@ -113,35 +114,44 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// toolRule reads r's JSON-RPC body (and puts it back for next) and
-// returns the rule of the tool a tools/call names, or nil. A body over the
-// cap is answered 413 and false.
-func (a *Auth) toolRule(w http.ResponseWriter, r *http.Request) (core.Rule, bool) {
+// toolRules reads r's JSON-RPC body (and puts it back for next) and
+// returns the rules of the tools its tools/call messages name. A body over
+// the cap is answered 413, one that is no strict JSON-RPC message 400, and
+// false.
+func (a *Auth) toolRules(w http.ResponseWriter, r *http.Request) ([]core.Rule, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
 	_ = r.Body.Close()
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			_, _ = io.WriteString(w, `{"error":"invalid_request","error_description":"the request body is too large"}`+"\n")
-			return nil, false
-		}
-		body = nil // the server answers the broken body itself
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		refuse(w, http.StatusRequestEntityTooLarge, "the request body is too large")
+		return nil, false
+	case err != nil:
+		refuse(w, http.StatusBadRequest, "the request body could not be read")
+		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	var call struct {
-		Method string `json:"method"`
-		Params struct {
-			Name string `json:"name"`
-		} `json:"params"`
+	names, err := toolNames(body)
+	if err != nil {
+		refuse(w, http.StatusBadRequest, err.Error())
+		return nil, false
 	}
-	// A batch, or a body that is no JSON-RPC request, names no tool here;
-	// the server refuses it (MCP has no batches since 2025-06-18).
-	if json.Unmarshal(body, &call) != nil || call.Method != "tools/call" {
-		return nil, true
+	var rules []core.Rule
+	for _, name := range names {
+		if rule := a.tools[name]; rule != nil {
+			rules = append(rules, rule)
+		}
 	}
-	return a.tools[call.Params.Name], true
+	return rules, true
+}
+
+// refuse answers a body this package will not read, in the shape of
+// core's answers.
+func refuse(w http.ResponseWriter, status int, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"error":"invalid_request","error_description":"`+description+`"}`+"\n")
 }
 
 // TokenVerifier is a verifier for the SDK's auth.RequireBearerToken, for a
