@@ -34,6 +34,9 @@ type settings struct {
 	// resourceMetadata is the resource_metadata auth-param every 401
 	// challenge carries (WithResourceMetadata), or "".
 	resourceMetadata string
+	// challengeScope is the scope auth-param of 401 challenges
+	// (WithChallengeScope), or "".
+	challengeScope string
 }
 
 // Option configures an Authenticator (see NewAuthenticator). Options are
@@ -306,8 +309,13 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, r *http.Request, err e
 // fingerprinted; route marks a route rule's refusal of an admitted request.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error, token string, route bool) {
 	resp := NewErrorResponse(err, a.realm)
-	if a.resourceMetadata != "" && resp.Status == http.StatusUnauthorized {
-		resp.addAuthParam(a.resourceMetadata)
+	if resp.Status == http.StatusUnauthorized {
+		if a.challengeScope != "" {
+			resp.addAuthParam(a.challengeScope)
+		}
+		if a.resourceMetadata != "" {
+			resp.addAuthParam(a.resourceMetadata)
+		}
 	}
 	if a.dpop != nil {
 		a.dpop.challenge(&resp, r, a.realm)

@@ -200,3 +200,22 @@ func WithResourceMetadata(m *ResourceMetadata) Option {
 	param := `resource_metadata="` + safeText(m.url, true) + `"`
 	return optionFunc(func(s *settings) { s.resourceMetadata = param })
 }
+
+// WithChallengeScope names scopes in every 401 challenge of the
+// Authenticator (scope="...", RFC 6750 section 3): the scopes a client
+// should ask for when it gets a token, as the MCP authorization spec has
+// a server say. A 403 insufficient_scope names the scopes its route needs
+// instead. It panics on a scope no token could hold (empty, with a space,
+// quote, backslash or control character).
+func WithChallengeScope(scopes ...string) Option {
+	for _, s := range scopes {
+		if s == "" || scopeTokens([]string{s}) != s {
+			panic(fmt.Sprintf("identsphere: WithChallengeScope: %q is not a valid scope", s))
+		}
+	}
+	param := ""
+	if len(scopes) > 0 {
+		param = `scope="` + scopeTokens(scopes) + `"`
+	}
+	return optionFunc(func(s *settings) { s.challengeScope = param })
+}

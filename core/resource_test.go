@@ -198,3 +198,37 @@ func TestResourceMetadataOnlyIn401(t *testing.T) {
 	}()
 	core.WithResourceMetadata(nil)
 }
+
+// WithChallengeScope names its scopes in every 401, before the metadata,
+// and in no 403.
+func TestChallengeScope(t *testing.T) {
+	env := authcases.NewEnv(t)
+	a := core.NewAuthenticator(env.Validator, core.WithChallengeScope("orders.read", "orders.list"), core.WithResourceMetadata(authcases.ResourceMetadata()))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r, ok := a.Admit(w, r); ok && core.Authorize(w, r, core.RequireScopes("admin")) {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	rm := `resource_metadata="` + authcases.ResourceMetadataURL + `"`
+	for token, want := range map[string]string{
+		"":                       `Bearer realm="identsphere", scope="orders.read orders.list", ` + rm,
+		"x.y.z":                  `Bearer error="invalid_token", scope="orders.read orders.list", ` + rm,
+		env.Issuer.MustMint(nil): `Bearer error="insufficient_scope", scope="admin"`,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/api/admin", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("WWW-Authenticate"); got != want {
+			t.Errorf("WWW-Authenticate %q, want %q", got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("WithChallengeScope with a space did not panic")
+		}
+	}()
+	core.WithChallengeScope("a b")
+}

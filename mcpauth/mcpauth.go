@@ -49,6 +49,10 @@ type Config struct {
 	// (403 insufficient_scope naming those scopes alone otherwise). A tool
 	// not listed needs a valid token only.
 	ToolScopes map[string][]string
+	// Scopes are the scopes a client should ask for when it gets a token,
+	// named in every 401 challenge (scope="..."), as the MCP authorization
+	// spec asks. Optional.
+	Scopes []string
 	// MaxBodyBytes caps the body read to find a tools/call's tool (413
 	// above it). Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -75,8 +79,8 @@ func New(v core.TokenVerifier, cfg Config) (a *Auth, err error) {
 	}
 	a = &Auth{tools: map[string]core.Rule{}, maxBody: cmpOr(cfg.MaxBodyBytes, DefaultMaxBodyBytes)}
 	defer func() {
-		if p := recover(); p != nil { // RequireScopes on a scope no token can hold
-			a, err = nil, fmt.Errorf("mcpauth: Config.ToolScopes: %v", p)
+		if p := recover(); p != nil { // a scope no token can hold (ToolScopes, Scopes)
+			a, err = nil, fmt.Errorf("mcpauth: %v", p)
 		}
 	}()
 	for _, name := range slices.Sorted(maps.Keys(cfg.ToolScopes)) {
@@ -84,7 +88,11 @@ func New(v core.TokenVerifier, cfg Config) (a *Auth, err error) {
 			a.tools[name] = core.RequireScopes(scopes...)
 		}
 	}
-	a.authn = core.NewAuthenticator(v, append([]core.Option{core.WithResourceMetadata(cfg.Metadata), core.WithoutCookie()}, cfg.Options...)...)
+	opts := []core.Option{core.WithResourceMetadata(cfg.Metadata), core.WithoutCookie()}
+	if len(cfg.Scopes) > 0 {
+		opts = append(opts, core.WithChallengeScope(cfg.Scopes...))
+	}
+	a.authn = core.NewAuthenticator(v, append(opts, cfg.Options...)...)
 	return a, nil
 }
 

@@ -37,7 +37,7 @@ func newHandler(ctx context.Context, issuer, resource string) (http.Handler, *co
 	if err != nil {
 		return nil, nil, err
 	}
-	auth, err := mcpauth.New(v, mcpauth.Config{Metadata: rm, ToolScopes: map[string][]string{
+	auth, err := mcpauth.New(v, mcpauth.Config{Metadata: rm, Scopes: []string{scopeRead}, ToolScopes: map[string][]string{
 		"list_orders":  {scopeRead},
 		"cancel_order": {scopeWrite},
 	}})
