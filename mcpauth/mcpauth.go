@@ -124,7 +124,8 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 
 // toolRules reads r's JSON-RPC body (and puts it back for next) and
 // returns the rules of the tools its tools/call messages name. A body over
-// the cap is answered 413, one that is no strict JSON-RPC message 400, and
+// the cap is answered 413, one that is no strict JSON-RPC message 400
+// invalid_request (through the Authenticator: observed and logged), and
 // false.
 func (a *Auth) toolRules(w http.ResponseWriter, r *http.Request) ([]core.Rule, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
@@ -140,8 +141,8 @@ func (a *Auth) toolRules(w http.ResponseWriter, r *http.Request) ([]core.Rule, b
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	names, err := toolNames(body)
-	if err != nil {
-		refuse(w, http.StatusBadRequest, err.Error())
+	if err != nil { // answered and logged as core answers a malformed request
+		a.authn.WriteError(w, r, &core.RequestError{Description: err.Error()})
 		return nil, false
 	}
 	var rules []core.Rule

@@ -50,14 +50,14 @@ func TestMiddlewareToolScopes(t *testing.T) {
 		{"another method", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, reader, http.StatusNoContent, ""},
 		{"a batch with the tool", `[{"jsonrpc":"2.0","id":1,"method":"tools/list"},` + cancel + `]`, reader, http.StatusForbidden, `Bearer error="insufficient_scope", scope="orders.write"`},
 		{"a batch without it", `[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]`, reader, http.StatusNoContent, ""},
-		{"not JSON", `cancel_order`, reader, http.StatusBadRequest, ""},
+		{"not JSON", `cancel_order`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
 		// Smuggling: what encoding/json would read as list_orders, a
 		// case-sensitive reader as cancel_order, or the reverse.
-		{"Name beside name", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","Name":"list_orders"}}`, reader, http.StatusBadRequest, ""},
-		{"name twice", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","name":"list_orders"}}`, reader, http.StatusBadRequest, ""},
-		{"escaped name twice", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","\u006eame":"list_orders"}}`, reader, http.StatusBadRequest, ""},
-		{"Method beside method", `{"jsonrpc":"2.0","id":2,"Method":"tools/call","method":"tools/list","params":{"name":"cancel_order"}}`, reader, http.StatusBadRequest, ""},
-		{"a tool name that is no string", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":["cancel_order"]}}`, reader, http.StatusBadRequest, ""},
+		{"Name beside name", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","Name":"list_orders"}}`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
+		{"name twice", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","name":"list_orders"}}`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
+		{"escaped name twice", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","\u006eame":"list_orders"}}`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
+		{"Method beside method", `{"jsonrpc":"2.0","id":2,"Method":"tools/call","method":"tools/list","params":{"name":"cancel_order"}}`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
+		{"a tool name that is no string", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":["cancel_order"]}}`, reader, http.StatusBadRequest, `Bearer error="invalid_request"`},
 		{"over the cap", `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"cancel_order","pad":"` + strings.Repeat("x", 300) + `"}}`, reader, http.StatusRequestEntityTooLarge, ""},
 		{"no token", cancel, "", http.StatusUnauthorized, `Bearer realm="identsphere", resource_metadata="` + authcases.ResourceMetadataURL + `"`},
 	} {
