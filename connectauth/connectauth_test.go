@@ -39,16 +39,31 @@ type server struct {
 
 func serve(t testing.TB, auth *connectauth.Auth) *server {
 	t.Helper()
+	return serveHandlers(t, auth, func(path string) http.Handler {
+		return connect.NewUnaryHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
+			sub, err := subject(ctx)
+			return connect.NewResponse(wrapperspb.String(sub)), err
+		})
+	})
+}
+
+// subject is the subject of the claims a handler sees in ctx.
+func subject(ctx context.Context) (string, error) {
+	c, ok := core.ClaimsFrom(ctx)
+	if !ok {
+		return "", connect.NewError(connect.CodeInternal, errors.New("the handler saw no claims"))
+	}
+	return c.Subject, nil
+}
+
+// serveHandlers serves the handler made for each of the table's procedures
+// behind auth, as serve does.
+func serveHandlers(t testing.TB, auth *connectauth.Auth, handler func(path string) http.Handler) *server {
+	t.Helper()
 	s := &server{}
 	mux := http.NewServeMux()
 	for _, path := range []string{authcases.PathMe, authcases.PathAdmin, authcases.PathVerified} {
-		h := connect.NewUnaryHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
-			c, ok := core.ClaimsFrom(ctx)
-			if !ok {
-				return nil, connect.NewError(connect.CodeInternal, errors.New("the handler saw no claims"))
-			}
-			return connect.NewResponse(wrapperspb.String(c.Subject)), nil
-		})
+		h := handler(path)
 		mux.Handle(path, auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.reached.Add(1)
 			h.ServeHTTP(w, r)
@@ -75,9 +90,9 @@ func (s *server) call(ctx context.Context, protocol, procedure string, auth ...s
 	return resp.Msg.GetValue(), nil
 }
 
-func newAuth(t testing.TB, v core.TokenVerifier) *connectauth.Auth {
+func newAuth(t testing.TB, v core.TokenVerifier, opts ...core.Option) *connectauth.Auth {
 	t.Helper()
-	auth, err := connectauth.New(v, connectauth.Config{Procedures: authcases.RPCProcedures(), Options: []core.Option{core.WithRefusalLog(nil, 0)}})
+	auth, err := connectauth.New(v, connectauth.Config{Procedures: authcases.RPCProcedures(), Options: append([]core.Option{core.WithRefusalLog(nil, 0)}, opts...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,27 +129,8 @@ func TestCatalogueThroughConnect(t *testing.T) {
 				path = authcases.PathMe
 			}
 			sub, err := s.call(ctx, protocol, path, c.Auth...)
-			name := protocol + ": " + c.Name
-			if got := codeName(err); got != c.RPCCode() {
-				t.Errorf("%s: %s (%v), want %s", name, got, err, c.RPCCode())
-				continue
-			}
-			if err == nil {
+			if checkAnswer(t, protocol+": "+c.Name, c, sub, err) {
 				admitted++
-				if sub == "" {
-					t.Errorf("%s: the handler saw no subject", name)
-				}
-				continue
-			}
-			msg := connect.NewError(connect.CodeOf(err), nil).Error() // the code's own text
-			msg = strings.TrimPrefix(err.Error(), msg)
-			if !strings.Contains(err.Error(), c.Code) || !strings.Contains(err.Error(), c.Description) {
-				t.Errorf("%s: message %q, want one with %q and %q", name, msg, c.Code, c.Description)
-			}
-			for _, a := range c.Auth {
-				if len(a) > 20 && strings.Contains(err.Error(), a[7:]) {
-					t.Errorf("%s: the error echoes the token", name)
-				}
 			}
 		}
 		if got := s.reached.Load() - before; got != int64(admitted) {
@@ -144,6 +140,33 @@ func TestCatalogueThroughConnect(t *testing.T) {
 	if n := env.Trap.Hits(); n != 0 {
 		t.Fatalf("a token made the server fetch %d URLs it named", n)
 	}
+}
+
+// checkAnswer asserts that a call's answer is the one c expects: its code,
+// a message naming the same reason as the HTTP answer, never the token,
+// and, when admitted, the subject the handler saw. It reports whether the
+// call was admitted.
+func checkAnswer(t *testing.T, name string, c authcases.Case, sub string, err error) bool {
+	t.Helper()
+	if got := codeName(err); got != c.RPCCode() {
+		t.Errorf("%s: %s (%v), want %s", name, got, err, c.RPCCode())
+		return err == nil
+	}
+	if err == nil {
+		if sub == "" {
+			t.Errorf("%s: the handler saw no subject", name)
+		}
+		return true
+	}
+	if !strings.Contains(err.Error(), c.Code) || !strings.Contains(err.Error(), c.Description) {
+		t.Errorf("%s: message %q, want one with %q and %q", name, err.Error(), c.Code, c.Description)
+	}
+	for _, a := range c.Auth {
+		if len(a) > 20 && strings.Contains(err.Error(), a[7:]) {
+			t.Errorf("%s: the error echoes the token", name)
+		}
+	}
+	return false
 }
 
 // While the keys are not loaded, every protocol answers Unavailable with a
