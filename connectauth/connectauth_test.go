@@ -39,7 +39,14 @@ type server struct {
 
 func serve(t testing.TB, auth *connectauth.Auth) *server {
 	t.Helper()
-	return serveHandlers(t, auth, func(path string) http.Handler {
+	return serveUnary(t, auth.Middleware)
+}
+
+// serveUnary serves the table's procedures as unary handlers behind
+// middleware.
+func serveUnary(t testing.TB, middleware func(http.Handler) http.Handler) *server {
+	t.Helper()
+	return serveHandlers(t, middleware, func(path string) http.Handler {
 		return connect.NewUnaryHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
 			sub, err := subject(ctx)
 			return connect.NewResponse(wrapperspb.String(sub)), err
@@ -57,14 +64,14 @@ func subject(ctx context.Context) (string, error) {
 }
 
 // serveHandlers serves the handler made for each of the table's procedures
-// behind auth, as serve does.
-func serveHandlers(t testing.TB, auth *connectauth.Auth, handler func(path string) http.Handler) *server {
+// behind auth's middleware, as serve does.
+func serveHandlers(t testing.TB, middleware func(http.Handler) http.Handler, handler func(path string) http.Handler) *server {
 	t.Helper()
 	s := &server{}
 	mux := http.NewServeMux()
 	for _, path := range []string{authcases.PathMe, authcases.PathAdmin, authcases.PathVerified} {
 		h := handler(path)
-		mux.Handle(path, auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.Handle(path, middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.reached.Add(1)
 			h.ServeHTTP(w, r)
 		})))

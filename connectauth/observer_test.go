@@ -30,7 +30,7 @@ func TestCallsReportToObserver(t *testing.T) {
 		}
 	}
 	for kind, k := range streamKinds {
-		s := k.serve(t, auth)
+		s := k.serve(t, auth.Middleware)
 		for protocol := range protocols {
 			for _, c := range authcases.ObservedCalls(env) {
 				_, err := k.call(s, ctx, protocol, c.Path, c.Auth...)

@@ -12,25 +12,24 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/identsphere/identsphere-go/connectauth"
 	"github.com/identsphere/identsphere-go/internal/authcases"
 )
 
 // streamKinds are the two stream shapes a procedure can have besides
 // unary: each serves the table's procedures behind auth and calls one.
 var streamKinds = map[string]struct {
-	serve func(testing.TB, *connectauth.Auth) *server
+	serve func(testing.TB, func(http.Handler) http.Handler) *server
 	call  func(s *server, ctx context.Context, protocol, procedure string, auth ...string) (string, error)
 }{
 	"server stream": {serveServerStreams, (*server).callServerStream},
 	"bidi stream":   {serveBidiStreams, (*server).callBidiStream},
 }
 
-// serveServerStreams serves the table's procedures as server-streaming
-// handlers that send the subject they see, once.
-func serveServerStreams(t testing.TB, auth *connectauth.Auth) *server {
+// serveServerStreams serves the table's procedures behind middleware as
+// server-streaming handlers that send the subject they see, once.
+func serveServerStreams(t testing.TB, middleware func(http.Handler) http.Handler) *server {
 	t.Helper()
-	return serveHandlers(t, auth, func(path string) http.Handler {
+	return serveHandlers(t, middleware, func(path string) http.Handler {
 		return connect.NewServerStreamHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty], st *connect.ServerStream[wrapperspb.StringValue]) error {
 			sub, err := subject(ctx)
 			if err != nil {
@@ -41,12 +40,12 @@ func serveServerStreams(t testing.TB, auth *connectauth.Auth) *server {
 	})
 }
 
-// serveBidiStreams serves the table's procedures as bidirectional
-// handlers (HTTP/2) that answer the first message with the subject they
+// serveBidiStreams serves the table's procedures behind middleware as
+// bidirectional handlers (HTTP/2) that answer the first message with the subject they
 // see.
-func serveBidiStreams(t testing.TB, auth *connectauth.Auth) *server {
+func serveBidiStreams(t testing.TB, middleware func(http.Handler) http.Handler) *server {
 	t.Helper()
-	return serveHandlers(t, auth, func(path string) http.Handler {
+	return serveHandlers(t, middleware, func(path string) http.Handler {
 		return connect.NewBidiStreamHandler(path, func(ctx context.Context, st *connect.BidiStream[emptypb.Empty, wrapperspb.StringValue]) error {
 			sub, err := subject(ctx)
 			if err != nil {
@@ -129,7 +128,7 @@ func TestCatalogueThroughConnectStreams(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for kind, k := range streamKinds {
-		s := k.serve(t, auth)
+		s := k.serve(t, auth.Middleware)
 		for protocol := range protocols {
 			admitted := 0
 			before := s.reached.Load()

@@ -94,13 +94,20 @@ type server struct {
 // loopback, until the test ends; creds, if any, are the server's TLS.
 func serve(t testing.TB, auth *grpcauth.Interceptors, sd *grpc.ServiceDesc, creds credentials.TransportCredentials, dial ...grpc.DialOption) *server {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts := []grpc.ServerOption{grpc.UnaryInterceptor(auth.UnaryServerInterceptor()), grpc.StreamInterceptor(auth.StreamServerInterceptor())}
 	if creds != nil {
 		opts = append(opts, grpc.Creds(creds))
+	}
+	return serveWith(t, opts, sd, dial...)
+}
+
+// serveWith starts a server of sd (and the health service) with opts, on
+// loopback, until the test ends.
+func serveWith(t testing.TB, opts []grpc.ServerOption, sd *grpc.ServiceDesc, dial ...grpc.DialOption) *server {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
 	srv := grpc.NewServer(opts...)
 	srv.RegisterService(sd, struct{}{})

@@ -1,84 +1,15 @@
 package conformance_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/internal/authcases"
 )
-
-// minLeak is the shortest run of a token's characters that counts as a
-// leak: long enough that it cannot occur in a record by chance (a kid, an
-// algorithm, a word), short enough to catch a token cut in pieces.
-const minLeak = 16
-
-// syncBuffer is what a JSON slog handler writes to, from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-// credentials returns what a case sends that must never be logged: each
-// Authorization value, whole and its credentials after the scheme, each
-// cookie, each DPoP proof, and the credential headers it sets (the others are Origin and
-// Sec-Fetch-Site, which a refusal may well name).
-func credentials(c authcases.Case) []string {
-	var out []string
-	for _, a := range c.Auth {
-		if _, cred, ok := strings.Cut(a, " "); ok {
-			out = append(out, strings.TrimSpace(cred))
-		}
-		out = append(out, a)
-	}
-	out = append(out, c.Cookies...)
-	out = append(out, c.DPoP...)
-	for k, v := range c.Header {
-		if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Cookie") {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// windows indexes every minLeak-byte run of text.
-func windows(text []byte) map[string]struct{} {
-	idx := make(map[string]struct{}, len(text))
-	for i := 0; i+minLeak <= len(text); i++ {
-		idx[string(text[i:i+minLeak])] = struct{}{}
-	}
-	return idx
-}
-
-// leaks returns the first run of at least minLeak characters of secret
-// found in the index, or "".
-func leaks(idx map[string]struct{}, secret string) string {
-	for i := 0; i+minLeak <= len(secret); i++ {
-		if _, ok := idx[secret[i:i+minLeak]]; ok {
-			return secret[i : i+minLeak]
-		}
-	}
-	return ""
-}
 
 // The whole attack catalogue through stdauth, chiauth and ginauth, with
 // every record the Validator and the middlewares write captured by a JSON
@@ -88,7 +19,7 @@ func leaks(idx map[string]struct{}, secret string) string {
 // whose fingerprint, if any, is that of a token the request carried.
 func TestCatalogueLogsNoToken(t *testing.T) {
 	env := authcases.NewCatalogueEnv(t)
-	var out syncBuffer
+	var out authcases.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The catalogue's Validator, configured alike but logging to out.
 	v := authcases.NewValidator(t, core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger})
@@ -113,8 +44,8 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 	refused := 0
 	for _, c := range cases {
 		fingerprints := map[string]bool{}
-		for _, cred := range credentials(c) {
-			if len(cred) >= minLeak {
+		for _, cred := range authcases.Credentials(c) {
+			if len(cred) >= authcases.MinLeak {
 				secrets = append(secrets, cred)
 			}
 			fingerprints[core.TokenFingerprint(cred)] = true
@@ -128,7 +59,7 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 			before := len(out.Bytes())
 			got := authcases.Do(t, servers[i].url, c)
 			authcases.Check(t, c, got)
-			recs := refusalRecords(t, out.Bytes()[before:])
+			recs := authcases.RefusalRecords(t, out.Bytes()[before:])
 			if got.Status == http.StatusOK {
 				if len(recs) != 0 {
 					t.Errorf("%s, %s: an admitted request wrote %d refusal records", a.name, c.Name, len(recs))
@@ -154,34 +85,16 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 	}
 
 	logs := out.Bytes()
-	if refused == 0 || len(refusalRecords(t, logs)) != refused {
-		t.Fatalf("%d refusal records for %d refused requests", len(refusalRecords(t, logs)), refused)
+	if refused == 0 || len(authcases.RefusalRecords(t, logs)) != refused {
+		t.Fatalf("%d refusal records for %d refused requests", len(authcases.RefusalRecords(t, logs)), refused)
 	}
-	idx := windows(logs)
+	idx := authcases.Windows(logs)
 	for _, s := range secrets {
 		if bytes.Contains(logs, []byte(s)) {
 			t.Errorf("a record carries a credential that was sent: %.40q...", s)
-		} else if run := leaks(idx, s); run != "" {
-			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, minLeak)
+		} else if run := authcases.Leak(idx, s); run != "" {
+			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, authcases.MinLeak)
 		}
 	}
 	t.Logf("%d records, %d refused requests, %d credentials checked", bytes.Count(logs, []byte("\n")), refused, len(secrets))
-}
-
-// refusalRecords returns the "request refused" records of a JSON log.
-func refusalRecords(t *testing.T, logs []byte) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(logs))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("a record is not JSON: %q", sc.Text())
-		}
-		if rec["msg"] == "identsphere: request refused" {
-			out = append(out, rec)
-		}
-	}
-	return out
 }
