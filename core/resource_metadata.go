@@ -119,7 +119,12 @@ func NewResourceMetadata(pr ProtectedResource) (*ResourceMetadata, error) {
 func (pr ProtectedResource) check() error {
 	var errs []error
 	if len(pr.AuthorizationServers) == 0 {
-		errs = append(errs, errors.New("identsphere: ProtectedResource.AuthorizationServers is required: the issuers whose tokens the API takes"))
+		errs = append(
+			errs,
+			errors.New(
+				"identsphere: ProtectedResource.AuthorizationServers is required: the issuers whose tokens the API takes",
+			),
+		)
 	}
 	for _, as := range pr.AuthorizationServers {
 		if err := checkURL(as, false); err != nil {
@@ -133,7 +138,10 @@ func (pr ProtectedResource) check() error {
 	}
 	for _, m := range pr.BearerMethodsSupported {
 		if m != "header" && m != "body" && m != "query" {
-			errs = append(errs, fmt.Errorf("identsphere: ProtectedResource.BearerMethodsSupported: %q is not header, body or query", m))
+			errs = append(
+				errs,
+				fmt.Errorf("identsphere: ProtectedResource.BearerMethodsSupported: %q is not header, body or query", m),
+			)
 		}
 	}
 	switch pr.DPoP {
@@ -195,7 +203,9 @@ func (m *ResourceMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // seen at start-up.
 func WithResourceMetadata(m *ResourceMetadata) Option {
 	if m == nil {
-		panic("identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an unchecked error?)")
+		panic(
+			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an unchecked error?)",
+		)
 	}
 	param := `resource_metadata="` + safeText(m.url, true) + `"`
 	return optionFunc(func(s *settings) { s.resourceMetadata = param })
