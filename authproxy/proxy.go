@@ -91,7 +91,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.crossOrigin.Check(r) != nil {
-		p.refuse(w, r, http.StatusForbidden, "forbidden", "Cross-origin requests to the authentication service are not allowed.")
+		p.refuse(
+			w,
+			r,
+			http.StatusForbidden,
+			"forbidden",
+			"Cross-origin requests to the authentication service are not allowed.",
+		)
 		return
 	}
 	clean, ok := cleanPath(r.URL.Path)

@@ -26,8 +26,13 @@ func (p *Proxy) rewriteCookies(resp *http.Response) error {
 	for _, v := range values {
 		out, ok := rewriteSetCookie(v, p.cookieDomain)
 		if !ok {
-			p.log.LogAttrs(resp.Request.Context(), slog.LevelWarn, "authproxy: dropped a Set-Cookie from the provider that a browser might misread",
-				slog.String("path", p.clientPath(resp.Request)), slog.Int("status", resp.StatusCode))
+			p.log.LogAttrs(
+				resp.Request.Context(),
+				slog.LevelWarn,
+				"authproxy: dropped a Set-Cookie from the provider that a browser might misread",
+				slog.String("path", p.clientPath(resp.Request)),
+				slog.Int("status", resp.StatusCode),
+			)
 			continue
 		}
 		kept = append(kept, out)

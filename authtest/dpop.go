@@ -366,7 +366,12 @@ func (k *DPoPKey) SignProof(method, targetURL, accessToken string, opts ...Proof
 // panics when the proof cannot be made.
 func (k *DPoPKey) Authorize(r *http.Request, accessToken string, opts ...ProofOption) {
 	if !r.URL.IsAbs() {
-		panic(fmt.Sprintf("authtest: Authorize: the request's URL %q is not absolute; a proof names the URL the server is reached at", r.URL))
+		panic(
+			fmt.Sprintf(
+				"authtest: Authorize: the request's URL %q is not absolute; a proof names the URL the server is reached at",
+				r.URL,
+			),
+		)
 	}
 	if accessToken != "" {
 		r.Header.Set("Authorization", "DPoP "+accessToken)

@@ -76,7 +76,11 @@ func (i *Issuer) Validator(t testing.TB, configure ...func(*core.Config)) *core.
 // others are answered as an unreachable endpoint would be. configure
 // changes the IntrospectionConfig first (CacheTTL, FailOpen...). Tokens
 // passed to Revoke are then refused on those routes.
-func (i *Issuer) Introspector(t testing.TB, v *core.Validator, configure ...func(*core.IntrospectionConfig)) *core.Introspector {
+func (i *Issuer) Introspector(
+	t testing.TB,
+	v *core.Validator,
+	configure ...func(*core.IntrospectionConfig),
+) *core.Introspector {
 	t.Helper()
 	id, secret, _ := strings.Cut(i.introspectionClient, ":")
 	cfg := core.IntrospectionConfig{ClientID: id, ClientSecret: secret}

@@ -69,5 +69,8 @@ func signingParams(key crypto.Signer) (any, string, error) {
 	case nil:
 		return nil, "", errors.New("the key is nil")
 	}
-	return nil, "", fmt.Errorf("unsupported key type %T (want *rsa.PrivateKey, *ecdsa.PrivateKey or ed25519.PrivateKey)", key)
+	return nil, "", fmt.Errorf(
+		"unsupported key type %T (want *rsa.PrivateKey, *ecdsa.PrivateKey or ed25519.PrivateKey)",
+		key,
+	)
 }

@@ -125,20 +125,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.revoke(r.Context(), lt); err != nil {
 		h.undo(r.Context(), use, lt)
 		if errors.Is(err, core.ErrRevocationPending) {
-			h.refuse(w, r, http.StatusServiceUnavailable, "the logout is in force on this replica but not yet recorded in the shared store", err)
+			h.refuse(
+				w,
+				r,
+				http.StatusServiceUnavailable,
+				"the logout is in force on this replica but not yet recorded in the shared store",
+				err,
+			)
 			return
 		}
 		h.refuse(w, r, http.StatusServiceUnavailable, "the revocation could not be recorded", err)
 		return
 	}
-	h.cfg.Logger.InfoContext(r.Context(), "identsphere: back-channel logout", "issuer", lt.AdmittedBy, "sub", lt.Subject, "sid", lt.SessionID)
+	h.cfg.Logger.InfoContext(
+		r.Context(),
+		"identsphere: back-channel logout",
+		"issuer",
+		lt.AdmittedBy,
+		"sub",
+		lt.Subject,
+		"sid",
+		lt.SessionID,
+	)
 	w.WriteHeader(http.StatusOK)
 }
 
 // readLogoutToken reads the one logout_token form parameter of a capped
 // url-encoded body, or says what is wrong.
 func readLogoutToken(w http.ResponseWriter, r *http.Request) (token, problem string) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil ||
+		mt != "application/x-www-form-urlencoded" {
 		return "", "the body must be application/x-www-form-urlencoded"
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))

@@ -68,8 +68,14 @@ func (h *Handler) firstUse(ctx context.Context, lt *core.LogoutToken) use {
 		seen, err := h.cfg.Replay.Seen(ctx, u.key, until)
 		switch {
 		case err != nil:
-			h.cfg.Logger.WarnContext(ctx, "identsphere: back-channel logout not checked against the fleet's replay store: processing it (a replay re-applies the same revocation)",
-				"issuer", lt.AdmittedBy, "error", err)
+			h.cfg.Logger.WarnContext(
+				ctx,
+				"identsphere: back-channel logout not checked against the fleet's replay store: processing it (a replay re-applies the same revocation)",
+				"issuer",
+				lt.AdmittedBy,
+				"error",
+				err,
+			)
 		case seen:
 			return u // a replay: the local record stays
 		default:
@@ -88,8 +94,18 @@ func (h *Handler) undo(ctx context.Context, u use, lt *core.LogoutToken) {
 		return
 	}
 	if err := h.cfg.Replay.Forget(ctx, u.key); err != nil {
-		h.cfg.Logger.ErrorContext(ctx, "identsphere: back-channel logout answered 503 but still marked used in the fleet's replay store: the provider's retry will be refused as a replay; the revocation stays in force on this replica and is written to the shared store when it answers",
-			"issuer", lt.AdmittedBy, "sub", lt.Subject, "sid", lt.SessionID, "error", err)
+		h.cfg.Logger.ErrorContext(
+			ctx,
+			"identsphere: back-channel logout answered 503 but still marked used in the fleet's replay store: the provider's retry will be refused as a replay; the revocation stays in force on this replica and is written to the shared store when it answers",
+			"issuer",
+			lt.AdmittedBy,
+			"sub",
+			lt.Subject,
+			"sid",
+			lt.SessionID,
+			"error",
+			err,
+		)
 	}
 }
 

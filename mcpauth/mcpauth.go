@@ -72,7 +72,9 @@ type Auth struct {
 // grant is an error.
 func New(v core.TokenVerifier, cfg Config) (a *Auth, err error) {
 	if cfg.Metadata == nil {
-		return nil, errors.New("mcpauth: Config.Metadata is required: the server's Protected Resource Metadata (core.NewResourceMetadata)")
+		return nil, errors.New(
+			"mcpauth: Config.Metadata is required: the server's Protected Resource Metadata (core.NewResourceMetadata)",
+		)
 	}
 	if cfg.MaxBodyBytes < 0 {
 		return nil, errors.New("mcpauth: Config.MaxBodyBytes must not be negative")

@@ -32,7 +32,10 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 			h.Set("Content-Type", "application/json")
 			h.Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusMisdirectedRequest)
-			_, _ = io.WriteString(w, `{"error":"misdirected_request","error_description":"In dev mode only localhost, 127.0.0.0/8 and [::1] are served."}`+"\n")
+			_, _ = io.WriteString(
+				w,
+				`{"error":"misdirected_request","error_description":"In dev mode only localhost, 127.0.0.0/8 and [::1] are served."}`+"\n",
+			)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -155,7 +155,10 @@ func (cfg *Config) readStepUp(acr, maxAge string) error {
 		d, err = time.Duration(secs)*time.Second, nil
 	}
 	if err != nil || d <= 0 {
-		return fmt.Errorf("IDENTSPHERE_STEPUP_MAX_AGE must be a positive number of seconds or a duration such as 5m, not %q", maxAge)
+		return fmt.Errorf(
+			"IDENTSPHERE_STEPUP_MAX_AGE must be a positive number of seconds or a duration such as 5m, not %q",
+			maxAge,
+		)
 	}
 	cfg.StepUp.MaxAge = d
 	return nil

@@ -94,7 +94,13 @@ type RevocationReadiness struct {
 // once.
 func readinessDetailOf(v *core.Validator, rev *revocations) (int, ReadinessDetail) {
 	st := v.Status()
-	out := ReadinessDetail{Status: "ok", Ready: true, NotReady: []string{}, CacheEntries: st.CacheEntries, Issuers: []IssuerDetail{}}
+	out := ReadinessDetail{
+		Status:       "ok",
+		Ready:        true,
+		NotReady:     []string{},
+		CacheEntries: st.CacheEntries,
+		Issuers:      []IssuerDetail{},
+	}
 	if !st.Ready {
 		out.NotReady = append(out.NotReady, ComponentSigningKeys)
 		out.Status = "waiting for signing keys"
@@ -135,7 +141,13 @@ func readinessOf(v *core.Validator, rev *revocations) (int, Readiness) {
 }
 
 func revocationReadinessOf(st redisstore.Status) *RevocationReadiness {
-	out := &RevocationReadiness{Synced: st.Synced, SyncedOnce: st.SyncedOnce, OverCapacity: st.OverCapacity, Denials: st.Denials, Pending: st.Pending}
+	out := &RevocationReadiness{
+		Synced:       st.Synced,
+		SyncedOnce:   st.SyncedOnce,
+		OverCapacity: st.OverCapacity,
+		Denials:      st.Denials,
+		Pending:      st.Pending,
+	}
 	if !st.LastSynced.IsZero() {
 		out.LastSyncAgeSeconds = ageSeconds(st.LastSynced)
 	}

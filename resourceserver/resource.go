@@ -19,16 +19,25 @@ import (
 // request's own Host cannot name the resource, since the client chooses
 // it. dpop is the DPoP mode in force (DPoPDisabled when dpopOptions
 // turned it off).
-func resourceMetadata(cfg Config, listenURL string, dpop core.DPoPMode, logger *slog.Logger) (*core.ResourceMetadata, error) {
+func resourceMetadata(
+	cfg Config,
+	listenURL string,
+	dpop core.DPoPMode,
+	logger *slog.Logger,
+) (*core.ResourceMetadata, error) {
 	resource := cfg.PublicURL
 	if resource == "" && cfg.DevMode {
 		resource = listenURL
 	}
 	if resource == "" {
-		logger.Info("no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL clients reach this service at")
+		logger.Info(
+			"no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL clients reach this service at",
+		)
 		return nil, nil
 	}
-	m, err := core.NewResourceMetadata(core.ProtectedResource{Resource: resource, AuthorizationServers: []string{cfg.Issuer}, DPoP: dpop})
+	m, err := core.NewResourceMetadata(
+		core.ProtectedResource{Resource: resource, AuthorizationServers: []string{cfg.Issuer}, DPoP: dpop},
+	)
 	if err != nil {
 		return nil, fmt.Errorf("IDENTSPHERE_PUBLIC_URL %q cannot be published as the resource (RFC 9728): %w", resource, err)
 	}

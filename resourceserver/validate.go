@@ -11,7 +11,9 @@ import (
 )
 
 // errNoIssuer is the problem of a production Config without an issuer.
-var errNoIssuer = errors.New("IDENTSPHERE_URL (Config.Issuer) is empty: set it to your issuer's URL, or leave IDENTSPHERE_URL unset (Config.DevMode) to run against a development issuer")
+var errNoIssuer = errors.New(
+	"IDENTSPHERE_URL (Config.Issuer) is empty: set it to your issuer's URL, or leave IDENTSPHERE_URL unset (Config.DevMode) to run against a development issuer",
+)
 
 // problems lists every mistake in cfg, each naming its variable and the
 // fix; New and FromEnv report them all at once.
@@ -27,7 +29,11 @@ func (cfg Config) problems() []error {
 			add(errNoIssuer)
 		}
 		if cfg.Audience == "" {
-			add(errors.New("IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: the aud your issuer puts in tokens for this API"))
+			add(
+				errors.New(
+					"IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: the aud your issuer puts in tokens for this API",
+				),
+			)
 		}
 	}
 	if u := cfg.IntrospectionURL; u != "" {
@@ -41,15 +47,30 @@ func (cfg Config) problems() []error {
 		add(errors.New("IDENTSPHERE_REDIS_URL must start with redis:// or rediss://"))
 	}
 	if len(cfg.AuthorizedParties) > 0 && cfg.Profile != core.IDTokens {
-		add(fmt.Errorf("IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs %s=id", ProfileVariable))
+		add(
+			fmt.Errorf(
+				"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs %s=id",
+				ProfileVariable,
+			),
+		)
 	}
 	if cfg.PublicURL != "" {
 		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: cfg.PublicURL}).Validate(); err != nil {
-			add(fmt.Errorf("IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at, such as https://api.example.com, not %q", cfg.PublicURL))
+			add(
+				fmt.Errorf(
+					"IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at, such as https://api.example.com, not %q",
+					cfg.PublicURL,
+				),
+			)
 		}
 	}
 	if !cfg.DevMode && !cfg.dpopImplicit && cfg.DPoP != core.DPoPDisabled && cfg.PublicURL == "" {
-		add(fmt.Errorf("IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP proofs name", dpopModeName(cfg.DPoP)))
+		add(
+			fmt.Errorf(
+				"IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP proofs name",
+				dpopModeName(cfg.DPoP),
+			),
+		)
 	}
 	if dpopModeName(cfg.DPoP) == "" {
 		add(fmt.Errorf("IDENTSPHERE_DPOP (Config.DPoP) must be disabled, allowed or required, not mode %d", cfg.DPoP))
@@ -100,7 +121,11 @@ func stepUpProblem(s core.StepUp) (err error) {
 	}
 	defer func() {
 		if recover() != nil {
-			err = fmt.Errorf("IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes or backslashes and a positive age, not %q and %v", strings.Join(s.ACR, ","), s.MaxAge)
+			err = fmt.Errorf(
+				"IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes or backslashes and a positive age, not %q and %v",
+				strings.Join(s.ACR, ","),
+				s.MaxAge,
+			)
 		}
 	}()
 	core.RequireStepUp(s)

@@ -31,7 +31,11 @@ func me(w http.ResponseWriter, r *http.Request) {
 // notFound answers in the shape of every other error of this API, so that
 // clients need one decoder.
 func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "There is no such route."})
+	writeJSON(
+		w,
+		http.StatusNotFound,
+		map[string]string{"error": "not_found", "error_description": "There is no such route."},
+	)
 }
 
 // noStore marks every answer of the routes behind it, success or refusal,

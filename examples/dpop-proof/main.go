@@ -43,11 +43,23 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("dpop-proof", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	target := fl.String("url", "", "the request's URL, as the service is configured to know it (IDENTSPHERE_PUBLIC_URL + path); query and fragment are left out of the proof")
+	target := fl.String(
+		"url",
+		"",
+		"the request's URL, as the service is configured to know it (IDENTSPHERE_PUBLIC_URL + path); query and fragment are left out of the proof",
+	)
 	method := fl.String("method", "GET", "the request's method")
-	token := fl.String("token", "", "the access token the request carries (its hash goes in the proof's ath); empty for a token endpoint")
+	token := fl.String(
+		"token",
+		"",
+		"the access token the request carries (its hash goes in the proof's ath); empty for a token endpoint",
+	)
 	nonce := fl.String("nonce", "", "the server's nonce, from a DPoP-Nonce header, if it asks for one")
-	keyFile := fl.String("key", "", "the PEM file of the DPoP key, created if missing (default: dpop-key.pem in the user's cache directory)")
+	keyFile := fl.String(
+		"key",
+		"",
+		"the PEM file of the DPoP key, created if missing (default: dpop-key.pem in the user's cache directory)",
+	)
 	jktOnly := fl.Bool("jkt", false, "print the key's JWK thumbprint (cnf.jkt) and nothing else")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -129,7 +141,10 @@ func readPrivate(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() || info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s: the key file must be a regular file that only its owner may read or write (chmod 600)", path)
+		return nil, fmt.Errorf(
+			"%s: the key file must be a regular file that only its owner may read or write (chmod 600)",
+			path,
+		)
 	}
 	return io.ReadAll(io.LimitReader(f, 64<<10))
 }

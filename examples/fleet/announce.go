@@ -23,7 +23,14 @@ const session = "fleet-session"
 // moment they show, then prints the ports, a token of session, a
 // back-channel logout token for it, and the curl lines that show the
 // logout, posted to the first replica, refused by all.
-func announce(ctx context.Context, w io.Writer, redis *redisServer, iss *devissuer.Issuer, clientID string, fleet []*replica) error {
+func announce(
+	ctx context.Context,
+	w io.Writer,
+	redis *redisServer,
+	iss *devissuer.Issuer,
+	clientID string,
+	fleet []*replica,
+) error {
 	if err := waitReady(ctx, fleet); err != nil {
 		return err
 	}
@@ -43,7 +50,11 @@ func announce(ctx context.Context, w io.Writer, redis *redisServer, iss *devissu
 		return fmt.Errorf("minting the logout token: %w", err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nFLEET: redis-server, one development issuer that signs tokens for anyone, and %d replicas that trust it.\n\n", len(fleet))
+	fmt.Fprintf(
+		&b,
+		"\nFLEET: redis-server, one development issuer that signs tokens for anyone, and %d replicas that trust it.\n\n",
+		len(fleet),
+	)
 	fmt.Fprintf(&b, "redis:     %s\nissuer:    %s\n", redis.addr, iss.URL())
 	for _, r := range fleet {
 		fmt.Fprintf(&b, "replica %d: %s\n", r.n, r.srv.URL())

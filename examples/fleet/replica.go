@@ -39,10 +39,11 @@ func routes(srv *resourceserver.Server) http.Handler {
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, map[string]string{"status": "ok"}) })
 	r.Get("/readyz", srv.Readiness().ServeHTTP)
 	r.Mount("/v1/auth", srv.LoginProxy())
-	r.With(chiauth.Middleware(srv.Validator(), srv.AuthOptions()...)).Get("/api/me", func(w http.ResponseWriter, r *http.Request) {
-		c, _ := chiauth.Claims(r) // always there: the middleware admitted r
-		writeJSON(w, map[string]string{"sub": c.Subject, "email": c.Email})
-	})
+	r.With(chiauth.Middleware(srv.Validator(), srv.AuthOptions()...)).
+		Get("/api/me", func(w http.ResponseWriter, r *http.Request) {
+			c, _ := chiauth.Claims(r) // always there: the middleware admitted r
+			writeJSON(w, map[string]string{"sub": c.Subject, "email": c.Email})
+		})
 	return r
 }
 

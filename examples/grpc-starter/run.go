@@ -30,7 +30,13 @@ const shutdownGrace = 10 * time.Second
 // run is the whole service with its dependencies passed in: it serves
 // until ctx ends, then stops gracefully and returns nil. listening, if
 // not nil, is told the address once the service accepts calls.
-func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (string, bool), stdout io.Writer, listening func(addr string)) error {
+func run(
+	ctx context.Context,
+	logger *slog.Logger,
+	lookupEnv func(string) (string, bool),
+	stdout io.Writer,
+	listening func(addr string),
+) error {
 	issuer, _ := lookupEnv("IDENTSPHERE_URL")
 	audience, _ := lookupEnv("IDENTSPHERE_AUDIENCE")
 	addr, _ := lookupEnv("GRPC_ADDR")
@@ -38,7 +44,10 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	var dev *authtest.Issuer
 	switch {
 	case issuer == "":
-		dev = authtest.NewIssuer(authtest.WithAudience(cmp.Or(audience, authtest.DefaultAudience)), authtest.WithLoopbackHostsOnly())
+		dev = authtest.NewIssuer(
+			authtest.WithAudience(cmp.Or(audience, authtest.DefaultAudience)),
+			authtest.WithLoopbackHostsOnly(),
+		)
 		defer dev.Close()
 		issuer, audience = dev.URL(), dev.Audience()
 	case audience == "":
@@ -61,7 +70,10 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 		return err
 	}
 
-	srv := grpc.NewServer(grpc.UnaryInterceptor(auth.UnaryServerInterceptor()), grpc.StreamInterceptor(auth.StreamServerInterceptor()))
+	srv := grpc.NewServer(
+		grpc.UnaryInterceptor(auth.UnaryServerInterceptor()),
+		grpc.StreamInterceptor(auth.StreamServerInterceptor()),
+	)
 	grpc_health_v1.RegisterHealthServer(srv, health.NewServer())
 	srv.RegisterService(greeterService(time.Second), struct{}{})
 	lis, err := net.Listen("tcp", addr)
@@ -70,7 +82,17 @@ func run(ctx context.Context, logger *slog.Logger, lookupEnv func(string) (strin
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	logger.Info("grpc-starter listening", "addr", lis.Addr().String(), "issuer", issuer, "audience", audience, "dev_mode", dev != nil)
+	logger.Info(
+		"grpc-starter listening",
+		"addr",
+		lis.Addr().String(),
+		"issuer",
+		issuer,
+		"audience",
+		audience,
+		"dev_mode",
+		dev != nil,
+	)
 	if dev != nil {
 		if err := banner(ctx, stdout, dev, v, lis.Addr().String()); err != nil {
 			srv.Stop()

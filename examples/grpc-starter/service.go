@@ -28,21 +28,33 @@ func greeterService(tick time.Duration) *grpc.ServiceDesc {
 	return &grpc.ServiceDesc{
 		ServiceName: "starter.v1.Greeter",
 		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{{MethodName: "Hello", Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-			in := new(emptypb.Empty)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: methodHello}, func(ctx context.Context, _ any) (any, error) {
-				return hello(ctx)
-			})
-		}}},
-		Streams: []grpc.StreamDesc{{StreamName: "Ticks", ServerStreams: true, Handler: func(_ any, ss grpc.ServerStream) error {
-			if err := ss.RecvMsg(new(emptypb.Empty)); err != nil {
-				return err
-			}
-			return ticks(ss, tick)
-		}}},
+		Methods: []grpc.MethodDesc{
+			{
+				MethodName: "Hello",
+				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+					in := new(emptypb.Empty)
+					if err := dec(in); err != nil {
+						return nil, err
+					}
+					return ic(
+						ctx,
+						in,
+						&grpc.UnaryServerInfo{Server: srv, FullMethod: methodHello},
+						func(ctx context.Context, _ any) (any, error) {
+							return hello(ctx)
+						},
+					)
+				},
+			},
+		},
+		Streams: []grpc.StreamDesc{
+			{StreamName: "Ticks", ServerStreams: true, Handler: func(_ any, ss grpc.ServerStream) error {
+				if err := ss.RecvMsg(new(emptypb.Empty)); err != nil {
+					return err
+				}
+				return ticks(ss, tick)
+			}},
+		},
 	}
 }
 

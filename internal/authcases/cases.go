@@ -58,7 +58,14 @@ func ok(name string, c Case) Case {
 }
 
 func invalidToken(name, token string, why ...string) Case {
-	return Case{Name: name, Auth: []string{"Bearer " + token}, Status: 401, Challenge: ChallengeToken, Code: "invalid_token", Why: strings.Join(why, " ")}
+	return Case{
+		Name:      name,
+		Auth:      []string{"Bearer " + token},
+		Status:    401,
+		Challenge: ChallengeToken,
+		Code:      "invalid_token",
+		Why:       strings.Join(why, " "),
+	}
 }
 
 func invalidRequest(name string, auth ...string) Case {
@@ -90,21 +97,46 @@ func Cases(e *Env) []Case {
 		invalidRequest("two Authorization headers", "Bearer "+valid, "Bearer "+valid),
 		invalidRequest("tab separator", "Bearer\t"+valid),
 		invalidRequest("comma list", "Bearer "+valid+", Bearer "+valid),
-		{Name: "two cookies", Cookies: []string{valid, valid}, Status: 400, Challenge: ChallengeRequest, Code: "invalid_request",
-			Why: "duplicate cookies are how cookie tossing from a sibling domain shows; refusing beats guessing which one is real"},
-		{Name: "bad header wins over a good cookie", Auth: bearer("x.y.z"), Cookies: []string{valid}, Status: 401, Challenge: ChallengeToken, Code: "invalid_token"},
+		{
+			Name:      "two cookies",
+			Cookies:   []string{valid, valid},
+			Status:    400,
+			Challenge: ChallengeRequest,
+			Code:      "invalid_request",
+			Why:       "duplicate cookies are how cookie tossing from a sibling domain shows; refusing beats guessing which one is real",
+		},
+		{
+			Name:      "bad header wins over a good cookie",
+			Auth:      bearer("x.y.z"),
+			Cookies:   []string{valid},
+			Status:    401,
+			Challenge: ChallengeToken,
+			Code:      "invalid_token",
+		},
 
 		// Algorithms and keys.
 		ok("ES256", Case{Auth: bearer(mint(nil, authtest.SignWith(testkeys.KIDEC)))}),
 		ok("ES384", Case{Auth: bearer(mint(nil, authtest.SignWith(testkeys.KIDEC384)))}),
 		ok("EdDSA", Case{Auth: bearer(mint(nil, authtest.SignWith(testkeys.KIDEd25519)))}),
-		ok("no kid, exactly one key fits", Case{Auth: bearer(mint(nil, authtest.SignWith(testkeys.KIDEd25519), authtest.WithHeader("kid", nil)))}),
+		ok(
+			"no kid, exactly one key fits",
+			Case{Auth: bearer(mint(nil, authtest.SignWith(testkeys.KIDEd25519), authtest.WithHeader("kid", nil)))},
+		),
 		invalidToken("no kid, two keys fit", mint(nil, authtest.WithHeader("kid", nil)),
 			"two RSA keys are published; trying each would let the token pick its key"),
-		invalidToken("HS256 signed with a guessable secret", mint(nil, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA))),
+		invalidToken(
+			"HS256 signed with a guessable secret",
+			mint(nil, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA)),
+		),
 		invalidToken("RS384 not advertised by the issuer", mint(nil, authtest.WithAlg("RS384"))),
-		invalidToken("ES256 header on an RSA kid", mint(nil, authtest.SignWith(testkeys.KIDEC), authtest.WithHeader("kid", testkeys.KIDRSA))),
-		invalidToken("attacker key under the issuer's kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA))),
+		invalidToken(
+			"ES256 header on an RSA kid",
+			mint(nil, authtest.SignWith(testkeys.KIDEC), authtest.WithHeader("kid", testkeys.KIDRSA)),
+		),
+		invalidToken(
+			"attacker key under the issuer's kid",
+			mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)),
+		),
 		invalidToken("signature stripped", stripSignature(valid)),
 		invalidToken("unknown kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "no-such-kid"))),
 		invalidToken("empty kid", mint(nil, authtest.WithHeader("kid", ""))),
@@ -119,14 +151,21 @@ func Cases(e *Env) []Case {
 		invalidToken("exp missing", mint(authtest.Claims{"exp": nil})),
 		invalidToken("expired", mint(authtest.Claims{"exp": now.Add(-time.Hour)})),
 		ok("expired within the leeway", Case{Auth: bearer(mint(authtest.Claims{"exp": now.Add(-10 * time.Second)}))}),
-		invalidToken("expired just past the leeway", mint(authtest.Claims{"exp": now.Add(-core.DefaultLeeway - 10*time.Second)})),
+		invalidToken(
+			"expired just past the leeway",
+			mint(authtest.Claims{"exp": now.Add(-core.DefaultLeeway - 10*time.Second)}),
+		),
 		invalidToken("nbf in the future", mint(authtest.Claims{"nbf": now.Add(time.Hour)})),
 		ok("nbf within the leeway", Case{Auth: bearer(mint(authtest.Claims{"nbf": now.Add(10 * time.Second)}))}),
 		invalidToken("iat in the future", mint(authtest.Claims{"iat": now.Add(time.Hour)})),
 		ok("iat within the leeway", Case{Auth: bearer(mint(authtest.Claims{"iat": now.Add(10 * time.Second)}))}),
 		invalidToken("iss wrong", mint(authtest.Claims{"iss": "https://evil.example"})),
 		invalidToken("iss missing", mint(authtest.Claims{"iss": nil})),
-		invalidToken("iss with a trailing slash", mint(authtest.Claims{"iss": iss.URL() + "/"}), "iss is compared exactly (RFC 7519 StringOrURI comparison)"),
+		invalidToken(
+			"iss with a trailing slash",
+			mint(authtest.Claims{"iss": iss.URL() + "/"}),
+			"iss is compared exactly (RFC 7519 StringOrURI comparison)",
+		),
 		invalidToken("aud wrong", mint(authtest.Claims{"aud": "other-api"})),
 		invalidToken("aud missing", mint(authtest.Claims{"aud": nil})),
 		invalidToken("aud wrong case", mint(authtest.Claims{"aud": strings.ToUpper(Audience)})),
@@ -138,9 +177,30 @@ func Cases(e *Env) []Case {
 		// Scopes.
 		ok("scope admin", Case{Path: PathAdmin, Auth: bearer(mint(authtest.Claims{"scope": "read admin"}))}),
 		ok("scp array admin", Case{Path: PathAdmin, Auth: bearer(mint(authtest.Claims{"scp": []string{"admin"}}))}),
-		{Name: "no scope", Path: PathAdmin, Auth: bearer(valid), Status: 403, Challenge: ChallengeAdmin, Code: "insufficient_scope"},
-		{Name: "scope is a longer word", Path: PathAdmin, Auth: bearer(mint(authtest.Claims{"scope": "administrator"})), Status: 403, Challenge: ChallengeAdmin, Code: "insufficient_scope"},
-		{Name: "invalid token on a scoped route", Path: PathAdmin, Auth: bearer("x.y.z"), Status: 401, Challenge: ChallengeToken, Code: "invalid_token"},
+		{
+			Name:      "no scope",
+			Path:      PathAdmin,
+			Auth:      bearer(valid),
+			Status:    403,
+			Challenge: ChallengeAdmin,
+			Code:      "insufficient_scope",
+		},
+		{
+			Name:      "scope is a longer word",
+			Path:      PathAdmin,
+			Auth:      bearer(mint(authtest.Claims{"scope": "administrator"})),
+			Status:    403,
+			Challenge: ChallengeAdmin,
+			Code:      "insufficient_scope",
+		},
+		{
+			Name:      "invalid token on a scoped route",
+			Path:      PathAdmin,
+			Auth:      bearer("x.y.z"),
+			Status:    401,
+			Challenge: ChallengeToken,
+			Code:      "invalid_token",
+		},
 
 		// Verified email.
 		ok("email verified", Case{Path: PathVerified, Auth: bearer(mint(authtest.Claims{"email_verified": true}))}),
@@ -153,9 +213,18 @@ func Cases(e *Env) []Case {
 			Header: map[string]string{"Sec-Fetch-Site": "cross-site"}, Status: 403, Code: "forbidden"},
 		{Name: "cross-origin POST with cookie (Origin only)", Method: http.MethodPost, Cookies: []string{valid},
 			Header: map[string]string{"Origin": "https://evil.example"}, Status: 403, Code: "forbidden"},
-		ok("cross-origin POST with bearer", Case{Method: http.MethodPost, Auth: bearer(valid), Header: map[string]string{"Sec-Fetch-Site": "cross-site"}}),
-		ok("cross-origin GET with cookie", Case{Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "cross-site"}}),
-		ok("same-origin POST with cookie", Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}}),
+		ok(
+			"cross-origin POST with bearer",
+			Case{Method: http.MethodPost, Auth: bearer(valid), Header: map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		),
+		ok(
+			"cross-origin GET with cookie",
+			Case{Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		),
+		ok(
+			"same-origin POST with cookie",
+			Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}},
+		),
 	}
 	return slices.Concat(cases, attackCases(e), keyCases(e), dpopCases(e), stepUpCases(e), resourceCases(e))
 }

@@ -93,7 +93,11 @@ func DPoPRoutes() []Route {
 func CertRoutes() []Route {
 	binding := func(trusted string) func() []core.Option {
 		return func() []core.Option {
-			return []core.Option{core.WithCertificateBinding(core.CertificateBinding{Header: CertHeader, TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)}})}
+			return []core.Option{
+				core.WithCertificateBinding(
+					core.CertificateBinding{Header: CertHeader, TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)}},
+				),
+			}
 		}
 	}
 	return []Route{
@@ -180,7 +184,14 @@ func dpopCases(e *Env) []Case {
 	// junkSig > 0.
 	craftedKey := func(jwk map[string]string, signer crypto.Signer, alg string, junkSig int) limitKey {
 		token := mint(authtest.Claims{"cnf": map[string]string{"jkt": authtest.JWKThumbprint(jwk)}})
-		p := key.Proof(http.MethodGet, target, token, authtest.SignProofWithKey(signer), authtest.WithProofAlg(alg), authtest.WithProofHeader("jwk", jwk))
+		p := key.Proof(
+			http.MethodGet,
+			target,
+			token,
+			authtest.SignProofWithKey(signer),
+			authtest.WithProofAlg(alg),
+			authtest.WithProofHeader("jwk", jwk),
+		)
 		if junkSig > 0 {
 			p = stripSignature(p) + base64.RawURLEncoding.EncodeToString(make([]byte, junkSig))
 		}
@@ -193,7 +204,12 @@ func dpopCases(e *Env) []Case {
 	}
 
 	first := okDPoP("first use of a proof", Case{DPoP: one(proof())})
-	replayed := refused("replayed proof", ChallengeDPoPProof, "invalid_dpop_proof", Case{DPoP: first.DPoP, Before: []Case{first}})
+	replayed := refused(
+		"replayed proof",
+		ChallengeDPoPProof,
+		"invalid_dpop_proof",
+		Case{DPoP: first.DPoP, Before: []Case{first}},
+	)
 	usedJTI := proof(authtest.WithProofJTI("jti-used-once"))
 	firstJTI := okDPoP("first use of a jti", Case{DPoP: one(usedJTI)})
 	nonceTarget := DPoPPublicURL + PathDPoPNonce
@@ -222,27 +238,59 @@ func dpopCases(e *Env) []Case {
 		okDPoP("bound token with a proof", Case{DPoP: one(proof())}),
 		okDPoP("POST", Case{Method: http.MethodPost, DPoP: one(key.Proof(http.MethodPost, target, bound))}),
 		okDPoP("scheme is case-insensitive", Case{Auth: []string{"dpop " + bound}, DPoP: one(proof())}),
-		okDPoP("query-only difference", Case{Path: PathDPoP + "?page=2", DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "?page=1"}))),
-			Why: "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another query of the same resource passes"}),
+		okDPoP(
+			"query-only difference",
+			Case{
+				Path: PathDPoP + "?page=2",
+				DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "?page=1"}))),
+				Why:  "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another query of the same resource passes",
+			},
+		),
 		okDPoP("request with a query, htu without", Case{Path: PathDPoP + "?page=2", DPoP: one(proof())}),
-		okDPoP("htu with a fragment", Case{DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "#top"})))}),
-		okDPoP("htu scheme and host in upper case, default port", Case{DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": "HTTPS://ORDERS.EXAMPLE:443" + PathDPoP}))),
-			Why: "RFC 9449 section 4.3 compares htu after syntax-based normalisation (RFC 3986 section 6.2.2)"}),
+		okDPoP(
+			"htu with a fragment",
+			Case{DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "#top"})))},
+		),
+		okDPoP(
+			"htu scheme and host in upper case, default port",
+			Case{DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": "HTTPS://ORDERS.EXAMPLE:443" + PathDPoP}))),
+				Why: "RFC 9449 section 4.3 compares htu after syntax-based normalisation (RFC 3986 section 6.2.2)"},
+		),
 		okDPoP("EdDSA proof", Case{}.withToken(mint(authtest.BoundTo(ed)), ed, target)),
 		okDPoP("RS256 proof", Case{}.withToken(mint(authtest.BoundTo(rsa)), rsa, target)),
 		okDPoP("PS256 proof", Case{}.withToken(mint(authtest.BoundTo(rsa)), rsa, target, authtest.WithProofAlg("PS256"))),
 		okDPoP("unbound token as Bearer on a DPoP route", Case{Auth: bearer(plain)}),
-		okDPoP("proof with the current nonce", Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(current)))}),
-		okDPoP("bound token on a route that requires DPoP", Case{Path: PathDPoPRequired, DPoP: one(key.Proof(http.MethodGet, DPoPPublicURL+PathDPoPRequired, bound))}),
+		okDPoP(
+			"proof with the current nonce",
+			Case{
+				Path: PathDPoPNonce,
+				DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(current))),
+			},
+		),
+		okDPoP(
+			"bound token on a route that requires DPoP",
+			Case{Path: PathDPoPRequired, DPoP: one(key.Proof(http.MethodGet, DPoPPublicURL+PathDPoPRequired, bound))},
+		),
 
 		// Replays (RFC 9449 section 11.1).
 		replayed,
-		refused("new proof reusing a jti", ChallengeDPoPProof, "invalid_dpop_proof",
-			Case{DPoP: one(proof(authtest.WithProofJTI("jti-used-once"), authtest.WithProofIAT(now.Add(-time.Second)))), Before: []Case{firstJTI}}),
+		refused(
+			"new proof reusing a jti",
+			ChallengeDPoPProof,
+			"invalid_dpop_proof",
+			Case{
+				DPoP:   one(proof(authtest.WithProofJTI("jti-used-once"), authtest.WithProofIAT(now.Add(-time.Second)))),
+				Before: []Case{firstJTI},
+			},
+		),
 
 		// The request the proof is for.
 		badProof("proof for another method", one(key.Proof(http.MethodPost, target, bound))),
-		badProof("htm in lower case", one(key.Proof("get", target, bound)), "HTTP methods are case-sensitive (RFC 9110 section 9.1)"),
+		badProof(
+			"htm in lower case",
+			one(key.Proof("get", target, bound)),
+			"HTTP methods are case-sensitive (RFC 9110 section 9.1)",
+		),
 		badProof("proof for another path", one(key.Proof(http.MethodGet, DPoPPublicURL+"/api/other", bound))),
 		badProof("proof for a path prefix", one(key.Proof(http.MethodGet, DPoPPublicURL+"/api", bound))),
 		badProof("proof for another host", one(key.Proof(http.MethodGet, "https://evil.example"+PathDPoP, bound))),
@@ -253,7 +301,10 @@ func dpopCases(e *Env) []Case {
 			Header: map[string]string{"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
 			Status: 401, Challenge: ChallengeDPoPProof, Code: "invalid_dpop_proof",
 			Why: "htu is compared with the configured public URL, never with Host or X-Forwarded-* the client chooses"},
-		badProof("htu with user info", one(proof(authtest.WithProofClaims(authtest.Claims{"htu": "https://user@orders.example" + PathDPoP})))),
+		badProof(
+			"htu with user info",
+			one(proof(authtest.WithProofClaims(authtest.Claims{"htu": "https://user@orders.example" + PathDPoP}))),
+		),
 		badProof("htu relative", one(proof(authtest.WithProofClaims(authtest.Claims{"htu": PathDPoP})))),
 
 		// Time (RFC 9449 section 11.1).
@@ -271,35 +322,83 @@ func dpopCases(e *Env) []Case {
 		badProof("jti too long", one(proof(authtest.WithProofJTI(strings.Repeat("j", 257))))),
 
 		// The key.
-		badProof("proof by another key", one(proof(authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK()))),
-			"a valid proof, of a key that is not the token's cnf.jkt"),
+		badProof(
+			"proof by another key",
+			one(proof(authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK()))),
+			"a valid proof, of a key that is not the token's cnf.jkt",
+		),
 		badProof("signature by another key", one(proof(authtest.SignProofWithKey(other.Signer())))),
 		badProof("private key in the jwk", one(proof(authtest.WithPrivateJWK())),
 			"a client that sends its private key has leaked it (RFC 9449 section 4.3, check 7)"),
 		badProof("jwk missing", one(proof(authtest.WithProofHeader("jwk", nil)))),
 		badProof("jwk is a string", one(proof(authtest.WithProofHeader("jwk", key.Thumbprint())))),
-		badProof("symmetric jwk", one(proof(authtest.WithProofHeader("jwk", map[string]string{"kty": "oct", "k": "c2VjcmV0"})))),
-		refused("proof by an RSA-1024 key", ChallengeDPoPProof, "invalid_dpop_proof", Case{}.withToken(mint(authtest.BoundTo(weak)), weak, target)),
+		badProof(
+			"symmetric jwk",
+			one(proof(authtest.WithProofHeader("jwk", map[string]string{"kty": "oct", "k": "c2VjcmV0"}))),
+		),
+		refused(
+			"proof by an RSA-1024 key",
+			ChallengeDPoPProof,
+			"invalid_dpop_proof",
+			Case{}.withToken(mint(authtest.BoundTo(weak)), weak, target),
+		),
 
 		// The proof key's limits: the client chooses the key whose signature
 		// is checked on every request, so its cost is bounded before any
 		// signature work (each refusal names the limit).
-		keyLimit("proof by an RSA-4096 key, over the default 2048 bits", realKey(testkeys.RSA4096()), "RSA key must have 2048 bits"),
+		keyLimit(
+			"proof by an RSA-4096 key, over the default 2048 bits",
+			realKey(testkeys.RSA4096()),
+			"RSA key must have 2048 bits",
+		),
 		keyLimit("proof by an RSA-4160 key", realKey(testkeys.RSA4160()), "RSA key must have 2048 bits"),
 		keyLimit("proof by an RSA key with the exponent 3", realKey(testkeys.RSAExponent3()), "exponent 65537"),
-		keyLimit("RSA-16384 key with the exponent 2^31-1 and a junk signature", craftedKey(oversizedRSAJWK(), testkeys.RSA2(), "RS256", 2048),
-			"header is over 1536 characters", "the review's repro: unlimited, each such request cost 120-850 RSA-2048 checks, junk signature or not"),
-		keyLimit("RSA-2048 key with the exponent 2^31-1", craftedKey(map[string]string{"kty": "RSA", "n": rsaModulus(testkeys.RSA2()), "e": "f____w"}, testkeys.RSA2(), "RS256", 0), "exponent 65537"),
+		keyLimit(
+			"RSA-16384 key with the exponent 2^31-1 and a junk signature",
+			craftedKey(oversizedRSAJWK(), testkeys.RSA2(), "RS256", 2048),
+			"header is over 1536 characters",
+			"the review's repro: unlimited, each such request cost 120-850 RSA-2048 checks, junk signature or not",
+		),
+		keyLimit(
+			"RSA-2048 key with the exponent 2^31-1",
+			craftedKey(
+				map[string]string{"kty": "RSA", "n": rsaModulus(testkeys.RSA2()), "e": "f____w"},
+				testkeys.RSA2(),
+				"RS256",
+				0,
+			),
+			"exponent 65537",
+		),
 		keyLimit("EC key on P-224", craftedKey(p224JWK(), testkeys.EC(), "ES256", 0), "P-256, P-384 or P-521"),
-		keyLimit("EC key on secp256k1", craftedKey(map[string]string{"kty": "EC", "crv": "secp256k1", "x": ecX(), "y": ecX()}, testkeys.EC(), "ES256", 0), "P-256, P-384 or P-521"),
-		keyLimit("X25519 key", craftedKey(map[string]string{"kty": "OKP", "crv": "X25519", "x": edX()}, testkeys.Ed25519(), "EdDSA", 0), "Ed25519"),
-		keyLimit("Ed25519 small-order key", craftedKey(map[string]string{"kty": "OKP", "crv": "Ed25519", "x": "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, testkeys.Ed25519(), "EdDSA", 64), "small-order"),
+		keyLimit(
+			"EC key on secp256k1",
+			craftedKey(map[string]string{"kty": "EC", "crv": "secp256k1", "x": ecX(), "y": ecX()}, testkeys.EC(), "ES256", 0),
+			"P-256, P-384 or P-521",
+		),
+		keyLimit(
+			"X25519 key",
+			craftedKey(map[string]string{"kty": "OKP", "crv": "X25519", "x": edX()}, testkeys.Ed25519(), "EdDSA", 0),
+			"Ed25519",
+		),
+		keyLimit(
+			"Ed25519 small-order key",
+			craftedKey(
+				map[string]string{"kty": "OKP", "crv": "Ed25519", "x": "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+				testkeys.Ed25519(),
+				"EdDSA",
+				64,
+			),
+			"small-order",
+		),
 
 		// The algorithm (RFC 9449 section 4.3, check 5).
 		badProof("alg none", one(proof(authtest.WithProofAlg("none")))),
 		badProof("alg None", one(proof(authtest.WithProofAlg("none"), authtest.WithProofHeader("alg", "None")))),
 		badProof("HS256", one(proof(authtest.SignProofWithSecret([]byte(key.Thumbprint()))))),
-		badProof("HS256 keyed with the jwk's x", one(proof(authtest.SignProofWithSecret([]byte(key.PublicJWK()["x"].(string)))))),
+		badProof(
+			"HS256 keyed with the jwk's x",
+			one(proof(authtest.SignProofWithSecret([]byte(key.PublicJWK()["x"].(string))))),
+		),
 		badProof("ES384 header on a P-256 key", one(proof(authtest.WithProofHeader("alg", "ES384")))),
 		badProof("RS256 header on an EC key", one(proof(authtest.WithProofHeader("alg", "RS256")))),
 
@@ -312,8 +411,11 @@ func dpopCases(e *Env) []Case {
 		badProof("crit header", one(proof(authtest.WithProofHeader("crit", []string{"exp"})))),
 
 		// Shapes and sizes.
-		badProof("oversized proof", one(proof(authtest.WithProofClaims(authtest.Claims{"pad": strings.Repeat("A", core.DefaultMaxDPoPProofSize)}))),
-			"refused by its size before any parsing"),
+		badProof(
+			"oversized proof",
+			one(proof(authtest.WithProofClaims(authtest.Claims{"pad": strings.Repeat("A", core.DefaultMaxDPoPProofSize)}))),
+			"refused by its size before any parsing",
+		),
 		badProof("unsigned proof", one(stripSignature(proof()))),
 		badProof("proof that is not a JWS", one("x.y.z")),
 		badProof("JWE shape", one("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d")),
@@ -324,51 +426,126 @@ func dpopCases(e *Env) []Case {
 
 		// Token and scheme.
 		refused("DPoP-bound token as Bearer", ChallengeToken, "invalid_token", Case{Auth: bearer(bound)}),
-		refused("DPoP-bound token as Bearer with a proof", ChallengeToken, "invalid_token", Case{Auth: bearer(bound), DPoP: one(proof()),
-			Why: "a bound token is refused with the Bearer scheme whatever comes with it (RFC 9449 section 7.2)"}),
-		{Name: "DPoP: Bearer token with a stray proof", Path: PathDPoP, Auth: bearer(plain), DPoP: one(key.Proof(http.MethodGet, target, plain)),
-			Status: 400, Challenge: ChallengeRequest, Code: "invalid_request",
-			Why: "a proof beside a Bearer token is a confused client; refusing it keeps the scheme unambiguous"},
-		refused("unbound token with the DPoP scheme", ChallengeDPoPToken, "invalid_token", Case{Auth: dpop(plain), DPoP: one(key.Proof(http.MethodGet, target, plain))}),
+		refused(
+			"DPoP-bound token as Bearer with a proof",
+			ChallengeToken,
+			"invalid_token",
+			Case{Auth: bearer(bound), DPoP: one(proof()),
+				Why: "a bound token is refused with the Bearer scheme whatever comes with it (RFC 9449 section 7.2)"},
+		),
+		{
+			Name:      "DPoP: Bearer token with a stray proof",
+			Path:      PathDPoP,
+			Auth:      bearer(plain),
+			DPoP:      one(key.Proof(http.MethodGet, target, plain)),
+			Status:    400,
+			Challenge: ChallengeRequest,
+			Code:      "invalid_request",
+			Why:       "a proof beside a Bearer token is a confused client; refusing it keeps the scheme unambiguous",
+		},
+		refused(
+			"unbound token with the DPoP scheme",
+			ChallengeDPoPToken,
+			"invalid_token",
+			Case{Auth: dpop(plain), DPoP: one(key.Proof(http.MethodGet, target, plain))},
+		),
 		refused("expired bound token with a proof", ChallengeDPoPToken, "invalid_token",
 			Case{}.withToken(mint(authtest.BoundTo(key, authtest.Claims{"exp": now.Add(-time.Hour)})), key, target)),
 		refused("token bound by a cnf method not understood", ChallengeDPoPToken, "invalid_token",
 			Case{}.withToken(mint(authtest.Claims{"cnf": map[string]any{"jwk": key.PublicJWK()}}), key, target)),
 		refused("no token", ChallengeDPoPMissing, "", Case{Auth: []string{}}),
-		{Name: "DPoP: DPoP and Bearer together", Path: PathDPoP, Auth: []string{"DPoP " + bound, "Bearer " + plain}, DPoP: one(proof()),
-			Status: 400, Challenge: ChallengeRequest, Code: "invalid_request"},
-		{Name: "DPoP: bound token on a route without DPoP", Auth: bearer(bound), Status: 401, Challenge: ChallengeToken, Code: "invalid_token"},
+		{
+			Name:      "DPoP: DPoP and Bearer together",
+			Path:      PathDPoP,
+			Auth:      []string{"DPoP " + bound, "Bearer " + plain},
+			DPoP:      one(proof()),
+			Status:    400,
+			Challenge: ChallengeRequest,
+			Code:      "invalid_request",
+		},
+		{
+			Name:      "DPoP: bound token on a route without DPoP",
+			Auth:      bearer(bound),
+			Status:    401,
+			Challenge: ChallengeToken,
+			Code:      "invalid_token",
+		},
 		invalidRequest("DPoP scheme on a route without DPoP", "DPoP "+bound),
 
 		// Server nonces (RFC 9449 section 8).
 		refused("missing nonce", ChallengeDPoPNonce, "use_dpop_nonce",
 			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound)), Nonce: current}),
-		refused("stale nonce", ChallengeDPoPNonce, "use_dpop_nonce",
-			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(stale))), Nonce: current}),
-		refused("nonce of another server", ChallengeDPoPNonce, "use_dpop_nonce",
-			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(foreign))), Nonce: current}),
-		refused("nonce as a number", ChallengeDPoPProof, "invalid_dpop_proof",
-			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofClaims(authtest.Claims{"nonce": 7})))}),
+		refused(
+			"stale nonce",
+			ChallengeDPoPNonce,
+			"use_dpop_nonce",
+			Case{
+				Path:  PathDPoPNonce,
+				DPoP:  one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(stale))),
+				Nonce: current,
+			},
+		),
+		refused(
+			"nonce of another server",
+			ChallengeDPoPNonce,
+			"use_dpop_nonce",
+			Case{
+				Path:  PathDPoPNonce,
+				DPoP:  one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofNonce(foreign))),
+				Nonce: current,
+			},
+		),
+		refused(
+			"nonce as a number",
+			ChallengeDPoPProof,
+			"invalid_dpop_proof",
+			Case{
+				Path: PathDPoPNonce,
+				DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofClaims(authtest.Claims{"nonce": 7}))),
+			},
+		),
 		refused("bad proof on a nonce route", ChallengeDPoPProof, "invalid_dpop_proof",
 			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodPost, nonceTarget, bound)),
 				Why: "the proof's own faults come before its nonce: no nonce is given out for a proof that could never pass"}),
 
 		// A route that requires DPoP.
-		refused("Bearer token where DPoP is required", ChallengeDPoPToken, "invalid_token", Case{Path: PathDPoPRequired, Auth: bearer(plain)}),
+		refused(
+			"Bearer token where DPoP is required",
+			ChallengeDPoPToken,
+			"invalid_token",
+			Case{Path: PathDPoPRequired, Auth: bearer(plain)},
+		),
 		refused("no token where DPoP is required", ChallengeDPoPRequired, "", Case{Path: PathDPoPRequired, Auth: []string{}}),
 
 		// Certificate-bound tokens (RFC 8705), the certificate from a
 		// TLS-terminating proxy.
-		{Name: "mTLS: bound token with its certificate", Path: PathMTLS, Auth: bearer(certBound), Header: certHeader(cert), Status: http.StatusOK},
+		{
+			Name:   "mTLS: bound token with its certificate",
+			Path:   PathMTLS,
+			Auth:   bearer(certBound),
+			Header: certHeader(cert),
+			Status: http.StatusOK,
+		},
 		{Name: "mTLS: unbound token without a certificate", Path: PathMTLS, Auth: bearer(plain), Status: http.StatusOK},
 		mtlsRefused("bound token with another certificate", Case{Header: certHeader(otherCert)}),
 		mtlsRefused("bound token without a certificate", Case{}),
 		mtlsRefused("certificate that is not URL-encoded PEM", Case{Header: map[string]string{CertHeader: "MIIB%zz"}}),
-		mtlsRefused("certificate header from a proxy that is not trusted", Case{Path: PathMTLSDistrust, Header: certHeader(cert),
-			Why: "the header is believed only from the configured proxies; anyone else could name any certificate"}),
+		mtlsRefused(
+			"certificate header from a proxy that is not trusted",
+			Case{Path: PathMTLSDistrust, Header: certHeader(cert),
+				Why: "the header is believed only from the configured proxies; anyone else could name any certificate"},
+		),
 		mtlsRefused("certificate-bound token on a route without the header", Case{Path: PathMe, Header: certHeader(cert)}),
-		refused("token bound to a key and a certificate, with a proof only", ChallengeDPoPToken, "invalid_token",
-			Case{}.withToken(mint(authtest.Claims{"cnf": map[string]string{"jkt": key.Thumbprint(), "x5t#S256": cert.Thumbprint()}}), key, target)),
+		refused(
+			"token bound to a key and a certificate, with a proof only",
+			ChallengeDPoPToken,
+			"invalid_token",
+			Case{}.withToken(
+				mint(authtest.Claims{"cnf": map[string]string{"jkt": key.Thumbprint(), "x5t#S256": cert.Thumbprint()}}),
+				key,
+				target,
+			),
+		),
 	}
 }
 
@@ -395,7 +572,9 @@ func p224JWK() map[string]string {
 		panic(err)
 	}
 	return map[string]string{"kty": "EC", "crv": "P-224",
-		"x": base64.RawURLEncoding.EncodeToString(k.X.FillBytes(make([]byte, 28))), "y": base64.RawURLEncoding.EncodeToString(k.Y.FillBytes(make([]byte, 28)))}
+		"x": base64.RawURLEncoding.EncodeToString(
+			k.X.FillBytes(make([]byte, 28)),
+		), "y": base64.RawURLEncoding.EncodeToString(k.Y.FillBytes(make([]byte, 28)))}
 }
 
 // ecX is a 32-byte coordinate; edX a 32-byte Ed25519 public key.

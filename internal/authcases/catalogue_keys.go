@@ -98,7 +98,14 @@ func UnusableKeys() []UnusableKey {
 		add("key_ops "+c.ops, KindKeyOps, c.kid, pub, rsaJWK(c.kid, `,"key_ops":`+c.ops), rs256)
 	}
 	add(`use "enc"`, KindUse, "rsa-use-enc", pub, rsaJWK("rsa-use-enc", `,"use":"enc"`), rs256)
-	add(`use "signature" (not a registered value)`, KindUse, "rsa-use-signature", pub, rsaJWK("rsa-use-signature", `,"use":"signature"`), rs256)
+	add(
+		`use "signature" (not a registered value)`,
+		KindUse,
+		"rsa-use-signature",
+		pub,
+		rsaJWK("rsa-use-signature", `,"use":"signature"`),
+		rs256,
+	)
 	add(`use "enc" beside a case-variant "Use":"sig"`, KindUse, "rsa-use-case-variant", pub,
 		rsaJWK("rsa-use-case-variant", `,"use":"enc","Use":"sig"`), rs256)
 	add(`use "enc", then "sig" again (a duplicate member)`, KindUse, "rsa-use-duplicate", pub,
@@ -111,19 +118,48 @@ func UnusableKeys() []UnusableKey {
 	add("x5c not base64", KindX509, "rsa-bad-x5c", pub, rsaJWK("rsa-bad-x5c", `,"x5c":["not base64!"]`), rs256)
 	add("x5c certificate of another key", KindX509, "rsa-x5c-other-key", pub,
 		rsaJWK("rsa-x5c-other-key", `,"x5c":["`+base64.StdEncoding.EncodeToString(other)+`"]`), rs256)
-	add("x5t the hex of the thumbprint, base64url-encoded", KindX509, "rsa-x5t-hex", pub,
-		rsaJWK("rsa-x5t-hex", `,"x5c":["`+base64.StdEncoding.EncodeToString(own)+`"],"x5t":"`+b64url(hex.EncodeToString(thumb[:]))+`"`), rs256)
+	add(
+		"x5t the hex of the thumbprint, base64url-encoded",
+		KindX509,
+		"rsa-x5t-hex",
+		pub,
+		rsaJWK(
+			"rsa-x5t-hex",
+			`,"x5c":["`+base64.StdEncoding.EncodeToString(own)+`"],"x5t":"`+b64url(hex.EncodeToString(thumb[:]))+`"`,
+		),
+		rs256,
+	)
 
 	// Weak RSA keys.
 	p, q := rsaKey.Primes[0], rsaKey.Primes[1]
 	weak := func(name, kid string, n *big.Int, e int, forge func(kid, issuer string) string) {
 		k := &rsa.PublicKey{N: n, E: e}
-		add(name, KindWeakRSA, kid, k, fmt.Sprintf(`{"kty":"RSA","kid":%q,"n":%q,"e":%q}`, kid, b64bytes(n.Bytes()), b64bytes(big.NewInt(int64(e)).Bytes())), forge)
+		add(
+			name,
+			KindWeakRSA,
+			kid,
+			k,
+			fmt.Sprintf(
+				`{"kty":"RSA","kid":%q,"n":%q,"e":%q}`,
+				kid,
+				b64bytes(n.Bytes()),
+				b64bytes(big.NewInt(int64(e)).Bytes()),
+			),
+			forge,
+		)
 	}
 	three := big.NewInt(3)
 	n3 := new(big.Int).Mul(new(big.Int).Mul(three, p), q)
-	phi3 := new(big.Int).Mul(big.NewInt(2), new(big.Int).Mul(new(big.Int).Sub(p, big.NewInt(1)), new(big.Int).Sub(q, big.NewInt(1))))
-	weak("modulus with the factor 3 (anyone can sign)", "rsa-small-factor", n3, 65537, forgeRS256(n3, new(big.Int).ModInverse(big.NewInt(65537), phi3)))
+	phi3 := new(
+		big.Int,
+	).Mul(big.NewInt(2), new(big.Int).Mul(new(big.Int).Sub(p, big.NewInt(1)), new(big.Int).Sub(q, big.NewInt(1))))
+	weak(
+		"modulus with the factor 3 (anyone can sign)",
+		"rsa-small-factor",
+		n3,
+		65537,
+		forgeRS256(n3, new(big.Int).ModInverse(big.NewInt(65537), phi3)),
+	)
 	weak("exponent 1 (the signature is the padded hash)", "rsa-exponent-1", pub.N, 1, forgeRS256(pub.N, big.NewInt(1)))
 	weak("even modulus", "rsa-even-modulus", new(big.Int).Lsh(pub.N, 1), 65537, rs256)
 	weak("even exponent", "rsa-exponent-even", pub.N, 65536, rs256)
@@ -220,7 +256,29 @@ func forgeRS256(n, d *big.Int) func(kid, issuer string) string {
 		k := (n.BitLen() + 7) / 8
 		sum := sha256.Sum256([]byte(input))
 		// EMSA-PKCS1-v1_5 (RFC 8017 section 9.2) with SHA-256's DigestInfo.
-		digestInfo := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, sum[:]...)
+		digestInfo := append(
+			[]byte{
+				0x30,
+				0x31,
+				0x30,
+				0x0d,
+				0x06,
+				0x09,
+				0x60,
+				0x86,
+				0x48,
+				0x01,
+				0x65,
+				0x03,
+				0x04,
+				0x02,
+				0x01,
+				0x05,
+				0x00,
+				0x04,
+				0x20,
+			},
+			sum[:]...)
 		em := make([]byte, k)
 		em[1] = 1
 		for i := 2; i < k-len(digestInfo)-1; i++ {

@@ -28,7 +28,14 @@ const (
 
 // ResourceMetadata is the metadata of ResourceURL.
 func ResourceMetadata() *core.ResourceMetadata {
-	m, err := core.NewResourceMetadata(core.ProtectedResource{Resource: ResourceURL, AuthorizationServers: []string{ResourceIssuer}, ScopesSupported: []string{"admin"}, DPoP: core.DPoPAllowed})
+	m, err := core.NewResourceMetadata(
+		core.ProtectedResource{
+			Resource:             ResourceURL,
+			AuthorizationServers: []string{ResourceIssuer},
+			ScopesSupported:      []string{"admin"},
+			DPoP:                 core.DPoPAllowed,
+		},
+	)
 	if err != nil {
 		panic(err)
 	}
@@ -44,7 +51,9 @@ func ResourceRoutes() []Route {
 			return []core.Option{metadata(), core.WithRules(core.RequireStepUp(StepUpRoute()))}
 		}},
 		{PathResourceDPoP, []string{http.MethodGet}, func() []core.Option {
-			d, err := core.NewDPoP(core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: DPoPPublicURL, Replay: core.NewMemoryReplayCache(4096, nil)})
+			d, err := core.NewDPoP(
+				core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: DPoPPublicURL, Replay: core.NewMemoryReplayCache(4096, nil)},
+			)
 			if err != nil { // a fixed configuration: a bug here, not an input
 				panic(err)
 			}
@@ -62,13 +71,40 @@ func resourceCases(e *Env) []Case {
 	return []Case{
 		ok("resource: stepped-up token", Case{Path: PathResource, Auth: bearer(steppedUp)}),
 		{Name: "resource: no token", Path: PathResource, Status: 401, Challenge: ChallengeMissing + ", " + rm},
-		{Name: "resource: invalid token", Path: PathResource, Auth: bearer("x.y.z"), Status: 401, Challenge: ChallengeToken + ", " + rm, Code: "invalid_token"},
-		{Name: "resource: expired token", Path: PathResource, Auth: bearer(e.Issuer.MustMint(authtest.Claims{"exp": time.Now().Add(-time.Hour)})),
-			Status: 401, Challenge: ChallengeToken + ", " + rm, Code: "invalid_token"},
-		{Name: "resource: step-up needed", Path: PathResource, Auth: bearer(e.Issuer.MustMint(nil)), Status: 401, Challenge: ChallengeStepUp + ", " + rm, Code: "insufficient_user_authentication",
-			Why: "RFC 9728 section 5.1: the metadata is named in every 401, so that a client can learn where to step up"},
-		{Name: "resource: malformed request", Path: PathResource, Auth: []string{"Basic dXNlcjpwYXNz"}, Status: 400, Challenge: ChallengeRequest, Code: "invalid_request",
-			Why: "a 400 is no authentication challenge: the metadata is named in 401s only"},
+		{
+			Name:      "resource: invalid token",
+			Path:      PathResource,
+			Auth:      bearer("x.y.z"),
+			Status:    401,
+			Challenge: ChallengeToken + ", " + rm,
+			Code:      "invalid_token",
+		},
+		{
+			Name:      "resource: expired token",
+			Path:      PathResource,
+			Auth:      bearer(e.Issuer.MustMint(authtest.Claims{"exp": time.Now().Add(-time.Hour)})),
+			Status:    401,
+			Challenge: ChallengeToken + ", " + rm,
+			Code:      "invalid_token",
+		},
+		{
+			Name:      "resource: step-up needed",
+			Path:      PathResource,
+			Auth:      bearer(e.Issuer.MustMint(nil)),
+			Status:    401,
+			Challenge: ChallengeStepUp + ", " + rm,
+			Code:      "insufficient_user_authentication",
+			Why:       "RFC 9728 section 5.1: the metadata is named in every 401, so that a client can learn where to step up",
+		},
+		{
+			Name:      "resource: malformed request",
+			Path:      PathResource,
+			Auth:      []string{"Basic dXNlcjpwYXNz"},
+			Status:    400,
+			Challenge: ChallengeRequest,
+			Code:      "invalid_request",
+			Why:       "a 400 is no authentication challenge: the metadata is named in 401s only",
+		},
 		{Name: "resource, DPoP required: no token", Path: PathResourceDPoP, Status: 401,
 			Challenge: `DPoP realm="identsphere", ` + rm + `, algs="ES256 ES384 ES512 EdDSA RS256 PS256"`},
 		{Name: "resource, DPoP required: bearer token", Path: PathResourceDPoP, Auth: bearer(steppedUp), Status: 401,

@@ -86,7 +86,9 @@ func newEnv(t testing.TB, catalogue bool, configure ...func(*core.Config)) *Env 
 	iss := authtest.NewIssuer(IssuerOptions()...)
 	t.Cleanup(iss.Close)
 	if catalogue {
-		hmac := `{"kty":"oct","kid":"` + HMACKID + `","alg":"HS256","k":"` + base64.RawURLEncoding.EncodeToString(HMACSecret()) + `"}`
+		hmac := `{"kty":"oct","kid":"` + HMACKID + `","alg":"HS256","k":"` + base64.RawURLEncoding.EncodeToString(
+			HMACSecret(),
+		) + `"}`
 		publishKeys(t, iss, append([]string{hmac}, unusableJWKs()...)...)
 	}
 	cfg := core.Config{

@@ -40,7 +40,14 @@ var rsHeader = `{"alg":"RS256","typ":"JWT","kid":"` + testkeys.KIDRSA + `"}`
 // spliced in before the closing brace.
 func claimsJSON(e *Env, extra string) string {
 	now := time.Now().Unix()
-	return fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"user-1","iat":%d,"exp":%d%s}`, e.Issuer.URL(), Audience, now, now+3600, extra)
+	return fmt.Sprintf(
+		`{"iss":%q,"aud":%q,"sub":"user-1","iat":%d,"exp":%d%s}`,
+		e.Issuer.URL(),
+		Audience,
+		now,
+		now+3600,
+		extra,
+	)
 }
 
 // withHeader replaces a token's header segment with raw JSON, keeping its

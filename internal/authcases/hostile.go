@@ -59,7 +59,10 @@ func HostileTokens() []Hostile {
 		{Name: "header with one long escaped string", Token: header(`{"alg":"RS256","x":"`, `\u0061`, `"`+crit)},
 		{Name: "header of whitespace", Token: header(`{"alg":"RS256"`, " ", crit)},
 		{Name: "header with a long array", Token: header(`{"alg":"RS256","x":[0`, ",0", "]"+crit)},
-		{Name: "header nested as deep as allowed, repeatedly", Token: header(`{"alg":"RS256","x":[`, strings.Repeat("[", 30)+strings.Repeat("]", 30)+",", "0]"+crit)},
+		{
+			Name:  "header nested as deep as allowed, repeatedly",
+			Token: header(`{"alg":"RS256","x":[`, strings.Repeat("[", 30)+strings.Repeat("]", 30)+",", "0]"+crit),
+		},
 		{Name: "header with a long number", Token: header(`{"alg":"RS256","x":1`, "0", crit)},
 		{Name: "header over the cap", Token: payload(`{"alg":"RS256","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`, "")},
 		{Name: "unknown kid, large payload", Token: payload(`{"alg":"RS256","kid":"no-such-kid"}`, "")},

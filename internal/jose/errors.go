@@ -25,17 +25,20 @@ func refusal(p Part, reason string) *Error { return &Error{Part: p, Reason: reas
 
 // The refusals of compact JWS reading.
 var (
-	errTooLarge        = refusal(PartSize, "the token is too large")
-	errNotCompact      = refusal(PartFormat, "the token is not a compact JWS of three parts")
-	errJWE             = refusal(PartFormat, "encrypted tokens (JWE) are not accepted")
-	errEmptyPart       = refusal(PartFormat, "the token has an empty part")
-	errHeaderTooLarge  = refusal(PartHeader, "the token header is too large")
-	errSignatureSize   = refusal(PartFormat, "the token signature is too large")
-	errNotBase64URL    = refusal(PartFormat, "the token is not base64url-encoded")
-	errAlgNotString    = refusal(PartHeader, "the alg header is not a string")
-	errKIDNotString    = refusal(PartHeader, "the kid header is not a string")
-	errType            = refusal(PartHeader, "the token type is not accepted")
-	errGraphNonce      = refusal(PartHeader, "the token has a nonce in its header (a Microsoft Graph token, meant for Graph and not for this API)")
+	errTooLarge       = refusal(PartSize, "the token is too large")
+	errNotCompact     = refusal(PartFormat, "the token is not a compact JWS of three parts")
+	errJWE            = refusal(PartFormat, "encrypted tokens (JWE) are not accepted")
+	errEmptyPart      = refusal(PartFormat, "the token has an empty part")
+	errHeaderTooLarge = refusal(PartHeader, "the token header is too large")
+	errSignatureSize  = refusal(PartFormat, "the token signature is too large")
+	errNotBase64URL   = refusal(PartFormat, "the token is not base64url-encoded")
+	errAlgNotString   = refusal(PartHeader, "the alg header is not a string")
+	errKIDNotString   = refusal(PartHeader, "the kid header is not a string")
+	errType           = refusal(PartHeader, "the token type is not accepted")
+	errGraphNonce     = refusal(
+		PartHeader,
+		"the token has a nonce in its header (a Microsoft Graph token, meant for Graph and not for this API)",
+	)
 	errUnsupported     = refusal(PartHeader, "the token uses an unsupported header parameter")
 	errTooManyMembers  = refusal(PartHeader, "the token header has too many members")
 	errHeaderNotObject = refusal(PartHeader, "the token header is not a valid JSON object")

@@ -142,7 +142,11 @@ func ParseJWK(raw []byte, checks *KeyChecks) Key {
 	// The public key only: JWKMarshalOptions.Private is false, so d, p, q
 	// and k are never read. x5u is never fetched (no GetX5U). use and
 	// key_ops were judged above, by this library's rules.
-	j, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{SkipUse: true, SkipKeyOps: true})
+	j, err := jwkset.NewJWKFromMarshal(
+		m,
+		jwkset.JWKMarshalOptions{},
+		jwkset.JWKValidateOptions{SkipUse: true, SkipKeyOps: true},
+	)
 	if err != nil {
 		k.Reject, k.Detail = "the key could not be parsed", err.Error()
 		return k

@@ -182,7 +182,11 @@ func (k ProofJWK) Thumbprint() string {
 	buf := make([]byte, 0, 64+len(k.X)+len(k.Y)+len(k.N))
 	switch string(k.Kty) {
 	case "EC":
-		buf = append(append(append(append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"EC","x":"`...), k.X...), `","y":"`...), k.Y...), `"}`...)
+		buf = append(
+			append(
+				append(append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"EC","x":"`...), k.X...), `","y":"`...),
+				k.Y...),
+			`"}`...)
 	case "RSA":
 		buf = append(append(append(append(append(buf, `{"e":"`...), k.E...), `","kty":"RSA","n":"`...), k.N...), `"}`...)
 	case "OKP":

@@ -81,7 +81,12 @@ func (k *Keycloak) accessToken(iss string, aud KeycloakAudience, azp string, rea
 	return k.MustMint(k.accessClaims(iss, aud, azp, realmRoles, apiRoles))
 }
 
-func (k *Keycloak) accessClaims(iss string, aud KeycloakAudience, azp string, realmRoles, apiRoles []string) authtest.Claims {
+func (k *Keycloak) accessClaims(
+	iss string,
+	aud KeycloakAudience,
+	azp string,
+	realmRoles, apiRoles []string,
+) authtest.Claims {
 	resourceAccess := map[string]any{
 		"account": map[string]any{"roles": []string{"manage-account", "manage-account-links", "view-profile"}},
 	}
@@ -89,15 +94,17 @@ func (k *Keycloak) accessClaims(iss string, aud KeycloakAudience, azp string, re
 		resourceAccess[k.API] = map[string]any{"roles": apiRoles}
 	}
 	claims := authtest.Claims{
-		"iss":                iss,
-		"sub":                "f1e2d3c4-b5a6-4789-8abc-def012345678",
-		"typ":                "Bearer",
-		"azp":                azp,
-		"sid":                "5c1b8f0e-3d2a-4b6c-9e7f-a0b1c2d3e4f5",
-		"acr":                "1",
-		"auth_time":          time.Now(),
-		"allowed-origins":    []string{"https://orders.example.com"},
-		"realm_access":       map[string]any{"roles": append([]string{"default-roles-acme", "offline_access", "uma_authorization"}, realmRoles...)},
+		"iss":             iss,
+		"sub":             "f1e2d3c4-b5a6-4789-8abc-def012345678",
+		"typ":             "Bearer",
+		"azp":             azp,
+		"sid":             "5c1b8f0e-3d2a-4b6c-9e7f-a0b1c2d3e4f5",
+		"acr":             "1",
+		"auth_time":       time.Now(),
+		"allowed-origins": []string{"https://orders.example.com"},
+		"realm_access": map[string]any{
+			"roles": append([]string{"default-roles-acme", "offline_access", "uma_authorization"}, realmRoles...),
+		},
 		"resource_access":    resourceAccess,
 		"scope":              "openid profile email",
 		"email_verified":     true,

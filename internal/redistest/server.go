@@ -65,8 +65,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 	case err == nil:
 		r.startProcess(bin)
 	case Required():
-		t.Fatalf("%s=1 and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) (%v)",
-			RequireEnv, err)
+		t.Fatalf(
+			"%s=1 and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) (%v)",
+			RequireEnv,
+			err,
+		)
 	default:
 		r.startInMemory()
 	}

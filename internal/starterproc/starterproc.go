@@ -90,7 +90,8 @@ func (p *Process) Stop(t testing.TB, timeout time.Duration) {
 func CleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "METRICS_ADDR=") {
+		if !strings.HasPrefix(kv, "IDENTSPHERE_") && !strings.HasPrefix(kv, "ADDR=") &&
+			!strings.HasPrefix(kv, "METRICS_ADDR=") {
 			env = append(env, kv)
 		}
 	}

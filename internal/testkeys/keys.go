@@ -39,15 +39,19 @@ var (
 var (
 	rsaKey         = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-2048.pem", rsaPEM) })
 	rsa2Key        = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-2048-b.pem", rsa2PEM) })
-	attackerRSAKey = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("attacker-rsa-2048.pem", attackerRSAPEM) })
-	rsa1024Key     = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-1024.pem", rsa1024PEM) })
-	rsa4096Key     = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-4096.pem", rsa4096PEM) })
-	rsa4160Key     = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-4160.pem", rsa4160PEM) })
-	rsaE3Key       = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-2048-e3.pem", rsaE3PEM) })
-	ecKey          = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p256.pem", ecPEM) })
-	ec384Key       = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p384.pem", ec384PEM) })
-	ec521Key       = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p521.pem", ec521PEM) })
-	ed25519Key     = sync.OnceValue(func() ed25519.PrivateKey { return parse[ed25519.PrivateKey]("ed25519.pem", ed25519PEM) })
+	attackerRSAKey = sync.OnceValue(
+		func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("attacker-rsa-2048.pem", attackerRSAPEM) },
+	)
+	rsa1024Key = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-1024.pem", rsa1024PEM) })
+	rsa4096Key = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-4096.pem", rsa4096PEM) })
+	rsa4160Key = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-4160.pem", rsa4160PEM) })
+	rsaE3Key   = sync.OnceValue(func() *rsa.PrivateKey { return parse[*rsa.PrivateKey]("rsa-2048-e3.pem", rsaE3PEM) })
+	ecKey      = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p256.pem", ecPEM) })
+	ec384Key   = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p384.pem", ec384PEM) })
+	ec521Key   = sync.OnceValue(func() *ecdsa.PrivateKey { return parse[*ecdsa.PrivateKey]("ec-p521.pem", ec521PEM) })
+	ed25519Key = sync.OnceValue(
+		func() ed25519.PrivateKey { return parse[ed25519.PrivateKey]("ed25519.pem", ed25519PEM) },
+	)
 )
 
 // RSA returns the primary RSA-2048 key, the one most tests sign with.

@@ -148,7 +148,10 @@ func (cfg Config) client() (*redis.Client, bool, error) {
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, false, fmt.Errorf("redisstore: Config.URL is not a Redis URL (redis://[[user]:password@]host:port[/db] or rediss://...): %w", err)
+		return nil, false, fmt.Errorf(
+			"redisstore: Config.URL is not a Redis URL (redis://[[user]:password@]host:port[/db] or rediss://...): %w",
+			err,
+		)
 	}
 	opts.ContextTimeoutEnabled = true // every call's context carries Timeout
 	if opts.DialTimeout == 0 {
@@ -179,9 +182,13 @@ func (cfg Config) client() (*redis.Client, bool, error) {
 func checkBounded(opts *redis.Options) error {
 	switch {
 	case opts.ReadTimeout < 0 || opts.WriteTimeout < 0:
-		return errors.New("read and write deadlines are disabled (timeout -2): a hung Redis would hang the Store; set positive timeouts")
+		return errors.New(
+			"read and write deadlines are disabled (timeout -2): a hung Redis would hang the Store; set positive timeouts",
+		)
 	case !opts.ContextTimeoutEnabled && (opts.ReadTimeout == 0 || opts.WriteTimeout == 0):
-		return errors.New("calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set positive timeouts or ContextTimeoutEnabled")
+		return errors.New(
+			"calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set positive timeouts or ContextTimeoutEnabled",
+		)
 	case opts.DialTimeout <= 0:
 		return errors.New("DialTimeout must be positive")
 	}

@@ -86,16 +86,37 @@ func (s *Store) resync(ctx context.Context) error {
 // closed.
 func (s *Store) logOdd(n *tally) {
 	if n.firstFormat > 0 {
-		s.log.Warn("redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); they expire by themselves: upgrade every replica",
-			"count", n.firstFormat, "addr", s.addr)
+		s.log.Warn(
+			"redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); they expire by themselves: upgrade every replica",
+			"count",
+			n.firstFormat,
+			"addr",
+			s.addr,
+		)
 	}
 	if n.ignored > 0 {
-		s.log.Warn("redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this one?)",
-			"count", n.ignored, "first", n.firstIgnored, "why", n.firstIgnoredBecause, "addr", s.addr)
+		s.log.Warn(
+			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this one?)",
+			"count",
+			n.ignored,
+			"first",
+			n.firstIgnored,
+			"why",
+			n.firstIgnoredBecause,
+			"addr",
+			s.addr,
+		)
 	}
 	if n.unreadable > 0 {
-		s.log.Warn("redisstore: keys under the prefix hold no readable denial: denying what they name until they expire (fail closed)",
-			"count", n.unreadable, "first", n.firstUnreadable, "addr", s.addr)
+		s.log.Warn(
+			"redisstore: keys under the prefix hold no readable denial: denying what they name until they expire (fail closed)",
+			"count",
+			n.unreadable,
+			"first",
+			n.firstUnreadable,
+			"addr",
+			s.addr,
+		)
 	}
 }
 

@@ -34,8 +34,13 @@ func (s *Store) run() {
 		switch {
 		case synced:
 			wait, failures = minRetry, 0
-			s.log.Warn("redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back",
-				"addr", s.addr, "err", err)
+			s.log.Warn(
+				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back",
+				"addr",
+				s.addr,
+				"err",
+				err,
+			)
 		case failures == 0:
 			s.log.Warn("redisstore: cannot synchronise with Redis, retrying", "addr", s.addr, "err", err)
 		default:
@@ -153,8 +158,13 @@ func (s *Store) onMessage(m *redis.Message) error {
 	e, err := parseMessage(m.Payload)
 	if errors.Is(err, errFirstFormat) {
 		if s.firstFormatLogged.CompareAndSwap(false, true) {
-			s.log.Warn("redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); upgrade every replica (logged once)",
-				"channel", s.cfg.Channel, "addr", s.addr)
+			s.log.Warn(
+				"redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); upgrade every replica (logged once)",
+				"channel",
+				s.cfg.Channel,
+				"addr",
+				s.addr,
+			)
 		}
 		return nil
 	}
