@@ -62,10 +62,13 @@ func TestNewConfig(t *testing.T) {
 		"forwarded ipv6":   {Issuer: issuer, ForwardedHost: "[2001:db8::1]:443"},
 		"cookie domain":    {Issuer: issuer, CookieDomain: ".example.com"},
 		"extra headers":    {Issuer: issuer, ExtraRequestHeaders: []string{"traceparent", "X-Device-Id"}},
-		"trusted proxies":  {Issuer: issuer, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32")}},
-		"unmasked prefix":  {Issuer: issuer, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.1.2.3/8")}},
-		"public scheme":    {Issuer: issuer, PublicScheme: "https"},
-		"trusted origins":  {Issuer: issuer, CrossOriginProtection: http.NewCrossOriginProtection()},
+		"trusted proxies": {
+			Issuer:         issuer,
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32")},
+		},
+		"unmasked prefix": {Issuer: issuer, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.1.2.3/8")}},
+		"public scheme":   {Issuer: issuer, PublicScheme: "https"},
+		"trusted origins": {Issuer: issuer, CrossOriginProtection: http.NewCrossOriginProtection()},
 	}
 	for name, cfg := range good {
 		t.Run(name, func(t *testing.T) {

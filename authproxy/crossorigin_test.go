@@ -45,12 +45,28 @@ func TestSameOriginSafeAndNonBrowserRequestsPassCrossOriginProtection(t *testing
 		method string
 		header func(host string) http.Header
 	}{
-		{"same-origin POST", http.MethodPost, func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"same-origin"}} }},
-		{"typed into the address bar", http.MethodPost, func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"none"}} }},
-		{"Origin of the proxy's own host", http.MethodPost, func(host string) http.Header { return http.Header{"Origin": {"http://" + host}} }},
+		{
+			"same-origin POST",
+			http.MethodPost,
+			func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"same-origin"}} },
+		},
+		{
+			"typed into the address bar",
+			http.MethodPost,
+			func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"none"}} },
+		},
+		{
+			"Origin of the proxy's own host",
+			http.MethodPost,
+			func(host string) http.Header { return http.Header{"Origin": {"http://" + host}} },
+		},
 		{"no browser headers (curl, a server)", http.MethodPost, func(string) http.Header { return nil }},
 		{"cross-site GET", http.MethodGet, func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"cross-site"}} }},
-		{"cross-site preflight", http.MethodOptions, func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"cross-site"}} }},
+		{
+			"cross-site preflight",
+			http.MethodOptions,
+			func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"cross-site"}} },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

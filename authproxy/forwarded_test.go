@@ -35,7 +35,11 @@ func TestForwardingHeadersFromTrustedProxiesAreHonoured(t *testing.T) {
 		want    stated
 	}{
 		{"untrusted peer: its claims are dropped", nil, "",
-			http.Header{"X-Forwarded-For": {"203.0.113.7"}, "X-Forwarded-Proto": {"https"}, "Forwarded": {"for=203.0.113.7;proto=https"}},
+			http.Header{
+				"X-Forwarded-For":   {"203.0.113.7"},
+				"X-Forwarded-Proto": {"https"},
+				"Forwarded":         {"for=203.0.113.7;proto=https"},
+			},
 			stated{"127.0.0.1", "http", "for=127.0.0.1;proto=http"}},
 		{"untrusted peer: garbage is ignored, not refused", nil, "",
 			http.Header{"X-Forwarded-For": {"not an address"}, "Forwarded": {`for="unterminated`}},
@@ -74,7 +78,11 @@ func TestForwardingHeadersFromTrustedProxiesAreHonoured(t *testing.T) {
 			http.Header{"X-Forwarded-Proto": {"https"}},
 			stated{"127.0.0.1", "https", "for=127.0.0.1;proto=https"}},
 		{"Forwarded (RFC 7239)", trustInternal, "",
-			http.Header{"Forwarded": {`for=198.51.100.1, For="[2001:db8:cafe::17]:4711";proto=https;by=10.1.2.3;host="id.example", for=10.1.2.3`}},
+			http.Header{
+				"Forwarded": {
+					`for=198.51.100.1, For="[2001:db8:cafe::17]:4711";proto=https;by=10.1.2.3;host="id.example", for=10.1.2.3`,
+				},
+			},
 			stated{"2001:db8:cafe::17", "https", `for="[2001:db8:cafe::17]";proto=https`}},
 		{"Forwarded and X-Forwarded-For agreeing", trustLoopback, "",
 			http.Header{"X-Forwarded-For": {"203.0.113.7"}, "X-Forwarded-Proto": {"https"}, "Forwarded": {"for=203.0.113.7"}},
@@ -142,12 +150,37 @@ func TestHostileForwardingHeadersNeverFail500(t *testing.T) {
 		status int
 		client string // X-Forwarded-For the provider gets, when forwarded
 	}{
-		{"a long chain of trusted hops", http.Header{"X-Forwarded-For": {"203.0.113.7, " + many + "10.0.0.2"}}, http.StatusOK, "203.0.113.7"},
-		{"a long chain left of the client", http.Header{"X-Forwarded-For": {many + "203.0.113.7"}}, http.StatusOK, "203.0.113.7"},
+		{
+			"a long chain of trusted hops",
+			http.Header{"X-Forwarded-For": {"203.0.113.7, " + many + "10.0.0.2"}},
+			http.StatusOK,
+			"203.0.113.7",
+		},
+		{
+			"a long chain left of the client",
+			http.Header{"X-Forwarded-For": {many + "203.0.113.7"}},
+			http.StatusOK,
+			"203.0.113.7",
+		},
 		{"commas only", http.Header{"X-Forwarded-For": {strings.Repeat(",", 500_000)}}, http.StatusOK, "127.0.0.1"},
-		{"many header lines", http.Header{"X-Forwarded-For": slices.Repeat([]string{"10.0.0.1"}, 5_000)}, http.StatusOK, "10.0.0.1"},
-		{"a huge Forwarded", http.Header{"Forwarded": {strings.Repeat("for=10.0.0.1;proto=https, ", 20_000) + "for=203.0.113.7"}}, http.StatusOK, "203.0.113.7"},
-		{"a huge quoted string", http.Header{"Forwarded": {`for="` + strings.Repeat(`\"`, 300_000) + `"`}}, http.StatusBadRequest, ""},
+		{
+			"many header lines",
+			http.Header{"X-Forwarded-For": slices.Repeat([]string{"10.0.0.1"}, 5_000)},
+			http.StatusOK,
+			"10.0.0.1",
+		},
+		{
+			"a huge Forwarded",
+			http.Header{"Forwarded": {strings.Repeat("for=10.0.0.1;proto=https, ", 20_000) + "for=203.0.113.7"}},
+			http.StatusOK,
+			"203.0.113.7",
+		},
+		{
+			"a huge quoted string",
+			http.Header{"Forwarded": {`for="` + strings.Repeat(`\"`, 300_000) + `"`}},
+			http.StatusBadRequest,
+			"",
+		},
 		{"non-ASCII", http.Header{"X-Forwarded-For": {"２０３.０.１１３.７"}}, http.StatusBadRequest, ""},
 	}
 	for _, tt := range tests {
@@ -184,7 +217,8 @@ func TestForwardedHostIsConfiguredNeverTakenFromTheRequest(t *testing.T) {
 			if host != "" {
 				wantFwd += `;host="` + host + `"`
 			}
-			if got := h.Values("X-Forwarded-Host"); host == "" && len(got) != 0 || host != "" && !slices.Equal(got, []string{host}) {
+			if got := h.Values("X-Forwarded-Host"); host == "" && len(got) != 0 ||
+				host != "" && !slices.Equal(got, []string{host}) {
 				t.Errorf("trusted %v, ForwardedHost %q: provider got X-Forwarded-Host %q", trusted, host, got)
 			}
 			if got := h.Values("Forwarded"); !slices.Equal(got, []string{wantFwd}) {

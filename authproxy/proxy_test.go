@@ -179,8 +179,17 @@ func TestRefusesPathsOutsideAuth(t *testing.T) {
 
 func TestRefusesUpgrade(t *testing.T) {
 	tests := map[string]http.Header{
-		"websocket":            {"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}},
-		"h2c":                  {"Connection": {"Upgrade, HTTP2-Settings"}, "Upgrade": {"h2c"}, "Http2-Settings": {"AAMAAABkAAQAAP__"}},
+		"websocket": {
+			"Connection":            {"Upgrade"},
+			"Upgrade":               {"websocket"},
+			"Sec-Websocket-Version": {"13"},
+			"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+		},
+		"h2c": {
+			"Connection":     {"Upgrade, HTTP2-Settings"},
+			"Upgrade":        {"h2c"},
+			"Http2-Settings": {"AAMAAABkAAQAAP__"},
+		},
 		"upgrade header alone": {"Upgrade": {"foo/1"}},
 		"connection upgrade":   {"Connection": {"keep-alive,  UPGRADE "}},
 	}
@@ -219,7 +228,12 @@ func TestBodyLimit(t *testing.T) {
 			idp := newProvider(t, nil)
 			srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, MaxBodyBytes: limit})
 			payload := bytes.Repeat([]byte("a"), tt.size)
-			req := clientRequest{Method: http.MethodPost, Path: "/v1/auth/signup", Body: bytes.NewReader(payload), Length: int64(tt.size)}
+			req := clientRequest{
+				Method: http.MethodPost,
+				Path:   "/v1/auth/signup",
+				Body:   bytes.NewReader(payload),
+				Length: int64(tt.size),
+			}
 			if tt.chunked {
 				req.Body, req.Length = unsizedReader{bytes.NewReader(payload)}, -1
 			}
@@ -242,7 +256,12 @@ func TestBodyLimit(t *testing.T) {
 			// A streamed body may have been started, but never completed.
 			for _, got := range reqs {
 				if got.BodyErr == nil || len(got.Body) > limit {
-					t.Errorf("provider read %d bytes (error %v), want an aborted body of at most %d", len(got.Body), got.BodyErr, limit)
+					t.Errorf(
+						"provider read %d bytes (error %v), want an aborted body of at most %d",
+						len(got.Body),
+						got.BodyErr,
+						limit,
+					)
 				}
 			}
 		})
@@ -288,7 +307,8 @@ func TestLogsNoSecrets(t *testing.T) {
 		t.Fatalf("status %d, want 400", resp.StatusCode)
 	}
 	out := logs.String()
-	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "path=/v1/auth/../admin") || !strings.Contains(out, "status=400") {
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "path=/v1/auth/../admin") ||
+		!strings.Contains(out, "status=400") {
 		t.Errorf("log %q, want a WARN record with path and status", out)
 	}
 	if strings.Contains(out, "secret") {

@@ -35,7 +35,11 @@ func TestTimeout(t *testing.T) {
 	})
 
 	start := time.Now()
-	resp, body := send(t, srv, clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Body: strings.NewReader("{}"), Length: 2})
+	resp, body := send(
+		t,
+		srv,
+		clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Body: strings.NewReader("{}"), Length: 2},
+	)
 	checkError(t, resp, body, http.StatusGatewayTimeout, "gateway_timeout", upstreamInternals(idp.Server)...)
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("answered after %v; the timeout was 50ms", elapsed)
@@ -201,7 +205,11 @@ func TestUnreachable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := serveProxy(t, authproxy.Config{Issuer: tt.issuer, Transport: tt.transport})
-			resp, body := send(t, srv, clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Body: strings.NewReader("{}"), Length: 2})
+			resp, body := send(
+				t,
+				srv,
+				clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Body: strings.NewReader("{}"), Length: 2},
+			)
 			u, _ := url.Parse(tt.issuer)
 			leaks := append(upstreamInternals(srv), u.Host, u.Port(), "example.invalid", "no DNS", "reset")
 			checkError(t, resp, body, http.StatusBadGateway, "bad_gateway", leaks...)

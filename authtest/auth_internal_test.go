@@ -16,7 +16,11 @@ func TestSessionCookieIsSecureOverTLS(t *testing.T) {
 	iss := NewIssuer(WithKey(testkeys.KIDRSA, testkeys.RSA()))
 	t.Cleanup(iss.Close)
 
-	req := httptest.NewRequest(http.MethodPost, "https://dev.example"+loginPath, strings.NewReader(`{"email":"a@b.c","password":"x"}`))
+	req := httptest.NewRequest(
+		http.MethodPost,
+		"https://dev.example"+loginPath,
+		strings.NewReader(`{"email":"a@b.c","password":"x"}`),
+	)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	iss.routes().ServeHTTP(rec, req)

@@ -13,7 +13,12 @@ import (
 	"github.com/identsphere/identsphere-go/internal/testkeys"
 )
 
-func post(t *testing.T, iss *authtest.Issuer, path, contentType, body string, cookies ...*http.Cookie) (*http.Response, []byte) {
+func post(
+	t *testing.T,
+	iss *authtest.Issuer,
+	path, contentType, body string,
+	cookies ...*http.Cookie,
+) (*http.Response, []byte) {
 	t.Helper()
 	req := mustRequest(t, http.MethodPost, iss.URL()+path, strings.NewReader(body))
 	if contentType != "" {
@@ -137,7 +142,12 @@ func TestLoginRejectsBadRequests(t *testing.T) {
 		{"malformed JSON", "application/json", `{"email":`, http.StatusBadRequest},
 		{"not an object", "application/json", `["a@b.c","x"]`, http.StatusBadRequest},
 		{"trailing data", "application/json", `{"email":"a@b.c","password":"x"}{}`, http.StatusBadRequest},
-		{"too large", "application/json", `{"email":"a@b.c","password":"` + strings.Repeat("x", 64<<10) + `"}`, http.StatusRequestEntityTooLarge},
+		{
+			"too large",
+			"application/json",
+			`{"email":"a@b.c","password":"` + strings.Repeat("x", 64<<10) + `"}`,
+			http.StatusRequestEntityTooLarge,
+		},
 		{"form body", "application/x-www-form-urlencoded", `email=a@b.c&password=x`, http.StatusUnsupportedMediaType},
 		{"text/plain JSON", "text/plain", `{"email":"a@b.c","password":"x"}`, http.StatusUnsupportedMediaType},
 		{"no content type", "", `{"email":"a@b.c","password":"x"}`, http.StatusUnsupportedMediaType},
@@ -245,7 +255,11 @@ func TestRefreshKeepsAbsentClaimsAbsent(t *testing.T) {
 }
 
 func TestRefreshRejectsUntrustedCookies(t *testing.T) {
-	iss := newIssuer(t, authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithKey(testkeys.KIDRSA2, testkeys.RSA2()))
+	iss := newIssuer(
+		t,
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithKey(testkeys.KIDRSA2, testkeys.RSA2()),
+	)
 	// Another issuer with the very same key: only "iss" tells them apart.
 	twin := newIssuer(t, authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()))
 	// The classic algorithm-confusion forgery: HS256 keyed with the

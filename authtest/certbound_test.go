@@ -120,10 +120,12 @@ func ExampleCertificateBoundTo() {
 	v := newValidator(iss)
 	defer v.Close()
 
-	srv := httptest.NewUnstartedServer(stdauth.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		claims, _ := core.ClaimsFrom(r.Context())
-		fmt.Fprint(w, claims.Subject)
-	})))
+	srv := httptest.NewUnstartedServer(
+		stdauth.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			claims, _ := core.ClaimsFrom(r.Context())
+			fmt.Fprint(w, claims.Subject)
+		})),
+	)
 	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert} // ask for the client's certificate
 	srv.StartTLS()
 	defer srv.Close()

@@ -45,8 +45,11 @@ func TestDPoPThumbprintRFCVectors(t *testing.T) {
 	rsaN := "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
 	rsaKey := &rsa.PublicKey{N: new(big.Int).SetBytes(mustB64(t, rsaN)), E: 65537}
 	// RFC 9449 section 4.1 (the proof's jwk) and section 6.1 (its jkt).
-	ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append([]byte{4},
-		append(mustB64(t, "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"), mustB64(t, "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA")...)...))
+	ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(
+		[]byte{4},
+		append(
+			mustB64(t, "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"),
+			mustB64(t, "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA")...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +260,14 @@ func TestDPoPHostileProofs(t *testing.T) {
 		p := verifyProof(t, key.Proof("GET", u, "tok",
 			authtest.WithProofIAT(old), authtest.WithProofJTI("used"), authtest.WithProofNonce("n-1"),
 			authtest.WithProofClaims(authtest.Claims{"htm": "DELETE", "ath": nil, "extra": []int{1}})), "ES256")
-		want := map[string]any{"iat": float64(old.Unix()), "jti": "used", "nonce": "n-1", "htm": "DELETE", "htu": u, "extra": []any{float64(1)}}
+		want := map[string]any{
+			"iat":   float64(old.Unix()),
+			"jti":   "used",
+			"nonce": "n-1",
+			"htm":   "DELETE",
+			"htu":   u,
+			"extra": []any{float64(1)},
+		}
 		if len(p.claims) != len(want) {
 			t.Fatalf("claims %v, want %v", p.claims, want)
 		}
@@ -268,7 +278,17 @@ func TestDPoPHostileProofs(t *testing.T) {
 		}
 	})
 	t.Run("headers", func(t *testing.T) {
-		p := parseProof(t, key.Proof("GET", u, "tok", authtest.WithProofHeader("typ", "JWT"), authtest.WithProofHeader("jwk", nil), authtest.WithProofHeader("kid", "k1")))
+		p := parseProof(
+			t,
+			key.Proof(
+				"GET",
+				u,
+				"tok",
+				authtest.WithProofHeader("typ", "JWT"),
+				authtest.WithProofHeader("jwk", nil),
+				authtest.WithProofHeader("kid", "k1"),
+			),
+		)
 		if p.header["typ"] != "JWT" || p.header["kid"] != "k1" || p.header["jwk"] != nil || p.header["alg"] != "ES256" {
 			t.Fatalf("header %v", p.header)
 		}
@@ -314,7 +334,17 @@ func TestDPoPHostileProofs(t *testing.T) {
 		}
 	})
 	t.Run("a valid proof of another key", func(t *testing.T) {
-		p := verifyProof(t, key.Proof("GET", u, "tok", authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK())), "ES256")
+		p := verifyProof(
+			t,
+			key.Proof(
+				"GET",
+				u,
+				"tok",
+				authtest.SignProofWithKey(other.Signer()),
+				authtest.WithProofHeader("jwk", other.PublicJWK()),
+			),
+			"ES256",
+		)
 		if canonicalThumbprint(t, p.header["jwk"].(map[string]any)) != other.Thumbprint() {
 			t.Fatal("the jwk is not the other key's")
 		}
@@ -410,7 +440,11 @@ func TestDPoPKeyFromSigner(t *testing.T) {
 	verifyProof(t, k.Proof("GET", "https://api.example/", "tok"), "EdDSA")
 
 	ec := authtest.NewDPoPKey(t)
-	verifyProof(t, authtest.NewDPoPKey(t, authtest.DPoPKeySigner(opaqueSigner{ec.Signer()})).Proof("GET", "https://api.example/", ""), "ES256")
+	verifyProof(
+		t,
+		authtest.NewDPoPKey(t, authtest.DPoPKeySigner(opaqueSigner{ec.Signer()})).Proof("GET", "https://api.example/", ""),
+		"ES256",
+	)
 
 	for name, opt := range map[string]authtest.DPoPKeyOption{
 		"nil signer":     authtest.DPoPKeySigner(nil),
@@ -443,7 +477,8 @@ func TestDPoPAuthorize(t *testing.T) {
 		t.Fatalf("headers %v", got)
 	}
 	p := verifyProof(t, got.Get("DPoP"), "ES256")
-	if p.claims["htm"] != "PUT" || p.claims["htu"] != srv.URL+"/orders/1" || p.claims["ath"] != authtest.DPoPAccessTokenHash("tok") {
+	if p.claims["htm"] != "PUT" || p.claims["htu"] != srv.URL+"/orders/1" ||
+		p.claims["ath"] != authtest.DPoPAccessTokenHash("tok") {
 		t.Fatalf("claims %v", p.claims)
 	}
 

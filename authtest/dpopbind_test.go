@@ -41,7 +41,12 @@ func TestLoginWithDPoPJKTBindsTheSession(t *testing.T) {
 
 	v := iss.Validator(t)
 	const base = "https://api.example.com"
-	h := stdauth.Middleware(v, withDPoP(t, core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: base}))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := stdauth.Middleware(
+		v,
+		withDPoP(t, core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: base}),
+	)(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}),
+	)
 	do := func(r *http.Request) int {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

@@ -16,7 +16,11 @@ import (
 // tokens of the other issuer are answered as an unreachable endpoint would
 // be, and never reach this issuer's endpoint.
 func TestIntrospectorOfOneOfSeveralIssuers(t *testing.T) {
-	a := newIssuer(t, authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithIntrospectionClient("a-client", "a-secret"))
+	a := newIssuer(
+		t,
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithIntrospectionClient("a-client", "a-secret"),
+	)
 	b := newIssuer(t, authtest.WithKey(testkeys.KIDEC, testkeys.EC()))
 	v, err := core.NewMulti(t.Context(), core.MultiConfig{Issuers: []core.Config{
 		{Issuer: a.URL(), Audience: []string{a.Audience()}},

@@ -12,7 +12,11 @@ import (
 
 func introspect(t *testing.T, iss *authtest.Issuer, token, id, secret string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, iss.IntrospectionURL(), strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req, err := http.NewRequest(
+		http.MethodPost,
+		iss.IntrospectionURL(),
+		strings.NewReader(url.Values{"token": {token}}.Encode()),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +38,8 @@ func TestIntrospection(t *testing.T) {
 	id, secret := authtest.IntrospectionClientID, authtest.IntrospectionClientSecret
 
 	token := iss.MustMint(authtest.Claims{"sub": "u-1"})
-	if status, body := introspect(t, iss, token, id, secret); status != 200 || body["active"] != true || body["sub"] != "u-1" {
+	if status, body := introspect(t, iss, token, id, secret); status != 200 || body["active"] != true ||
+		body["sub"] != "u-1" {
 		t.Fatalf("live token: %d %v", status, body)
 	}
 	if status, _ := introspect(t, iss, token, id, "wrong"); status != http.StatusUnauthorized {

@@ -54,7 +54,10 @@ func TestJWKSPublishesPublicPartsOnly(t *testing.T) {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
 	keys := jwksKeys(t, iss)
-	if got := kids(keys); !slices.Equal(got, []string{testkeys.KIDRSA, testkeys.KIDEC, testkeys.KIDEC521, testkeys.KIDEd25519}) {
+	if got := kids(keys); !slices.Equal(
+		got,
+		[]string{testkeys.KIDRSA, testkeys.KIDEC, testkeys.KIDEC521, testkeys.KIDEd25519},
+	) {
 		t.Fatalf("kids %v, want the keys in the order given", got)
 	}
 	allowed := map[string][]string{
@@ -83,7 +86,8 @@ func TestJWKSPublishesPublicPartsOnly(t *testing.T) {
 		b64Len(t, ecJWK["x"]) != 32 || b64Len(t, ecJWK["y"]) != 32 || x.Cmp(testkeys.EC().X) != 0 {
 		t.Errorf("P-256 JWK %v does not match testkeys.EC", ecJWK)
 	}
-	if ec521JWK["crv"] != "P-521" || ec521JWK["alg"] != "ES512" || b64Len(t, ec521JWK["x"]) != 66 || b64Len(t, ec521JWK["y"]) != 66 {
+	if ec521JWK["crv"] != "P-521" || ec521JWK["alg"] != "ES512" || b64Len(t, ec521JWK["x"]) != 66 ||
+		b64Len(t, ec521JWK["y"]) != 66 {
 		t.Errorf("P-521 JWK %v: want crv P-521, alg ES512, 66-byte coordinates", ec521JWK)
 	}
 	if edJWK["kty"] != "OKP" || edJWK["crv"] != "Ed25519" || edJWK["alg"] != "EdDSA" ||
@@ -105,7 +109,8 @@ func TestDefaultIssuerHasEphemeralRSA2048Key(t *testing.T) {
 	iss := authtest.NewIssuer()
 	t.Cleanup(iss.Close)
 	keys := jwksKeys(t, iss)
-	if len(keys) != 1 || keys[0]["kid"] != authtest.DefaultKID || keys[0]["kty"] != "RSA" || b64Len(t, keys[0]["n"]) != 256 {
+	if len(keys) != 1 || keys[0]["kid"] != authtest.DefaultKID || keys[0]["kty"] != "RSA" ||
+		b64Len(t, keys[0]["n"]) != 256 {
 		t.Fatalf("JWKS %v, want one RSA-2048 key with kid %q", keys, authtest.DefaultKID)
 	}
 	if _, err := verifyWithLiveJWKS(t, iss, iss.MustMint(nil)); err != nil {

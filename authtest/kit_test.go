@@ -137,7 +137,11 @@ func TestKitGin(t *testing.T) {
 // Decode reads, and nothing for a nil value; rules apply to them.
 func TestKitAdmitted(t *testing.T) {
 	before := time.Now().Add(-time.Second)
-	r := authtest.Admitted(t, httptest.NewRequest("GET", "/api/me", nil), authtest.Claims{"tenant": "acme", "jti": nil, "scope": "read"})
+	r := authtest.Admitted(
+		t,
+		httptest.NewRequest("GET", "/api/me", nil),
+		authtest.Claims{"tenant": "acme", "jti": nil, "scope": "read"},
+	)
 	c, ok := core.ClaimsFrom(r.Context())
 	if !ok {
 		t.Fatal("no claims in the context")

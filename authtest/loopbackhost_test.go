@@ -23,7 +23,8 @@ func TestWithLoopbackHostsOnlyRefusesForeignHosts421(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 			req.Host = host
 			resp, body := do(t, newClient(t), req)
-			if resp.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(string(body), `"error":"misdirected_request"`) {
+			if resp.StatusCode != http.StatusMisdirectedRequest ||
+				!strings.Contains(string(body), `"error":"misdirected_request"`) {
 				t.Errorf("%s with Host %q: %d %s, want 421 misdirected_request", path, host, resp.StatusCode, body)
 			}
 		}

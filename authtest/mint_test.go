@@ -298,8 +298,16 @@ func TestMintErrors(t *testing.T) {
 		{"unknown alg", []authtest.MintOption{authtest.WithAlg("XX999")}, `unknown alg "XX999"`},
 		{"alg of another key type", []authtest.MintOption{authtest.WithAlg("ES256")}, "signing with ES256"},
 		{"HMAC alg with RSA key", []authtest.MintOption{authtest.WithAlg("HS256")}, "signing with HS256"},
-		{"curve mismatch", []authtest.MintOption{authtest.SignWithKey(testkeys.EC(), ""), authtest.WithAlg("ES384")}, "signing with ES384"},
-		{"unsupported key", []authtest.MintOption{authtest.SignWithKey(opaqueSigner{testkeys.RSA()}, "")}, "unsupported key type"},
+		{
+			"curve mismatch",
+			[]authtest.MintOption{authtest.SignWithKey(testkeys.EC(), ""), authtest.WithAlg("ES384")},
+			"signing with ES384",
+		},
+		{
+			"unsupported key",
+			[]authtest.MintOption{authtest.SignWithKey(opaqueSigner{testkeys.RSA()}, "")},
+			"unsupported key type",
+		},
 		{"nil key", []authtest.MintOption{authtest.SignWithKey(nil, "")}, "nil"},
 	}
 	for _, tt := range tests {

@@ -155,7 +155,12 @@ func TestPathIssuerSharesTheEmbeddedIssuersState(t *testing.T) {
 		t.Errorf("SetFault is not applied under the path: %d", resp.StatusCode)
 	}
 
-	q := newPathIssuer(t, "/", authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithDiscoveryIssuer("https://liar.example/"))
+	q := newPathIssuer(
+		t,
+		"/",
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithDiscoveryIssuer("https://liar.example/"),
+	)
 	if _, doc := pathDiscovery(t, q); doc["issuer"] != "https://liar.example/" {
 		t.Errorf("WithDiscoveryIssuer is not what the path advertises: %v", doc["issuer"])
 	}

@@ -35,8 +35,13 @@ func newEnv(t *testing.T) *env {
 	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
 	t.Cleanup(iss.Close)
 	deny := core.NewDenylist(nil)
-	v := authcases.NewValidator(t, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()})
-	h, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: clientID, Revoker: deny.Revoker(), Logger: authcases.Discard()})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()},
+	)
+	h, err := backchannel.NewHandler(
+		backchannel.Config{Validator: v, ClientID: clientID, Revoker: deny.Revoker(), Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,29 +150,66 @@ func TestBackChannelLogoutRefusesHostileTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]string{
-		"bad signature":                   forged,
-		"signed by another key":           byAttacker,
-		"wrong aud":                       e.logoutToken(t, "victim", "", authtest.Claims{"aud": "another-client"}),
-		"wrong iss":                       e.logoutToken(t, "victim", "", authtest.Claims{"iss": "https://evil.example"}),
-		"no events":                       e.logoutToken(t, "victim", "", authtest.Claims{"events": nil}),
-		"events without the logout event": e.logoutToken(t, "victim", "", authtest.Claims{"events": map[string]any{"http://example.com/other": map[string]any{}}}),
-		"logout event not an object":      e.logoutToken(t, "victim", "", authtest.Claims{"events": map[string]any{authtest.BackChannelLogoutEvent: true}}),
-		"events not an object":            e.logoutToken(t, "victim", "", authtest.Claims{"events": []string{authtest.BackChannelLogoutEvent}}),
-		"nonce present":                   e.logoutToken(t, "victim", "", authtest.Claims{"nonce": "n-1"}),
-		"no sub and no sid":               e.logoutToken(t, "", "", nil),
-		"no jti":                          e.logoutToken(t, "victim", "", authtest.Claims{"jti": nil}),
-		"no iat":                          e.logoutToken(t, "victim", "", authtest.Claims{"iat": nil}),
-		"iat too old":                     e.logoutToken(t, "victim", "", authtest.Claims{"iat": time.Now().Add(-time.Hour).Unix()}),
-		"iat in the future":               e.logoutToken(t, "victim", "", authtest.Claims{"iat": time.Now().Add(time.Hour).Unix()}),
-		"expired":                         e.logoutToken(t, "victim", "", authtest.Claims{"exp": time.Now().Add(-time.Hour).Unix()}),
-		"replayed jti":                    replayed,
-		"access token posted as logout":   e.iss.MustMint(authtest.Claims{"sid": "victim", "aud": clientID}),
-		"at+jwt posted as logout":         e.iss.MustMint(authtest.Claims{"sid": "victim", "aud": clientID, "events": map[string]any{authtest.BackChannelLogoutEvent: map[string]any{}}}, authtest.WithHeader("typ", "at+jwt")),
-		"typ JWT":                         e.logoutToken(t, "victim", "", nil, authtest.WithHeader("typ", "JWT")),
-		"alg none":                        e.logoutToken(t, "victim", "", nil, authtest.WithAlg("none")),
-		"oversized":                       strings.Repeat("A", backchannel.MaxBody),
-		"not a JWT":                       "not-a-jwt",
-		"sid of the wrong type":           e.logoutToken(t, "", "", authtest.Claims{"sid": 7, "sub": "victim"}),
+		"bad signature":         forged,
+		"signed by another key": byAttacker,
+		"wrong aud":             e.logoutToken(t, "victim", "", authtest.Claims{"aud": "another-client"}),
+		"wrong iss":             e.logoutToken(t, "victim", "", authtest.Claims{"iss": "https://evil.example"}),
+		"no events":             e.logoutToken(t, "victim", "", authtest.Claims{"events": nil}),
+		"events without the logout event": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"events": map[string]any{"http://example.com/other": map[string]any{}}},
+		),
+		"logout event not an object": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"events": map[string]any{authtest.BackChannelLogoutEvent: true}},
+		),
+		"events not an object": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"events": []string{authtest.BackChannelLogoutEvent}},
+		),
+		"nonce present":     e.logoutToken(t, "victim", "", authtest.Claims{"nonce": "n-1"}),
+		"no sub and no sid": e.logoutToken(t, "", "", nil),
+		"no jti":            e.logoutToken(t, "victim", "", authtest.Claims{"jti": nil}),
+		"no iat":            e.logoutToken(t, "victim", "", authtest.Claims{"iat": nil}),
+		"iat too old": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"iat": time.Now().Add(-time.Hour).Unix()},
+		),
+		"iat in the future": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"iat": time.Now().Add(time.Hour).Unix()},
+		),
+		"expired": e.logoutToken(
+			t,
+			"victim",
+			"",
+			authtest.Claims{"exp": time.Now().Add(-time.Hour).Unix()},
+		),
+		"replayed jti":                  replayed,
+		"access token posted as logout": e.iss.MustMint(authtest.Claims{"sid": "victim", "aud": clientID}),
+		"at+jwt posted as logout": e.iss.MustMint(
+			authtest.Claims{
+				"sid":    "victim",
+				"aud":    clientID,
+				"events": map[string]any{authtest.BackChannelLogoutEvent: map[string]any{}},
+			},
+			authtest.WithHeader("typ", "at+jwt"),
+		),
+		"typ JWT":               e.logoutToken(t, "victim", "", nil, authtest.WithHeader("typ", "JWT")),
+		"alg none":              e.logoutToken(t, "victim", "", nil, authtest.WithAlg("none")),
+		"oversized":             strings.Repeat("A", backchannel.MaxBody),
+		"not a JWT":             "not-a-jwt",
+		"sid of the wrong type": e.logoutToken(t, "", "", authtest.Claims{"sid": 7, "sub": "victim"}),
 	}
 	for name, tok := range cases {
 		status, body := e.postToken(t, tok)
@@ -207,7 +249,12 @@ func TestBackChannelLogoutRefusesHostileTokens(t *testing.T) {
 // A logout token must never pass as an access token.
 func TestLogoutTokenIsNotAnAccessToken(t *testing.T) {
 	e := newEnv(t)
-	lt := e.logoutToken(t, "s-9", "user-1", authtest.Claims{"aud": authcases.Audience, "exp": time.Now().Add(time.Hour).Unix()})
+	lt := e.logoutToken(
+		t,
+		"s-9",
+		"user-1",
+		authtest.Claims{"aud": authcases.Audience, "exp": time.Now().Add(time.Hour).Unix()},
+	)
 	_, err := e.v.Verify(context.Background(), lt)
 	var te *core.TokenError
 	if !errors.As(err, &te) || te.Check != "typ" {

@@ -19,7 +19,10 @@ import (
 // revoking through one Denylist, with the receiver on /backchannel-logout.
 func newMultiEnv(t *testing.T) (a, b *env) {
 	t.Helper()
-	issA := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	issA := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	issB := authtest.NewIssuer(authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience(authcases.Audience))
 	t.Cleanup(issA.Close)
 	t.Cleanup(issB.Close)
@@ -37,7 +40,9 @@ func newMultiEnv(t *testing.T) (a, b *env) {
 	if err := v.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: clientID, Revoker: deny.Revoker(), Logger: authcases.Discard()})
+	h, err := backchannel.NewHandler(
+		backchannel.Config{Validator: v, ClientID: clientID, Revoker: deny.Revoker(), Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,8 @@ func ExampleMiddleware_fromJWTAuth() {
 			roles, _ := claims.Values(core.ClaimPath{"roles"})
 			fmt.Fprint(w, claims.Subject, " ", roles) // was claims["sub"], claims["roles"]
 		})
-		r.With(chiauth.RequireClaim(core.ClaimPath{"roles"}, "admin")).Get("/api/admin", func(w http.ResponseWriter, r *http.Request) {})
+		r.With(chiauth.RequireClaim(core.ClaimPath{"roles"}, "admin")).
+			Get("/api/admin", func(w http.ResponseWriter, r *http.Request) {})
 	})
 
 	token := iss.MustMint(authtest.Claims{"roles": []string{"billing"}})

@@ -26,9 +26,12 @@ func TestDPoPOverConnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := connectauth.New(env.Validator, connectauth.Config{Procedures: authcases.RPCProcedures(), Options: []core.Option{
-		core.WithRefusalLog(nil, 0), core.WithDPoP(checker),
-	}})
+	auth, err := connectauth.New(
+		env.Validator,
+		connectauth.Config{Procedures: authcases.RPCProcedures(), Options: []core.Option{
+			core.WithRefusalLog(nil, 0), core.WithDPoP(checker),
+		}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +39,10 @@ func TestDPoPOverConnect(t *testing.T) {
 	key := authtest.NewDPoPKey(t)
 	bound := env.Issuer.MustMint(authtest.BoundTo(key, authtest.Claims{"sub": "dpop-user"}))
 	call := func(protocol, proof string) (string, error) {
-		client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](s.Client(), s.URL+authcases.PathMe, protocols[protocol]...)
+		client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](
+			s.Client(),
+			s.URL+authcases.PathMe,
+			protocols[protocol]...)
 		req := connect.NewRequest(&emptypb.Empty{})
 		req.Header().Set("Authorization", "DPoP "+bound)
 		if proof != "" {

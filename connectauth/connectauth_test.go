@@ -47,10 +47,13 @@ func serve(t testing.TB, auth *connectauth.Auth) *server {
 func serveUnary(t testing.TB, middleware func(http.Handler) http.Handler) *server {
 	t.Helper()
 	return serveHandlers(t, middleware, func(path string) http.Handler {
-		return connect.NewUnaryHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
-			sub, err := subject(ctx)
-			return connect.NewResponse(wrapperspb.String(sub)), err
-		})
+		return connect.NewUnaryHandler(
+			path,
+			func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
+				sub, err := subject(ctx)
+				return connect.NewResponse(wrapperspb.String(sub)), err
+			},
+		)
 	})
 }
 
@@ -65,7 +68,11 @@ func subject(ctx context.Context) (string, error) {
 
 // serveHandlers serves the handler made for each of the table's procedures
 // behind auth's middleware, as serve does.
-func serveHandlers(t testing.TB, middleware func(http.Handler) http.Handler, handler func(path string) http.Handler) *server {
+func serveHandlers(
+	t testing.TB,
+	middleware func(http.Handler) http.Handler,
+	handler func(path string) http.Handler,
+) *server {
 	t.Helper()
 	s := &server{}
 	mux := http.NewServeMux()
@@ -99,7 +106,13 @@ func (s *server) call(ctx context.Context, protocol, procedure string, auth ...s
 
 func newAuth(t testing.TB, v core.TokenVerifier, opts ...core.Option) *connectauth.Auth {
 	t.Helper()
-	auth, err := connectauth.New(v, connectauth.Config{Procedures: authcases.RPCProcedures(), Options: append([]core.Option{core.WithRefusalLog(nil, 0)}, opts...)})
+	auth, err := connectauth.New(
+		v,
+		connectauth.Config{
+			Procedures: authcases.RPCProcedures(),
+			Options:    append([]core.Option{core.WithRefusalLog(nil, 0)}, opts...),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +196,10 @@ func TestUnavailableAndUnlisted(t *testing.T) {
 	token := iss.MustMint(nil)
 	url := iss.URL()
 	iss.Close() // the keys can never load
-	v, err := core.New(context.Background(), core.Config{Issuer: url, Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	v, err := core.New(
+		context.Background(),
+		core.Config{Issuer: url, Audience: []string{authcases.Audience}, Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +225,11 @@ func TestUnavailableAndUnlisted(t *testing.T) {
 	}
 
 	env := authcases.NewEnv(t)
-	auth, err := connectauth.New(env.Validator, connectauth.Config{Procedures: core.ProcedureRules{Rules: map[string][]core.Rule{authcases.PathMe: nil}},
-		Options: []core.Option{core.WithRefusalLog(nil, 0)}})
+	auth, err := connectauth.New(
+		env.Validator,
+		connectauth.Config{Procedures: core.ProcedureRules{Rules: map[string][]core.Rule{authcases.PathMe: nil}},
+			Options: []core.Option{core.WithRefusalLog(nil, 0)}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,10 +66,16 @@ func ordersHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, m := range []string{"List", "Cancel"} {
 		procedure := "/shop.Orders/" + m
-		mux.Handle(procedure, connect.NewUnaryHandler(procedure, func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
-			c, _ := core.ClaimsFrom(ctx)
-			return connect.NewResponse(wrapperspb.String(c.Subject)), nil
-		}))
+		mux.Handle(
+			procedure,
+			connect.NewUnaryHandler(
+				procedure,
+				func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
+					c, _ := core.ClaimsFrom(ctx)
+					return connect.NewResponse(wrapperspb.String(c.Subject)), nil
+				},
+			),
+		)
 	}
 	return mux
 }

@@ -25,22 +25,29 @@ func TestStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
 	deny := core.NewDenylist(nil)
 	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = deny })
 	const procedure = "/api/watch"
-	auth, err := connectauth.New(env.Validator, connectauth.Config{Procedures: core.ProcedureRules{Rules: map[string][]core.Rule{procedure: nil}},
-		Options: []core.Option{core.WithRefusalLog(nil, 0)}})
+	auth, err := connectauth.New(
+		env.Validator,
+		connectauth.Config{Procedures: core.ProcedureRules{Rules: map[string][]core.Rule{procedure: nil}},
+			Options: []core.Option{core.WithRefusalLog(nil, 0)}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := connect.NewBidiStreamHandler(procedure, func(ctx context.Context, st *connect.BidiStream[emptypb.Empty, wrapperspb.StringValue]) error {
-		for {
-			if _, err := st.Receive(); err != nil {
-				return err
+	h := connect.NewBidiStreamHandler(
+		procedure,
+		func(ctx context.Context, st *connect.BidiStream[emptypb.Empty, wrapperspb.StringValue]) error {
+			for {
+				if _, err := st.Receive(); err != nil {
+					return err
+				}
+				c, _ := core.ClaimsFrom(ctx)
+				if err := st.Send(wrapperspb.String(c.Subject)); err != nil {
+					return err
+				}
 			}
-			c, _ := core.ClaimsFrom(ctx)
-			if err := st.Send(wrapperspb.String(c.Subject)); err != nil {
-				return err
-			}
-		}
-	}, auth.StreamLease())
+		},
+		auth.StreamLease(),
+	)
 	mux := http.NewServeMux()
 	mux.Handle(procedure, auth.Middleware(h))
 	srv := httptest.NewUnstartedServer(mux)
@@ -66,7 +73,8 @@ func TestStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
 		}
 		_, err := st.Receive()
 		var ce *connect.Error
-		if !errors.As(err, &ce) || ce.Code() != connect.CodeUnauthenticated || !strings.Contains(ce.Message(), "revoked during the connection") {
+		if !errors.As(err, &ce) || ce.Code() != connect.CodeUnauthenticated ||
+			!strings.Contains(ce.Message(), "revoked during the connection") {
 			t.Errorf("%s: the stream ended with %v", name, err)
 		}
 		_ = st.CloseRequest()

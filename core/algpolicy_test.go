@@ -33,7 +33,8 @@ func newIDTokenAlgsProvider(t *testing.T, keys *authtest.Issuer, algs ...string)
 		algs := p.algs
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": keys.JWKSURL(), "id_token_signing_alg_values_supported": algs})
+		_ = json.NewEncoder(w).
+			Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": keys.JWKSURL(), "id_token_signing_alg_values_supported": algs})
 	}))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -44,17 +45,32 @@ func (p *idTokenAlgsProvider) mint(kid string) string {
 }
 
 func TestAccessTokenAlgorithmsFollowThePublishedKeysNotDiscovery(t *testing.T) {
-	keys := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience(authcases.Audience))
+	keys := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithKey(testkeys.KIDEC, testkeys.EC()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	t.Cleanup(keys.Close)
 	p := newIDTokenAlgsProvider(t, keys, "RS256") // ID tokens: RS256; access tokens: ES256
-	v := authcases.NewValidator(t, core.Config{Issuer: p.srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: p.srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()},
+	)
 	for _, kid := range []string{testkeys.KIDEC, testkeys.KIDRSA} {
 		if _, err := v.Verify(t.Context(), p.mint(kid)); err != nil {
 			t.Errorf("token signed by %s refused although its key is published: %v", kid, err)
 		}
 	}
 
-	narrowed := authcases.NewValidator(t, core.Config{Issuer: p.srv.URL, Audience: []string{authcases.Audience}, Algorithms: []string{"RS256"}, Logger: authcases.Discard()})
+	narrowed := authcases.NewValidator(
+		t,
+		core.Config{
+			Issuer:     p.srv.URL,
+			Audience:   []string{authcases.Audience},
+			Algorithms: []string{"RS256"},
+			Logger:     authcases.Discard(),
+		},
+	)
 	_, err := narrowed.Verify(t.Context(), p.mint(testkeys.KIDEC))
 	wantCheck(t, err, "alg")
 }
@@ -63,7 +79,10 @@ func TestAccessTokenAlgorithmsFollowThePublishedKeysNotDiscovery(t *testing.T) {
 // restart: the new key and algorithm are picked up with the key set,
 // whatever discovery says, and the old algorithm ends with its key.
 func TestMigrationFromRS256ToES256NeedsNoRestart(t *testing.T) {
-	keys := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	keys := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	t.Cleanup(keys.Close)
 	p := newIDTokenAlgsProvider(t, keys, "RS256")
 	cfg := core.Config{Issuer: p.srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()}
@@ -102,7 +121,8 @@ func TestTrailingSlashIssuerMismatchNamesTheFix(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	err := v.WaitReady(ctx)
-	if err == nil || !strings.Contains(err.Error(), "only by a trailing slash") || !strings.Contains(err.Error(), `set Config.Issuer to "`+srv.URL+`/"`) {
+	if err == nil || !strings.Contains(err.Error(), "only by a trailing slash") ||
+		!strings.Contains(err.Error(), `set Config.Issuer to "`+srv.URL+`/"`) {
 		t.Fatalf("WaitReady: %v; want the trailing-slash mismatch and its fix named", err)
 	}
 }

@@ -21,7 +21,10 @@ import (
 func benchEnv(b testing.TB) (*authtest.Issuer, *core.Validator, string) {
 	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
 	b.Cleanup(iss.Close)
-	v := authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	v := authcases.NewValidator(
+		b,
+		core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard()},
+	)
 	return iss, v, iss.MustMint(authtest.Claims{"email": "a@example.com", "org": "o", "scope": "read write"})
 }
 
@@ -112,7 +115,9 @@ func BenchmarkFreshCheck(b *testing.B) {
 // difference with BenchmarkFloor, in the same run.
 func BenchmarkStepUpCacheHit(b *testing.B) {
 	iss, v, _ := benchEnv(b)
-	token := iss.MustMint(authtest.Claims{"acr": "phr", "amr": []string{"pwd", "hwk"}, "auth_time": time.Now(), "scope": "read write"})
+	token := iss.MustMint(
+		authtest.Claims{"acr": "phr", "amr": []string{"pwd", "hwk"}, "auth_time": time.Now(), "scope": "read write"},
+	)
 	for _, bc := range []struct {
 		name  string
 		rules []core.Rule

@@ -70,7 +70,8 @@ func TestNewClaimsMatchesAVerifiedToken(t *testing.T) {
 			t.Errorf("%s: NewClaims gives %v, a verified token %v", f.name, f.got, f.want)
 		}
 	}
-	if !built.ExpiresAt.Equal(now.Add(time.Hour)) || built.Subject != "user-7" || !slices.Equal(built.Scopes, []string{"read", "write", "admin"}) {
+	if !built.ExpiresAt.Equal(now.Add(time.Hour)) || built.Subject != "user-7" ||
+		!slices.Equal(built.Scopes, []string{"read", "write", "admin"}) {
 		t.Errorf("typed fields: %+v", built)
 	}
 
@@ -92,7 +93,8 @@ func TestNewClaimsMatchesAVerifiedToken(t *testing.T) {
 		} `json:"tenant"`
 	}
 	e, err := core.CustomClaims[extra](built)
-	if err != nil || !slices.Equal(e.Roles, []string{"billing", "support"}) || e.Tenant.ID != 42 || e.Tenant.Name != "<acme & co>" {
+	if err != nil || !slices.Equal(e.Roles, []string{"billing", "support"}) || e.Tenant.ID != 42 ||
+		e.Tenant.Name != "<acme & co>" {
 		t.Errorf("CustomClaims: %+v, %v", e, err)
 	}
 }
@@ -133,7 +135,8 @@ func TestNewClaimsIsStrict(t *testing.T) {
 		t.Errorf("profile claims of the wrong type: (%+v, %v), want them left empty", c, err)
 	}
 
-	if _, err := core.NewClaims(map[string]any{"x": make(chan int)}); err == nil || !strings.Contains(err.Error(), "NewClaims") {
+	if _, err := core.NewClaims(map[string]any{"x": make(chan int)}); err == nil ||
+		!strings.Contains(err.Error(), "NewClaims") {
 		t.Errorf("a value JSON cannot encode: %v, want an error naming NewClaims", err)
 	}
 }

@@ -72,7 +72,9 @@ func FuzzDPoPProof(f *testing.F) {
 
 	key := authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.EC()))
 	other := authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.EC384()))
-	token := iss.MustMint(authtest.BoundTo(key, authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-token"}))
+	token := iss.MustMint(
+		authtest.BoundTo(key, authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-token"}),
+	)
 	plain := iss.MustMint(authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-plain"})
 
 	jti := 0
@@ -80,7 +82,11 @@ func FuzzDPoPProof(f *testing.F) {
 	// constant jti, changed by opts.
 	proof := func(method, target string, opts ...authtest.ProofOption) string {
 		jti++
-		base := []authtest.ProofOption{authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofJTI(fmt.Sprintf("fuzz-%d", jti)), authtest.WithProofNonce(nonce)}
+		base := []authtest.ProofOption{
+			authtest.WithProofIAT(fuzzDPoPNow),
+			authtest.WithProofJTI(fmt.Sprintf("fuzz-%d", jti)),
+			authtest.WithProofNonce(nonce),
+		}
 		return key.Proof(method, target, token, append(base, opts...)...)
 	}
 	// raw signs header.payload (raw JSON) with the key, for shapes the kit
@@ -96,7 +102,11 @@ func FuzzDPoPProof(f *testing.F) {
 			jti, method, fuzzDPoPTarget, fuzzDPoPNow.Unix(), authtest.DPoPAccessTokenHash(token), nonce, extra)
 	}
 	raw := func(header, payload string) string {
-		input := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+		input := base64.RawURLEncoding.EncodeToString(
+			[]byte(header),
+		) + "." + base64.RawURLEncoding.EncodeToString(
+			[]byte(payload),
+		)
 		sig, err := jwt.SigningMethodES256.Sign(input, testkeys.EC())
 		if err != nil {
 			f.Fatal(err)
@@ -124,14 +134,22 @@ func FuzzDPoPProof(f *testing.F) {
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"extra": []int{1, 2}})), true)
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofHeader("x-extra", "1")), true)
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofIAT(fuzzDPoPNow.Add(-30*time.Second))), true)
-		addValid(method, raw(" {\"typ\" : \"dpop+jwt\",\n\"alg\":\"ES256\",\"jwk\":"+string(jwkJSON)+"} ", claims(method, "")), true)
+		addValid(
+			method,
+			raw(" {\"typ\" : \"dpop+jwt\",\n\"alg\":\"ES256\",\"jwk\":"+string(jwkJSON)+"} ", claims(method, "")),
+			true,
+		)
 		// Valid by JSON's rules; a strict reader may refuse them.
 		addValid(method, raw(header, strings.Replace(claims(method, ""), `"htu"`, `"\u0068tu"`, 1)), false)
 		addValid(method, raw(`{"typ":"DPoP+JWT","alg":"ES256","jwk":`+string(jwkJSON)+`}`, claims(method, "")), false)
 		addValid(method, raw(header, claims(method, `,"iat2":1e300`)), false)
 		// Equal after RFC 3986 percent-encoding normalisation (section
 		// 6.2.2.2: %6F is the unreserved "o").
-		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api/%6Frders"})), false)
+		addValid(
+			method,
+			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api/%6Frders"})),
+			false,
+		)
 		// Not the request's URI by RFC 3986 (a trailing slash names another
 		// resource; %2F is not "/"): refused, so only seeds.
 		seeds = append(seeds,
@@ -148,7 +166,8 @@ func FuzzDPoPProof(f *testing.F) {
 		b[len(b)-1] ^= 1
 		return string(b)
 	}
-	seeds = append(seeds,
+	seeds = append(
+		seeds,
 		// Signed by the key, for another request or not valid.
 		get(authtest.WithProofIAT(fuzzDPoPNow.Add(-2*core.DefaultDPoPProofMaxAge))),
 		get(authtest.WithProofIAT(fuzzDPoPNow.Add(time.Minute))),
@@ -187,7 +206,12 @@ func FuzzDPoPProof(f *testing.F) {
 		get(authtest.WithProofHeader("jwk", nil)),
 		get(authtest.WithProofHeader("jwk", key.Thumbprint())),
 		get(authtest.WithProofHeader("jwk", map[string]string{"kty": "oct", "k": "c2VjcmV0"})),
-		get(authtest.WithProofHeader("jwk", map[string]any{"kty": "EC", "crv": "P-256", "x": key.PublicJWK()["x"], "y": key.PublicJWK()["x"]})),
+		get(
+			authtest.WithProofHeader(
+				"jwk",
+				map[string]any{"kty": "EC", "crv": "P-256", "x": key.PublicJWK()["x"], "y": key.PublicJWK()["x"]},
+			),
+		),
 		get(authtest.WithProofAlg("none")),
 		get(authtest.WithProofAlg("none"), authtest.WithProofHeader("alg", "NONE")),
 		get(authtest.SignProofWithSecret([]byte(key.Thumbprint()))),
@@ -204,11 +228,21 @@ func FuzzDPoPProof(f *testing.F) {
 		get(authtest.WithProofHeader("x5c", []string{"MIIB"})),
 		get(authtest.WithProofHeader("crit", []string{"htu"})),
 		get(authtest.WithProofHeader("b64", false)),
-		fuzzMust(authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.RSA1024())).SignProof(http.MethodGet, fuzzDPoPTarget, token, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce))),
+		fuzzMust(
+			authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.RSA1024())).
+				SignProof(http.MethodGet, fuzzDPoPTarget, token, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce)),
+		),
 
 		// Hand-made JSON, signed by the key.
 		raw(`{"typ":"dpop+jwt","alg":"ES256","alg":"none","jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
-		raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(fuzzMust(json.Marshal(other.PublicJWK())))+`,"jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
+		raw(
+			`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(
+				fuzzMust(json.Marshal(other.PublicJWK())),
+			)+`,"jwk":`+string(
+				jwkJSON,
+			)+`}`,
+			claims(http.MethodGet, ""),
+		),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htu"`, `"htu":"https://evil.example/api/orders","htu"`, 1)),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htm"`, `"htm":"POST","htm"`, 1)),
 		raw(header, claims(http.MethodGet, "")+" x"),
@@ -216,8 +250,14 @@ func FuzzDPoPProof(f *testing.F) {
 		raw(header, "["+claims(http.MethodGet, "")+"]"),
 		raw(header, claims(http.MethodGet, `,"x":`+strings.Repeat("[", 64)+strings.Repeat("]", 64))),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"fuzz-`, "\"fuzz-\xff", 1)),
-		raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"\u0041","y":"B"}}`, claims(http.MethodGet, "")),
-		raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(jwkJSON)+`,"x":"`+strings.Repeat("a", 8<<10)+`"}`, claims(http.MethodGet, "")),
+		raw(
+			`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"\u0041","y":"B"}}`,
+			claims(http.MethodGet, ""),
+		),
+		raw(
+			`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(jwkJSON)+`,"x":"`+strings.Repeat("a", 8<<10)+`"}`,
+			claims(http.MethodGet, ""),
+		),
 		raw("null", claims(http.MethodGet, "")),
 		raw(header, "{}"),
 
@@ -237,7 +277,11 @@ func FuzzDPoPProof(f *testing.F) {
 		strings.ToLower(validGet),
 		token,
 		"eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d",
-		"a.b.c", "..", ".", "", "a",
+		"a.b.c",
+		"..",
+		".",
+		"",
+		"a",
 		strings.Repeat(".", 10000),
 		strings.Repeat("A", core.DefaultMaxDPoPProofSize+1),
 	)
@@ -301,11 +345,13 @@ func FuzzDPoPProof(f *testing.F) {
 			Error       string `json:"error"`
 			Description string `json:"error_description"`
 		}
-		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !slices.Contains(codes, body.Error) || body.Description == "" {
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !slices.Contains(codes, body.Error) ||
+			body.Description == "" {
 			t.Fatalf("body %q", w.Body)
 		}
 		challenge := w.Header().Get("WWW-Authenticate")
-		if (body.Error == "invalid_dpop_proof" || body.Error == "use_dpop_nonce") && !strings.HasPrefix(challenge, `DPoP error="`+body.Error+`"`) {
+		if (body.Error == "invalid_dpop_proof" || body.Error == "use_dpop_nonce") &&
+			!strings.HasPrefix(challenge, `DPoP error="`+body.Error+`"`) {
 			t.Errorf("%s answered with WWW-Authenticate %q", body.Error, challenge)
 		}
 		if got := w.Header().Get("DPoP-Nonce"); (body.Error == "use_dpop_nonce") != (got != "") || got != "" && got != nonce {

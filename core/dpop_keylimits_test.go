@@ -28,7 +28,9 @@ func ecProofKey(k *ecdsa.PrivateKey, alg string) *proofKey {
 	size := (k.Curve.Params().BitSize + 7) / 8
 	return &proofKey{signer: k, alg: alg, jwk: map[string]any{
 		"kty": "EC", "crv": k.Curve.Params().Name,
-		"x": b64u.EncodeToString(k.X.FillBytes(make([]byte, size))), "y": b64u.EncodeToString(k.Y.FillBytes(make([]byte, size))),
+		"x": b64u.EncodeToString(
+			k.X.FillBytes(make([]byte, size)),
+		), "y": b64u.EncodeToString(k.Y.FillBytes(make([]byte, size))),
 	}}
 }
 
@@ -105,21 +107,95 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 		{"P-256", ecProofKey(testkeys.EC(), "ES256"), 0, ""},
 		{"P-384", ecProofKey(testkeys.EC384(), "ES384"), 0, ""},
 		{"P-521", ecProofKey(testkeys.EC521(), "ES512"), 0, ""},
-		{"Ed25519", &proofKey{signer: ed, alg: "EdDSA", jwk: map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))}}, 0, ""},
+		{
+			"Ed25519",
+			&proofKey{
+				signer: ed,
+				alg:    "EdDSA",
+				jwk:    map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))},
+			},
+			0,
+			"",
+		},
 
 		{"RSA-4160", rsaProofKey(testkeys.RSA4160(), "RS256"), 0, size},
 		{"RSA-1024", rsaProofKey(testkeys.RSA1024(), "RS256"), 0, size},
 		{"RSA-2048 with the exponent 3", rsaProofKey(testkeys.RSAExponent3(), "RS256"), 0, exponent},
-		{"RSA-16384 with the exponent 2^31-1, junk signature", forgedProofKey(oversizedRSAJWK(b64u.EncodeToString(big.NewInt(1<<31-1).Bytes())), testkeys.RSA2(), "RS256"), 2048, "over 1536 characters: its key is over the limits"},
-		{"RSA-2048 with the exponent 2^31-1, junk signature", forgedProofKey(map[string]any{"kty": "RSA", "n": rsaProofKey(testkeys.RSA2(), "").jwk["n"], "e": b64u.EncodeToString(big.NewInt(1<<31 - 1).Bytes())}, testkeys.RSA2(), "RS256"), 256, exponent},
-		{"RSA exponent 65537 with a leading zero byte", forgedProofKey(map[string]any{"kty": "RSA", "n": rsaProofKey(testkeys.RSA2(), "").jwk["n"], "e": "AAEAAQ"}, testkeys.RSA2(), "RS256"), 0, exponent},
+		{
+			"RSA-16384 with the exponent 2^31-1, junk signature",
+			forgedProofKey(oversizedRSAJWK(b64u.EncodeToString(big.NewInt(1<<31-1).Bytes())), testkeys.RSA2(), "RS256"),
+			2048,
+			"over 1536 characters: its key is over the limits",
+		},
+		{
+			"RSA-2048 with the exponent 2^31-1, junk signature",
+			forgedProofKey(
+				map[string]any{
+					"kty": "RSA",
+					"n":   rsaProofKey(testkeys.RSA2(), "").jwk["n"],
+					"e":   b64u.EncodeToString(big.NewInt(1<<31 - 1).Bytes()),
+				},
+				testkeys.RSA2(),
+				"RS256",
+			),
+			256,
+			exponent,
+		},
+		{
+			"RSA exponent 65537 with a leading zero byte",
+			forgedProofKey(
+				map[string]any{"kty": "RSA", "n": rsaProofKey(testkeys.RSA2(), "").jwk["n"], "e": "AAEAAQ"},
+				testkeys.RSA2(),
+				"RS256",
+			),
+			0,
+			exponent,
+		},
 		{"P-224", forgedProofKey(ecProofKey(p224, "").jwk, testkeys.EC(), "ES256"), 0, curve},
-		{"secp256k1", forgedProofKey(map[string]any{"kty": "EC", "crv": "secp256k1", "x": p256x, "y": p256x}, testkeys.EC(), "ES256"), 0, curve},
-		{"P-256 with a short x", forgedProofKey(map[string]any{"kty": "EC", "crv": "P-256", "x": p256x[:40], "y": p256x}, testkeys.EC(), "ES256"), 0, curve},
-		{"P-256 point off the curve", forgedProofKey(map[string]any{"kty": "EC", "crv": "P-256", "x": p256x, "y": p256x}, testkeys.EC(), "ES256"), 0, "not acceptable"},
-		{"X25519", forgedProofKey(map[string]any{"kty": "OKP", "crv": "X25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))}, ed, "EdDSA"), 0, okp},
-		{"Ed448", forgedProofKey(map[string]any{"kty": "OKP", "crv": "Ed448", "x": b64u.EncodeToString(make([]byte, 57))}, ed, "EdDSA"), 0, okp},
-		{"Ed25519 small-order point", forgedProofKey(map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(identity)}, ed, "EdDSA"), 64, "small-order"},
+		{
+			"secp256k1",
+			forgedProofKey(map[string]any{"kty": "EC", "crv": "secp256k1", "x": p256x, "y": p256x}, testkeys.EC(), "ES256"),
+			0,
+			curve,
+		},
+		{
+			"P-256 with a short x",
+			forgedProofKey(map[string]any{"kty": "EC", "crv": "P-256", "x": p256x[:40], "y": p256x}, testkeys.EC(), "ES256"),
+			0,
+			curve,
+		},
+		{
+			"P-256 point off the curve",
+			forgedProofKey(map[string]any{"kty": "EC", "crv": "P-256", "x": p256x, "y": p256x}, testkeys.EC(), "ES256"),
+			0,
+			"not acceptable",
+		},
+		{
+			"X25519",
+			forgedProofKey(
+				map[string]any{"kty": "OKP", "crv": "X25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))},
+				ed,
+				"EdDSA",
+			),
+			0,
+			okp,
+		},
+		{
+			"Ed448",
+			forgedProofKey(
+				map[string]any{"kty": "OKP", "crv": "Ed448", "x": b64u.EncodeToString(make([]byte, 57))},
+				ed,
+				"EdDSA",
+			),
+			0,
+			okp,
+		},
+		{
+			"Ed25519 small-order point",
+			forgedProofKey(map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(identity)}, ed, "EdDSA"),
+			64,
+			"small-order",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -136,7 +212,8 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 				return
 			}
 			var body map[string]string
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 401 || body["error"] != "invalid_dpop_proof" {
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 401 ||
+				body["error"] != "invalid_dpop_proof" {
 				t.Fatalf("answer %d %s, want 401 invalid_dpop_proof", w.Code, w.Body)
 			}
 			if !strings.Contains(body["error_description"], c.refusal) {
@@ -163,7 +240,8 @@ func TestDPoPProofRSABitsDefaultAndBounds(t *testing.T) {
 		}
 	}
 	for _, bits := range []int{-1, 1024, 2047, 4097, 16384} {
-		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, MaxProofRSABits: bits}).Validate(); err == nil || !strings.Contains(err.Error(), "MaxProofRSABits") {
+		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, MaxProofRSABits: bits}).Validate(); err == nil ||
+			!strings.Contains(err.Error(), "MaxProofRSABits") {
 			t.Errorf("MaxProofRSABits %d: %v, want an error naming it", bits, err)
 		}
 	}

@@ -68,7 +68,13 @@ func (k *proofKey) thumbprint() string {
 func (k *proofKey) proof(t testing.TB, method, url, token string, header, claims map[string]any) string {
 	t.Helper()
 	sum := sha256.Sum256([]byte(token))
-	c := jwt.MapClaims{"jti": rand.Text(), "htm": method, "htu": url, "iat": time.Now().Unix(), "ath": b64u.EncodeToString(sum[:])}
+	c := jwt.MapClaims{
+		"jti": rand.Text(),
+		"htm": method,
+		"htu": url,
+		"iat": time.Now().Unix(),
+		"ath": b64u.EncodeToString(sum[:]),
+	}
 	for name, v := range claims {
 		if v == nil {
 			delete(c, name)
@@ -146,7 +152,11 @@ func TestDPoPProofs(t *testing.T) {
 	tok := e.boundToken(k)
 	url := dpopBase + "/api/me"
 	other := newProofKey(t)
-	rsaKey := &proofKey{signer: testkeys.RSA1024(), alg: "RS256", jwk: map[string]any{"kty": "RSA", "n": b64u.EncodeToString(testkeys.RSA1024().N.Bytes()), "e": "AQAB"}}
+	rsaKey := &proofKey{
+		signer: testkeys.RSA1024(),
+		alg:    "RS256",
+		jwk:    map[string]any{"kty": "RSA", "n": b64u.EncodeToString(testkeys.RSA1024().N.Bytes()), "e": "AQAB"},
+	}
 	rsaTok := e.boundToken(rsaKey)
 	private := maps.Clone(k.jwk)
 	private["d"] = b64u.EncodeToString(k.signer.(*ecdsa.PrivateKey).D.Bytes())
@@ -163,34 +173,241 @@ func TestDPoPProofs(t *testing.T) {
 		challenge                           string // prefix of WWW-Authenticate
 	}{
 		{"valid", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 200, ""},
-		{"query-only difference (htu excludes the query)", "GET", "/api/me?page=2", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 200, ""},
-		{"htu with upper-case scheme and host and the default port", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", "HTTPS://API.example.com:443/api/me", tok, nil, nil)}, 200, ""},
-		{"htu with an escaped unreserved character", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", dpopBase+"/api/%6De", tok, nil, nil)}, 200, ""},
-		{"htu with a trailing slash", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url+"/", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"htu with an encoded slash", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", dpopBase+"/api%2Fme", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{
+			"query-only difference (htu excludes the query)",
+			"GET",
+			"/api/me?page=2",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, nil)},
+			200,
+			"",
+		},
+		{
+			"htu with upper-case scheme and host and the default port",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", "HTTPS://API.example.com:443/api/me", tok, nil, nil)},
+			200,
+			"",
+		},
+		{
+			"htu with an escaped unreserved character",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", dpopBase+"/api/%6De", tok, nil, nil)},
+			200,
+			"",
+		},
+		{
+			"htu with a trailing slash",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url+"/", tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"htu with an encoded slash",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", dpopBase+"/api%2Fme", tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
 		{"plain bearer token without a proof", "GET", "/api/me", "Bearer", bearerTok, nil, 200, ""},
 		{"replayed proof", "GET", "/api/me", "DPoP", tok, []string{replayed}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"proof for another method", "POST", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"proof for another URL", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", dpopBase+"/api/admin", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"proof for another host", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", "https://evil.example/api/me", tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"iat too old", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(-2 * time.Minute).Unix()})}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"iat in the future", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(time.Minute).Unix()})}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"ath of another token", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"no ath", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, map[string]any{"ath": nil})}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"proof key is not cnf.jkt", "GET", "/api/me", "DPoP", tok, []string{other.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"signed by another key, jwk kept", "GET", "/api/me", "DPoP", tok, []string{(&proofKey{signer: other.signer, alg: "ES256", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"private key in jwk", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, map[string]any{"jwk": private}, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"typ JWT", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, map[string]any{"typ": "JWT"}, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"alg none", "GET", "/api/me", "DPoP", tok, []string{(&proofKey{alg: "none", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"HS256 with the jwk's x as secret", "GET", "/api/me", "DPoP", tok, []string{hs256Proof(t, k, url, tok)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"RSA-1024 proof key", "GET", "/api/me", "DPoP", rsaTok, []string{rsaKey.proof(t, "GET", url, rsaTok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
-		{"two DPoP headers", "GET", "/api/me", "DPoP", tok, []string{k.proof(t, "GET", url, tok, nil, nil), k.proof(t, "GET", url, tok, nil, nil)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{
+			"proof for another method",
+			"POST",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"proof for another URL",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", dpopBase+"/api/admin", tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"proof for another host",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", "https://evil.example/api/me", tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"iat too old",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(-2 * time.Minute).Unix()})},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"iat in the future",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, map[string]any{"iat": time.Now().Add(time.Minute).Unix()})},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"ath of another token",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, bearerTok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"no ath",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, map[string]any{"ath": nil})},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"proof key is not cnf.jkt",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{other.proof(t, "GET", url, tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"signed by another key, jwk kept",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{(&proofKey{signer: other.signer, alg: "ES256", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"private key in jwk",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, map[string]any{"jwk": private}, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"typ JWT",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, map[string]any{"typ": "JWT"}, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"alg none",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{(&proofKey{alg: "none", jwk: k.jwk}).proof(t, "GET", url, tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"HS256 with the jwk's x as secret",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{hs256Proof(t, k, url, tok)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"RSA-1024 proof key",
+			"GET",
+			"/api/me",
+			"DPoP",
+			rsaTok,
+			[]string{rsaKey.proof(t, "GET", url, rsaTok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
+		{
+			"two DPoP headers",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{k.proof(t, "GET", url, tok, nil, nil), k.proof(t, "GET", url, tok, nil, nil)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
 		{"no DPoP header", "GET", "/api/me", "DPoP", tok, nil, 401, `DPoP error="invalid_dpop_proof"`},
-		{"oversized proof", "GET", "/api/me", "DPoP", tok, []string{strings.Repeat("A", core.DefaultMaxDPoPProofSize+1)}, 401, `DPoP error="invalid_dpop_proof"`},
+		{
+			"oversized proof",
+			"GET",
+			"/api/me",
+			"DPoP",
+			tok,
+			[]string{strings.Repeat("A", core.DefaultMaxDPoPProofSize+1)},
+			401,
+			`DPoP error="invalid_dpop_proof"`,
+		},
 		{"garbage proof", "GET", "/api/me", "DPoP", tok, []string{"a.b.c"}, 401, `DPoP error="invalid_dpop_proof"`},
 		{"DPoP-bound token as Bearer", "GET", "/api/me", "Bearer", tok, nil, 401, `Bearer error="invalid_token"`},
-		{"Bearer token with a stray proof", "GET", "/api/me", "Bearer", bearerTok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 400, `Bearer error="invalid_request"`},
-		{"unbound token with the DPoP scheme", "GET", "/api/me", "DPoP", bearerTok, []string{k.proof(t, "GET", url, bearerTok, nil, nil)}, 401, `DPoP error="invalid_token"`},
+		{
+			"Bearer token with a stray proof",
+			"GET",
+			"/api/me",
+			"Bearer",
+			bearerTok,
+			[]string{k.proof(t, "GET", url, bearerTok, nil, nil)},
+			400,
+			`Bearer error="invalid_request"`,
+		},
+		{
+			"unbound token with the DPoP scheme",
+			"GET",
+			"/api/me",
+			"DPoP",
+			bearerTok,
+			[]string{k.proof(t, "GET", url, bearerTok, nil, nil)},
+			401,
+			`DPoP error="invalid_token"`,
+		},
 		{"no token", "GET", "/api/me", "", "", nil, 401, `Bearer realm="identsphere", DPoP algs=`},
 	}
 	for _, c := range cases {
@@ -209,7 +426,8 @@ func TestDPoPProofs(t *testing.T) {
 		if c.status == 401 && strings.HasPrefix(c.challenge, "DPoP error=\"invalid_dpop_proof\"") {
 			var body map[string]string
 			_ = json.Unmarshal(w.Body.Bytes(), &body)
-			if body["error"] != "invalid_dpop_proof" || strings.Contains(w.Body.String(), c.token) || !strings.Contains(w.Header().Get("WWW-Authenticate"), `algs="ES256`) {
+			if body["error"] != "invalid_dpop_proof" || strings.Contains(w.Body.String(), c.token) ||
+				!strings.Contains(w.Header().Get("WWW-Authenticate"), `algs="ES256`) {
 				t.Errorf("%s: body %s, challenge %q", c.name, w.Body, w.Header().Get("WWW-Authenticate"))
 			}
 		}
@@ -245,7 +463,16 @@ func TestDPoPRememberedProofHeaderIsCheckedAgainstEachToken(t *testing.T) {
 // hs256Proof signs a proof with HMAC, the jwk's x as the secret.
 func hs256Proof(t *testing.T, k *proofKey, url, token string) string {
 	sum := sha256.Sum256([]byte(token))
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"jti": rand.Text(), "htm": "GET", "htu": url, "iat": time.Now().Unix(), "ath": b64u.EncodeToString(sum[:])})
+	tok := jwt.NewWithClaims(
+		jwt.SigningMethodHS256,
+		jwt.MapClaims{
+			"jti": rand.Text(),
+			"htm": "GET",
+			"htu": url,
+			"iat": time.Now().Unix(),
+			"ath": b64u.EncodeToString(sum[:]),
+		},
+	)
 	tok.Header["typ"], tok.Header["jwk"] = "dpop+jwt", k.jwk
 	s, err := tok.SignedString([]byte(k.jwk["x"].(string)))
 	if err != nil {
@@ -258,10 +485,12 @@ func TestDPoPModesAndNonces(t *testing.T) {
 	url := dpopBase + "/api/me"
 
 	required := newDPoPEnv(t, core.DPoPConfig{Mode: core.DPoPRequired})
-	if w := required.send("GET", "/api/me", "Bearer", required.iss.MustMint(nil)); w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="invalid_token"`) {
+	if w := required.send("GET", "/api/me", "Bearer", required.iss.MustMint(nil)); w.Code != 401 ||
+		!strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="invalid_token"`) {
 		t.Errorf("required mode, a Bearer token: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
 	}
-	if w := required.send("GET", "/api/me", "", ""); w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP realm="identsphere", algs=`) {
+	if w := required.send("GET", "/api/me", "", ""); w.Code != 401 ||
+		!strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP realm="identsphere", algs=`) {
 		t.Errorf("required mode, no token: %q", w.Header().Get("WWW-Authenticate"))
 	}
 
@@ -291,14 +520,17 @@ func TestDPoPModesAndNonces(t *testing.T) {
 	tok = withNonce.boundToken(withNonce.key)
 	w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, nil))
 	nonce := w.Header().Get("DPoP-Nonce")
-	if w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="use_dpop_nonce"`) || nonce == "" {
+	if w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `DPoP error="use_dpop_nonce"`) ||
+		nonce == "" {
 		t.Fatalf("missing nonce: %d %q nonce %q", w.Code, w.Header().Get("WWW-Authenticate"), nonce)
 	}
 	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 200 {
 		t.Fatalf("with the server's nonce: %d %s", w.Code, w.Body)
 	}
 	clk.advance(3 * time.Minute) // two periods later: stale
-	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 401 || w.Header().Get("DPoP-Nonce") == nonce || !strings.Contains(w.Header().Get("WWW-Authenticate"), "use_dpop_nonce") {
+	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 401 ||
+		w.Header().Get("DPoP-Nonce") == nonce ||
+		!strings.Contains(w.Header().Get("WWW-Authenticate"), "use_dpop_nonce") {
 		t.Fatalf("stale nonce: %d %q", w.Code, w.Header().Get("DPoP-Nonce"))
 	}
 	other, _ := core.NewDPoPNonces([]byte(strings.Repeat("o", 32)), time.Minute, clk.now)
@@ -380,7 +612,12 @@ func TestDPoPReplayCacheUnderConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 	if ok.Load() != int64(len(proofs)) {
-		t.Fatalf("%d requests admitted for %d distinct proofs each sent twice, want exactly %d", ok.Load(), len(proofs), len(proofs))
+		t.Fatalf(
+			"%d requests admitted for %d distinct proofs each sent twice, want exactly %d",
+			ok.Load(),
+			len(proofs),
+			len(proofs),
+		)
 	}
 	c := core.NewMemoryReplayCache(replayCapacity, nil)
 	for i := range 2 * replayCapacity {
@@ -490,7 +727,12 @@ func TestDPoPRequestAllocatesTwiceBeyondTheSignatureCheck(t *testing.T) {
 		}
 	})
 	if request-check != 2 {
-		t.Fatalf("a DPoP request allocates %v, its signature check alone %v: %v beyond it, want 2", request, check, request-check)
+		t.Fatalf(
+			"a DPoP request allocates %v, its signature check alone %v: %v beyond it, want 2",
+			request,
+			check,
+			request-check,
+		)
 	}
 }
 

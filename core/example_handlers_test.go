@@ -196,8 +196,11 @@ func ExampleConfig_maxTokenAge() {
 	defer v.Close()
 	h := stdauth.Middleware(v)(http.HandlerFunc(hello))
 
-	exampleServe(h, iss.MustMint(authtest.Claims{"sub": "alice"}))                                         // issued now
-	exampleServe(h, iss.MustMint(authtest.Claims{"sub": "bob", "iat": time.Now().Add(-20 * time.Minute)})) // exp still an hour away
+	exampleServe(h, iss.MustMint(authtest.Claims{"sub": "alice"})) // issued now
+	exampleServe(
+		h,
+		iss.MustMint(authtest.Claims{"sub": "bob", "iat": time.Now().Add(-20 * time.Minute)}),
+	) // exp still an hour away
 	// Output:
 	// 200 hello alice
 	// 401 {"error":"invalid_token","error_description":"the token is older than the maximum age"}

@@ -26,9 +26,20 @@ func TestExtractToken(t *testing.T) {
 		{name: "bearer", headers: []string{"Bearer " + tok}, want: tok, source: core.FromHeader},
 		{name: "scheme is case-insensitive", headers: []string{"bEaReR " + tok}, want: tok, source: core.FromHeader},
 		{name: "several spaces", headers: []string{"Bearer   " + tok}, want: tok, source: core.FromHeader},
-		{name: "b64token characters", headers: []string{"Bearer a-b_c~d+e/f=="}, want: "a-b_c~d+e/f==", source: core.FromHeader},
+		{
+			name:    "b64token characters",
+			headers: []string{"Bearer a-b_c~d+e/f=="},
+			want:    "a-b_c~d+e/f==",
+			source:  core.FromHeader,
+		},
 		{name: "cookie", cookies: []string{tok}, want: tok, source: core.FromCookie},
-		{name: "header wins over cookie", headers: []string{"Bearer " + tok}, cookies: []string{"other"}, want: tok, source: core.FromHeader},
+		{
+			name:    "header wins over cookie",
+			headers: []string{"Bearer " + tok},
+			cookies: []string{"other"},
+			want:    tok,
+			source:  core.FromHeader,
+		},
 		{name: "nothing", err: core.ErrMissingToken},
 		{name: "empty cookie", cookies: []string{""}, err: core.ErrMissingToken},
 		{name: "two headers", headers: []string{"Bearer " + tok, "Bearer " + tok}, err: core.ErrInvalidRequest},
@@ -93,7 +104,11 @@ func TestExtractTokenCookieLikeNetHTTP(t *testing.T) {
 		{name: "alone", lines: []string{name + "=" + tok}, want: tok},
 		{name: "among others", lines: []string{"a=1; " + name + "=" + tok + "; b=2"}, want: tok},
 		{name: "quoted", lines: []string{name + `="` + tok + `"`}, want: tok},
-		{name: "spaces and tabs around", lines: []string{" \t" + name + " \t= " + tok + "\t "}, err: core.ErrInvalidRequest}, // the value keeps its leading space
+		{
+			name:  "spaces and tabs around",
+			lines: []string{" \t" + name + " \t= " + tok + "\t "},
+			err:   core.ErrInvalidRequest,
+		}, // the value keeps its leading space
 		{name: "space before the equals sign", lines: []string{name + "  =" + tok}, want: tok},
 		{name: "trailing semicolons", lines: []string{name + "=" + tok + ";;; "}, want: tok},
 		{name: "empty parts", lines: []string{";; ;" + name + "=" + tok}, want: tok},
@@ -124,14 +139,34 @@ func TestExtractTokenCookieLikeNetHTTP(t *testing.T) {
 		{name: "second one bare", lines: []string{name + "=" + tok + "; " + name}, err: core.ErrInvalidRequest},
 		{name: "second one unreadable", lines: []string{name + "=" + tok + "; " + name + `=a"b`}, want: tok},
 		{name: "first one unreadable", lines: []string{name + "=a\\b; " + name + "=" + tok}, want: tok},
-		{name: "oversized", lines: []string{name + "=" + strings.Repeat("A", core.DefaultMaxTokenSize+1)}, err: core.ErrInvalidToken},
-		{name: "oversized and unreadable", lines: []string{name + "=" + strings.Repeat("A", core.DefaultMaxTokenSize+1) + `"`}, err: core.ErrMissingToken},
-		{name: "oversized twice", lines: []string{strings.Repeat(name+"="+strings.Repeat("A", core.DefaultMaxTokenSize+1)+";", 2)}, err: core.ErrInvalidRequest},
+		{
+			name:  "oversized",
+			lines: []string{name + "=" + strings.Repeat("A", core.DefaultMaxTokenSize+1)},
+			err:   core.ErrInvalidToken,
+		},
+		{
+			name:  "oversized and unreadable",
+			lines: []string{name + "=" + strings.Repeat("A", core.DefaultMaxTokenSize+1) + `"`},
+			err:   core.ErrMissingToken,
+		},
+		{
+			name:  "oversized twice",
+			lines: []string{strings.Repeat(name+"="+strings.Repeat("A", core.DefaultMaxTokenSize+1)+";", 2)},
+			err:   core.ErrInvalidRequest,
+		},
 		{name: "3000 cookies", lines: []string{many(3000, name+"="+tok)}, want: tok},
 		{name: "3001 cookies", lines: []string{many(3001, name+"="+tok)}, err: core.ErrMissingToken},
-		{name: "3001 cookies over two lines", lines: []string{many(1500, "a=1"), many(1501, name+"="+tok)}, err: core.ErrMissingToken},
+		{
+			name:  "3001 cookies over two lines",
+			lines: []string{many(1500, "a=1"), many(1501, name+"="+tok)},
+			err:   core.ErrMissingToken,
+		},
 		{name: "3000 counted from semicolons", lines: []string{name + "=" + tok + strings.Repeat(";", 2999)}, want: tok},
-		{name: "3001 counted from semicolons", lines: []string{name + "=" + tok + strings.Repeat(";", 3000)}, err: core.ErrMissingToken},
+		{
+			name:  "3001 counted from semicolons",
+			lines: []string{name + "=" + tok + strings.Repeat(";", 3000)},
+			err:   core.ErrMissingToken,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,7 +37,23 @@ func FuzzDecodeClaims(f *testing.F) {
 		c, err := decodeClaims(payload)
 		if err != nil {
 			te, ok := err.(*TokenError)
-			if !ok || !slices.Contains([]Check{CheckClaims, CheckIss, CheckSub, CheckJTI, CheckClientID, CheckAzp, CheckCnf, CheckAud, CheckExp, CheckNbf, CheckIat}, te.Check) {
+			if !ok ||
+				!slices.Contains(
+					[]Check{
+						CheckClaims,
+						CheckIss,
+						CheckSub,
+						CheckJTI,
+						CheckClientID,
+						CheckAzp,
+						CheckCnf,
+						CheckAud,
+						CheckExp,
+						CheckNbf,
+						CheckIat,
+					},
+					te.Check,
+				) {
 				t.Fatalf("error %#v", err)
 			}
 			return
@@ -84,7 +100,8 @@ func FuzzDecodeClaims(f *testing.F) {
 				t.Fatalf("%s %d from %s", name, got, raw)
 			}
 		}
-		if !fuzzZeroUnlessPresent(member, "exp", c.ExpiresAt.IsZero()) || !fuzzZeroUnlessPresent(member, "nbf", c.NotBefore.IsZero()) ||
+		if !fuzzZeroUnlessPresent(member, "exp", c.ExpiresAt.IsZero()) ||
+			!fuzzZeroUnlessPresent(member, "nbf", c.NotBefore.IsZero()) ||
 			!fuzzZeroUnlessPresent(member, "iat", c.IssuedAt.IsZero()) {
 			t.Fatalf("a time claim is set without its member in %q", payload)
 		}

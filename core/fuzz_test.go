@@ -252,7 +252,11 @@ var (
 // duplicated members, escapes, odd whitespace.
 func fuzzSign(f *testing.F, method jwt.SigningMethod, key crypto.Signer, header, payload string) string {
 	f.Helper()
-	input := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	input := base64.RawURLEncoding.EncodeToString(
+		[]byte(header),
+	) + "." + base64.RawURLEncoding.EncodeToString(
+		[]byte(payload),
+	)
 	sig, err := method.Sign(input, key)
 	if err != nil {
 		f.Fatal(err)
@@ -315,15 +319,47 @@ func FuzzVerify(f *testing.F) {
 	addValid(mint(nil, authtest.SignWith(testkeys.KIDEd25519)))
 	addValid(mint(nil, authtest.SignWith(testkeys.KIDEd25519), authtest.WithHeader("kid", nil)))
 	addValid(mint(authtest.Claims{"aud": []string{"a", authcases.Audience}}))
-	addValid(mint(authtest.Claims{"scope": "read admin", "scp": []string{"write"}, "email": "a@example.com", "email_verified": true, "org": "o"}))
+	addValid(
+		mint(
+			authtest.Claims{
+				"scope":          "read admin",
+				"scp":            []string{"write"},
+				"email":          "a@example.com",
+				"email_verified": true,
+				"org":            "o",
+			},
+		),
+	)
 	addValid(mint(authtest.Claims{"nbf": fuzzIAT, "iat": nil}))
 	addValid(mint(authtest.Claims{"exp": float64(fuzzEXP.Unix()) + 0.5}))
 	addValid(mint(nil, authtest.WithHeader("typ", "at+jwt")))
-	addValid(mint(nil, authtest.WithHeader("jku", "http://127.0.0.1:1/jwks"), authtest.WithHeader("x5u", "http://127.0.0.1:1/x5u")))
-	okClaims := fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"user-1","iat":%d,"exp":%d}`, fuzzIssuerID, authcases.Audience, fuzzIAT.Unix(), fuzzEXP.Unix())
+	addValid(
+		mint(
+			nil,
+			authtest.WithHeader("jku", "http://127.0.0.1:1/jwks"),
+			authtest.WithHeader("x5u", "http://127.0.0.1:1/x5u"),
+		),
+	)
+	okClaims := fmt.Sprintf(
+		`{"iss":%q,"aud":%q,"sub":"user-1","iat":%d,"exp":%d}`,
+		fuzzIssuerID,
+		authcases.Audience,
+		fuzzIAT.Unix(),
+		fuzzEXP.Unix(),
+	)
 	rsaHeader := `{"alg":"RS256","kid":"` + testkeys.KIDRSA + `","typ":"JWT"}`
-	addValid(fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), " {\"alg\" : \"RS256\",\n\"kid\":\"rsa\\u002d1\"} ",
-		fmt.Sprintf(`{ "\u0069ss" : %q , "aud":[%q], "sub":"\u0075ser", "exp":%d }`, fuzzIssuerID, authcases.Audience, fuzzEXP.Unix())))
+	addValid(fuzzSign(
+		f,
+		jwt.SigningMethodRS256,
+		testkeys.RSA(),
+		" {\"alg\" : \"RS256\",\n\"kid\":\"rsa\\u002d1\"} ",
+		fmt.Sprintf(
+			`{ "\u0069ss" : %q , "aud":[%q], "sub":"\u0075ser", "exp":%d }`,
+			fuzzIssuerID,
+			authcases.Audience,
+			fuzzEXP.Unix(),
+		),
+	))
 
 	// Signed by the issuer's keys, yet invalid: accepting any is a failure.
 	signedInvalid := []string{
@@ -363,16 +399,40 @@ func FuzzVerify(f *testing.F) {
 		mint(authtest.Claims{"sub": ""}),
 		mint(authtest.Claims{"sub": 1}),
 		mint(authtest.Claims{"jti": 1}),
-		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `"sub":"user-1"`, `"sub":"user-1","sub":"admin"`, 1)),
-		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `"aud":`, `"aud":"other","aud":`, 1)),
+		fuzzSign(
+			f,
+			jwt.SigningMethodRS256,
+			testkeys.RSA(),
+			rsaHeader,
+			strings.Replace(okClaims, `"sub":"user-1"`, `"sub":"user-1","sub":"admin"`, 1),
+		),
+		fuzzSign(
+			f,
+			jwt.SigningMethodRS256,
+			testkeys.RSA(),
+			rsaHeader,
+			strings.Replace(okClaims, `"aud":`, `"aud":"other","aud":`, 1),
+		),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `"iss":`, `"ISS":`, 1)),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, okClaims+" x"),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, "\ufeff"+okClaims),
-		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `"user-1"`, "\"user-\xff\"", 1)),
+		fuzzSign(
+			f,
+			jwt.SigningMethodRS256,
+			testkeys.RSA(),
+			rsaHeader,
+			strings.Replace(okClaims, `"user-1"`, "\"user-\xff\"", 1),
+		),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, `[`+okClaims+`]`),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, `null`),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, `{}`),
-		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `}`, `,"x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`, 1)),
+		fuzzSign(
+			f,
+			jwt.SigningMethodRS256,
+			testkeys.RSA(),
+			rsaHeader,
+			strings.Replace(okClaims, `}`, `,"x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`, 1),
+		),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), `{"alg":"none","alg":"RS256","kid":"rsa-1"}`, okClaims),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), `{"alg":"RS256","kid":"rsa-1","kid":"rsa-2"}`, okClaims),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), `{"ALG":"RS256","kid":"rsa-1"}`, okClaims),
@@ -439,9 +499,23 @@ func FuzzVerify(f *testing.F) {
 		f.Add(s)
 	}
 
-	docChecks := []core.Check{core.CheckSize, core.CheckFormat, core.CheckHeader, core.CheckAlg, core.CheckKID, core.CheckKey,
-		core.CheckSignature, core.CheckClaims, core.CheckExp, core.CheckNbf, core.CheckIat, core.CheckIss, core.CheckAud,
-		core.CheckSub, core.CheckJTI} // jti: decodeClaims refuses a non-string jti under its own name
+	docChecks := []core.Check{
+		core.CheckSize,
+		core.CheckFormat,
+		core.CheckHeader,
+		core.CheckAlg,
+		core.CheckKID,
+		core.CheckKey,
+		core.CheckSignature,
+		core.CheckClaims,
+		core.CheckExp,
+		core.CheckNbf,
+		core.CheckIat,
+		core.CheckIss,
+		core.CheckAud,
+		core.CheckSub,
+		core.CheckJTI,
+	} // jti: decodeClaims refuses a non-string jti under its own name
 	f.Fuzz(func(t *testing.T, token string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -460,7 +534,8 @@ func FuzzVerify(f *testing.F) {
 			if !validSigningInputs[fuzzSigningInput(token)] {
 				t.Fatalf("accepted a token the issuer never signed as valid: %q", token)
 			}
-			if c.Subject == "" || c.Issuer != fuzzIssuerID || !slices.Contains(c.Audience, authcases.Audience) || !c.ExpiresAt.After(time.Now()) {
+			if c.Subject == "" || c.Issuer != fuzzIssuerID || !slices.Contains(c.Audience, authcases.Audience) ||
+				!c.ExpiresAt.After(time.Now()) {
 				t.Errorf("accepted claims that do not pass the checks: %+v", c)
 			}
 			return
@@ -642,7 +717,17 @@ func FuzzErrorResponse(f *testing.F) {
 			t.Fatalf("status %d", r.Status)
 		}
 		if r.Status != status || r.Code != code || r.WWWAuthenticate != challenge || r.RetryAfter != retryAfter {
-			t.Errorf("got %d %q %q Retry-After %q, want %d %q %q %q", r.Status, r.Code, r.WWWAuthenticate, r.RetryAfter, status, code, challenge, retryAfter)
+			t.Errorf(
+				"got %d %q %q Retry-After %q, want %d %q %q %q",
+				r.Status,
+				r.Code,
+				r.WWWAuthenticate,
+				r.RetryAfter,
+				status,
+				code,
+				challenge,
+				retryAfter,
+			)
 		}
 		if strings.ContainsFunc(r.Description, func(r rune) bool { return !fuzzSafe(r) }) {
 			t.Errorf("unsafe description %q", r.Description)

@@ -25,9 +25,21 @@ type introspectionIssuers struct {
 
 func newIntrospectionIssuers(t *testing.T) *introspectionIssuers {
 	e := &introspectionIssuers{
-		a:   authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience("orders-api"), authtest.WithIntrospectionClient("a-client", "a-secret")),
-		b:   authtest.NewIssuer(authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience("orders-api"), authtest.WithIntrospectionClient("b-client", "b-secret")),
-		c:   authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA2()), authtest.WithAudience("orders-api"), authtest.WithIntrospectionClient("c-client", "c-secret")),
+		a: authtest.NewIssuer(
+			authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+			authtest.WithAudience("orders-api"),
+			authtest.WithIntrospectionClient("a-client", "a-secret"),
+		),
+		b: authtest.NewIssuer(
+			authtest.WithKey(testkeys.KIDEC, testkeys.EC()),
+			authtest.WithAudience("orders-api"),
+			authtest.WithIntrospectionClient("b-client", "b-secret"),
+		),
+		c: authtest.NewIssuer(
+			authtest.WithKey(testkeys.KIDRSA, testkeys.RSA2()),
+			authtest.WithAudience("orders-api"),
+			authtest.WithIntrospectionClient("c-client", "c-secret"),
+		),
 		log: &jsonLog{},
 	}
 	for _, iss := range []*authtest.Issuer{e.a, e.b, e.c} {
@@ -51,7 +63,8 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 	// Before: one client id and secret, sent to whichever issuer's
 	// discovered endpoint, its answer trusted. Now credentials that name no
 	// issuer are refused at construction.
-	if _, err := core.NewIntrospector(e.v, core.IntrospectionConfig{ClientID: "a-client", ClientSecret: "a-secret"}); err == nil || !strings.Contains(err.Error(), "IntrospectionConfig.Issuer") {
+	if _, err := core.NewIntrospector(e.v, core.IntrospectionConfig{ClientID: "a-client", ClientSecret: "a-secret"}); err == nil ||
+		!strings.Contains(err.Error(), "IntrospectionConfig.Issuer") {
 		t.Fatalf("credentials bound to no issuer of several: %v, want an error naming IntrospectionConfig.Issuer", err)
 	}
 	in, err := core.NewIntrospector(e.v, core.IntrospectionConfig{
@@ -94,7 +107,8 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 	}
 	var missing []map[string]any
 	for _, r := range e.log.records(t, "introspection cannot work for this issuer") {
-		if r["level"] == "ERROR" && r["issuer"] == e.c.URL() && strings.Contains(r["error"].(string), "IntrospectionConfig.Issuers") {
+		if r["level"] == "ERROR" && r["issuer"] == e.c.URL() &&
+			strings.Contains(r["error"].(string), "IntrospectionConfig.Issuers") {
 			missing = append(missing, r)
 		}
 	}
@@ -108,7 +122,10 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 func TestIntrospectionOfAnUnconfiguredIssuerFollowsFailOpen(t *testing.T) {
 	e := newIntrospectionIssuers(t)
 	for _, failOpen := range []bool{false, true} {
-		in, err := core.NewIntrospector(e.v, core.IntrospectionConfig{Issuer: e.a.URL(), ClientID: "a-client", ClientSecret: "a-secret", FailOpen: failOpen})
+		in, err := core.NewIntrospector(
+			e.v,
+			core.IntrospectionConfig{Issuer: e.a.URL(), ClientID: "a-client", ClientSecret: "a-secret", FailOpen: failOpen},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +152,10 @@ func TestIntrospectionOfAnUnconfiguredIssuerFollowsFailOpen(t *testing.T) {
 func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 	e := newIntrospectionIssuers(t)
 	single := authcases.NewValidator(t, config(e.a))
-	multiOfOne := newMulti(t, core.MultiConfig{Issuers: []core.Config{{Issuer: e.a.URL(), Audience: []string{"orders-api"}}}})
+	multiOfOne := newMulti(
+		t,
+		core.MultiConfig{Issuers: []core.Config{{Issuer: e.a.URL(), Audience: []string{"orders-api"}}}},
+	)
 	for name, c := range map[string]struct {
 		v   *core.Validator
 		cfg core.IntrospectionConfig

@@ -28,7 +28,11 @@ func TestFailOpenNeverAdmitsACancelledRequest(t *testing.T) {
 	iss.Revoke(token)
 	iss.SetIntrospectionFault(authtest.FaultSlow)
 	iss.SetSlowDelay(time.Minute)
-	open := newIntrospector(t, v, func(c *core.IntrospectionConfig) { c.FailOpen = true; c.Timeout = 50 * time.Millisecond })
+	open := newIntrospector(
+		t,
+		v,
+		func(c *core.IntrospectionConfig) { c.FailOpen = true; c.Timeout = 50 * time.Millisecond },
+	)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()

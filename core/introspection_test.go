@@ -14,7 +14,10 @@ import (
 )
 
 func newIntrospector(t *testing.T, v *core.Validator, mutate ...func(*core.IntrospectionConfig)) *core.Introspector {
-	cfg := core.IntrospectionConfig{ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret}
+	cfg := core.IntrospectionConfig{
+		ClientID:     authtest.IntrospectionClientID,
+		ClientSecret: authtest.IntrospectionClientSecret,
+	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -60,7 +63,11 @@ func TestRevokedTokenRefusedOnlyOnFreshRoutes(t *testing.T) {
 
 	iss.Revoke(token)
 	clk.advance(core.DefaultIntrospectionCacheTTL + time.Second) // the cached "active" runs out
-	authcases.Check(t, authcases.Case{Name: "revoked, fresh route", Status: 401, Challenge: authcases.ChallengeToken, Code: "invalid_token"}, get("/api/transfer"))
+	authcases.Check(
+		t,
+		authcases.Case{Name: "revoked, fresh route", Status: 401, Challenge: authcases.ChallengeToken, Code: "invalid_token"},
+		get("/api/transfer"),
+	)
 	authcases.Check(t, authcases.Case{Name: "revoked, local route", Status: 200}, get("/api/me"))
 }
 
@@ -151,7 +158,11 @@ func TestIntrospectionOutage(t *testing.T) {
 			if r := core.NewErrorResponse(err, "x"); r.Status != 503 || r.RetryAfter == "" {
 				t.Fatalf("answer %d %q", r.Status, r.RetryAfter)
 			}
-			open := newIntrospector(t, v, func(c *core.IntrospectionConfig) { c.Timeout = 100 * time.Millisecond; c.FailOpen = true })
+			open := newIntrospector(
+				t,
+				v,
+				func(c *core.IntrospectionConfig) { c.Timeout = 100 * time.Millisecond; c.FailOpen = true },
+			)
 			if err := open.CheckFresh(t.Context(), token, c); err != nil {
 				t.Fatalf("fail open: %v", err)
 			}

@@ -217,7 +217,11 @@ func TestOnlyUnusableKeysNeverLoad(t *testing.T) {
 // again.
 func TestRefusedKeyIsLoggedOncePerKidAndReason(t *testing.T) {
 	good := rsaPublicJWK(testkeys.KIDRSA, &testkeys.RSA().PublicKey, "")
-	offCurve := `{"kty":"EC","crv":"P-256","kid":"bad","x":"` + b64(testkeys.EC().X.FillBytes(make([]byte, 32))) + `","y":"` + b64(make([]byte, 32)) + `"}`
+	offCurve := `{"kty":"EC","crv":"P-256","kid":"bad","x":"` + b64(
+		testkeys.EC().X.FillBytes(make([]byte, 32)),
+	) + `","y":"` + b64(
+		make([]byte, 32),
+	) + `"}`
 	rec := newLogRecorder()
 	v, iss := keySetValidator(t, jwksOf(good, offCurve), func(c *core.Config) {
 		c.Logger = slog.New(rec)

@@ -33,7 +33,9 @@ func TestParseJWS(t *testing.T) {
 	}
 	gotSig, errSig := good.decodeSignature()
 	gotPayload, errPayload := good.decodePayload()
-	if good.alg != "RS256" || good.kid != "k1" || !good.hasKID || errSig != nil || errPayload != nil || string(gotPayload) != `{"sub":"u"}` || string(gotSig) != "signature" {
+	if good.alg != "RS256" || good.kid != "k1" || !good.hasKID || errSig != nil || errPayload != nil ||
+		string(gotPayload) != `{"sub":"u"}` ||
+		string(gotSig) != "signature" {
 		t.Fatalf("parsed %+v", good)
 	}
 	if noKID, err := parseJWS(tok(`{"alg":"ES256"}`), DefaultMaxTokenSize, kidIndex{}); err != nil || noKID.hasKID {
@@ -57,8 +59,18 @@ func TestParseJWS(t *testing.T) {
 		description string
 	}{
 		{"too large", tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize), "size", "the token is too large"},
-		{"JWE five parts", seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d", "format", "encrypted tokens (JWE) are not accepted"},
-		{"non-canonical last char", seg(`{"alg":"RS256"}`) + "." + payload + "." + "AB", "format", "the token is not base64url-encoded"},
+		{
+			"JWE five parts",
+			seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d",
+			"format",
+			"encrypted tokens (JWE) are not accepted",
+		},
+		{
+			"non-canonical last char",
+			seg(`{"alg":"RS256"}`) + "." + payload + "." + "AB",
+			"format",
+			"the token is not base64url-encoded",
+		},
 		{"duplicate alg", tok(`{"alg":"RS256","alg":"none"}`), "header", "the token header is not a valid JSON object"},
 		{"crit", tok(`{"alg":"RS256","crit":["exp"],"exp":1}`), "header", "the token uses an unsupported header parameter"},
 	}

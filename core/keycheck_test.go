@@ -52,7 +52,9 @@ func TestSmallOrderEd25519KeysNeverVerify(t *testing.T) {
 	if len(keys) < 8 {
 		t.Fatalf("%d small-order encodings, want all eight points at least", len(keys))
 	}
-	good := `{"kty":"OKP","crv":"Ed25519","kid":"` + testkeys.KIDEd25519 + `","x":"` + b64(testkeys.Ed25519().Public().(ed25519.PublicKey)) + `"}`
+	good := `{"kty":"OKP","crv":"Ed25519","kid":"` + testkeys.KIDEd25519 + `","x":"` + b64(
+		testkeys.Ed25519().Public().(ed25519.PublicKey),
+	) + `"}`
 	v, iss := keySetValidator(t, jwksOf(append([]string{good}, jwks...)...))
 	for _, k := range keys {
 		token := k.Forge(iss.URL())
@@ -64,7 +66,11 @@ func TestSmallOrderEd25519KeysNeverVerify(t *testing.T) {
 		wantCheck(t, err, "key")
 	}
 	mustVerify(t, v, iss.MustMint(nil, authtest.SignWithKey(testkeys.Ed25519(), testkeys.KIDEd25519)))
-	mustVerify(t, v, iss.MustMint(nil, authtest.SignWithKey(testkeys.Ed25519(), testkeys.KIDEd25519), authtest.WithHeader("kid", nil)))
+	mustVerify(
+		t,
+		v,
+		iss.MustMint(nil, authtest.SignWithKey(testkeys.Ed25519(), testkeys.KIDEd25519), authtest.WithHeader("kid", nil)),
+	)
 }
 
 // RSA keys that are no RSA keys (an even modulus, a modulus with a small
@@ -100,7 +106,11 @@ func TestWeakRSAKeysNeverVerify(t *testing.T) {
 func TestInvalidECPointsNeverVerify(t *testing.T) {
 	keys, jwks := unusableOfKind(t, authcases.KindInvalidEC)
 	ec := testkeys.EC()
-	good := `{"kty":"EC","crv":"P-256","kid":"` + testkeys.KIDEC + `","x":"` + b64(ec.X.FillBytes(make([]byte, 32))) + `","y":"` + b64(ec.Y.FillBytes(make([]byte, 32))) + `"}`
+	good := `{"kty":"EC","crv":"P-256","kid":"` + testkeys.KIDEC + `","x":"` + b64(
+		ec.X.FillBytes(make([]byte, 32)),
+	) + `","y":"` + b64(
+		ec.Y.FillBytes(make([]byte, 32)),
+	) + `"}`
 	v, iss := keySetValidator(t, jwksOf(append([]string{good}, jwks...)...))
 	for _, k := range keys {
 		_, err := v.Verify(t.Context(), k.Forge(iss.URL()))

@@ -21,7 +21,9 @@ import (
 )
 
 func newIssuer(t *testing.T, opts ...authtest.Option) *authtest.Issuer {
-	opts = append([]authtest.Option{authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience)}, opts...)
+	opts = append(
+		[]authtest.Option{authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience)},
+		opts...)
 	iss := authtest.NewIssuer(opts...)
 	t.Cleanup(iss.Close)
 	return iss
@@ -62,10 +64,13 @@ func TestConfigErrors(t *testing.T) {
 		mutate func(*core.Config)
 		want   string
 	}{
-		"no issuer":               {func(c *core.Config) { c.Issuer = "" }, "Issuer is required"},
-		"no audience":             {func(c *core.Config) { c.Audience = nil }, "Audience is required"},
-		"empty audience":          {func(c *core.Config) { c.Audience = []string{""} }, "empty string"},
-		"HS256 allowed":           {func(c *core.Config) { c.Algorithms = []string{"RS256", "HS256"} }, `"HS256" is not allowed`},
+		"no issuer":      {func(c *core.Config) { c.Issuer = "" }, "Issuer is required"},
+		"no audience":    {func(c *core.Config) { c.Audience = nil }, "Audience is required"},
+		"empty audience": {func(c *core.Config) { c.Audience = []string{""} }, "empty string"},
+		"HS256 allowed": {
+			func(c *core.Config) { c.Algorithms = []string{"RS256", "HS256"} },
+			`"HS256" is not allowed`,
+		},
 		"none allowed":            {func(c *core.Config) { c.Algorithms = []string{"none"} }, `"none" is not allowed`},
 		"leeway too large":        {func(c *core.Config) { c.Leeway = 61 * time.Second }, "Leeway"},
 		"negative leeway":         {func(c *core.Config) { c.Leeway = -time.Second }, "Leeway"},
@@ -151,7 +156,8 @@ func TestIssuerDownAtStart(t *testing.T) {
 	}
 	srv := authcases.Serve(t, coreHandler(v))
 	a := authcases.Do(t, srv.URL, authcases.Case{Auth: []string{"Bearer " + token}})
-	if a.Status != http.StatusServiceUnavailable || a.RetryAfter == "" || !strings.Contains(string(a.Body), "temporarily_unavailable") {
+	if a.Status != http.StatusServiceUnavailable || a.RetryAfter == "" ||
+		!strings.Contains(string(a.Body), "temporarily_unavailable") {
 		t.Fatalf("answer %d %q %s, want 503 with Retry-After", a.Status, a.RetryAfter, a.Body)
 	}
 
@@ -215,7 +221,9 @@ func TestSymmetricKeyFromJWKSNeverVerifies(t *testing.T) {
 	cfg := config(iss)
 	cfg.JWKSURL = iss.JWKSURL()
 	cfg.Algorithms = []string{"RS256"}
-	iss.SetJWKS([]byte(`{"keys":[` + rsaJWK(t, iss) + `,{"kty":"oct","kid":"h","alg":"HS256","k":"` + b64(secret) + `"}]}`))
+	iss.SetJWKS(
+		[]byte(`{"keys":[` + rsaJWK(t, iss) + `,{"kty":"oct","kid":"h","alg":"HS256","k":"` + b64(secret) + `"}]}`),
+	)
 	v := authcases.NewValidator(t, cfg)
 	mustVerify(t, v, iss.MustMint(nil))
 	_, err := v.Verify(t.Context(), iss.MustMint(nil, authtest.SignWithSecret(secret, "h")))
@@ -349,7 +357,15 @@ func TestRedirectToAnotherSchemeRefused(t *testing.T) {
 		http.Redirect(w, r, "https://127.0.0.1:1/keys", http.StatusFound)
 	}))
 	t.Cleanup(redirect.Close)
-	v := start(t, core.Config{Issuer: "https://id.example.com", JWKSURL: redirect.URL + "/keys", Audience: []string{"a"}, Logger: authcases.Discard()})
+	v := start(
+		t,
+		core.Config{
+			Issuer:   "https://id.example.com",
+			JWKSURL:  redirect.URL + "/keys",
+			Audience: []string{"a"},
+			Logger:   authcases.Discard(),
+		},
+	)
 	if err := loadFailure(t, v); err == nil || !strings.Contains(err.Error(), "another scheme") {
 		t.Fatalf("WaitReady = %v, want the redirect refused", err)
 	}

@@ -51,7 +51,8 @@ func TestAuthorizedPartiesTakeCrossClientIDTokens(t *testing.T) {
 	// The refusal log says which azp it found and which it trusts.
 	_, err := v.Verify(t.Context(), dex([]string{"orders-api", "billing-web"}, "billing-web"))
 	var te *core.TokenError
-	if !asTokenError(err, &te) || !slices.Equal(te.Expected, []string{"orders-api", "orders-web"}) || !slices.Equal(te.Found, []string{"billing-web"}) {
+	if !asTokenError(err, &te) || !slices.Equal(te.Expected, []string{"orders-api", "orders-web"}) ||
+		!slices.Equal(te.Found, []string{"billing-web"}) {
 		t.Errorf("azp refusal: %v, expected %q, found %q", err, te.Expected, te.Found)
 	}
 }
@@ -98,7 +99,9 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 	iss := newIssuer(t)
 	idToken := iss.MustMint(authtest.Claims{"at_hash": "k2vPX1y4b8_6ZQ3b0Vj1yw", "azp": authcases.Audience})
 	atJWT := iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "at+jwt"))
-	logout := iss.MustMint(authtest.Claims{"sid": "s-1", "events": map[string]any{core.BackChannelLogoutEvent: map[string]any{}}})
+	logout := iss.MustMint(
+		authtest.Claims{"sid": "s-1", "events": map[string]any{core.BackChannelLogoutEvent: map[string]any{}}},
+	)
 	for _, tc := range []struct {
 		name     string
 		profile  core.TokenProfile
@@ -128,7 +131,8 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 				}
 				resp := w.Result()
 				body := w.Body.String()
-				if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"invalid_token"`) || !strings.Contains(body, tc.kind) {
+				if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"invalid_token"`) ||
+					!strings.Contains(body, tc.kind) {
 					t.Fatalf("answered %d %s, want 401 invalid_token naming %q", resp.StatusCode, body, tc.kind)
 				}
 				if strings.Contains(body+resp.Header.Get("WWW-Authenticate"), "Profile") || strings.Contains(body, "IDENTSPHERE") {

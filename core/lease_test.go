@@ -16,7 +16,10 @@ import (
 // admitted returns the context of a call admitted with token.
 func admitted(t *testing.T, a *core.Authenticator, token string) context.Context {
 	t.Helper()
-	ctx, err := a.AuthenticateCall(context.Background(), &core.Call{Authorization: []string{"Bearer " + token}, Method: http.MethodGet, Path: "/events"})
+	ctx, err := a.AuthenticateCall(
+		context.Background(),
+		&core.Call{Authorization: []string{"Bearer " + token}, Method: http.MethodGet, Path: "/events"},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,15 @@ func TestLeaseEndsOnRevocation(t *testing.T) {
 	deny := core.NewDenylist(nil)
 	env := authcases.NewEnv(t, func(cfg *core.Config) { cfg.Revocation = deny })
 	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(nil, 0))
-	mine, other := admitted(t, a, env.Issuer.MustMint(authtest.Claims{"jti": "mine"})), admitted(t, a, env.Issuer.MustMint(authtest.Claims{"jti": "other"}))
+	mine, other := admitted(
+		t,
+		a,
+		env.Issuer.MustMint(authtest.Claims{"jti": "mine"}),
+	), admitted(
+		t,
+		a,
+		env.Issuer.MustMint(authtest.Claims{"jti": "other"}),
+	)
 	leased, stop := core.Lease(mine)
 	defer stop()
 	otherLeased, stopOther := core.Lease(other)
@@ -60,10 +71,12 @@ func TestLeaseEndsOnRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := ended(t, leased)
-	if !errors.Is(err, core.ErrLeaseRevoked) || !errors.Is(err, core.ErrInvalidToken) || core.CheckOf(err) != core.CheckRevoked {
+	if !errors.Is(err, core.ErrLeaseRevoked) || !errors.Is(err, core.ErrInvalidToken) ||
+		core.CheckOf(err) != core.CheckRevoked {
 		t.Fatalf("cause %v", err)
 	}
-	if resp := core.NewErrorResponse(err, ""); resp.Status != http.StatusUnauthorized || resp.Description != "the token was revoked during the connection" {
+	if resp := core.NewErrorResponse(err, ""); resp.Status != http.StatusUnauthorized ||
+		resp.Description != "the token was revoked during the connection" {
 		t.Fatalf("answer %+v", resp)
 	}
 }
@@ -152,7 +165,12 @@ func TestLeaseEndIsLogged(t *testing.T) {
 	ended(t, leased)
 	select {
 	case rec := <-records:
-		want := map[string]string{"check": "revoked", "method": http.MethodGet, "path": "/events", "token_fingerprint": core.TokenFingerprint(token)}
+		want := map[string]string{
+			"check":             "revoked",
+			"method":            http.MethodGet,
+			"path":              "/events",
+			"token_fingerprint": core.TokenFingerprint(token),
+		}
 		for k, v := range want {
 			if rec[k] != v {
 				t.Errorf("%s = %q, want %q (record %v)", k, rec[k], v, rec)

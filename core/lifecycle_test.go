@@ -185,11 +185,13 @@ func TestLifecycleLoadAndRotation(t *testing.T) {
 	issuer := iss.URL()
 
 	loaded := obs.wait(t, core.EventKeysLoaded, 1)[0]
-	if loaded.Issuer != issuer || !slices.Equal(loaded.Kids, []string{testkeys.KIDRSA}) || !slices.Equal(loaded.Algorithms, []string{"RS256"}) {
+	if loaded.Issuer != issuer || !slices.Equal(loaded.Kids, []string{testkeys.KIDRSA}) ||
+		!slices.Equal(loaded.Algorithms, []string{"RS256"}) {
 		t.Errorf("keys_loaded event %+v, want kid %s, RS256, issuer %s", loaded, testkeys.KIDRSA, issuer)
 	}
 	rec := log.one(t, "signing keys loaded", "INFO")
-	if rec["issuer"] != issuer || !slices.Equal(strs(rec["kids"]), []string{testkeys.KIDRSA}) || !slices.Equal(strs(rec["algorithms"]), []string{"RS256"}) {
+	if rec["issuer"] != issuer || !slices.Equal(strs(rec["kids"]), []string{testkeys.KIDRSA}) ||
+		!slices.Equal(strs(rec["algorithms"]), []string{"RS256"}) {
 		t.Errorf("keys loaded record %v", rec)
 	}
 	if got := obs.of(core.EventIssuerUnreachable); len(got) != 0 {
@@ -209,7 +211,8 @@ func TestLifecycleLoadAndRotation(t *testing.T) {
 	}
 	log.one(t, "a token named an unknown kid; refreshing the keys", "INFO")
 	rec = log.one(t, "signing keys changed", "INFO")
-	if !slices.Equal(strs(rec["added"]), []string{testkeys.KIDRSA2}) || rec["removed"] != nil || rec["jwks_url"] != iss.JWKSURL() {
+	if !slices.Equal(strs(rec["added"]), []string{testkeys.KIDRSA2}) || rec["removed"] != nil ||
+		rec["jwks_url"] != iss.JWKSURL() {
 		t.Errorf("keys changed record %v, want added [%s] and no removed", rec, testkeys.KIDRSA2)
 	}
 
@@ -267,7 +270,8 @@ func TestLifecycleRefreshFailureKeepsKeys(t *testing.T) {
 		t.Errorf("key_refresh_failed event %+v, want the 500 named", failed)
 	}
 	rec := log.one(t, "key refresh failed; keeping the cached keys", "WARN")
-	if e, _ := rec["error"].(string); !strings.Contains(e, "500") || rec["trigger"] != "unknown kid" || rec["issuer"] != iss.URL() {
+	if e, _ := rec["error"].(string); !strings.Contains(e, "500") || rec["trigger"] != "unknown kid" ||
+		rec["issuer"] != iss.URL() {
 		t.Errorf("refresh failed record %v, want the 500, the trigger and the issuer", rec)
 	}
 	st := v.Status()
@@ -296,7 +300,9 @@ func TestLifecycleUnreachableThenRecovered(t *testing.T) {
 	if unreachable.Issuer != iss.URL() || unreachable.Err == nil {
 		t.Errorf("issuer_unreachable event %+v, want the issuer and the cause", unreachable)
 	}
-	if rec := log.records(t, "signing keys not loaded; retrying"); len(rec) == 0 || rec[0]["level"] != "WARN" || rec[0]["error"] == "" || rec[0]["retry_in"] == nil {
+	if rec := log.records(t, "signing keys not loaded; retrying"); len(rec) == 0 || rec[0]["level"] != "WARN" ||
+		rec[0]["error"] == "" ||
+		rec[0]["retry_in"] == nil {
 		t.Fatalf("no WARN record with the cause and the retry delay: %v", rec)
 	}
 	if st := v.Status(); st.Ready || st.Issuers[0].LastError == "" {
@@ -349,7 +355,10 @@ func TestLifecycleKeyRefused(t *testing.T) {
 func TestLifecycleIntrospectionMisconfigured(t *testing.T) {
 	iss, cfg, log, obs := lifecycle(t)
 	v := authcases.NewValidator(t, *cfg)
-	in, err := core.NewIntrospector(v, core.IntrospectionConfig{ClientID: authtest.IntrospectionClientID, ClientSecret: "wrong-secret"})
+	in, err := core.NewIntrospector(
+		v,
+		core.IntrospectionConfig{ClientID: authtest.IntrospectionClientID, ClientSecret: "wrong-secret"},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +403,16 @@ func TestLifecycleDiscoveryChanged(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var logs jsonLog
 	obs := newRecObserver()
-	v := authcases.NewValidator(t, core.Config{Issuer: srv.URL, Audience: []string{authcases.Audience}, Logger: logs.logger(), Observer: obs, RefreshInterval: 20 * time.Millisecond})
+	v := authcases.NewValidator(
+		t,
+		core.Config{
+			Issuer:          srv.URL,
+			Audience:        []string{authcases.Audience},
+			Logger:          logs.logger(),
+			Observer:        obs,
+			RefreshInterval: 20 * time.Millisecond,
+		},
+	)
 
 	moved := b.MustMint(authtest.Claims{"iss": srv.URL})
 	if _, err := v.Verify(t.Context(), moved); err == nil {

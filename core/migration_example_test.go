@@ -33,7 +33,9 @@ func ExampleValidator_Verify_fromGoOIDC() {
 	defer v.Close()
 	_ = v.WaitReady(context.Background())
 
-	rawIDToken := iss.MustMint(authtest.Claims{"aud": clientID, "email": "alice@example.com", "email_verified": true, "locale": "fr"})
+	rawIDToken := iss.MustMint(
+		authtest.Claims{"aud": clientID, "email": "alice@example.com", "email_verified": true, "locale": "fr"},
+	)
 	claims, err := v.Verify(context.Background(), rawIDToken) // was verifier.Verify(ctx, rawIDToken)
 	if err != nil {
 		panic(err)

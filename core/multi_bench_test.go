@@ -33,7 +33,15 @@ func BenchmarkIssuers(b *testing.B) {
 	// b is the sub-benchmark's: a Validator lives only while it is measured.
 	build := func(b *testing.B, n int, disableCache bool) *core.Validator {
 		if n == 1 {
-			return authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, DisableCache: disableCache, Logger: authcases.Discard()})
+			return authcases.NewValidator(
+				b,
+				core.Config{
+					Issuer:       iss.URL(),
+					Audience:     []string{authcases.Audience},
+					DisableCache: disableCache,
+					Logger:       authcases.Discard(),
+				},
+			)
 		}
 		return hundredIssuers(b, iss, disableCache)
 	}
@@ -74,7 +82,14 @@ func BenchmarkIssuers(b *testing.B) {
 func hundredIssuers(b *testing.B, iss *authtest.Issuer, disableCache bool) *core.Validator {
 	mc := core.MultiConfig{DisableCache: disableCache}
 	for i := range 99 {
-		mc.Issuers = append(mc.Issuers, core.Config{Issuer: fmt.Sprintf("https://issuer-%d.example", i), JWKSURL: iss.JWKSURL(), Audience: []string{authcases.Audience}})
+		mc.Issuers = append(
+			mc.Issuers,
+			core.Config{
+				Issuer:   fmt.Sprintf("https://issuer-%d.example", i),
+				JWKSURL:  iss.JWKSURL(),
+				Audience: []string{authcases.Audience},
+			},
+		)
 	}
 	mc.Issuers = append(mc.Issuers, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}})
 	return newMulti(b, mc)
@@ -130,7 +145,15 @@ func BenchmarkIssuersOverhead(b *testing.B) {
 			name = "uncached"
 		}
 		b.Run(name, func(b *testing.B) {
-			one := authcases.NewValidator(b, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, DisableCache: uncached, Logger: authcases.Discard()})
+			one := authcases.NewValidator(
+				b,
+				core.Config{
+					Issuer:       iss.URL(),
+					Audience:     []string{authcases.Audience},
+					DisableCache: uncached,
+					Logger:       authcases.Discard(),
+				},
+			)
 			hundred := hundredIssuers(b, iss, uncached)
 			ctx := context.Background()
 			verify := func(v *core.Validator) time.Duration {

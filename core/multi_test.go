@@ -145,7 +145,15 @@ func (p *tenantProvider) issuer(tenant string) string { return p.srv.URL + "/" +
 // mint signs an Entra-shaped token for tenant with the provider's key.
 func (p *tenantProvider) mint(t *testing.T, iss, tid string) string {
 	t.Helper()
-	claims := jwt.MapClaims{"iss": iss, "tid": tid, "aud": "api://orders", "sub": "user-1", "scp": "read", "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	claims := jwt.MapClaims{
+		"iss": iss,
+		"tid": tid,
+		"aud": "api://orders",
+		"sub": "user-1",
+		"scp": "read",
+		"exp": time.Now().Add(time.Hour).Unix(),
+		"iat": time.Now().Unix(),
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	tok.Header["kid"] = testkeys.KIDRSA
 	s, err := tok.SignedString(testkeys.RSA())

@@ -97,12 +97,19 @@ func future() string { return itoa(time.Now().Add(time.Hour).Unix()) }
 
 func TestOpaqueTokensThroughTheMiddleware(t *testing.T) {
 	p := newOpaqueProvider(t)
-	p.set("opaque-live", `{"active":true,"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"scope":"read admin","exp":`+future()+`,"client_id":"app","tier":"gold"}`)
+	p.set(
+		"opaque-live",
+		`{"active":true,"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"scope":"read admin","exp":`+future()+`,"client_id":"app","tier":"gold"}`,
+	)
 	o := p.verifier(t)
 	var got *core.Claims
-	h := stdauth.Middleware(o)(stdauth.RequireScope("admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, _ = core.ClaimsFrom(r.Context())
-	})))
+	h := stdauth.Middleware(
+		o,
+	)(
+		stdauth.RequireScope("admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, _ = core.ClaimsFrom(r.Context())
+		})),
+	)
 	for _, tok := range []string{"opaque-live", "opaque-live"} { // the second is answered from the cache
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
@@ -258,7 +265,11 @@ func TestOpaqueVerifierDiscoversItsEndpoint(t *testing.T) {
 	var issuerURL string
 	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"issuer":"` + issuerURL + `","jwks_uri":"` + issuerURL + `/jwks","introspection_endpoint":"` + p.srv.URL + `"}`))
+		_, _ = w.Write(
+			[]byte(
+				`{"issuer":"` + issuerURL + `","jwks_uri":"` + issuerURL + `/jwks","introspection_endpoint":"` + p.srv.URL + `"}`,
+			),
+		)
 	}))
 	t.Cleanup(issuer.Close)
 	issuerURL = issuer.URL
@@ -269,7 +280,8 @@ func TestOpaqueVerifierDiscoversItsEndpoint(t *testing.T) {
 	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{Audience: []string{"a"}}); err == nil {
 		t.Fatal("NewOpaqueVerifier accepted a config with neither Issuer nor Endpoint")
 	}
-	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{Endpoint: p.srv.URL, ClientID: "c", ClientSecret: "s", Audience: []string{"a"}}); err == nil || !strings.Contains(err.Error(), "OpaqueConfig.Issuer") {
+	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{Endpoint: p.srv.URL, ClientID: "c", ClientSecret: "s", Audience: []string{"a"}}); err == nil ||
+		!strings.Contains(err.Error(), "OpaqueConfig.Issuer") {
 		t.Fatalf("NewOpaqueVerifier with credentials bound to no issuer: %v, want an error naming OpaqueConfig.Issuer", err)
 	}
 }

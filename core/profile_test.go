@@ -55,15 +55,24 @@ func TestRFC9068ProfileRefusesIDTokens(t *testing.T) {
 	v := authcases.NewValidator(t, cfg)
 	at := authtest.WithHeader("typ", "at+jwt")
 	verifyAll(t, v, map[string]tc{
-		"RFC 9068 access token":         {iss.MustMint(authtest.Claims{"client_id": "app"}, at), ""},
-		"application/at+jwt":            {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "application/at+jwt")), ""},
-		"ID token (typ JWT)":            {iss.MustMint(authtest.Claims{"client_id": "app"}), "typ"},
-		"no typ":                        {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", nil)), "typ"},
-		"no client_id":                  {iss.MustMint(nil, at), "client_id"},
-		"client_id of the wrong type":   {iss.MustMint(authtest.Claims{"client_id": 7}, at), "client_id"},
-		"no jti":                        {iss.MustMint(authtest.Claims{"client_id": "app", "jti": nil}, at), "jti"},
-		"no iat":                        {iss.MustMint(authtest.Claims{"client_id": "app", "iat": nil}, at), "iat"},
-		"a logout token is never taken": {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "logout+jwt")), "typ"},
+		"RFC 9068 access token": {iss.MustMint(authtest.Claims{"client_id": "app"}, at), ""},
+		"application/at+jwt": {
+			iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "application/at+jwt")),
+			"",
+		},
+		"ID token (typ JWT)": {iss.MustMint(authtest.Claims{"client_id": "app"}), "typ"},
+		"no typ": {
+			iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", nil)),
+			"typ",
+		},
+		"no client_id":                {iss.MustMint(nil, at), "client_id"},
+		"client_id of the wrong type": {iss.MustMint(authtest.Claims{"client_id": 7}, at), "client_id"},
+		"no jti":                      {iss.MustMint(authtest.Claims{"client_id": "app", "jti": nil}, at), "jti"},
+		"no iat":                      {iss.MustMint(authtest.Claims{"client_id": "app", "iat": nil}, at), "iat"},
+		"a logout token is never taken": {
+			iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "logout+jwt")),
+			"typ",
+		},
 	})
 }
 
@@ -74,13 +83,22 @@ func TestIDTokenProfile(t *testing.T) {
 	cfg.Audience = []string{"web-client"}
 	v := authcases.NewValidator(t, cfg)
 	verifyAll(t, v, map[string]tc{
-		"ID token":                           {iss.MustMint(authtest.Claims{"aud": "web-client"}), ""},
-		"ID token with azp":                  {iss.MustMint(authtest.Claims{"aud": "web-client", "azp": "web-client"}), ""},
-		"several audiences with our azp":     {iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}, "azp": "web-client"}), ""},
-		"several audiences without azp":      {iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}}), "azp"},
-		"issued to another client (azp)":     {iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}, "azp": "other"}), "azp"},
-		"for another client":                 {iss.MustMint(authtest.Claims{"aud": "other"}), "aud"},
-		"an access token (at+jwt) is not ok": {iss.MustMint(authtest.Claims{"aud": "web-client"}, authtest.WithHeader("typ", "at+jwt")), "typ"},
+		"ID token":          {iss.MustMint(authtest.Claims{"aud": "web-client"}), ""},
+		"ID token with azp": {iss.MustMint(authtest.Claims{"aud": "web-client", "azp": "web-client"}), ""},
+		"several audiences with our azp": {
+			iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}, "azp": "web-client"}),
+			"",
+		},
+		"several audiences without azp": {iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}}), "azp"},
+		"issued to another client (azp)": {
+			iss.MustMint(authtest.Claims{"aud": []string{"web-client", "other"}, "azp": "other"}),
+			"azp",
+		},
+		"for another client": {iss.MustMint(authtest.Claims{"aud": "other"}), "aud"},
+		"an access token (at+jwt) is not ok": {
+			iss.MustMint(authtest.Claims{"aud": "web-client"}, authtest.WithHeader("typ", "at+jwt")),
+			"typ",
+		},
 	})
 	for _, bad := range []core.Config{
 		{Issuer: iss.URL(), Profile: core.IDTokens, Audience: []string{"a", "b"}},
@@ -124,13 +142,31 @@ func TestAudienceFallbackAndRequiredClaims(t *testing.T) {
 	cfg.RequiredClaims = map[string]string{"token_use": "access"}
 	v := authcases.NewValidator(t, cfg)
 	verifyAll(t, v, map[string]tc{
-		"Cognito access token":               {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": "access"}), ""},
-		"another app's access token":         {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "other", "token_use": "access"}), "aud"},
-		"ID token (aud, token_use id)":       {iss.MustMint(authtest.Claims{"aud": "app-client", "token_use": "id"}), core.CheckRequiredClaim},
-		"no token_use":                       {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client"}), core.CheckRequiredClaim},
-		"token_use not a string":             {iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": true}), core.CheckRequiredClaim},
-		"neither aud nor client_id":          {iss.MustMint(authtest.Claims{"aud": nil, "token_use": "access"}), "aud"},
-		"aud present: no fallback to client": {iss.MustMint(authtest.Claims{"aud": "other", "client_id": "app-client", "token_use": "access"}), "aud"},
+		"Cognito access token": {
+			iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": "access"}),
+			"",
+		},
+		"another app's access token": {
+			iss.MustMint(authtest.Claims{"aud": nil, "client_id": "other", "token_use": "access"}),
+			"aud",
+		},
+		"ID token (aud, token_use id)": {
+			iss.MustMint(authtest.Claims{"aud": "app-client", "token_use": "id"}),
+			core.CheckRequiredClaim,
+		},
+		"no token_use": {
+			iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client"}),
+			core.CheckRequiredClaim,
+		},
+		"token_use not a string": {
+			iss.MustMint(authtest.Claims{"aud": nil, "client_id": "app-client", "token_use": true}),
+			core.CheckRequiredClaim,
+		},
+		"neither aud nor client_id": {iss.MustMint(authtest.Claims{"aud": nil, "token_use": "access"}), "aud"},
+		"aud present: no fallback to client": {
+			iss.MustMint(authtest.Claims{"aud": "other", "client_id": "app-client", "token_use": "access"}),
+			"aud",
+		},
 	})
 }
 
@@ -232,7 +268,13 @@ func signedClaims(t *testing.T, iss *authtest.Issuer, extra string) string {
 	t.Helper()
 	enc := base64.RawURLEncoding.EncodeToString
 	header := `{"alg":"RS256","typ":"JWT","kid":"` + testkeys.KIDRSA + `"}`
-	payload := fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"user-1","exp":%d,%s}`, iss.URL(), authcases.Audience, time.Now().Add(time.Hour).Unix(), extra)
+	payload := fmt.Sprintf(
+		`{"iss":%q,"aud":%q,"sub":"user-1","exp":%d,%s}`,
+		iss.URL(),
+		authcases.Audience,
+		time.Now().Add(time.Hour).Unix(),
+		extra,
+	)
 	input := enc([]byte(header)) + "." + enc([]byte(payload))
 	sig, err := jwt.SigningMethodRS256.Sign(input, testkeys.RSA())
 	if err != nil {
@@ -248,15 +290,22 @@ func TestDefaultProfileRefusesIDTokensByTheirClaims(t *testing.T) {
 	iss := newIssuer(t)
 	v := authcases.NewValidator(t, config(iss))
 	verifyAll(t, v, map[string]tc{
-		"access token":            {iss.MustMint(authtest.Claims{"client_id": "cli"}), ""},
-		"ID token with at_hash":   {iss.MustMint(authtest.Claims{"azp": "cli", "at_hash": "x0YhV9D2c1d7Ph0k", "auth_time": 1}), "typ"},
+		"access token": {iss.MustMint(authtest.Claims{"client_id": "cli"}), ""},
+		"ID token with at_hash": {
+			iss.MustMint(authtest.Claims{"azp": "cli", "at_hash": "x0YhV9D2c1d7Ph0k", "auth_time": 1}),
+			"typ",
+		},
 		"ID token with c_hash":    {iss.MustMint(authtest.Claims{"azp": "cli", "c_hash": "y9Hq2bZ8"}), "typ"},
 		"access token, auth_time": {iss.MustMint(authtest.Claims{"auth_time": 1}), ""},
 	})
 	cfg := config(iss)
 	cfg.Profile, cfg.Audience = core.IDTokens, []string{authcases.Audience}
 	idv := authcases.NewValidator(t, cfg)
-	verifyAll(t, idv, map[string]tc{"ID token under IDTokens": {iss.MustMint(authtest.Claims{"at_hash": "x0YhV9D2c1d7Ph0k"}), ""}})
+	verifyAll(
+		t,
+		idv,
+		map[string]tc{"ID token under IDTokens": {iss.MustMint(authtest.Claims{"at_hash": "x0YhV9D2c1d7Ph0k"}), ""}},
+	)
 }
 
 // A logout token needs no typ and may carry the client id as aud and an
@@ -286,7 +335,10 @@ func TestSecurityEventTokensAreNeverAccessOrIDTokens(t *testing.T) {
 		},
 		core.RFC9068AccessTokens: {
 			"security event typed at+jwt": {logout(authtest.WithHeader("typ", "at+jwt")), "typ"},
-			"RFC 9068 access token":       {iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "at+jwt")), ""},
+			"RFC 9068 access token": {
+				iss.MustMint(authtest.Claims{"client_id": "app"}, authtest.WithHeader("typ", "at+jwt")),
+				"",
+			},
 		},
 	}
 	for profile, cases := range profiles {

@@ -43,7 +43,10 @@ func TestCanonicalResource(t *testing.T) {
 // spelled otherwise, and nothing else: another path, a trailing slash on a
 // path, another port, a fragment.
 func TestResourceAudience(t *testing.T) {
-	env := authcases.NewEnv(t, func(c *core.Config) { c.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"} })
+	env := authcases.NewEnv(
+		t,
+		func(c *core.Config) { c.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"} },
+	)
 	for aud, check := range map[string]core.Check{
 		"https://mcp.example.com/mcp":          "",
 		"HTTPS://MCP.example.com:443/mcp":      "",
@@ -88,7 +91,8 @@ func TestResourceMetadataDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Path() != "/.well-known/oauth-protected-resource/mcp" || m.URL() != "https://mcp.example.com/.well-known/oauth-protected-resource/mcp" {
+	if m.Path() != "/.well-known/oauth-protected-resource/mcp" ||
+		m.URL() != "https://mcp.example.com/.well-known/oauth-protected-resource/mcp" {
 		t.Errorf("path %q, URL %q", m.Path(), m.URL())
 	}
 	srv := httptest.NewServer(m)
@@ -99,7 +103,8 @@ func TestResourceMetadataDocument(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var doc map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK ||
+		resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("%d %q: %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
 	want := map[string]any{
@@ -120,15 +125,27 @@ func TestResourceMetadataDocument(t *testing.T) {
 
 	// A root resource, DPoP allowed: no path suffix, no DPoP requirement,
 	// the default algorithms.
-	root, err := core.NewResourceMetadata(core.ProtectedResource{Resource: "https://api.example.com/", AuthorizationServers: []string{"https://id.example.com"}, DPoP: core.DPoPAllowed})
+	root, err := core.NewResourceMetadata(
+		core.ProtectedResource{
+			Resource:             "https://api.example.com/",
+			AuthorizationServers: []string{"https://id.example.com"},
+			DPoP:                 core.DPoPAllowed,
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
 	root.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, root.Path(), nil))
 	if root.URL() != "https://api.example.com/.well-known/oauth-protected-resource" ||
-		!strings.Contains(rec.Body.String(), `"dpop_signing_alg_values_supported":["ES256","ES384","ES512","EdDSA","RS256","PS256"]`) ||
-		strings.Contains(rec.Body.String(), "dpop_bound_access_tokens_required") || strings.Contains(rec.Body.String(), "scopes_supported") {
+		!strings.Contains(
+			rec.Body.String(),
+			`"dpop_signing_alg_values_supported":["ES256","ES384","ES512","EdDSA","RS256","PS256"]`,
+		) ||
+		strings.Contains(
+			rec.Body.String(),
+			"dpop_bound_access_tokens_required",
+		) || strings.Contains(rec.Body.String(), "scopes_supported") {
 		t.Errorf("root resource: %s at %s", rec.Body, root.URL())
 	}
 	for method, status := range map[string]int{http.MethodHead: http.StatusOK, http.MethodPost: http.StatusMethodNotAllowed, http.MethodPut: http.StatusMethodNotAllowed} {
@@ -141,7 +158,10 @@ func TestResourceMetadataDocument(t *testing.T) {
 }
 
 func TestResourceMetadataRefusesBadConfiguration(t *testing.T) {
-	good := core.ProtectedResource{Resource: "https://api.example.com", AuthorizationServers: []string{"https://id.example.com"}}
+	good := core.ProtectedResource{
+		Resource:             "https://api.example.com",
+		AuthorizationServers: []string{"https://id.example.com"},
+	}
 	for name, edit := range map[string]func(*core.ProtectedResource){
 		"no resource":                  func(p *core.ProtectedResource) { p.Resource = "" },
 		"resource with a fragment":     func(p *core.ProtectedResource) { p.Resource = "https://api.example.com/#x" },
@@ -203,7 +223,11 @@ func TestResourceMetadataOnlyIn401(t *testing.T) {
 // and in no 403.
 func TestChallengeScope(t *testing.T) {
 	env := authcases.NewEnv(t)
-	a := core.NewAuthenticator(env.Validator, core.WithChallengeScope("orders.read", "orders.list"), core.WithResourceMetadata(authcases.ResourceMetadata()))
+	a := core.NewAuthenticator(
+		env.Validator,
+		core.WithChallengeScope("orders.read", "orders.list"),
+		core.WithResourceMetadata(authcases.ResourceMetadata()),
+	)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r, ok := a.Admit(w, r); ok && core.Authorize(w, r, core.RequireScopes("admin")) {
 			w.WriteHeader(http.StatusNoContent)

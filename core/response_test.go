@@ -21,13 +21,48 @@ func TestNewErrorResponse(t *testing.T) {
 		retryAfter string
 	}{
 		{"missing", core.ErrMissingToken, 401, `Bearer realm="api"`, "", ""},
-		{"request", &core.RequestError{Description: "several Authorization headers"}, 400, `Bearer error="invalid_request"`, "invalid_request", ""},
-		{"token", &core.TokenError{Check: "exp", Description: "the token has expired"}, 401, `Bearer error="invalid_token"`, "invalid_token", ""},
-		{"scope", &core.ScopeError{Required: []string{"admin", "write"}}, 403, `Bearer error="insufficient_scope", scope="admin write"`, "insufficient_scope", ""},
-		{"policy", &core.PolicyError{Rule: "email_verified", Description: "the email address is not verified"}, 403, "", "forbidden", ""},
+		{
+			"request",
+			&core.RequestError{Description: "several Authorization headers"},
+			400,
+			`Bearer error="invalid_request"`,
+			"invalid_request",
+			"",
+		},
+		{
+			"token",
+			&core.TokenError{Check: "exp", Description: "the token has expired"},
+			401,
+			`Bearer error="invalid_token"`,
+			"invalid_token",
+			"",
+		},
+		{
+			"scope",
+			&core.ScopeError{Required: []string{"admin", "write"}},
+			403,
+			`Bearer error="insufficient_scope", scope="admin write"`,
+			"insufficient_scope",
+			"",
+		},
+		{
+			"policy",
+			&core.PolicyError{Rule: "email_verified", Description: "the email address is not verified"},
+			403,
+			"",
+			"forbidden",
+			"",
+		},
 		{"keys", core.ErrKeysUnavailable, 503, "", "temporarily_unavailable", "5"},
 		{"wrapped keys", errors.Join(errors.New("ctx"), core.ErrKeysUnavailable), 503, "", "temporarily_unavailable", "5"},
-		{"unknown error fails closed", errors.New("stand-in verifier said no"), 401, `Bearer error="invalid_token"`, "invalid_token", ""},
+		{
+			"unknown error fails closed",
+			errors.New("stand-in verifier said no"),
+			401,
+			`Bearer error="invalid_token"`,
+			"invalid_token",
+			"",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,7 +36,14 @@ func TestClaimsStepUpFields(t *testing.T) {
 
 func TestRequireStepUp(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	rule := core.RequireStepUp(core.StepUp{ACR: []string{"mfa"}, Levels: []string{"pwd", "mfa", "phr"}, MaxAge: time.Minute, Now: func() time.Time { return now }})
+	rule := core.RequireStepUp(
+		core.StepUp{
+			ACR:    []string{"mfa"},
+			Levels: []string{"pwd", "mfa", "phr"},
+			MaxAge: time.Minute,
+			Now:    func() time.Time { return now },
+		},
+	)
 	for _, tc := range []struct {
 		acr      string
 		authTime time.Time
@@ -65,15 +72,22 @@ func TestRequireStepUp(t *testing.T) {
 			t.Fatalf("CheckRules turned the refusal into %v", err)
 		}
 		resp := core.NewErrorResponse(err, core.DefaultRealm)
-		if want := `Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="60"`; resp.Status != http.StatusUnauthorized || resp.WWWAuthenticate != want {
+		if want := `Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="60"`; resp.Status != http.StatusUnauthorized ||
+			resp.WWWAuthenticate != want {
 			t.Errorf("answer %d %q, want 401 %q", resp.Status, resp.WWWAuthenticate, want)
 		}
 	}
 }
 
 func TestRequireStepUpOneCheck(t *testing.T) {
-	acrOnly := core.NewErrorResponse(core.RequireStepUp(core.StepUp{ACR: []string{"phr", "mfa"}})(context.Background(), &core.Claims{}), "")
-	ageOnly := core.NewErrorResponse(core.RequireStepUp(core.StepUp{MaxAge: 90 * time.Second})(context.Background(), &core.Claims{ACR: "x"}), "")
+	acrOnly := core.NewErrorResponse(
+		core.RequireStepUp(core.StepUp{ACR: []string{"phr", "mfa"}})(context.Background(), &core.Claims{}),
+		"",
+	)
+	ageOnly := core.NewErrorResponse(
+		core.RequireStepUp(core.StepUp{MaxAge: 90 * time.Second})(context.Background(), &core.Claims{ACR: "x"}),
+		"",
+	)
 	if want := `Bearer error="insufficient_user_authentication", acr_values="phr mfa"`; acrOnly.WWWAuthenticate != want {
 		t.Errorf("acr only: %q, want %q", acrOnly.WWWAuthenticate, want)
 	}
@@ -124,7 +138,17 @@ func TestRequireEntraAuthContext(t *testing.T) {
 // keeps the step-up parameters.
 func TestStepUpChallengeUnderDPoP(t *testing.T) {
 	env := authcases.NewEnv(t)
-	a := core.NewAuthenticator(env.Validator, withDPoP(t, core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: authcases.DPoPPublicURL, Replay: core.NewMemoryReplayCache(64, nil)}))
+	a := core.NewAuthenticator(
+		env.Validator,
+		withDPoP(
+			t,
+			core.DPoPConfig{
+				Mode:      core.DPoPRequired,
+				PublicURL: authcases.DPoPPublicURL,
+				Replay:    core.NewMemoryReplayCache(64, nil),
+			},
+		),
+	)
 	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	req.Header.Set("Authorization", "DPoP "+env.Issuer.MustMint(nil))
 	rec := httptest.NewRecorder()

@@ -20,7 +20,11 @@ func TestFailedFirstLoadLeavesNothingRunning(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	cfg, err := Config{Issuer: srv.URL + "/gone", Audience: []string{"x"}, Logger: slog.New(slog.DiscardHandler)}.withDefaults()
+	cfg, err := Config{
+		Issuer:   srv.URL + "/gone",
+		Audience: []string{"x"},
+		Logger:   slog.New(slog.DiscardHandler),
+	}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,15 @@ func (p *tenantsProvider) template() string { return p.srv.URL + "/{tenant}/v2.0
 // mint signs a new token of tenant with key (the provider's: testkeys.RSA).
 func (p *tenantsProvider) mint(t testing.TB, tenant string, key any) string {
 	t.Helper()
-	claims := jwt.MapClaims{"iss": p.issuer(tenant), "tid": tenant, "aud": "api://orders", "sub": "user-1", "jti": fmt.Sprint(p.minted.Add(1)), "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	claims := jwt.MapClaims{
+		"iss": p.issuer(tenant),
+		"tid": tenant,
+		"aud": "api://orders",
+		"sub": "user-1",
+		"jti": fmt.Sprint(p.minted.Add(1)),
+		"exp": time.Now().Add(time.Hour).Unix(),
+		"iat": time.Now().Unix(),
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	tok.Header["kid"] = testkeys.KIDRSA
 	s, err := tok.SignedString(key)
@@ -93,7 +101,15 @@ func (p *tenantsProvider) mint(t testing.TB, tenant string, key any) string {
 func (p *tenantsProvider) unsigned(tenant string) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	header := enc([]byte(`{"alg":"RS256","typ":"JWT","kid":"` + testkeys.KIDRSA + `"}`))
-	payload := enc(fmt.Appendf(nil, `{"iss":%q,"tid":%q,"aud":"api://orders","sub":"x","exp":%d}`, p.issuer(tenant), tenant, time.Now().Add(time.Hour).Unix()))
+	payload := enc(
+		fmt.Appendf(
+			nil,
+			`{"iss":%q,"tid":%q,"aud":"api://orders","sub":"x","exp":%d}`,
+			p.issuer(tenant),
+			tenant,
+			time.Now().Add(time.Hour).Unix(),
+		),
+	)
 	return header + "." + payload + "." + enc([]byte(strings.Repeat("\x5a", 256)))
 }
 
@@ -153,8 +169,17 @@ func wantAdmitted(t *testing.T, v *core.Validator, token, by string) {
 func wantUnavailable(t *testing.T, name string, err error) {
 	t.Helper()
 	r := core.NewErrorResponse(err, "")
-	if !errors.Is(err, core.ErrKeysUnavailable) || r.Status != http.StatusServiceUnavailable || r.Code != "temporarily_unavailable" || r.RetryAfter == "" {
-		t.Errorf("%s: %v answered %d %q Retry-After %q, want 503 temporarily_unavailable with Retry-After", name, err, r.Status, r.Code, r.RetryAfter)
+	if !errors.Is(err, core.ErrKeysUnavailable) || r.Status != http.StatusServiceUnavailable ||
+		r.Code != "temporarily_unavailable" ||
+		r.RetryAfter == "" {
+		t.Errorf(
+			"%s: %v answered %d %q Retry-After %q, want 503 temporarily_unavailable with Retry-After",
+			name,
+			err,
+			r.Status,
+			r.Code,
+			r.RetryAfter,
+		)
 	}
 }
 
@@ -239,7 +264,12 @@ func TestJunkTenantsFlood(t *testing.T) {
 		t.Errorf("after the flood: %+v, want 1 loaded, none loading, 1 to %d failed tenants", st, maxFailed)
 	}
 	if st.RateLimited == 0 || float64(st.Failed) > allowed {
-		t.Errorf("after the flood: %d failed, %d rate-limited; want at most %.0f failed and some rate-limited", st.Failed, st.RateLimited, allowed)
+		t.Errorf(
+			"after the flood: %d failed, %d rate-limited; want at most %.0f failed and some rate-limited",
+			st.Failed,
+			st.RateLimited,
+			allowed,
+		)
 	}
 	for _, is := range v.Status().Issuers {
 		if strings.Contains(is.Issuer, "junk-") {
@@ -288,7 +318,8 @@ func TestFailedTenantIsDroppedAndRefusedCheaply(t *testing.T) {
 	_, err := v.Verify(t.Context(), p.unsigned("gone"))
 	wantUnavailable(t, "the first token of a tenant that does not exist", err)
 	failed := obs.wait(t, core.EventTenantFailed, 1)
-	if failed[0].Issuer != p.template() || failed[0].Err == nil || !strings.Contains(failed[0].Err.Error(), p.issuer("gone")) {
+	if failed[0].Issuer != p.template() || failed[0].Err == nil ||
+		!strings.Contains(failed[0].Err.Error(), p.issuer("gone")) {
 		t.Fatalf("EventTenantFailed: %+v", failed[0])
 	}
 	settle(t, v, obs)
@@ -359,7 +390,8 @@ func TestTemplateEvictsTheLeastRecentlyUsed(t *testing.T) {
 	}
 	// b comes back, at the cost of the least recently used now (a).
 	wantAdmitted(t, v, p.mint(t, "b", testkeys.RSA()), p.issuer("b"))
-	if evicted := obs.wait(t, core.EventTenantEvicted, 2); evicted[1].Issuer != p.template() || log.records(t, "least recently used")[1]["issuer"] != p.issuer("a") {
+	if evicted := obs.wait(t, core.EventTenantEvicted, 2); evicted[1].Issuer != p.template() ||
+		log.records(t, "least recently used")[1]["issuer"] != p.issuer("a") {
 		t.Fatalf("second eviction: %+v, want a's issuer:\n%s", evicted[1], log)
 	}
 }

@@ -55,7 +55,11 @@ func TestAuthenticateCall(t *testing.T) {
 	if !errors.Is(err, core.ErrInsufficientScope) {
 		t.Fatalf("rule: %v, want insufficient scope", err)
 	}
-	strict := core.NewAuthenticator(env.Validator, core.WithRules(core.RequireVerifiedEmail()), core.WithRefusalLog(nil, 0))
+	strict := core.NewAuthenticator(
+		env.Validator,
+		core.WithRules(core.RequireVerifiedEmail()),
+		core.WithRefusalLog(nil, 0),
+	)
 	if _, err := strict.AuthenticateCall(context.Background(), call("Bearer "+valid)); !errors.Is(err, core.ErrForbidden) {
 		t.Fatalf("Authenticator rule: %v, want forbidden", err)
 	}
@@ -70,7 +74,12 @@ func TestAuthenticateCallDPoP(t *testing.T) {
 	key := authtest.NewDPoPKey(t)
 	bound := env.Issuer.MustMint(authtest.BoundTo(key))
 	call := func(proofs ...string) *core.Call {
-		return &core.Call{Authorization: []string{"DPoP " + bound}, DPoP: proofs, Method: http.MethodPost, Path: "/shop.Orders/List"}
+		return &core.Call{
+			Authorization: []string{"DPoP " + bound},
+			DPoP:          proofs,
+			Method:        http.MethodPost,
+			Path:          "/shop.Orders/List",
+		}
 	}
 	proof := key.Proof(http.MethodPost, "https://grpc.example/shop.Orders/List", bound)
 	ctx, err := a.AuthenticateCall(context.Background(), call(proof))
@@ -105,7 +114,12 @@ func TestAuthenticateCallCertificateBinding(t *testing.T) {
 	cert, other := authtest.NewClientCertificate(t, "svc-a"), authtest.NewClientCertificate(t, "svc-b")
 	token := env.Issuer.MustMint(authtest.CertificateBoundTo(cert))
 	call := func(state *tls.ConnectionState) *core.Call {
-		return &core.Call{Authorization: []string{"Bearer " + token}, Method: http.MethodPost, Path: "/shop.Orders/List", TLS: state}
+		return &core.Call{
+			Authorization: []string{"Bearer " + token},
+			Method:        http.MethodPost,
+			Path:          "/shop.Orders/List",
+			TLS:           state,
+		}
 	}
 	peer := func(c *authtest.ClientCertificate) *tls.ConnectionState {
 		return &tls.ConnectionState{PeerCertificates: []*x509.Certificate{c.Certificate}}
@@ -125,7 +139,10 @@ func TestAuthenticateCallCertificateBinding(t *testing.T) {
 func TestAuthenticateCallRefusalLog(t *testing.T) {
 	env := authcases.NewEnv(t)
 	var buf bytes.Buffer
-	a := core.NewAuthenticator(env.Validator, core.WithRefusalLog(slog.New(slog.NewTextHandler(&buf, nil)), slog.LevelInfo))
+	a := core.NewAuthenticator(
+		env.Validator,
+		core.WithRefusalLog(slog.New(slog.NewTextHandler(&buf, nil)), slog.LevelInfo),
+	)
 	expired := env.Issuer.MustMint(authtest.Claims{"exp": time.Now().Add(-time.Hour)})
 	c := &core.Call{Authorization: []string{"Bearer " + expired}, Method: http.MethodPost, Path: "/shop.Orders/List"}
 	if _, err := a.AuthenticateCall(context.Background(), c); err == nil {
@@ -147,7 +164,11 @@ func TestAuthenticateCallRefusalLog(t *testing.T) {
 func TestAuthenticateCallCacheHitAllocations(t *testing.T) {
 	env := authcases.NewEnv(t)
 	a := core.NewAuthenticator(env.Validator)
-	c := &core.Call{Authorization: []string{"Bearer " + env.Issuer.MustMint(nil)}, Method: http.MethodPost, Path: "/shop.Orders/List"}
+	c := &core.Call{
+		Authorization: []string{"Bearer " + env.Issuer.MustMint(nil)},
+		Method:        http.MethodPost,
+		Path:          "/shop.Orders/List",
+	}
 	ctx := context.Background()
 	if _, err := a.AuthenticateCall(ctx, c); err != nil {
 		t.Fatal(err)

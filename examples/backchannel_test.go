@@ -38,7 +38,8 @@ func TestBackChannelLogout(t *testing.T) {
 		}
 		for _, path := range routes {
 			ans := a.send(t, request{path: path, auth: []string{"Bearer " + session}})
-			if ans.status != http.StatusUnauthorized || !strings.Contains(ans.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			if ans.status != http.StatusUnauthorized ||
+				!strings.Contains(ans.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 				t.Errorf("after logout %s: %d %q, want 401 invalid_token", path, ans.status, ans.header.Get("WWW-Authenticate"))
 			}
 		}
@@ -51,7 +52,11 @@ func TestBackChannelLogout(t *testing.T) {
 			"another client's logout token": mustLogoutToken(t, iss, "another-client", "s-2"),
 			"an access token":               other,
 		} {
-			resp, err := a.client.Post(a.url+"/backchannel-logout", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"logout_token": {tok}}.Encode()))
+			resp, err := a.client.Post(
+				a.url+"/backchannel-logout",
+				"application/x-www-form-urlencoded",
+				strings.NewReader(url.Values{"logout_token": {tok}}.Encode()),
+			)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,9 +85,16 @@ func mustLogoutToken(t *testing.T, iss *authtest.Issuer, clientID, sid string) s
 // says, at error level, which setting is missing.
 func TestIntrospectionURLFromTheEnvironment(t *testing.T) {
 	eachStarter(t, func(t *testing.T, bin string) {
-		iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(audience), authtest.WithoutDiscovery())
+		iss := authtest.NewIssuer(
+			authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+			authtest.WithAudience(audience),
+			authtest.WithoutDiscovery(),
+		)
 		t.Cleanup(iss.Close)
-		creds := []string{"IDENTSPHERE_CLIENT_ID=" + authtest.IntrospectionClientID, "IDENTSPHERE_CLIENT_SECRET=" + authtest.IntrospectionClientSecret}
+		creds := []string{
+			"IDENTSPHERE_CLIENT_ID=" + authtest.IntrospectionClientID,
+			"IDENTSPHERE_CLIENT_SECRET=" + authtest.IntrospectionClientSecret,
+		}
 		token := iss.MustMint(user)
 		transfer := request{method: http.MethodPost, path: "/api/transfer", auth: []string{"Bearer " + token}}
 

@@ -55,8 +55,18 @@ func errorCode(t *testing.T, ans answer) string {
 // expect checks an answer's status, challenge and error code.
 func expect(t *testing.T, what string, ans answer, status int, challenge, code string) {
 	t.Helper()
-	if ans.status != status || ans.header.Get("WWW-Authenticate") != challenge || (status != http.StatusOK && errorCode(t, ans) != code) {
-		t.Errorf("%s: %d %q %s, want %d %q %q", what, ans.status, ans.header.Get("WWW-Authenticate"), ans.body, status, challenge, code)
+	if ans.status != status || ans.header.Get("WWW-Authenticate") != challenge ||
+		(status != http.StatusOK && errorCode(t, ans) != code) {
+		t.Errorf(
+			"%s: %d %q %s, want %d %q %q",
+			what,
+			ans.status,
+			ans.header.Get("WWW-Authenticate"),
+			ans.body,
+			status,
+			challenge,
+			code,
+		)
 	}
 }
 
@@ -81,7 +91,8 @@ func TestDPoP(t *testing.T) {
 		iss := newIssuer(t)
 		a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_PUBLIC_URL="+publicURL)
 		a.waitReady(t)
-		if rec := a.logRecord(t, "DPoP is on"); rec["mode"] != "allowed" || rec["public_url"] != publicURL || rec["replay_cache"] != "memory" {
+		if rec := a.logRecord(t, "DPoP is on"); rec["mode"] != "allowed" || rec["public_url"] != publicURL ||
+			rec["replay_cache"] != "memory" {
 			t.Errorf("DPoP log record %v", rec)
 		}
 
@@ -99,24 +110,69 @@ func TestDPoP(t *testing.T) {
 			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}),
 			http.StatusUnauthorized, challengeToken+", "+strings.TrimSuffix(rmPublic, ", "), "invalid_token")
-		expect(t, "a proof for another route", a.send(t, dpopRequest(http.MethodGet, "/api/admin", token, key.Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
-		expect(t, "a proof for the loopback address", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
-		expect(t, "a proof for another method", a.send(t, dpopRequest(http.MethodPost, "/api/me", token, key.Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
-		expect(t, "a proof by another key", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, authtest.NewDPoPKey(t).Proof(http.MethodGet, me, token))),
-			http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
+		expect(
+			t,
+			"a proof for another route",
+			a.send(t, dpopRequest(http.MethodGet, "/api/admin", token, key.Proof(http.MethodGet, me, token))),
+			http.StatusUnauthorized,
+			`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
+			"invalid_dpop_proof",
+		)
+		expect(
+			t,
+			"a proof for the loopback address",
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
+			http.StatusUnauthorized,
+			`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
+			"invalid_dpop_proof",
+		)
+		expect(
+			t,
+			"a proof for another method",
+			a.send(t, dpopRequest(http.MethodPost, "/api/me", token, key.Proof(http.MethodGet, me, token))),
+			http.StatusUnauthorized,
+			`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
+			"invalid_dpop_proof",
+		)
+		expect(
+			t,
+			"a proof by another key",
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, authtest.NewDPoPKey(t).Proof(http.MethodGet, me, token))),
+			http.StatusUnauthorized,
+			`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
+			"invalid_dpop_proof",
+		)
 
 		// Every /api route takes it, the query aside (htu leaves it out).
 		for _, r := range []struct{ method, path, htu string }{
 			{http.MethodPost, "/api/me", me},
 			{http.MethodGet, "/api/admin?verbose=1", publicURL + "/api/admin"},
 		} {
-			expect(t, r.method+" "+r.path, a.send(t, dpopRequest(r.method, r.path, token, key.Proof(r.method, r.htu, token))), http.StatusOK, "", "")
+			expect(
+				t,
+				r.method+" "+r.path,
+				a.send(t, dpopRequest(r.method, r.path, token, key.Proof(r.method, r.htu, token))),
+				http.StatusOK,
+				"",
+				"",
+			)
 		}
-		expect(t, "a plain Bearer token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}), http.StatusOK, "", "")
-		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `Bearer realm="identsphere", `+rmPublic+`DPoP `+rmPublic+dpopAlgs, "")
+		expect(
+			t,
+			"a plain Bearer token",
+			a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}),
+			http.StatusOK,
+			"",
+			"",
+		)
+		expect(
+			t,
+			"no token",
+			a.send(t, request{path: "/api/me"}),
+			http.StatusUnauthorized,
+			`Bearer realm="identsphere", `+rmPublic+`DPoP `+rmPublic+dpopAlgs,
+			"",
+		)
 	})
 }
 
@@ -130,7 +186,13 @@ func TestDPoPFleetRefusesReplays(t *testing.T) {
 	iss := newIssuer(t)
 	var fleet []*app
 	for _, name := range starters {
-		a := startAgainst(t, filepath.Join(binDir, name), iss.URL(), "IDENTSPHERE_PUBLIC_URL="+publicURL, "IDENTSPHERE_REDIS_URL="+redis.URL())
+		a := startAgainst(
+			t,
+			filepath.Join(binDir, name),
+			iss.URL(),
+			"IDENTSPHERE_PUBLIC_URL="+publicURL,
+			"IDENTSPHERE_REDIS_URL="+redis.URL(),
+		)
 		a.waitReady(t)
 		if rec := a.logRecord(t, "DPoP is on"); rec["replay_cache"] != "redis" {
 			t.Errorf("%s: DPoP log record %v, want replay_cache redis", name, rec)
@@ -142,10 +204,23 @@ func TestDPoPFleetRefusesReplays(t *testing.T) {
 	me := publicURL + "/api/me"
 	for i, a := range fleet {
 		proof := key.Proof(http.MethodGet, me, token)
-		expect(t, fmt.Sprintf("a new proof at replica %d", i), a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)), http.StatusOK, "", "")
+		expect(
+			t,
+			fmt.Sprintf("a new proof at replica %d", i),
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
+			http.StatusOK,
+			"",
+			"",
+		)
 		for j, b := range fleet {
-			expect(t, fmt.Sprintf("replica %d's proof at replica %d", i, j), b.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
-				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
+			expect(
+				t,
+				fmt.Sprintf("replica %d's proof at replica %d", i, j),
+				b.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
+				http.StatusUnauthorized,
+				`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
+				"invalid_dpop_proof",
+			)
 		}
 	}
 }
@@ -159,11 +234,24 @@ func TestDPoPRequired(t *testing.T) {
 		a.waitReady(t)
 		expect(t, "a Bearer token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(user))}),
 			http.StatusUnauthorized, `DPoP error="invalid_token", `+rmPublic+dpopAlgs, "invalid_token")
-		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `DPoP realm="identsphere", `+rmPublic+dpopAlgs, "")
+		expect(
+			t,
+			"no token",
+			a.send(t, request{path: "/api/me"}),
+			http.StatusUnauthorized,
+			`DPoP realm="identsphere", `+rmPublic+dpopAlgs,
+			"",
+		)
 		key := authtest.NewDPoPKey(t, authtest.DPoPKeyEd25519())
 		token := iss.MustMint(authtest.BoundTo(key, user))
-		expect(t, "a bound token with its proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
-			http.StatusOK, "", "")
+		expect(
+			t,
+			"a bound token with its proof",
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
+			http.StatusOK,
+			"",
+			"",
+		)
 	})
 }
 
@@ -190,8 +278,14 @@ func TestDPoPWithoutPublicURL(t *testing.T) {
 				})
 				key := authtest.NewDPoPKey(t)
 				token := iss.MustMint(authtest.BoundTo(key, user))
-				expect(t, "a bound token with its proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
-					http.StatusBadRequest, challengeRequest, "invalid_request")
+				expect(
+					t,
+					"a bound token with its proof",
+					a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
+					http.StatusBadRequest,
+					challengeRequest,
+					"invalid_request",
+				)
 				expect(t, "a bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}),
 					http.StatusUnauthorized, challengeToken+rm, "invalid_token")
 				expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, challengeMissing+rm, "")
@@ -211,13 +305,28 @@ func TestDPoPDevMode(t *testing.T) {
 		// The dev issuer's tokens are not bound: with the DPoP scheme and a
 		// proof for the right URL, the token is refused for that, which only
 		// a service that reads DPoP can say.
-		token := strings.TrimSpace(strings.TrimPrefix(a.waitLine(t, a.stdout, "the banner's token", startTimeout, func(l string) bool {
-			return strings.HasPrefix(l, "token:")
-		}), "token:"))
+		token := strings.TrimSpace(
+			strings.TrimPrefix(a.waitLine(t, a.stdout, "the banner's token", startTimeout, func(l string) bool {
+				return strings.HasPrefix(l, "token:")
+			}), "token:"),
+		)
 		key := authtest.NewDPoPKey(t)
-		expect(t, "an unbound token with the DPoP scheme", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
-			http.StatusUnauthorized, `DPoP error="invalid_token", `+rmOf(a.url)+dpopAlgs, "invalid_token")
-		expect(t, "the banner's token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}), http.StatusOK, "", "")
+		expect(
+			t,
+			"an unbound token with the DPoP scheme",
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, a.url+"/api/me", token))),
+			http.StatusUnauthorized,
+			`DPoP error="invalid_token", `+rmOf(a.url)+dpopAlgs,
+			"invalid_token",
+		)
+		expect(
+			t,
+			"the banner's token as Bearer",
+			a.send(t, request{path: "/api/me", auth: bearer(token)}),
+			http.StatusOK,
+			"",
+			"",
+		)
 
 		// A login naming the key's thumbprint (dpop_jkt), through the
 		// app's proxy, gets a token bound to it: the README's walk-through.
@@ -231,8 +340,22 @@ func TestDPoPDevMode(t *testing.T) {
 			t.Fatalf("login with dpop_jkt: %d %s", login.status, login.body)
 		}
 		bound := session.AccessToken
-		expect(t, "the bound token with its key's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", bound, key.Proof(http.MethodGet, a.url+"/api/me", bound))), http.StatusOK, "", "")
-		expect(t, "the bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(bound)}), http.StatusUnauthorized, `Bearer error="invalid_token", `+strings.TrimSuffix(rmOf(a.url), ", "), "invalid_token")
+		expect(
+			t,
+			"the bound token with its key's proof",
+			a.send(t, dpopRequest(http.MethodGet, "/api/me", bound, key.Proof(http.MethodGet, a.url+"/api/me", bound))),
+			http.StatusOK,
+			"",
+			"",
+		)
+		expect(
+			t,
+			"the bound token as Bearer",
+			a.send(t, request{path: "/api/me", auth: bearer(bound)}),
+			http.StatusUnauthorized,
+			`Bearer error="invalid_token", `+strings.TrimSuffix(rmOf(a.url), ", "),
+			"invalid_token",
+		)
 	})
 }
 
@@ -272,7 +395,14 @@ func TestDPoPProofCommand(t *testing.T) {
 			a.waitReady(t)
 			token := iss.MustMint(with(authtest.Claims{"cnf": map[string]string{"jkt": jkt}}))
 			proof := runHelper("-url", publicURL+"/api/me", "-token", token)
-			expect(t, "the command's proof", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)), http.StatusOK, "", "")
+			expect(
+				t,
+				"the command's proof",
+				a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
+				http.StatusOK,
+				"",
+				"",
+			)
 			expect(t, "the command's proof again", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
 				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 			post := runHelper("-method", "POST", "-url", publicURL+"/api/me", "-token", token)

@@ -20,7 +20,11 @@ func TestFleetSharesBackChannelLogoutThroughRedis(t *testing.T) {
 	redis := redistest.Start(t)
 	iss := newIssuer(t)
 	const clientID = "orders-web"
-	env := []string{"IDENTSPHERE_CLIENT_ID=" + clientID, "IDENTSPHERE_CLIENT_SECRET=x", "IDENTSPHERE_REDIS_URL=" + redis.URL()}
+	env := []string{
+		"IDENTSPHERE_CLIENT_ID=" + clientID,
+		"IDENTSPHERE_CLIENT_SECRET=x",
+		"IDENTSPHERE_REDIS_URL=" + redis.URL(),
+	}
 	var fleet []*app
 	for _, bin := range []string{"chi-starter", "gin-go-starter", "chi-starter"} {
 		a := startAgainst(t, filepath.Join(binDir, bin), iss.URL(), env...)
@@ -56,7 +60,11 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 	redis := redistest.Start(t)
 	iss := newIssuer(t)
 	const clientID = "orders-web"
-	env := []string{"IDENTSPHERE_CLIENT_ID=" + clientID, "IDENTSPHERE_CLIENT_SECRET=x", "IDENTSPHERE_REDIS_URL=" + redis.URL()}
+	env := []string{
+		"IDENTSPHERE_CLIENT_ID=" + clientID,
+		"IDENTSPHERE_CLIENT_SECRET=x",
+		"IDENTSPHERE_REDIS_URL=" + redis.URL(),
+	}
 	var fleet []*app
 	for _, bin := range []string{"chi-starter", "gin-go-starter"} {
 		a := startAgainst(t, filepath.Join(binDir, bin), iss.URL(), env...)
@@ -64,8 +72,11 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 		fleet = append(fleet, a)
 	}
 	post := func(a *app, token string) answer {
-		return a.send(t, request{method: http.MethodPost, path: "/backchannel-logout", body: url.Values{"logout_token": {token}}.Encode(),
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+		return a.send(
+			t,
+			request{method: http.MethodPost, path: "/backchannel-logout", body: url.Values{"logout_token": {token}}.Encode(),
+				header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
+		)
 	}
 
 	logout := mustLogoutToken(t, iss, clientID, "s-once")
@@ -80,7 +91,12 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 	redis.Stop()
 	ans := post(fleet[1], mustLogoutToken(t, iss, clientID, "s-outage"))
 	if ans.status != http.StatusServiceUnavailable || ans.header.Get("Retry-After") == "" {
-		t.Fatalf("a logout while Redis is down: %d %q %s, want 503 with Retry-After", ans.status, ans.header.Get("Retry-After"), ans.body)
+		t.Fatalf(
+			"a logout while Redis is down: %d %q %s, want 503 with Retry-After",
+			ans.status,
+			ans.header.Get("Retry-After"),
+			ans.body,
+		)
 	}
 	if ans := fleet[1].send(t, request{path: "/api/me", auth: []string{"Bearer " + session}}); ans.status != http.StatusUnauthorized {
 		t.Fatalf("the replica that took the logout, Redis down: %d, want 401 at once", ans.status)
@@ -128,7 +144,8 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 		if _, ok := eventually(10*time.Second, func() bool { readyz(); return body.Status == "revocations not synced" }); !ok {
 			t.Fatalf("/readyz with the keys loaded and Redis down: %+v, want status \"revocations not synced\"", body)
 		}
-		if code := readyz(); code != http.StatusServiceUnavailable || body.Ready || body.Revocations == nil || body.Revocations.SyncedOnce {
+		if code := readyz(); code != http.StatusServiceUnavailable || body.Ready || body.Revocations == nil ||
+			body.Revocations.SyncedOnce {
 			t.Fatalf("/readyz before the first sync: %d %+v, want 503, not ready", code, body)
 		}
 		if gauge("synced_once") != 0 || gauge("synced") != 0 || gauge("last_sync_age_seconds") != -1 {
@@ -137,7 +154,8 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 
 		redis.Restart()
 		a.waitReady(t)
-		if code := readyz(); code != http.StatusOK || !body.Ready || !body.Revocations.Synced || !body.Revocations.SyncedOnce {
+		if code := readyz(); code != http.StatusOK || !body.Ready || !body.Revocations.Synced ||
+			!body.Revocations.SyncedOnce {
 			t.Fatalf("/readyz once synced: %d %+v", code, body)
 		}
 		if gauge("synced") != 1 || gauge("synced_once") != 1 || gauge("pending_writes") != 0 {
@@ -149,8 +167,13 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 		if _, ok := eventually(10*time.Second, func() bool { return gauge("synced") == 0 }); !ok {
 			t.Fatal("synced gauge still 1 with Redis down")
 		}
-		if code := readyz(); code != http.StatusOK || !body.Ready || body.Revocations.Synced || body.Revocations.LastSyncAgeSeconds == nil {
-			t.Fatalf("/readyz with Redis lost after the first sync: %d %+v, want 200, ready, not synced, with an age", code, body)
+		if code := readyz(); code != http.StatusOK || !body.Ready || body.Revocations.Synced ||
+			body.Revocations.LastSyncAgeSeconds == nil {
+			t.Fatalf(
+				"/readyz with Redis lost after the first sync: %d %+v, want 200, ready, not synced, with an age",
+				code,
+				body,
+			)
 		}
 		if rec := a.logRecord(t, "redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back"); rec["level"] != "WARN" {
 			t.Fatalf("lost Redis logged as %v, want WARN", rec["level"])

@@ -106,7 +106,10 @@ func TestMissingTokenBodyIsWhatTheREADMESays(t *testing.T) {
 		if err := json.Unmarshal(invalid.body, &got); err != nil || got.Error == nil || got.Description == "" {
 			t.Errorf("invalid token: body %s, want error and error_description", invalid.body)
 		}
-		if quoted := "`" + `{"error":"invalid_token","error_description":"..."}` + "`"; !bytes.Contains(readme, []byte(quoted)) {
+		if quoted := "`" + `{"error":"invalid_token","error_description":"..."}` + "`"; !bytes.Contains(
+			readme,
+			[]byte(quoted),
+		) {
 			t.Errorf("README does not show the shape of the other failures, %s", quoted)
 		}
 	})
@@ -175,7 +178,13 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 	eachStarter(t, func(t *testing.T, bin string) {
 		ri := newRecordingIssuer(t)
 		// The suite connects from loopback: it plays the balancer.
-		a := startAgainst(t, bin, ri.URL, "IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, 127.0.0.1", "IDENTSPHERE_PUBLIC_SCHEME=https")
+		a := startAgainst(
+			t,
+			bin,
+			ri.URL,
+			"IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, 127.0.0.1",
+			"IDENTSPHERE_PUBLIC_SCHEME=https",
+		)
 
 		t.Run("the issuer is told the user behind the trusted balancer, and nothing a client forged", func(t *testing.T) {
 			forged := map[string]string{
@@ -196,7 +205,10 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 				t.Fatalf("the issuer got %d requests, want 1", len(got))
 			}
 			h := got[0]
-			if xff, proto := h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"); len(xff) != 1 || xff[0] != "203.0.113.7" || len(proto) != 1 || proto[0] != "https" {
+			if xff, proto := h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"); len(xff) != 1 ||
+				xff[0] != "203.0.113.7" ||
+				len(proto) != 1 ||
+				proto[0] != "https" {
 				t.Errorf("the issuer was told X-Forwarded-For %q, X-Forwarded-Proto %q; want 203.0.113.7 over https", xff, proto)
 			}
 			for name := range forged {
@@ -213,7 +225,8 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 			before := len(ri.received())
 			for _, method := range []string{http.MethodConnect, http.MethodTrace} {
 				ans := a.send(t, request{method: method, path: "/v1/auth/login"})
-				if allow := strings.Join(ans.header.Values("Allow"), ", "); ans.status != http.StatusMethodNotAllowed || allow != "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" {
+				if allow := strings.Join(ans.header.Values("Allow"), ", "); ans.status != http.StatusMethodNotAllowed ||
+					allow != "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" {
 					t.Errorf("%s: %d Allow %q, want 405 with the proxy's Allow", method, ans.status, allow)
 				}
 			}

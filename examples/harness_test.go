@@ -150,7 +150,13 @@ func startApp(t *testing.T, bin string, env ...string) *app {
 
 // waitLine returns the first complete line of o that match accepts. It
 // fails the test if none comes within timeout or before the process exits.
-func (a *app) waitLine(t *testing.T, o *starterproc.Output, what string, timeout time.Duration, match func(string) bool) string {
+func (a *app) waitLine(
+	t *testing.T,
+	o *starterproc.Output,
+	what string,
+	timeout time.Duration,
+	match func(string) bool,
+) string {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

@@ -36,7 +36,10 @@ func TestTokenKinds(t *testing.T) {
 	t.Cleanup(zitadel.Close)
 	cases := []tokenKindCase{
 		{"Dex cross-client token (aud [orders-api orders-web], azp orders-web, at_hash)", dex.URL(),
-			[]string{"IDENTSPHERE_AUDIENCE=" + dex.API, "IDENTSPHERE_AUTHORIZED_PARTIES=" + dex.ClientID}, dex.CrossClientToken("admins"), true},
+			[]string{
+				"IDENTSPHERE_AUDIENCE=" + dex.API,
+				"IDENTSPHERE_AUTHORIZED_PARTIES=" + dex.ClientID,
+			}, dex.CrossClientToken("admins"), true},
 		{"Dex access token (the ID token's shape)", dex.URL(),
 			[]string{"IDENTSPHERE_AUDIENCE=" + dex.ClientID}, dex.AccessToken(), true},
 		{"Hydra ID token", hydra.URL(),
@@ -48,11 +51,21 @@ func TestTokenKinds(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				t.Run("IDENTSPHERE_TOKEN_PROFILE=id", func(t *testing.T) {
-					a := startApp(t, bin, append([]string{"IDENTSPHERE_URL=" + c.issuer, "ADDR=127.0.0.1:0", "IDENTSPHERE_TOKEN_PROFILE=id"}, c.env...)...)
+					a := startApp(
+						t,
+						bin,
+						append([]string{"IDENTSPHERE_URL=" + c.issuer, "ADDR=127.0.0.1:0", "IDENTSPHERE_TOKEN_PROFILE=id"}, c.env...)...)
 					a.waitReady(t)
 					expect(t, "/api/me", a.send(t, request{path: "/api/me", auth: bearer(c.token)}), http.StatusOK, "", "")
 					if c.verified {
-						expect(t, "/api/verified", a.send(t, request{path: "/api/verified", auth: bearer(c.token)}), http.StatusOK, "", "")
+						expect(
+							t,
+							"/api/verified",
+							a.send(t, request{path: "/api/verified", auth: bearer(c.token)}),
+							http.StatusOK,
+							"",
+							"",
+						)
 					}
 				})
 				t.Run("default profile", func(t *testing.T) {
@@ -87,7 +100,8 @@ func refusedForItsKind(t *testing.T, a *app, token, kind, acceptedWith string) {
 		if !strings.Contains(body.Description, kind) {
 			t.Errorf("the description %q does not name the kind %q", body.Description, kind)
 		}
-		if text := string(ans.body) + ans.header.Get("WWW-Authenticate"); strings.Contains(text, "IDENTSPHERE") || strings.Contains(text, "Profile") {
+		if text := string(ans.body) + ans.header.Get("WWW-Authenticate"); strings.Contains(text, "IDENTSPHERE") ||
+			strings.Contains(text, "Profile") {
 			t.Errorf("the answer names a setting: %s", text)
 		}
 	}
@@ -128,11 +142,24 @@ func (a *app) waitRecords(t *testing.T, msg string, n int) []map[string]any {
 func TestTokenKindSettings(t *testing.T) {
 	eachStarter(t, func(t *testing.T, bin string) {
 		iss := newIssuer(t)
-		atJWT := iss.MustMint(with(authtest.Claims{"client_id": "orders-web", "jti": "at-1"}), authtest.WithHeader("typ", "at+jwt"))
+		atJWT := iss.MustMint(
+			with(authtest.Claims{"client_id": "orders-web", "jti": "at-1"}),
+			authtest.WithHeader("typ", "at+jwt"),
+		)
 		t.Run("id", func(t *testing.T) {
 			a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_TOKEN_PROFILE=id")
 			a.waitReady(t)
-			expect(t, "ID token", a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(with(authtest.Claims{"at_hash": "k2vPX1y4b8_6ZQ3b0Vj1yw"})))}), http.StatusOK, "", "")
+			expect(
+				t,
+				"ID token",
+				a.send(
+					t,
+					request{path: "/api/me", auth: bearer(iss.MustMint(with(authtest.Claims{"at_hash": "k2vPX1y4b8_6ZQ3b0Vj1yw"})))},
+				),
+				http.StatusOK,
+				"",
+				"",
+			)
 			refusedForItsKind(t, a, atJWT, "access token", "IDENTSPHERE_TOKEN_PROFILE=access")
 		})
 		t.Run("rfc9068", func(t *testing.T) {

@@ -146,8 +146,18 @@ func TestOperability(t *testing.T) {
 			{name: "valid again, from the cache", token: valid, status: 200},
 			{name: "expired", token: mint(with(authtest.Claims{"exp": time.Now().Add(-time.Hour)})), status: 401, check: "exp"},
 			{name: "wrong audience", token: mint(with(authtest.Claims{"aud": "other-api"})), status: 401, check: "aud"},
-			{name: "forged", token: mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)), status: 401, check: "signature"},
-			{name: "unknown kid", token: mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-kid")), status: 401, check: "kid"},
+			{
+				name:   "forged",
+				token:  mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)),
+				status: 401,
+				check:  "signature",
+			},
+			{
+				name:   "unknown kid",
+				token:  mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-kid")),
+				status: 401,
+				check:  "kid",
+			},
 			{name: "missing scope", token: mint(user), status: 403, check: "scope"},
 			{name: "no token", status: 401, check: "missing"},
 		}
@@ -220,7 +230,8 @@ func TestOperability(t *testing.T) {
 				t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, n, ok, c.want)
 			}
 		}
-		if age, ok := sample(families, "identsphere_keys_age_seconds", map[string]string{"issuer": issuer}); !ok || age < 0 || age > 60 {
+		if age, ok := sample(families, "identsphere_keys_age_seconds", map[string]string{"issuer": issuer}); !ok || age < 0 ||
+			age > 60 {
 			t.Errorf("identsphere_keys_age_seconds = %v (found %v)", age, ok)
 		}
 		for name, f := range families {
@@ -262,7 +273,8 @@ func TestOperability(t *testing.T) {
 			for _, rec := range access {
 				if rec["request_id"] == s.id {
 					n++
-					if rec["status"] != float64(s.status) || rec["method"] != "GET" || rec["path"] != s.req.path || rec["duration_ms"] == nil {
+					if rec["status"] != float64(s.status) || rec["method"] != "GET" || rec["path"] != s.req.path ||
+						rec["duration_ms"] == nil {
 						t.Errorf("%s: access record %v", s.name, rec)
 					}
 				}
@@ -301,11 +313,14 @@ func TestOperability(t *testing.T) {
 		if err := json.Unmarshal(ans.body, &ready); err != nil || ans.status != http.StatusOK {
 			t.Fatalf("/readyz: %d %s", ans.status, ans.body)
 		}
-		if ready.Status != "ok" || !ready.Ready || ready.CacheEntries == nil || *ready.CacheEntries != 2 || len(ready.Issuers) != 1 {
+		if ready.Status != "ok" || !ready.Ready || ready.CacheEntries == nil || *ready.CacheEntries != 2 ||
+			len(ready.Issuers) != 1 {
 			t.Fatalf("/readyz %s", ans.body)
 		}
 		is := ready.Issuers[0]
-		if is.Issuer != nil || is.RefreshFailing || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil || *is.KeysAgeSeconds < 0 || is.LastError != nil {
+		if is.Issuer != nil || is.RefreshFailing || !is.Ready || is.Keys != 1 || is.KeysAgeSeconds == nil ||
+			*is.KeysAgeSeconds < 0 ||
+			is.LastError != nil {
 			t.Errorf("/readyz issuer %s", ans.body)
 		}
 		if ans := a.send(t, request{path: "/readyz/detail"}); ans.status != http.StatusNotFound {
@@ -320,7 +335,9 @@ func TestOperability(t *testing.T) {
 			Issuers []issuerState `json:"issuers"`
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&detail); err != nil || resp.StatusCode != http.StatusOK || len(detail.Issuers) != 1 ||
-			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
+			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer ||
+			detail.Issuers[0].RefreshFailing ||
+			!detail.Issuers[0].Ready {
 			t.Errorf("/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ready", resp.StatusCode, detail, err)
 		}
 	})
@@ -402,7 +419,10 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 				t.Fatalf("/api/transfer with refused credentials: %d, want 503", ans.status)
 			}
 		}
-		errs := a.records(t, "identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503")
+		errs := a.records(
+			t,
+			"identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503",
+		)
 		if len(errs) != 1 || errs[0]["level"] != "ERROR" || !strings.Contains(errs[0]["error"].(string), "ClientSecret") {
 			t.Errorf("misconfiguration records %v, want one at ERROR naming the setting", errs)
 		}

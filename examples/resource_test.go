@@ -24,7 +24,8 @@ func metadata(t *testing.T, a *app, path string) resourceDoc {
 	t.Helper()
 	ans := a.send(t, request{path: path})
 	var doc resourceDoc
-	if err := json.Unmarshal(ans.body, &doc); ans.status != http.StatusOK || err != nil || ans.header.Get("Content-Type") != "application/json" {
+	if err := json.Unmarshal(ans.body, &doc); ans.status != http.StatusOK || err != nil ||
+		ans.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET %s: %d %q %s", path, ans.status, ans.header.Get("Content-Type"), ans.body)
 	}
 	return doc
@@ -43,12 +44,20 @@ func TestStarterResourceMetadataDevMode(t *testing.T) {
 		doc := metadata(t, a, "/.well-known/oauth-protected-resource")
 		issuer := a.waitLine(t, a.stdout, "the banner's issuer line", startTimeout, func(l string) bool { return len(l) > 8 && l[:8] == "issuer: " })[8:]
 		if doc.Resource != a.url || !slices.Equal(doc.AuthorizationServers, []string{issuer}) || !slices.Equal(doc.BearerMethods, []string{"header"}) ||
-			len(doc.DPoPAlgs) == 0 || doc.DPoPRequired {
+			len(doc.DPoPAlgs) == 0 ||
+			doc.DPoPRequired {
 			t.Errorf("metadata %+v, want resource %s and authorization server %s", doc, a.url, issuer)
 		}
 		// A token from that issuer passes.
 		token := loginToken(t, a, `{"email":"dev@example.com","password":"any"}`)
-		expect(t, "a token of the named issuer", a.send(t, request{path: "/api/me", auth: bearer(token)}), http.StatusOK, "", "")
+		expect(
+			t,
+			"a token of the named issuer",
+			a.send(t, request{path: "/api/me", auth: bearer(token)}),
+			http.StatusOK,
+			"",
+			"",
+		)
 	})
 }
 
@@ -58,12 +67,26 @@ func TestStarterResourceMetadataDevMode(t *testing.T) {
 func TestStarterResourceMetadataWithPath(t *testing.T) {
 	eachStarter(t, func(t *testing.T, bin string) {
 		iss := newIssuer(t)
-		a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_PUBLIC_URL=https://Orders.Example:443/orders", "IDENTSPHERE_DPOP=required")
+		a := startAgainst(
+			t,
+			bin,
+			iss.URL(),
+			"IDENTSPHERE_PUBLIC_URL=https://Orders.Example:443/orders",
+			"IDENTSPHERE_DPOP=required",
+		)
 		a.waitReady(t)
 		rm := `resource_metadata="https://orders.example/.well-known/oauth-protected-resource/orders"`
-		expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, `DPoP realm="identsphere", `+rm+`, `+dpopAlgs, "")
+		expect(
+			t,
+			"no token",
+			a.send(t, request{path: "/api/me"}),
+			http.StatusUnauthorized,
+			`DPoP realm="identsphere", `+rm+`, `+dpopAlgs,
+			"",
+		)
 		doc := metadata(t, a, "/.well-known/oauth-protected-resource/orders")
-		if doc.Resource != "https://orders.example/orders" || !slices.Equal(doc.AuthorizationServers, []string{iss.URL()}) || !doc.DPoPRequired {
+		if doc.Resource != "https://orders.example/orders" || !slices.Equal(doc.AuthorizationServers, []string{iss.URL()}) ||
+			!doc.DPoPRequired {
 			t.Errorf("metadata %+v", doc)
 		}
 		if ans := a.send(t, request{path: "/.well-known/oauth-protected-resource"}); ans.status != http.StatusNotFound {

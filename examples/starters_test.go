@@ -143,20 +143,40 @@ func TestContract(t *testing.T) {
 			{name: "invalid token on a scoped route", req: request{path: "/api/admin", auth: bearer("x.y.z")},
 				status: http.StatusUnauthorized, challenge: challengeToken, code: "invalid_token"},
 
-			ok("email verified", request{path: "/api/verified", auth: bearer(mint(with(authtest.Claims{"email_verified": true})))}),
-			forbidden("email not verified", request{path: "/api/verified", auth: bearer(mint(with(authtest.Claims{"email_verified": false})))}),
+			ok(
+				"email verified",
+				request{path: "/api/verified", auth: bearer(mint(with(authtest.Claims{"email_verified": true})))},
+			),
+			forbidden(
+				"email not verified",
+				request{path: "/api/verified", auth: bearer(mint(with(authtest.Claims{"email_verified": false})))},
+			),
 			forbidden("email_verified missing", request{path: "/api/verified", auth: bearer(valid)}),
 
-			forbidden("cross-site POST with cookie", request{method: http.MethodPost, path: "/api/me", cookie: valid, header: crossSite}),
-			forbidden("cross-origin POST with cookie (Origin only)", request{method: http.MethodPost, path: "/api/me", cookie: valid,
-				header: map[string]string{"Origin": "https://evil.example"}}),
-			ok("cross-site POST with bearer", request{method: http.MethodPost, path: "/api/me", auth: bearer(valid), header: crossSite}),
+			forbidden(
+				"cross-site POST with cookie",
+				request{method: http.MethodPost, path: "/api/me", cookie: valid, header: crossSite},
+			),
+			forbidden(
+				"cross-origin POST with cookie (Origin only)",
+				request{method: http.MethodPost, path: "/api/me", cookie: valid,
+					header: map[string]string{"Origin": "https://evil.example"}},
+			),
+			ok(
+				"cross-site POST with bearer",
+				request{method: http.MethodPost, path: "/api/me", auth: bearer(valid), header: crossSite},
+			),
 			ok("cross-site GET with cookie", request{path: "/api/me", cookie: valid, header: crossSite}),
 			ok("same-origin POST with cookie", request{method: http.MethodPost, path: "/api/me", cookie: valid,
 				header: map[string]string{"Sec-Fetch-Site": "same-origin"}}),
 
 			{name: "unknown route", req: request{path: "/nope"}, status: http.StatusNotFound, code: "not_found"},
-			{name: "unknown /api route needs no token to be unknown", req: request{path: "/api/nope"}, status: http.StatusNotFound, code: "not_found"},
+			{
+				name:   "unknown /api route needs no token to be unknown",
+				req:    request{path: "/api/nope"},
+				status: http.StatusNotFound,
+				code:   "not_found",
+			},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -233,7 +253,12 @@ func TestAuthProxy(t *testing.T) {
 		const email = "grace@example.com"
 		login := a.send(t, loginRequest(email))
 		if login.status != http.StatusOK || iss.AuthRequests() != 1 {
-			t.Fatalf("login: status %d, issuer saw %d auth requests; want 200 and 1 (body %s)", login.status, iss.AuthRequests(), login.body)
+			t.Fatalf(
+				"login: status %d, issuer saw %d auth requests; want 200 and 1 (body %s)",
+				login.status,
+				iss.AuthRequests(),
+				login.body,
+			)
 		}
 		var session string
 		for _, c := range (&http.Response{Header: login.header}).Cookies() {
@@ -246,7 +271,8 @@ func TestAuthProxy(t *testing.T) {
 		}
 		me := a.send(t, request{path: "/api/me", cookie: session})
 		var got struct{ Sub string }
-		if err := json.Unmarshal(me.body, &got); me.status != http.StatusOK || err != nil || got.Sub != authtest.SubjectFor(email) {
+		if err := json.Unmarshal(me.body, &got); me.status != http.StatusOK || err != nil ||
+			got.Sub != authtest.SubjectFor(email) {
 			t.Errorf("/api/me with the login cookie: %d %s; want 200 for %s", me.status, me.body, authtest.SubjectFor(email))
 		}
 
@@ -296,11 +322,18 @@ func TestIssuerUnreachable(t *testing.T) {
 			t.Errorf("listening after %v, want within 3s", took)
 		}
 
-		checkAnswer(t, contractCase{name: "healthz", req: request{path: "/healthz"}, status: http.StatusOK}, a.send(t, request{path: "/healthz"}))
+		checkAnswer(
+			t,
+			contractCase{name: "healthz", req: request{path: "/healthz"}, status: http.StatusOK},
+			a.send(t, request{path: "/healthz"}),
+		)
 		// 503, naming the signing keys as what is not ready, and not the
 		// issuer's address.
 		if ans := a.send(t, request{path: "/readyz"}); ans.status != http.StatusServiceUnavailable ||
-			!strings.Contains(string(ans.body), `"not_ready":["signing_keys"]`) || strings.Contains(string(ans.body), "127.0.0.1") {
+			!strings.Contains(
+				string(ans.body),
+				`"not_ready":["signing_keys"]`,
+			) || strings.Contains(string(ans.body), "127.0.0.1") {
 			t.Errorf("/readyz: %d %s, want 503 naming signing_keys, no address", ans.status, ans.body)
 		}
 		checkUnavailable(t, a, token)
@@ -596,22 +629,70 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"audience missing", []string{"IDENTSPHERE_URL=http://127.0.0.1:1"}, "IDENTSPHERE_AUDIENCE is required"},
-		{"audience empty", []string{"IDENTSPHERE_URL=http://127.0.0.1:1", "IDENTSPHERE_AUDIENCE="}, "IDENTSPHERE_AUDIENCE is required"},
-		{"issuer empty", []string{"IDENTSPHERE_URL=", "IDENTSPHERE_AUDIENCE=" + audience}, "IDENTSPHERE_URL is set but empty"},
+		{
+			"audience empty",
+			[]string{"IDENTSPHERE_URL=http://127.0.0.1:1", "IDENTSPHERE_AUDIENCE="},
+			"IDENTSPHERE_AUDIENCE is required",
+		},
+		{
+			"issuer empty",
+			[]string{"IDENTSPHERE_URL=", "IDENTSPHERE_AUDIENCE=" + audience},
+			"IDENTSPHERE_URL is set but empty",
+		},
 		{"bad proxy timeout", []string{"IDENTSPHERE_PROXY_TIMEOUT=soon"}, "IDENTSPHERE_PROXY_TIMEOUT"},
-		{"bad trusted proxies", []string{"IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, the balancer"}, "IDENTSPHERE_TRUSTED_PROXIES"},
+		{
+			"bad trusted proxies",
+			[]string{"IDENTSPHERE_TRUSTED_PROXIES=10.0.0.0/8, the balancer"},
+			"IDENTSPHERE_TRUSTED_PROXIES",
+		},
 		{"bad public scheme", []string{"IDENTSPHERE_PUBLIC_SCHEME=ftp"}, "IDENTSPHERE_PUBLIC_SCHEME"},
 		{"bad introspection URL", []string{"IDENTSPHERE_INTROSPECTION_URL=introspect"}, "IDENTSPHERE_INTROSPECTION_URL"},
-		{"bad Redis URL", []string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"}, "IDENTSPHERE_REDIS_URL must start with redis://"},
-		{"unknown DPoP mode", []string{"IDENTSPHERE_DPOP=sometimes"}, `IDENTSPHERE_DPOP must be disabled, allowed or required, not \"sometimes\"`},
-		{"unknown token profile", []string{"IDENTSPHERE_TOKEN_PROFILE=IDTokens"}, `IDENTSPHERE_TOKEN_PROFILE must be access, rfc9068 or id, not \"IDTokens\"`},
-		{"authorized parties without the ID-token profile", append([]string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, prod...), "IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs IDENTSPHERE_TOKEN_PROFILE=id"},
-		{"authorized parties under rfc9068", []string{"IDENTSPHERE_TOKEN_PROFILE=rfc9068", "IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, "it needs IDENTSPHERE_TOKEN_PROFILE=id"},
-		{"public URL without a scheme", []string{"IDENTSPHERE_PUBLIC_URL=orders.example"}, "IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at"},
-		{"public URL with a query", []string{"IDENTSPHERE_PUBLIC_URL=https://orders.example/?x=1"}, "IDENTSPHERE_PUBLIC_URL must be"},
+		{
+			"bad Redis URL",
+			[]string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"},
+			"IDENTSPHERE_REDIS_URL must start with redis://",
+		},
+		{
+			"unknown DPoP mode",
+			[]string{"IDENTSPHERE_DPOP=sometimes"},
+			`IDENTSPHERE_DPOP must be disabled, allowed or required, not \"sometimes\"`,
+		},
+		{
+			"unknown token profile",
+			[]string{"IDENTSPHERE_TOKEN_PROFILE=IDTokens"},
+			`IDENTSPHERE_TOKEN_PROFILE must be access, rfc9068 or id, not \"IDTokens\"`,
+		},
+		{
+			"authorized parties without the ID-token profile",
+			append([]string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, prod...),
+			"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs IDENTSPHERE_TOKEN_PROFILE=id",
+		},
+		{
+			"authorized parties under rfc9068",
+			[]string{"IDENTSPHERE_TOKEN_PROFILE=rfc9068", "IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"},
+			"it needs IDENTSPHERE_TOKEN_PROFILE=id",
+		},
+		{
+			"public URL without a scheme",
+			[]string{"IDENTSPHERE_PUBLIC_URL=orders.example"},
+			"IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at",
+		},
+		{
+			"public URL with a query",
+			[]string{"IDENTSPHERE_PUBLIC_URL=https://orders.example/?x=1"},
+			"IDENTSPHERE_PUBLIC_URL must be",
+		},
 		// DPoP asked for explicitly, outside dev mode, without a public URL.
-		{"DPoP required without a public URL", append([]string{"IDENTSPHERE_DPOP=required"}, prod...), "IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL"},
-		{"DPoP allowed explicitly without a public URL", append([]string{"IDENTSPHERE_DPOP=allowed"}, prod...), "IDENTSPHERE_DPOP=allowed needs IDENTSPHERE_PUBLIC_URL"},
+		{
+			"DPoP required without a public URL",
+			append([]string{"IDENTSPHERE_DPOP=required"}, prod...),
+			"IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL",
+		},
+		{
+			"DPoP allowed explicitly without a public URL",
+			append([]string{"IDENTSPHERE_DPOP=allowed"}, prod...),
+			"IDENTSPHERE_DPOP=allowed needs IDENTSPHERE_PUBLIC_URL",
+		},
 	}
 	eachStarter(t, func(t *testing.T, bin string) {
 		for _, c := range cases {
@@ -661,7 +742,8 @@ func TestConfigErrorsAllAtOnce(t *testing.T) {
 				t.Errorf("the failed start does not name %s: %s", v, stderr.String())
 			}
 		}
-		if strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), `"msg":"`+filepath.Base(bin)+` failed"`) {
+		if strings.Count(stderr.String(), "\n") != 1 ||
+			!strings.Contains(stderr.String(), `"msg":"`+filepath.Base(bin)+` failed"`) {
 			t.Errorf("want one record naming them all: %s", stderr.String())
 		}
 	})
@@ -706,7 +788,12 @@ func TestRevocation(t *testing.T) {
 			iss.SetIntrospectionFault(authtest.FaultDown)
 			ans := a.send(t, request{method: http.MethodPost, path: "/api/transfer", auth: []string{"Bearer " + fresh}})
 			if ans.status != http.StatusServiceUnavailable || ans.header.Get("Retry-After") == "" {
-				t.Errorf("cache %s: introspection down: %d (Retry-After %q), want 503", cache, ans.status, ans.header.Get("Retry-After"))
+				t.Errorf(
+					"cache %s: introspection down: %d (Retry-After %q), want 503",
+					cache,
+					ans.status,
+					ans.header.Get("Retry-After"),
+				)
 			}
 		}
 	})

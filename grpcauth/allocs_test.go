@@ -17,7 +17,10 @@ import (
 func TestUnaryCacheHitAllocations(t *testing.T) {
 	env := authcases.NewEnv(t)
 	ic := newInterceptors(t, env.Validator).UnaryServerInterceptor()
-	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+env.Issuer.MustMint(nil)))
+	ctx := metadata.NewIncomingContext(
+		context.Background(),
+		metadata.Pairs("authorization", "Bearer "+env.Issuer.MustMint(nil)),
+	)
 	info := &grpc.UnaryServerInfo{FullMethod: authcases.PathMe}
 	handler := func(ctx context.Context, _ any) (any, error) {
 		if _, ok := core.ClaimsFrom(ctx); !ok {

@@ -73,12 +73,22 @@ func TestCertificateBoundOverGRPC(t *testing.T) {
 	serverCert, roots := hs.TLS.Certificates[0], x509.NewCertPool()
 	roots.AddCert(hs.Certificate())
 	hs.Close()
-	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12})
+	creds := credentials.NewTLS(
+		&tls.Config{
+			Certificates: []tls.Certificate{serverCert},
+			ClientAuth:   tls.RequireAnyClientCert,
+			MinVersion:   tls.VersionTLS12,
+		},
+	)
 	cert, other := authtest.NewClientCertificate(t, "svc-a"), authtest.NewClientCertificate(t, "svc-b")
 	token := env.Issuer.MustMint(authtest.CertificateBoundTo(cert, authtest.Claims{"sub": "svc-a"}))
 	md := metadata.Pairs("authorization", "Bearer "+token)
 	dial := func(c *authtest.ClientCertificate) grpc.DialOption {
-		return grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{c.TLSCertificate()}, MinVersion: tls.VersionTLS12}))
+		return grpc.WithTransportCredentials(
+			credentials.NewTLS(
+				&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{c.TLSCertificate()}, MinVersion: tls.VersionTLS12},
+			),
+		)
 	}
 	auth := newInterceptors(t, env.Validator)
 	s := serve(t, auth, unaryService(), creds, dial(cert))
@@ -87,7 +97,8 @@ func TestCertificateBoundOverGRPC(t *testing.T) {
 	}
 	s = serve(t, auth, unaryService(), creds, dial(other))
 	_, err := s.unary(context.Background(), "/api/me", md)
-	if st := status.Convert(err); st.Code() != codes.Unauthenticated || !strings.Contains(st.Message(), "another client certificate") {
+	if st := status.Convert(err); st.Code() != codes.Unauthenticated ||
+		!strings.Contains(st.Message(), "another client certificate") {
 		t.Fatalf("with another certificate: %v", err)
 	}
 	s = serve(t, auth, unaryService(), nil)

@@ -77,14 +77,25 @@ func ordersService() *grpc.ServiceDesc {
 	sd := &grpc.ServiceDesc{ServiceName: "shop.Orders", HandlerType: (*any)(nil)}
 	for _, m := range []string{"List", "Cancel", "Archive"} {
 		full := "/shop.Orders/" + m
-		sd.Methods = append(sd.Methods, grpc.MethodDesc{MethodName: m, Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-			if err := dec(new(emptypb.Empty)); err != nil {
-				return nil, err
-			}
-			return ic(ctx, &emptypb.Empty{}, &grpc.UnaryServerInfo{Server: srv, FullMethod: full}, func(ctx context.Context, _ any) (any, error) {
-				return subject(ctx)
-			})
-		}})
+		sd.Methods = append(
+			sd.Methods,
+			grpc.MethodDesc{
+				MethodName: m,
+				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+					if err := dec(new(emptypb.Empty)); err != nil {
+						return nil, err
+					}
+					return ic(
+						ctx,
+						&emptypb.Empty{},
+						&grpc.UnaryServerInfo{Server: srv, FullMethod: full},
+						func(ctx context.Context, _ any) (any, error) {
+							return subject(ctx)
+						},
+					)
+				},
+			},
+		)
 	}
 	return sd
 }

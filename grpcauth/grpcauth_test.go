@@ -20,7 +20,13 @@ import (
 
 func newInterceptors(t testing.TB, v core.TokenVerifier, opts ...core.Option) *grpcauth.Interceptors {
 	t.Helper()
-	auth, err := grpcauth.New(v, grpcauth.Config{Procedures: authcases.RPCProcedures(), Options: append([]core.Option{core.WithRefusalLog(nil, 0)}, opts...)})
+	auth, err := grpcauth.New(
+		v,
+		grpcauth.Config{
+			Procedures: authcases.RPCProcedures(),
+			Options:    append([]core.Option{core.WithRefusalLog(nil, 0)}, opts...),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +111,8 @@ func TestPublicAndUnlistedMethods(t *testing.T) {
 		t.Fatalf("listed method: %v", err)
 	}
 	_, err = s.unary(ctx, "/api/admin", admin)
-	if st := status.Convert(err); st.Code() != codes.PermissionDenied || !strings.Contains(st.Message(), "open to no caller") {
+	if st := status.Convert(err); st.Code() != codes.PermissionDenied ||
+		!strings.Contains(st.Message(), "open to no caller") {
 		t.Fatalf("unlisted method: %v", err)
 	}
 }
@@ -132,7 +139,10 @@ func TestUnavailableAndRevoked(t *testing.T) {
 	token := iss.MustMint(nil)
 	url := iss.URL()
 	iss.Close() // the keys can never load
-	v, err := core.New(context.Background(), core.Config{Issuer: url, Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+	v, err := core.New(
+		context.Background(),
+		core.Config{Issuer: url, Audience: []string{authcases.Audience}, Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

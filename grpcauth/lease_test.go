@@ -30,7 +30,11 @@ import (
 // exchange, so the stream is live and admitted.
 func openStream(t *testing.T, ctx context.Context, s *server, token string) grpc.ClientStream {
 	t.Helper()
-	st, err := s.conn.NewStream(outgoing(ctx, metadata.Pairs("authorization", "Bearer "+token)), &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, authcases.PathMe)
+	st, err := s.conn.NewStream(
+		outgoing(ctx, metadata.Pairs("authorization", "Bearer "+token)),
+		&grpc.StreamDesc{ServerStreams: true, ClientStreams: true},
+		authcases.PathMe,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,8 @@ func TestStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := streamEnd(st)
-	if got.Code() != codes.Unauthenticated || got.Message() != "invalid_token: the token was revoked during the connection" {
+	if got.Code() != codes.Unauthenticated ||
+		got.Message() != "invalid_token: the token was revoked during the connection" {
 		t.Fatalf("stream ended with %v", got)
 	}
 }
@@ -107,12 +112,22 @@ func TestStreamOnOneReplicaEndsOnLogoutAtAnother(t *testing.T) {
 		if err := store.WaitSynced(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return store, authcases.NewValidator(t, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Logger: authcases.Discard(), Revocation: store})
+		return store, authcases.NewValidator(
+			t,
+			core.Config{
+				Issuer:     iss.URL(),
+				Audience:   []string{authcases.Audience},
+				Logger:     authcases.Discard(),
+				Revocation: store,
+			},
+		)
 	}
 	_, va := replica()
 	storeB, vb := replica()
 	a := serve(t, newInterceptors(t, va), streamService(), nil)
-	logout, err := backchannel.NewHandler(backchannel.Config{Validator: vb, ClientID: clientID, Revoker: storeB, Logger: authcases.Discard()})
+	logout, err := backchannel.NewHandler(
+		backchannel.Config{Validator: vb, ClientID: clientID, Revoker: storeB, Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,21 +160,25 @@ func TestStreamOnOneReplicaEndsOnLogoutAtAnother(t *testing.T) {
 // floodService is "api" with one server-streaming method, /api/me, whose
 // handler sends as fast as the client reads, until sending fails.
 func floodService() *grpc.ServiceDesc {
-	return &grpc.ServiceDesc{ServiceName: "api", HandlerType: (*any)(nil), Streams: []grpc.StreamDesc{{StreamName: "me", ServerStreams: true, ClientStreams: true,
-		Handler: func(_ any, ss grpc.ServerStream) error {
-			if err := ss.RecvMsg(new(emptypb.Empty)); err != nil {
-				return err
-			}
-			for {
-				sub, err := subject(ss.Context())
-				if err != nil {
+	return &grpc.ServiceDesc{
+		ServiceName: "api",
+		HandlerType: (*any)(nil),
+		Streams: []grpc.StreamDesc{{StreamName: "me", ServerStreams: true, ClientStreams: true,
+			Handler: func(_ any, ss grpc.ServerStream) error {
+				if err := ss.RecvMsg(new(emptypb.Empty)); err != nil {
 					return err
 				}
-				if err := ss.SendMsg(sub); err != nil {
-					return err
+				for {
+					sub, err := subject(ss.Context())
+					if err != nil {
+						return err
+					}
+					if err := ss.SendMsg(sub); err != nil {
+						return err
+					}
 				}
-			}
-		}}}}
+			}}},
+	}
 }
 
 // A stream whose handler is sending when the token is revoked ends with

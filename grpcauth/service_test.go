@@ -42,16 +42,22 @@ func unaryService() *grpc.ServiceDesc {
 	sd := &grpc.ServiceDesc{ServiceName: "api", HandlerType: (*any)(nil)}
 	for _, m := range methods {
 		full := "/api/" + m
-		sd.Methods = append(sd.Methods, grpc.MethodDesc{MethodName: m, Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-			if err := dec(new(emptypb.Empty)); err != nil {
-				return nil, err
-			}
-			h := func(ctx context.Context, _ any) (any, error) { return subject(ctx) }
-			if ic == nil {
-				return h(ctx, nil)
-			}
-			return ic(ctx, &emptypb.Empty{}, &grpc.UnaryServerInfo{Server: srv, FullMethod: full}, h)
-		}})
+		sd.Methods = append(
+			sd.Methods,
+			grpc.MethodDesc{
+				MethodName: m,
+				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+					if err := dec(new(emptypb.Empty)); err != nil {
+						return nil, err
+					}
+					h := func(ctx context.Context, _ any) (any, error) { return subject(ctx) }
+					if ic == nil {
+						return h(ctx, nil)
+					}
+					return ic(ctx, &emptypb.Empty{}, &grpc.UnaryServerInfo{Server: srv, FullMethod: full}, h)
+				},
+			},
+		)
 	}
 	return sd
 }
@@ -92,9 +98,18 @@ type server struct {
 
 // serve starts a server of sd (and the health service) behind auth, on
 // loopback, until the test ends; creds, if any, are the server's TLS.
-func serve(t testing.TB, auth *grpcauth.Interceptors, sd *grpc.ServiceDesc, creds credentials.TransportCredentials, dial ...grpc.DialOption) *server {
+func serve(
+	t testing.TB,
+	auth *grpcauth.Interceptors,
+	sd *grpc.ServiceDesc,
+	creds credentials.TransportCredentials,
+	dial ...grpc.DialOption,
+) *server {
 	t.Helper()
-	opts := []grpc.ServerOption{grpc.UnaryInterceptor(auth.UnaryServerInterceptor()), grpc.StreamInterceptor(auth.StreamServerInterceptor())}
+	opts := []grpc.ServerOption{
+		grpc.UnaryInterceptor(auth.UnaryServerInterceptor()),
+		grpc.StreamInterceptor(auth.StreamServerInterceptor()),
+	}
 	if creds != nil {
 		opts = append(opts, grpc.Creds(creds))
 	}

@@ -80,12 +80,18 @@ func TestMiddlewareToolScopes(t *testing.T) {
 // TokenVerifier runs the full validation for the SDK's own middleware.
 func TestTokenVerifierForTheSDKMiddleware(t *testing.T) {
 	iss, a := newAuth(t, 0)
-	h := auth.RequireBearerToken(a.TokenVerifier(), &auth.RequireBearerTokenOptions{Scopes: []string{"orders.read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ti := auth.TokenInfoFromContext(r.Context()); ti == nil || !strings.HasSuffix(ti.UserID, " "+authtest.DefaultSubject) {
-			t.Errorf("token info %+v", ti)
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	h := auth.RequireBearerToken(
+		a.TokenVerifier(),
+		&auth.RequireBearerTokenOptions{Scopes: []string{"orders.read"}},
+	)(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ti := auth.TokenInfoFromContext(r.Context()); ti == nil ||
+				!strings.HasSuffix(ti.UserID, " "+authtest.DefaultSubject) {
+				t.Errorf("token info %+v", ti)
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	)
 	for token, status := range map[string]int{
 		iss.MustMint(authtest.Claims{"scope": "orders.read"}):                                       http.StatusNoContent,
 		iss.MustMint(authtest.Claims{"scope": "orders.write"}):                                      http.StatusForbidden,

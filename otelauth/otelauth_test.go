@@ -257,8 +257,22 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 		{"valid, from the cache", "/api/me", valid, 204, "", false},
 		{"expired", "/api/me", iss.Token(t, authtest.Claims{"exp": now.Add(-time.Hour)}), 401, "exp", true},
 		{"wrong audience", "/api/me", iss.Token(t, authtest.Claims{"aud": "another-api"}), 401, "aud", true},
-		{"forged", "/api/me", iss.Token(t, nil, authtest.SignWithKey(testkeys.AttackerRSA(), authtest.DefaultKID)), 401, "signature", true},
-		{"unknown kid", "/api/me", iss.Token(t, nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-kid")), 401, "kid", true},
+		{
+			"forged",
+			"/api/me",
+			iss.Token(t, nil, authtest.SignWithKey(testkeys.AttackerRSA(), authtest.DefaultKID)),
+			401,
+			"signature",
+			true,
+		},
+		{
+			"unknown kid",
+			"/api/me",
+			iss.Token(t, nil, authtest.SignWithKey(testkeys.AttackerRSA(), "unknown-kid")),
+			401,
+			"kid",
+			true,
+		},
 		{"no token", "/api/me", "", 401, "missing", false},
 	}
 	for _, s := range script {
@@ -302,8 +316,14 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 	// background; the request waited for it at most UnknownKIDWait.
 	waitFor(t, "JWKS fetch for the unknown kid", func() bool { return len(tel.spansNamed(otelauth.SpanJWKSFetch)) == 2 })
 	for _, sp := range tel.spansNamed(otelauth.SpanJWKSFetch) {
-		if sp.SpanKind() != trace.SpanKindClient || sp.Status().Code == codes.Error || spanAttr(sp, otelauth.SpanAttrOutcome) != "ok" {
-			t.Errorf("JWKS fetch span: kind %v, status %v, outcome %q", sp.SpanKind(), sp.Status(), spanAttr(sp, otelauth.SpanAttrOutcome))
+		if sp.SpanKind() != trace.SpanKindClient || sp.Status().Code == codes.Error ||
+			spanAttr(sp, otelauth.SpanAttrOutcome) != "ok" {
+			t.Errorf(
+				"JWKS fetch span: kind %v, status %v, outcome %q",
+				sp.SpanKind(),
+				sp.Status(),
+				spanAttr(sp, otelauth.SpanAttrOutcome),
+			)
 		}
 	}
 
@@ -400,7 +420,10 @@ func TestScopeRefusalCounted(t *testing.T) {
 	}
 	ms := tel.collect(t)
 	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "refused", "check": "scope", "issuer": "", "stage": "route"}); got != 1 {
-		t.Errorf("refused by the route with check scope: %d, want 1 (stage route: the request is counted admitted already)", got)
+		t.Errorf(
+			"refused by the route with check scope: %d, want 1 (stage route: the request is counted admitted already)",
+			got,
+		)
 	}
 	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "admitted", "issuer": iss.URL()}); got != 1 {
 		t.Errorf("admitted by the middleware: %d, want 1", got)
@@ -430,7 +453,12 @@ func TestRefreshFailureAndRotation(t *testing.T) {
 		t.Fatalf("unknown kid while the issuer fails: %d, want 401", status)
 	}
 	waitFor(t, "failed JWKS fetch", func() bool {
-		return count(t, tel.collect(t), otelauth.MetricJWKSFetches, map[string]string{"outcome": "error", "issuer": issuer}) == 1
+		return count(
+			t,
+			tel.collect(t),
+			otelauth.MetricJWKSFetches,
+			map[string]string{"outcome": "error", "issuer": issuer},
+		) == 1
 	})
 	ms := tel.collect(t)
 	if got := count(t, ms, otelauth.MetricEvents, map[string]string{"event": string(core.EventKeyRefreshFailed), "issuer": issuer}); got != 1 {
@@ -543,7 +571,10 @@ func TestDecisionSetsBounded(t *testing.T) {
 	tel := newTelemetry(t)
 	const n = 1100
 	for i := range n {
-		tel.obs.Decided(context.Background(), core.Decision{Check: "exp", Issuer: "https://issuer-" + strconv.Itoa(i) + ".example"})
+		tel.obs.Decided(
+			context.Background(),
+			core.Decision{Check: "exp", Issuer: "https://issuer-" + strconv.Itoa(i) + ".example"},
+		)
 	}
 	tel.obs.Decided(context.Background(), core.Decision{Admitted: true, Issuer: "https://late.example"})
 	ms := tel.collect(t)
@@ -554,7 +585,12 @@ func TestDecisionSetsBounded(t *testing.T) {
 	if got := count(t, ms, otelauth.MetricDecisions, nil); got != n+1 {
 		t.Errorf("%d decisions counted, want %d", got, n+1)
 	}
-	other := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "refused", "check": "other", "issuer": "other"})
+	other := count(
+		t,
+		ms,
+		otelauth.MetricDecisions,
+		map[string]string{"result": "refused", "check": "other", "issuer": "other"},
+	)
 	if other != n-1024 {
 		t.Errorf("%d decisions under other, want %d", other, n-1024)
 	}

@@ -204,12 +204,21 @@ func TestFromEnvStepUp(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming %s", env, err, name)
 		}
 	}
-	srv, err := resourceserver.New(t.Context(), resourceserver.Config{Issuer: "https://id.example.com", Audience: "orders", Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	srv, err := resourceserver.New(
+		t.Context(),
+		resourceserver.Config{
+			Issuer:   "https://id.example.com",
+			Audience: "orders",
+			Addr:     "127.0.0.1:0",
+			Logger:   slog.New(slog.DiscardHandler),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if s := srv.StepUp(); strings.Join(s.ACR, " ") != resourceserver.DefaultStepUpACR || s.MaxAge != resourceserver.DefaultStepUpMaxAge {
+	if s := srv.StepUp(); strings.Join(s.ACR, " ") != resourceserver.DefaultStepUpACR ||
+		s.MaxAge != resourceserver.DefaultStepUpMaxAge {
 		t.Errorf("default step-up %+v", s)
 	}
 }

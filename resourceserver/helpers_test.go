@@ -98,10 +98,17 @@ func serve(t *testing.T, cfg resourceserver.Config) *running {
 	mux := http.NewServeMux()
 	mux.Handle("GET /readyz", srv.Readiness())
 	mux.Handle("/v1/auth/", srv.LoginProxy())
-	mux.Handle("/api/me", stdauth.Middleware(srv.Validator(), srv.AuthOptions()...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, _ := core.ClaimsFrom(r.Context())
-		_, _ = io.WriteString(w, c.Subject)
-	})))
+	mux.Handle(
+		"/api/me",
+		stdauth.Middleware(
+			srv.Validator(),
+			srv.AuthOptions()...)(
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c, _ := core.ClaimsFrom(r.Context())
+				_, _ = io.WriteString(w, c.Subject)
+			}),
+		),
+	)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, mux) }()

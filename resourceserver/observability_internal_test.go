@@ -34,14 +34,23 @@ func stdauthMiddleware(v *core.Validator) http.Handler {
 // first key load has failed.
 func failingValidator(t *testing.T, issuerURL string) *core.Validator {
 	t.Helper()
-	v, err := core.New(t.Context(), core.Config{Issuer: issuerURL, Audience: []string{"orders-api"}, AllowInsecureHTTP: true, Logger: slog.New(slog.DiscardHandler)})
+	v, err := core.New(
+		t.Context(),
+		core.Config{
+			Issuer:            issuerURL,
+			Audience:          []string{"orders-api"},
+			AllowInsecureHTTP: true,
+			Logger:            slog.New(slog.DiscardHandler),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Close() })
 	deadline := time.Now().Add(authtest.ReadyTimeout)
 	for { // the first attempt fails within moments
-		if _, d := readinessDetailOf(v, &revocations{}); len(d.Issuers) == 1 && d.Issuers[0].LastError != "" || time.Now().After(deadline) {
+		if _, d := readinessDetailOf(v, &revocations{}); len(d.Issuers) == 1 && d.Issuers[0].LastError != "" ||
+			time.Now().After(deadline) {
 			return v
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -58,7 +67,9 @@ func readyzFor(t *testing.T, issuerURL string) (status int, public, detail []byt
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	readinessHandler(func() (int, ReadinessDetail) { return readinessDetailOf(v, &revocations{}) }).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz/detail", nil))
+	readinessHandler(
+		func() (int, ReadinessDetail) { return readinessDetailOf(v, &revocations{}) },
+	).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz/detail", nil))
 	if rec.Code != status {
 		t.Errorf("/readyz/detail %d, /readyz %d", rec.Code, status)
 	}
@@ -73,14 +84,19 @@ func TestReadyzWithoutKeys(t *testing.T) {
 	iss.SetFault(authtest.FaultServerError)
 	status, public, detail := readyzFor(t, iss.URL())
 	var got Readiness
-	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready || got.Status != "waiting for signing keys" || len(got.Issuers) != 1 {
+	if err := json.Unmarshal(public, &got); err != nil || status != http.StatusServiceUnavailable || got.Ready ||
+		got.Status != "waiting for signing keys" ||
+		len(got.Issuers) != 1 {
 		t.Fatalf("readiness %d %s, want 503, not ready, one issuer", status, public)
 	}
-	if is := got.Issuers[0]; !is.RefreshFailing || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil || strings.Contains(string(public), "keys_age_seconds") {
+	if is := got.Issuers[0]; !is.RefreshFailing || is.Ready || is.Keys != 0 || is.KeysAgeSeconds != nil ||
+		strings.Contains(string(public), "keys_age_seconds") {
 		t.Errorf("issuer %s, want failing, no keys, no age", public)
 	}
 	var d ReadinessDetail
-	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() || !strings.Contains(d.Issuers[0].LastError, "500") || !d.Issuers[0].RefreshFailing {
+	if err := json.Unmarshal(detail, &d); err != nil || len(d.Issuers) != 1 || d.Issuers[0].Issuer != iss.URL() ||
+		!strings.Contains(d.Issuers[0].LastError, "500") ||
+		!d.Issuers[0].RefreshFailing {
 		t.Errorf("/readyz/detail %s, want the issuer and the 500", detail)
 	}
 }
@@ -99,7 +115,8 @@ func TestReadyzTellsStrangersNoAddress(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, public, detail := readyzFor(t, c.url)
-			if status != http.StatusServiceUnavailable || !bytes.Contains(detail, []byte(c.address[0])) || !bytes.Contains(detail, []byte("last_error")) {
+			if status != http.StatusServiceUnavailable || !bytes.Contains(detail, []byte(c.address[0])) ||
+				!bytes.Contains(detail, []byte("last_error")) {
 				t.Fatalf("%d, detail %s: want 503 and the detail naming %s", status, detail, c.address[0])
 			}
 			for _, leak := range c.address {
@@ -113,7 +130,9 @@ func TestReadyzTellsStrangersNoAddress(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	var seen string
-	h := withRequestID(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = core.RequestID(r.Context()) }))
+	h := withRequestID(
+		http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = core.RequestID(r.Context()) }),
+	)
 	for _, tc := range []struct {
 		name, sent string
 		kept       bool
@@ -183,7 +202,13 @@ func TestAccessLog(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"msg": "request", "method": "GET", "path": "/api/me", "status": float64(401), "request_id": "trace-me"}
+	want := map[string]any{
+		"msg":        "request",
+		"method":     "GET",
+		"path":       "/api/me",
+		"status":     float64(401),
+		"request_id": "trace-me",
+	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k], v)

@@ -61,7 +61,10 @@ func TestReplicasShareRevocationsThroughRedis(t *testing.T) {
 	if got := post(replicas[1]); got != http.StatusBadRequest {
 		t.Errorf("the same logout token at replica 1: %d, want 400", got)
 	}
-	if !eventually(5*time.Second, func() bool { return replicas[1].get(t, "/api/me", token).status == http.StatusUnauthorized }) {
+	if !eventually(
+		5*time.Second,
+		func() bool { return replicas[1].get(t, "/api/me", token).status == http.StatusUnauthorized },
+	) {
 		t.Error("replica 1 still accepts the logged-out session")
 	}
 }
@@ -80,7 +83,8 @@ func TestReadinessWaitsForTheRevocationStore(t *testing.T) {
 	r.waitReady(t)
 	status, body, raw := r.readiness(t)
 	if status != http.StatusServiceUnavailable || strings.Join(body.NotReady, ",") != resourceserver.ComponentRevocations ||
-		body.Status != "revocations not synced" || body.Revocations == nil || body.Revocations.SyncedOnce {
+		body.Status != "revocations not synced" || body.Revocations == nil ||
+		body.Revocations.SyncedOnce {
 		t.Errorf("/readyz with Redis down: %d %s", status, raw)
 	}
 	if strings.Contains(raw, redis.Addr()) || strings.Contains(raw, "127.0.0.1") {

@@ -59,7 +59,8 @@ func TestServerServesTheRoutesWithItsProductionSetup(t *testing.T) {
 	}
 
 	metrics := srv.get(t, "/metrics", "")
-	if metrics.status != http.StatusOK || !strings.Contains(metrics.body, "identsphere_") || !strings.Contains(metrics.body, "go_goroutines") {
+	if metrics.status != http.StatusOK || !strings.Contains(metrics.body, "identsphere_") ||
+		!strings.Contains(metrics.body, "go_goroutines") {
 		t.Errorf("/metrics: %d, identsphere's and the process's metrics missing:\n%.500s", metrics.status, metrics.body)
 	}
 	if len(logs.records(t, "listening")) != 1 {
@@ -95,11 +96,18 @@ func TestMetricsListenApart(t *testing.T) {
 	if ans := srv.get(t, "/readyz/detail", ""); ans.status != http.StatusNotFound {
 		t.Errorf("/readyz/detail on the API: %d, want 404", ans.status)
 	}
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+recs[0]["addr"].(string)+"/readyz/detail", nil)
+	req, _ := http.NewRequestWithContext(
+		t.Context(),
+		http.MethodGet,
+		"http://"+recs[0]["addr"].(string)+"/readyz/detail",
+		nil,
+	)
 	ans := srv.do(t, req)
 	var detail resourceserver.ReadinessDetail
 	if err := json.Unmarshal([]byte(ans.body), &detail); err != nil || ans.status != http.StatusOK ||
-		len(detail.Issuers) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
+		len(
+			detail.Issuers,
+		) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
 		t.Errorf("/readyz/detail on METRICS_ADDR: %d %s", ans.status, ans.body)
 	}
 }
@@ -121,7 +129,8 @@ func TestReadinessNamesWhatIsNotReadyWithoutLeakingAddresses(t *testing.T) {
 		t.Fatalf("the failing key load never shows: %s", body)
 	}
 	status, r, raw := srv.readiness(t)
-	if status != http.StatusServiceUnavailable || r.Ready || strings.Join(r.NotReady, ",") != resourceserver.ComponentSigningKeys {
+	if status != http.StatusServiceUnavailable || r.Ready ||
+		strings.Join(r.NotReady, ",") != resourceserver.ComponentSigningKeys {
 		t.Errorf("/readyz while the issuer is down: %d %s", status, raw)
 	}
 	host := strings.TrimPrefix(iss.URL(), "http://")
@@ -132,7 +141,9 @@ func TestReadinessNamesWhatIsNotReadyWithoutLeakingAddresses(t *testing.T) {
 	}
 	iss.SetFault(authtest.FaultNone)
 	srv.waitReady(t)
-	if status, r, raw := srv.readiness(t); status != http.StatusOK || !r.Ready || len(r.NotReady) != 0 || r.Issuers[0].Keys == 0 || r.Issuers[0].KeysAgeSeconds == nil {
+	if status, r, raw := srv.readiness(t); status != http.StatusOK || !r.Ready || len(r.NotReady) != 0 ||
+		r.Issuers[0].Keys == 0 ||
+		r.Issuers[0].KeysAgeSeconds == nil {
 		t.Errorf("/readyz once the keys are in: %d %s", status, raw)
 	}
 }

@@ -113,7 +113,8 @@ func TestRoutes(t *testing.T) {
 			if rec.Code != tc.status || !sameJSON(t, rec.Body.String(), tc.body) {
 				t.Fatalf("%d %s, want %d %s", rec.Code, rec.Body, tc.status, tc.body)
 			}
-			if strings.HasPrefix(tc.req.URL.Path, "/api/") && tc.status != 404 && rec.Header().Get("Cache-Control") != "no-store" {
+			if strings.HasPrefix(tc.req.URL.Path, "/api/") && tc.status != 404 &&
+				rec.Header().Get("Cache-Control") != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store on every answer of an /api route", rec.Header().Get("Cache-Control"))
 			}
 			if tc.status == 401 && rec.Header().Get("WWW-Authenticate") == "" {
@@ -127,7 +128,11 @@ func TestRoutes(t *testing.T) {
 // /api routes then accept, as they do for a browser.
 func TestLoginThenCookie(t *testing.T) {
 	_, app := newTestApp(t)
-	login := httptest.NewRequest(http.MethodPost, "/v1/auth/login", strings.NewReader(`{"email":"dev@example.com","password":"any"}`))
+	login := httptest.NewRequest(
+		http.MethodPost,
+		"/v1/auth/login",
+		strings.NewReader(`{"email":"dev@example.com","password":"any"}`),
+	)
 	login.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	app.ServeHTTP(rec, login)
@@ -148,7 +153,9 @@ func TestLoginThenCookie(t *testing.T) {
 	me.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
 	rec = httptest.NewRecorder()
 	app.ServeHTTP(rec, me)
-	want := `{"sub":"` + authtest.SubjectFor("dev@example.com") + `","email":"dev@example.com","org":"` + authtest.DevOrg + `","scopes":["` + authtest.DevScope + `"]}`
+	want := `{"sub":"` + authtest.SubjectFor(
+		"dev@example.com",
+	) + `","email":"dev@example.com","org":"` + authtest.DevOrg + `","scopes":["` + authtest.DevScope + `"]}`
 	if rec.Code != http.StatusOK || !sameJSON(t, rec.Body.String(), want) {
 		t.Fatalf("me with the session cookie: %d %s, want 200 %s", rec.Code, rec.Body, want)
 	}

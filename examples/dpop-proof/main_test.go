@@ -40,7 +40,19 @@ func TestProofForTheKeyInTheFile(t *testing.T) {
 		t.Fatalf("key file mode %v, want 0600", info.Mode().Perm())
 	}
 
-	proof, stderr := runOK(t, "-key", keyFile, "-method", "POST", "-url", "https://api.example/api/me?x=1", "-token", "tok", "-nonce", "n-1")
+	proof, stderr := runOK(
+		t,
+		"-key",
+		keyFile,
+		"-method",
+		"POST",
+		"-url",
+		"https://api.example/api/me?x=1",
+		"-token",
+		"tok",
+		"-nonce",
+		"n-1",
+	)
 	proof = strings.TrimSpace(proof)
 	if stderr != "jkt: "+jkt+"\n" {
 		t.Fatalf("stderr %q, want the thumbprint %s", stderr, jkt)

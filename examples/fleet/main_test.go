@@ -138,7 +138,8 @@ func TestFleetWithoutRedisSaysWhatToInstall(t *testing.T) {
 	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() <= 0 {
 		t.Fatalf("exit: %v, want a non-zero status", err)
 	}
-	if !strings.Contains(stderr.String(), "redis-server is not on PATH") || !strings.Contains(stderr.String(), "apt-get install -y redis-server") {
+	if !strings.Contains(stderr.String(), "redis-server is not on PATH") ||
+		!strings.Contains(stderr.String(), "apt-get install -y redis-server") {
 		t.Errorf("stderr does not say what to install: %s", stderr.String())
 	}
 	if stdout.Len() > 0 {

@@ -43,7 +43,8 @@ func TestEventsEndWhenTheSessionLogsOut(t *testing.T) {
 	defer resp.Body.Close()
 	events := bufio.NewReader(resp.Body)
 	line, err := events.ReadString('\n')
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(line, "data: ") {
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" ||
+		!strings.HasPrefix(line, "data: ") {
 		t.Fatalf("%d %q, first line %q (%v)", resp.StatusCode, resp.Header.Get("Content-Type"), line, err)
 	}
 

@@ -126,7 +126,8 @@ func TestRoutes(t *testing.T) {
 			if rec.Code != tc.status || !sameJSON(t, rec.Body.String(), tc.body) {
 				t.Fatalf("%d %s, want %d %s", rec.Code, rec.Body, tc.status, tc.body)
 			}
-			if strings.HasPrefix(tc.req.URL.Path, "/api/") && tc.status != 404 && rec.Header().Get("Cache-Control") != "no-store" {
+			if strings.HasPrefix(tc.req.URL.Path, "/api/") && tc.status != 404 &&
+				rec.Header().Get("Cache-Control") != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store on every answer of an /api route", rec.Header().Get("Cache-Control"))
 			}
 			if tc.status == 401 && rec.Header().Get("WWW-Authenticate") == "" {
@@ -147,7 +148,11 @@ func TestLoginThenCookie(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client := srv.Client()
 
-	resp, err := client.Post(srv.URL+"/v1/auth/login", "application/json", strings.NewReader(`{"email":"dev@example.com","password":"any"}`))
+	resp, err := client.Post(
+		srv.URL+"/v1/auth/login",
+		"application/json",
+		strings.NewReader(`{"email":"dev@example.com","password":"any"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +184,9 @@ func TestLoginThenCookie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"sub":"` + authtest.SubjectFor("dev@example.com") + `","email":"dev@example.com","org":"` + authtest.DevOrg + `","scopes":["` + authtest.DevScope + `"]}`
+	want := `{"sub":"` + authtest.SubjectFor(
+		"dev@example.com",
+	) + `","email":"dev@example.com","org":"` + authtest.DevOrg + `","scopes":["` + authtest.DevScope + `"]}`
 	if resp.StatusCode != http.StatusOK || !sameJSON(t, string(body), want) {
 		t.Fatalf("me with the session cookie: %s %s, want 200 %s", resp.Status, body, want)
 	}

@@ -61,14 +61,16 @@ func TestDevModeEndToEnd(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("run: %v", err)
 	}
-	m := regexp.MustCompile(`call:  go run ./examples/grpc-starter call -addr (\S+) -token (\S+) Hello`).FindStringSubmatch(stdout.String())
+	m := regexp.MustCompile(`call:  go run ./examples/grpc-starter call -addr (\S+) -token (\S+) Hello`).
+		FindStringSubmatch(stdout.String())
 	if m == nil || m[1] != addr {
 		t.Fatalf("banner without the call command for %s:\n%s", addr, stdout.String())
 	}
 	token := m[2]
 
 	var out bytes.Buffer
-	if err := call(ctx, []string{"-addr", addr, "-token", token, "Hello"}, &out); err != nil || !strings.HasPrefix(out.String(), "hello ") {
+	if err := call(ctx, []string{"-addr", addr, "-token", token, "Hello"}, &out); err != nil ||
+		!strings.HasPrefix(out.String(), "hello ") {
 		t.Fatalf("Hello: %q, %v", out.String(), err)
 	}
 	if err := call(ctx, []string{"-addr", addr, "Hello"}, io.Discard); status.Code(err) != codes.Unauthenticated {

@@ -55,7 +55,11 @@ func serve(t *testing.T) (*authtest.Issuer, string, string) {
 func connect(t *testing.T, resource, token string) (*mcp.ClientSession, error) {
 	t.Helper()
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "0.1.0"}, nil)
-	return client.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: resource, HTTPClient: &http.Client{Transport: bearerTransport{token}}}, nil)
+	return client.Connect(
+		t.Context(),
+		&mcp.StreamableClientTransport{Endpoint: resource, HTTPClient: &http.Client{Transport: bearerTransport{token}}},
+		nil,
+	)
 }
 
 // The walk-through: a client without a token is refused 401 with the
@@ -67,13 +71,18 @@ func TestMCPServer(t *testing.T) {
 	iss, base, resource := serve(t)
 
 	// Discovery: the 401's resource_metadata, then the document.
-	resp, err := http.Post(resource, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
+	resp, err := http.Post(
+		resource,
+		"application/json",
+		strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	metadataURL := base + "/.well-known/oauth-protected-resource/mcp"
-	if want := `Bearer realm="identsphere", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
+	if want := `Bearer realm="identsphere", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized ||
+		resp.Header.Get("WWW-Authenticate") != want {
 		t.Fatalf("no token: %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 	}
 	mresp, err := http.Get(metadataURL)
@@ -86,7 +95,9 @@ func TestMCPServer(t *testing.T) {
 		AuthorizationServers []string `json:"authorization_servers"`
 		Scopes               []string `json:"scopes_supported"`
 	}
-	if err := json.NewDecoder(mresp.Body).Decode(&doc); err != nil || doc.Resource != resource || len(doc.AuthorizationServers) != 1 || doc.AuthorizationServers[0] != iss.URL() {
+	if err := json.NewDecoder(mresp.Body).Decode(&doc); err != nil || doc.Resource != resource ||
+		len(doc.AuthorizationServers) != 1 ||
+		doc.AuthorizationServers[0] != iss.URL() {
 		t.Fatalf("metadata %+v, %v", doc, err)
 	}
 
@@ -105,8 +116,14 @@ func TestMCPServer(t *testing.T) {
 		t.Fatalf("cancel_order without orders.write: %+v", res)
 	}
 	// The refusal as the client's HTTP sees it: 403 naming orders.write.
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, resource,
-		strings.NewReader(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","arguments":{"id":"o-1"}}}`))
+	req, _ := http.NewRequestWithContext(
+		context.Background(),
+		http.MethodPost,
+		resource,
+		strings.NewReader(
+			`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","arguments":{"id":"o-1"}}}`,
+		),
+	)
 	req.Header.Set("Authorization", "Bearer "+iss.MustMint(authtest.Claims{"scope": "orders.read"}))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
@@ -115,8 +132,14 @@ func TestMCPServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if want := `Bearer error="insufficient_scope", scope="orders.write"`; resp.StatusCode != http.StatusForbidden || resp.Header.Get("WWW-Authenticate") != want {
-		t.Errorf("cancel_order without its scope: %d %q, want 403 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	if want := `Bearer error="insufficient_scope", scope="orders.write"`; resp.StatusCode != http.StatusForbidden ||
+		resp.Header.Get("WWW-Authenticate") != want {
+		t.Errorf(
+			"cancel_order without its scope: %d %q, want 403 %q",
+			resp.StatusCode,
+			resp.Header.Get("WWW-Authenticate"),
+			want,
+		)
 	}
 	// With orders.write, it runs.
 	writer, err := connect(t, resource, iss.MustMint(authtest.Claims{"scope": "orders.write"}))
@@ -124,7 +147,8 @@ func TestMCPServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer writer.Close()
-	if res, err := writer.CallTool(t.Context(), &mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}}); err != nil || res.IsError {
+	if res, err := writer.CallTool(t.Context(), &mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}}); err != nil ||
+		res.IsError {
 		t.Fatalf("cancel_order with orders.write: %+v, %v", res, err)
 	}
 
@@ -132,14 +156,25 @@ func TestMCPServer(t *testing.T) {
 	if _, err := connect(t, resource, iss.MustMint(authtest.Claims{"aud": base + "/other", "scope": "orders.read"})); err == nil {
 		t.Fatal("a token for another resource was taken")
 	}
-	req, _ = http.NewRequestWithContext(context.Background(), http.MethodPost, resource, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`))
+	req, _ = http.NewRequestWithContext(
+		context.Background(),
+		http.MethodPost,
+		resource,
+		strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`),
+	)
 	req.Header.Set("Authorization", "Bearer "+iss.MustMint(authtest.Claims{"aud": base + "/other"}))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if want := `Bearer error="invalid_token", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
-		t.Errorf("a token for another resource: %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	if want := `Bearer error="invalid_token", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized ||
+		resp.Header.Get("WWW-Authenticate") != want {
+		t.Errorf(
+			"a token for another resource: %d %q, want 401 %q",
+			resp.StatusCode,
+			resp.Header.Get("WWW-Authenticate"),
+			want,
+		)
 	}
 }

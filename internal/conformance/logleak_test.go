@@ -22,7 +22,10 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 	var out authcases.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The catalogue's Validator, configured alike but logging to out.
-	v := authcases.NewValidator(t, core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger},
+	)
 
 	// A fresh Authenticator per case, so that the refusal log's rate limit
 	// (per check) never hides a record: every refusal is written.
@@ -73,7 +76,15 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 			}
 			rec := recs[0]
 			if status, _ := rec["status"].(float64); int(status) != got.Status || rec["error"] != c.Code && c.Code != "" {
-				t.Errorf("%s, %s: record says %v %v, the answer was %d %q", a.name, c.Name, rec["status"], rec["error"], got.Status, c.Code)
+				t.Errorf(
+					"%s, %s: record says %v %v, the answer was %d %q",
+					a.name,
+					c.Name,
+					rec["status"],
+					rec["error"],
+					got.Status,
+					c.Code,
+				)
 			}
 			if check, _ := rec["check"].(string); check == "" {
 				t.Errorf("%s, %s: the record names no check: %v", a.name, c.Name, rec)
@@ -96,5 +107,10 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, authcases.MinLeak)
 		}
 	}
-	t.Logf("%d records, %d refused requests, %d credentials checked", bytes.Count(logs, []byte("\n")), refused, len(secrets))
+	t.Logf(
+		"%d records, %d refused requests, %d credentials checked",
+		bytes.Count(logs, []byte("\n")),
+		refused,
+		len(secrets),
+	)
 }

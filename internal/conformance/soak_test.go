@@ -116,31 +116,69 @@ func TestSoak(t *testing.T) {
 		mint := func(claims authtest.Claims, opts ...authtest.MintOption) string { return iss.MustMint(claims, opts...) }
 		var toks []soakToken
 		for _, kid := range []string{testkeys.KIDRSA, testkeys.KIDEC, testkeys.KIDEC384, testkeys.KIDEd25519} {
-			toks = append(toks,
+			toks = append(
+				toks,
 				soakToken{"stable " + kid, mint(nil, authtest.SignWith(kid)), expectOK, ""},
-				soakToken{"stable admin " + kid, mint(authtest.Claims{"scope": "read admin"}, authtest.SignWith(kid)), expectOK, authcases.PathAdmin},
+				soakToken{
+					"stable admin " + kid,
+					mint(authtest.Claims{"scope": "read admin"}, authtest.SignWith(kid)),
+					expectOK,
+					authcases.PathAdmin,
+				},
 			)
 		}
 		stable := toks[0].token
-		toks = append(toks,
+		toks = append(
+			toks,
 			soakToken{"stable without scope", stable, expectScope, authcases.PathAdmin},
-			soakToken{"attacker key under a stable kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)), expectInvalid, ""},
-			soakToken{"attacker key under an unknown kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), fmt.Sprintf("ghost-%d", step))), expectInvalid, ""},
-			soakToken{"expired", mint(authtest.Claims{"exp": time.Now().Add(-time.Hour)}, authtest.SignWith(testkeys.KIDEC)), expectInvalid, ""},
-			soakToken{"wrong aud", mint(authtest.Claims{"aud": "other-api"}, authtest.SignWith(testkeys.KIDRSA)), expectInvalid, ""},
+			soakToken{
+				"attacker key under a stable kid",
+				mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)),
+				expectInvalid,
+				"",
+			},
+			soakToken{
+				"attacker key under an unknown kid",
+				mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), fmt.Sprintf("ghost-%d", step))),
+				expectInvalid,
+				"",
+			},
+			soakToken{
+				"expired",
+				mint(authtest.Claims{"exp": time.Now().Add(-time.Hour)}, authtest.SignWith(testkeys.KIDEC)),
+				expectInvalid,
+				"",
+			},
+			soakToken{
+				"wrong aud",
+				mint(authtest.Claims{"aud": "other-api"}, authtest.SignWith(testkeys.KIDRSA)),
+				expectInvalid,
+				"",
+			},
 			soakToken{"alg none", soakUnsigned(stable), expectInvalid, ""},
 			soakToken{"HS256", mint(nil, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA)), expectInvalid, ""},
 			soakToken{"1024-bit key", mint(nil, authtest.SignWith(authcases.KIDRSA1024)), expectInvalid, ""},
-			soakToken{"no kid, several keys fit", mint(nil, authtest.SignWith(testkeys.KIDRSA), authtest.WithHeader("kid", nil)), expectInvalid, ""},
+			soakToken{
+				"no kid, several keys fit",
+				mint(nil, authtest.SignWith(testkeys.KIDRSA), authtest.WithHeader("kid", nil)),
+				expectInvalid,
+				"",
+			},
 			soakToken{"signature stripped", stable[:strings.LastIndexByte(stable, '.')+1], expectInvalid, ""},
 		)
 		// The two newest rotating kids (published) and the one just removed.
 		for back := range 3 {
 			if n := step - back; n > 0 {
 				kid := fmt.Sprintf("rot-%d", n)
-				toks = append(toks,
+				toks = append(
+					toks,
 					soakToken{"rotating " + kid, mint(nil, authtest.SignWith(kid)), expectOKOrInvalid, ""},
-					soakToken{"attacker key under " + kid, mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), kid)), expectInvalid, ""},
+					soakToken{
+						"attacker key under " + kid,
+						mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), kid)),
+						expectInvalid,
+						"",
+					},
 				)
 			}
 		}
@@ -311,9 +349,20 @@ func TestSoak(t *testing.T) {
 		}
 	}
 
-	t.Logf("soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d faults, %d JWKS fetches, drained in %v; wrong answers: %d",
-		duration, requests.Load(), accepted.Load(), refused.Load(), rotatingOK.Load(), rotatingRefused.Load(),
-		rotations.Load(), flaps.Load(), iss.JWKSFetches(), drain.Round(time.Millisecond), wrong.Load())
+	t.Logf(
+		"soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d faults, %d JWKS fetches, drained in %v; wrong answers: %d",
+		duration,
+		requests.Load(),
+		accepted.Load(),
+		refused.Load(),
+		rotatingOK.Load(),
+		rotatingRefused.Load(),
+		rotations.Load(),
+		flaps.Load(),
+		iss.JWKSFetches(),
+		drain.Round(time.Millisecond),
+		wrong.Load(),
+	)
 	for _, srv := range servers {
 		if r, ok := srv.reached.Load(), srv.ok.Load(); r != ok {
 			t.Errorf("%s: handler reached %d times for %d accepted requests", srv.name, r, ok)
@@ -323,7 +372,12 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%d wrong answers; the first:\n%s", n, strings.Join(wrongExamples, "\n"))
 	}
 	if requests.Load() < workers || rotations.Load() == 0 || flaps.Load() == 0 {
-		t.Errorf("the soak did too little to prove anything: %d requests, %d rotations, %d faults", requests.Load(), rotations.Load(), flaps.Load())
+		t.Errorf(
+			"the soak did too little to prove anything: %d requests, %d rotations, %d faults",
+			requests.Load(),
+			rotations.Load(),
+			flaps.Load(),
+		)
 	}
 	if drain > 5*time.Second {
 		t.Errorf("the soak took %v to stop", drain)

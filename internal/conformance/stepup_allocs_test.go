@@ -29,8 +29,14 @@ func TestStepUpAddsNoAllocation(t *testing.T) {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/me", stdauth.Middleware(env.Validator)(http.HandlerFunc(noContent)))
-	mux.Handle("GET /api/stepup", stdauth.Middleware(env.Validator)(stdauth.RequireStepUp(stepUp)(http.HandlerFunc(noContent))))
-	mux.Handle("GET /api/resource", stdauth.Middleware(env.Validator, rm)(stdauth.RequireStepUp(stepUp)(http.HandlerFunc(noContent))))
+	mux.Handle(
+		"GET /api/stepup",
+		stdauth.Middleware(env.Validator)(stdauth.RequireStepUp(stepUp)(http.HandlerFunc(noContent))),
+	)
+	mux.Handle(
+		"GET /api/resource",
+		stdauth.Middleware(env.Validator, rm)(stdauth.RequireStepUp(stepUp)(http.HandlerFunc(noContent))),
+	)
 	cr := chi.NewRouter()
 	cr.With(chiauth.Middleware(env.Validator)).Get("/api/me", noContent)
 	cr.With(chiauth.Middleware(env.Validator), chiauth.RequireStepUp(stepUp)).Get("/api/stepup", noContent)

@@ -10,7 +10,10 @@ import (
 func BenchmarkSplitAndReadHeader(b *testing.B) {
 	payload, sig := "."+seg(strings.Repeat("x", 4<<10)), "."+seg(strings.Repeat("s", 256))
 	prefix := `{"alg":"RS256"` + manyMembers(maxHeaderMembers-2) + `,"x":"`
-	hostile := prefix + strings.Repeat("a", len(HeaderBuffer{})-len(prefix)-4) + `"}` // every member and byte the caps allow
+	hostile := prefix + strings.Repeat(
+		"a",
+		len(HeaderBuffer{})-len(prefix)-4,
+	) + `"}` // every member and byte the caps allow
 	for name, header := range map[string]string{
 		"typical":        `{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}`,
 		"hostile at cap": hostile,
@@ -36,7 +39,9 @@ func BenchmarkSplitAndReadHeader(b *testing.B) {
 // claims, as a verifier does for a client it has not seen before.
 func BenchmarkReadProof(b *testing.B) {
 	header := seg(`{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`)
-	claims := []byte(`{"jti":"e1j3V_bKic8-LAEB","htm":"GET","htu":"https://api.example/orders","iat":1700000000,"ath":"fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"}`)
+	claims := []byte(
+		`{"jti":"e1j3V_bKic8-LAEB","htm":"GET","htu":"https://api.example/orders","iat":1700000000,"ath":"fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"}`,
+	)
 	b.ReportAllocs()
 	for b.Loop() {
 		h, err := ReadProofHeader(header)

@@ -21,7 +21,11 @@ func jwksSeedKeys() []string {
 		`{"kty":"RSA","kid":"enc","use":"enc","n":"` + n + `","e":"AQAB"}`,
 		`{"kty":"RSA","kid":"d","use":"enc","use":"sig","n":"` + n + `","e":"AQAB"}`,
 		`{"kty":"RSA","kid":"e1","n":"` + n + `","e":"AQ"}`,
-		`{"kty":"EC","crv":"P-256","kid":"e","x":"` + b64(ec.X.FillBytes(make([]byte, 32))) + `","y":"` + b64(ec.Y.FillBytes(make([]byte, 32))) + `"}`,
+		`{"kty":"EC","crv":"P-256","kid":"e","x":"` + b64(
+			ec.X.FillBytes(make([]byte, 32)),
+		) + `","y":"` + b64(
+			ec.Y.FillBytes(make([]byte, 32)),
+		) + `"}`,
 		`{"kty":"EC","crv":"P-256","kid":"z","x":"` + b64(make([]byte, 32)) + `","y":"` + b64(make([]byte, 32)) + `"}`,
 		`{"kty":"OKP","crv":"Ed25519","kid":"ed","x":"` + b64(testkeys.Ed25519().Public().(ed25519.PublicKey)) + `"}`,
 		`{"kty":"OKP","crv":"Ed25519","kid":"id","x":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`,

@@ -48,11 +48,14 @@ func TestReadProofHeader(t *testing.T) {
 }
 
 func TestReadProofClaims(t *testing.T) {
-	pc, err := readProofClaims([]byte(`{"jti":"j\u0031","htm":"GET","htu":"https://a/b","iat":1700000000.5,"ath":"h","nonce":"n"}`))
+	pc, err := readProofClaims(
+		[]byte(`{"jti":"j\u0031","htm":"GET","htu":"https://a/b","iat":1700000000.5,"ath":"h","nonce":"n"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pc.JTI != "j1" || pc.HTM != "GET" || pc.HTU != "https://a/b" || pc.ATH != "h" || pc.Nonce != "n" || !pc.IAT.Equal(time.Unix(1700000000, 5e8)) {
+	if pc.JTI != "j1" || pc.HTM != "GET" || pc.HTU != "https://a/b" || pc.ATH != "h" || pc.Nonce != "n" ||
+		!pc.IAT.Equal(time.Unix(1700000000, 5e8)) {
 		t.Fatalf("read %+v", pc)
 	}
 	full := `"htm":"GET","htu":"u","iat":1,"ath":"h"`

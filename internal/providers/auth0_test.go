@@ -25,17 +25,32 @@ func TestAuth0(t *testing.T) {
 		{"access token of another tenant", a.OtherTenantAccessToken(), "iss"},
 		{"ID token (aud = client id)", a.IDToken(), "aud"},
 	})
-	if c := accepted["access token, aud [API, /userinfo]"]; c != nil && (c.AuthorizedParty != a.ClientID || !c.HasScope("read:orders")) {
+	if c := accepted["access token, aud [API, /userinfo]"]; c != nil &&
+		(c.AuthorizedParty != a.ClientID || !c.HasScope("read:orders")) {
 		t.Errorf("claims: azp %q, scopes %q", c.AuthorizedParty, c.Scopes)
 	}
 
 	orders := route(v, stdauth.RequireClaim(auth0Permissions, "read:orders"))
 	admin := route(v, stdauth.RequireClaim(auth0Roles, "admin"))
-	expect(t, "permission granted", orders, a.AccessToken([]string{"read:orders", "write:orders"}), http.StatusNoContent, "")
+	expect(
+		t,
+		"permission granted",
+		orders,
+		a.AccessToken([]string{"read:orders", "write:orders"}),
+		http.StatusNoContent,
+		"",
+	)
 	expect(t, "permission missing", orders, a.AccessToken([]string{"read:invoices"}), http.StatusForbidden, "forbidden")
 	expect(t, "no permissions", orders, a.AccessToken(nil), http.StatusForbidden, "forbidden")
 	expect(t, "namespaced role", admin, a.AccessToken(nil, "admin"), http.StatusNoContent, "")
-	expect(t, "namespaced role missing", admin, a.AccessToken([]string{"read:orders"}, "viewer"), http.StatusForbidden, "forbidden")
+	expect(
+		t,
+		"namespaced role missing",
+		admin,
+		a.AccessToken([]string{"read:orders"}, "viewer"),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	expect(t, "ID token", orders, a.IDToken(), http.StatusUnauthorized, "invalid_token")
 }
 
@@ -49,7 +64,11 @@ func TestAuth0UserinfoAudienceIsAPitfall(t *testing.T) {
 	wrong.Audience = append(wrong.Audience, a.UserinfoURL())
 	v := start(t, wrong)
 	verifyAll(t, v, []verdict{
-		{"another API's token passes once /userinfo is an audience", a.AccessTokenForAPI("https://billing.example.com/api"), ""},
+		{
+			"another API's token passes once /userinfo is an audience",
+			a.AccessTokenForAPI("https://billing.example.com/api"),
+			"",
+		},
 	})
 }
 
@@ -72,7 +91,8 @@ func TestAuth0IssuerWithoutTrailingSlash(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no warning about the keys")
 	}
-	if w := rec.all()[0]; !strings.Contains(w, "trailing slash") || !strings.Contains(w, fmt.Sprintf("set Config.Issuer to %q", a.URL())) {
+	if w := rec.all()[0]; !strings.Contains(w, "trailing slash") ||
+		!strings.Contains(w, fmt.Sprintf("set Config.Issuer to %q", a.URL())) {
 		t.Errorf("the warning does not name the fix: %s", w)
 	}
 	if _, err := v.Verify(t.Context(), a.AccessToken([]string{"read:orders"})); !errors.Is(err, core.ErrKeysUnavailable) {

@@ -20,7 +20,8 @@ func TestCognitoAccessTokens(t *testing.T) {
 		{"access token of another user pool", c.OtherPoolAccessToken(), "iss"},
 		{"ID token (aud = client id, token_use id)", c.IDToken(), core.CheckRequiredClaim},
 	})
-	if cl := accepted["access token (no aud, client_id, token_use access, no typ)"]; cl != nil && (len(cl.Audience) != 0 || cl.ClientID != c.ClientID) {
+	if cl := accepted["access token (no aud, client_id, token_use access, no typ)"]; cl != nil &&
+		(len(cl.Audience) != 0 || cl.ClientID != c.ClientID) {
 		t.Errorf("claims: aud %q, client_id %q", cl.Audience, cl.ClientID)
 	}
 
@@ -39,7 +40,14 @@ func TestCognitoIDTokens(t *testing.T) {
 		{"ID token", c.IDToken("admins"), ""},
 		{"access token (no aud)", c.AccessToken("admins"), "aud"},
 	})
-	expect(t, "group", route(v, stdauth.RequireClaim(cognitoGroups, "admins")), c.IDToken("admins"), http.StatusNoContent, "")
+	expect(
+		t,
+		"group",
+		route(v, stdauth.RequireClaim(cognitoGroups, "admins")),
+		c.IDToken("admins"),
+		http.StatusNoContent,
+		"",
+	)
 }
 
 // TestCognitoTokenUseIsTheOnlyMark shows why the access recipe requires

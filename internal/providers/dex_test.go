@@ -25,7 +25,14 @@ func TestDex(t *testing.T) {
 	admins := route(v, stdauth.RequireClaim(dexGroups, "admins"))
 	expect(t, "group", admins, d.IDToken("admins", "staff"), http.StatusNoContent, "")
 	expect(t, "group missing", admins, d.IDToken("staff"), http.StatusForbidden, "forbidden")
-	expect(t, "another client's ID token", admins, d.IDTokenForClient("billing-web"), http.StatusUnauthorized, "invalid_token")
+	expect(
+		t,
+		"another client's ID token",
+		admins,
+		d.IDTokenForClient("billing-web"),
+		http.StatusUnauthorized,
+		"invalid_token",
+	)
 }
 
 // Dex's cross-client trust: orders-web obtains a token for orders-api,
@@ -60,7 +67,14 @@ func TestDexNeedsTheIDTokenProfile(t *testing.T) {
 		{"ID token", d.IDToken(), "typ"},
 		{"access token", d.AccessToken(), "typ"},
 	})
-	a := expect(t, "access token at an access-token API", route(v), d.AccessToken(), http.StatusUnauthorized, "invalid_token")
+	a := expect(
+		t,
+		"access token at an access-token API",
+		route(v),
+		d.AccessToken(),
+		http.StatusUnauthorized,
+		"invalid_token",
+	)
 	if !strings.Contains(a.description, "ID token") {
 		t.Errorf("the description does not name the kind: %q", a.description)
 	}

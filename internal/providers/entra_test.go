@@ -30,7 +30,8 @@ func TestEntraV2(t *testing.T) {
 		{"v1.0 token (sts.windows.net issuer)", e.V1AccessToken("user_impersonation"), "iss"},
 		{"Graph token (nonce in the header)", e.GraphToken(), "header"},
 	})
-	if c := accepted["delegated v2.0 token (scp string)"]; c != nil && (!c.HasScope("Orders.Read") || !c.HasScope("Orders.Write") || c.AuthorizedParty != e.ClientAppID) {
+	if c := accepted["delegated v2.0 token (scp string)"]; c != nil &&
+		(!c.HasScope("Orders.Read") || !c.HasScope("Orders.Write") || c.AuthorizedParty != e.ClientAppID) {
 		t.Errorf("scp string read as scopes %q, azp %q", c.Scopes, c.AuthorizedParty)
 	}
 
@@ -38,10 +39,31 @@ func TestEntraV2(t *testing.T) {
 	readAll := route(v, stdauth.RequireClaim(entraRoles, "Orders.Read.All"))
 	expect(t, "delegated scope", read, e.V2AccessToken("Orders.Read"), http.StatusNoContent, "")
 	expect(t, "delegated scope missing", read, e.V2AccessToken("Orders.Write"), http.StatusForbidden, "insufficient_scope")
-	expect(t, "app-only token on a delegated route", read, e.AppOnlyToken("Orders.Read.All"), http.StatusForbidden, "insufficient_scope")
+	expect(
+		t,
+		"app-only token on a delegated route",
+		read,
+		e.AppOnlyToken("Orders.Read.All"),
+		http.StatusForbidden,
+		"insufficient_scope",
+	)
 	expect(t, "application permission", readAll, e.AppOnlyToken("Orders.Read.All"), http.StatusNoContent, "")
-	expect(t, "application permission missing", readAll, e.AppOnlyToken("Orders.Write.All"), http.StatusForbidden, "forbidden")
-	expect(t, "delegated token on an app-only route", readAll, e.V2AccessToken("Orders.Read"), http.StatusForbidden, "forbidden")
+	expect(
+		t,
+		"application permission missing",
+		readAll,
+		e.AppOnlyToken("Orders.Write.All"),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	expect(
+		t,
+		"delegated token on an app-only route",
+		readAll,
+		e.V2AccessToken("Orders.Read"),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	a := expect(t, "Graph token", read, e.GraphToken(), http.StatusUnauthorized, "invalid_token")
 	if !strings.Contains(a.description, "Graph") || !strings.Contains(a.description, "nonce") {
 		t.Errorf("the Graph token's refusal does not say why: %q", a.description)
@@ -57,7 +79,14 @@ func TestEntraV1(t *testing.T) {
 		{"v2.0 token", e.V2AccessToken("Orders.Read"), "iss"},
 		{"Graph token", e.GraphToken(), "header"},
 	})
-	expect(t, "v1.0 scope", route(v, stdauth.RequireScope("user_impersonation")), e.V1AccessToken("user_impersonation"), http.StatusNoContent, "")
+	expect(
+		t,
+		"v1.0 scope",
+		route(v, stdauth.RequireScope("user_impersonation")),
+		e.V1AccessToken("user_impersonation"),
+		http.StatusNoContent,
+		"",
+	)
 }
 
 // TestEntraKeySetShape checks that the fixture publishes what Entra
@@ -132,16 +161,32 @@ func TestEntraMultiTenant(t *testing.T) {
 	const stranger = "0c2f5e8a-1b3d-4f6a-9c7e-2d4b6f8a0c1e"
 	accepted := verifyAll(t, v, []verdict{
 		{"a customer tenant's token", e.V2AccessToken("Orders.Read"), ""},
-		{"another customer tenant's token, same keys", e.TenantAccessToken(providers.EntraOtherTenant, providers.EntraOtherTenant), ""},
+		{
+			"another customer tenant's token, same keys",
+			e.TenantAccessToken(providers.EntraOtherTenant, providers.EntraOtherTenant),
+			"",
+		},
 		{"a tenant that is not a customer", e.TenantAccessToken(stranger, stranger), "iss"},
-		{"iss of one customer, tid of another", e.TenantAccessToken(providers.EntraOtherTenant, e.TenantID), core.CheckTenant},
+		{
+			"iss of one customer, tid of another",
+			e.TenantAccessToken(providers.EntraOtherTenant, e.TenantID),
+			core.CheckTenant,
+		},
 		{"a customer's token for another API", e.V2AccessTokenForAPI("00000002-0000-0000-c000-000000000000"), "aud"},
 		{"Graph token", e.GraphToken(), "header"},
 	})
-	if c := accepted["another customer tenant's token, same keys"]; c != nil && c.Issuer != e.V2IssuerOf(providers.EntraOtherTenant) {
+	if c := accepted["another customer tenant's token, same keys"]; c != nil &&
+		c.Issuer != e.V2IssuerOf(providers.EntraOtherTenant) {
 		t.Errorf("admitted with iss %q", c.Issuer)
 	}
-	expect(t, "customer tenant", route(v, stdauth.RequireClaim(entraRoles, "Orders.Read.All")), e.AppOnlyToken("Orders.Read.All"), http.StatusNoContent, "")
+	expect(
+		t,
+		"customer tenant",
+		route(v, stdauth.RequireClaim(entraRoles, "Orders.Read.All")),
+		e.AppOnlyToken("Orders.Read.All"),
+		http.StatusNoContent,
+		"",
+	)
 	if w := rec.all(); len(w) > 0 {
 		t.Errorf("the validator warned: %s", strings.Join(w, "; "))
 	}

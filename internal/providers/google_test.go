@@ -22,7 +22,11 @@ func TestGoogle(t *testing.T) {
 		{"ID token of another client", g.IDTokenForClient("98765-other.apps.googleusercontent.com"), "aud"},
 		{"ID token of another issuer", g.IDToken("https://accounts.example.com", true), "iss"},
 		{"opaque access token (ya29.)", g.AccessToken(), "format"},
-		{"cross-client ID token (azp an Android app)", g.CrossClientIDToken("1234987819200-android.apps.googleusercontent.com"), "azp"},
+		{
+			"cross-client ID token (azp an Android app)",
+			g.CrossClientIDToken("1234987819200-android.apps.googleusercontent.com"),
+			"azp",
+		},
 	})
 
 	h := route(v)

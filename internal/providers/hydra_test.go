@@ -19,13 +19,21 @@ func TestHydra(t *testing.T) {
 		{"access token for another audience", h.AccessToken([]string{"billing-api"}, true), "aud"},
 		{"ID token (RS256, aud [client id])", h.IDToken(), "typ"},
 	})
-	if c := accepted["access token (ES256, scp array, requested audience)"]; c != nil && (c.ClientID != h.ClientID || !c.HasScope("orders.read")) {
+	if c := accepted["access token (ES256, scp array, requested audience)"]; c != nil &&
+		(c.ClientID != h.ClientID || !c.HasScope("orders.read")) {
 		t.Errorf("claims: client_id %q, scopes %q", c.ClientID, c.Scopes)
 	}
 
 	read := route(v, stdauth.RequireScope("orders.read"), stdauth.Require(hydraVerifiedEmail))
 	expect(t, "scope, email verified under ext", read, h.AccessToken([]string{h.API}, true), http.StatusNoContent, "")
-	expect(t, "email not verified under ext", read, h.AccessToken([]string{h.API}, false), http.StatusForbidden, "forbidden")
+	expect(
+		t,
+		"email not verified under ext",
+		read,
+		h.AccessToken([]string{h.API}, false),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	expect(t, "ID token", read, h.IDToken(), http.StatusUnauthorized, "invalid_token")
 }
 

@@ -28,10 +28,38 @@ func TestKeycloakWithAudienceMapper(t *testing.T) {
 
 	admin := route(v, stdauth.RequireClaim(keycloakRealmRoles, "admin"))
 	reader := route(v, stdauth.RequireClaim(keycloakClientRoles, "orders-read"))
-	expect(t, "realm role", admin, k.AccessToken(providers.MapperAudience, []string{"admin"}, nil), http.StatusNoContent, "")
-	expect(t, "realm role missing", admin, k.AccessToken(providers.MapperAudience, nil, []string{"admin"}), http.StatusForbidden, "forbidden")
-	expect(t, "client role", reader, k.AccessToken(providers.MapperAudience, nil, []string{"orders-read"}), http.StatusNoContent, "")
-	expect(t, "client role missing", reader, k.AccessToken(providers.MapperAudience, []string{"orders-read"}, nil), http.StatusForbidden, "forbidden")
+	expect(
+		t,
+		"realm role",
+		admin,
+		k.AccessToken(providers.MapperAudience, []string{"admin"}, nil),
+		http.StatusNoContent,
+		"",
+	)
+	expect(
+		t,
+		"realm role missing",
+		admin,
+		k.AccessToken(providers.MapperAudience, nil, []string{"admin"}),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	expect(
+		t,
+		"client role",
+		reader,
+		k.AccessToken(providers.MapperAudience, nil, []string{"orders-read"}),
+		http.StatusNoContent,
+		"",
+	)
+	expect(
+		t,
+		"client role missing",
+		reader,
+		k.AccessToken(providers.MapperAudience, []string{"orders-read"}, nil),
+		http.StatusForbidden,
+		"forbidden",
+	)
 }
 
 func TestKeycloakWithoutAudienceMapper(t *testing.T) {

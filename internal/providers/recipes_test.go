@@ -183,12 +183,30 @@ func readmeRecipes() []readmeRecipe {
 		{"Okta", oktaRecipe("https://{yourOktaDomain}/oauth2/default", "api://default"),
 			[]string{`RequireScope("orders:read")`, lit(oktaGroups)}},
 		{"Microsoft Entra ID", entraV2Recipe("https://login.microsoftonline.com/{tenant-id}/v2.0", "{api-application-id}"),
-			[]string{`RequireScope("Orders.Read")`, lit(entraRoles), "Several issuers", `core.RequireEntraAuthContext("c1")`, entraAuthContextChallenge}},
-		{"Microsoft Entra ID", entraV1Recipe("https://sts.windows.net/{tenant-id}/", "https://login.microsoftonline.com/{tenant-id}/discovery/keys", "api://orders-api"), nil},
+			[]string{
+				`RequireScope("Orders.Read")`,
+				lit(entraRoles),
+				"Several issuers",
+				`core.RequireEntraAuthContext("c1")`,
+				entraAuthContextChallenge,
+			}},
+		{
+			"Microsoft Entra ID",
+			entraV1Recipe(
+				"https://sts.windows.net/{tenant-id}/",
+				"https://login.microsoftonline.com/{tenant-id}/discovery/keys",
+				"api://orders-api",
+			),
+			nil,
+		},
 		{"AWS Cognito", cognitoAccessRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"),
 			[]string{lit(cognitoGroups)}},
 		{"AWS Cognito", cognitoIDRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"), nil},
-		{"Google", googleRecipe("https://accounts.google.com", "accounts.google.com", "{client-id}.apps.googleusercontent.com"), nil},
+		{
+			"Google",
+			googleRecipe("https://accounts.google.com", "accounts.google.com", "{client-id}.apps.googleusercontent.com"),
+			nil,
+		},
 		{"Keycloak", keycloakRecipe("https://{host}/realms/{realm}", "orders-api"),
 			[]string{lit(keycloakRealmRoles), lit(keycloakClientRoles)}},
 		{"Keycloak", keycloakAzpRecipe("https://{host}/realms/{realm}", "orders-web"), nil},
@@ -196,8 +214,16 @@ func readmeRecipes() []readmeRecipe {
 			[]string{`RequireScope("orders.read")`, "c.Decode(&t)", "t.Ext.EmailVerified"}},
 		{"ORY Hydra", hydraIDRecipe("https://{hydra-public-url}/", "orders-web"), nil},
 		{"Dex", dexRecipe("https://{host}/dex", "{client-id}"), []string{lit(dexGroups), "IDENTSPHERE_TOKEN_PROFILE=id"}},
-		{"Dex", dexCrossClientRecipe("https://{host}/dex", "orders-api", "orders-web"), []string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}},
-		{"Zitadel", zitadelRecipe("https://{instance}.zitadel.cloud", "{client-id}"), []string{lit(zitadelRoles), "IDENTSPHERE_TOKEN_PROFILE=id"}},
+		{
+			"Dex",
+			dexCrossClientRecipe("https://{host}/dex", "orders-api", "orders-web"),
+			[]string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"},
+		},
+		{
+			"Zitadel",
+			zitadelRecipe("https://{instance}.zitadel.cloud", "{client-id}"),
+			[]string{lit(zitadelRoles), "IDENTSPHERE_TOKEN_PROFILE=id"},
+		},
 		{"Zitadel", zitadelProjectRecipe("https://{instance}.zitadel.cloud", "{project-id}", "{client-id}"), nil},
 	}
 }

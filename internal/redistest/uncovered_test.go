@@ -20,7 +20,10 @@ func TestRequireRealRecordsAndReportPrintsOnce(t *testing.T) {
 	})
 	Report(&first)
 	Report(&second)
-	if got := first.String(); !strings.Contains(got, "TestRequireRealRecordsAndReportPrintsOnce/needs-a-real-one: a frozen process") ||
+	if got := first.String(); !strings.Contains(
+		got,
+		"TestRequireRealRecordsAndReportPrintsOnce/needs-a-real-one: a frozen process",
+	) ||
 		!strings.Contains(got, RequireEnv+"=1") {
 		t.Fatalf("report:\n%s", got)
 	}

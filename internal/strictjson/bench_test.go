@@ -23,8 +23,10 @@ func benchInputs() map[string][]byte {
 	}
 	nested.WriteString(`0],"iss":"x"}`)
 	return map[string][]byte{
-		"header":          []byte(`{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}`),
-		"claims":          []byte(`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"exp":4102444800,"iat":1735689600,"jti":"j","scope":"read write"}`),
+		"header": []byte(`{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}`),
+		"claims": []byte(
+			`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"exp":4102444800,"iat":1735689600,"jti":"j","scope":"read write"}`,
+		),
 		"1MiB of members": []byte(members.String()),
 		"1MiB of nesting": []byte(nested.String()),
 		"1MiB string":     []byte(`{"a":"` + strings.Repeat("x", 1<<20) + `","iss":"x"}`),

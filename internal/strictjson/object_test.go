@@ -37,7 +37,11 @@ func TestMembers(t *testing.T) {
 		{"unterminated string", `{"a":"b}`, nil},
 		{"unterminated object", `{"a":1`, nil},
 		{"nesting too deep", `{"a":` + deep + `}`, nil},
-		{"nesting at the limit", `{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`, []string{"a"}},
+		{
+			"nesting at the limit",
+			`{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`,
+			[]string{"a"},
+		},
 		{"truncated literal", `{"a":tru}`, nil},
 		{"empty input", ``, nil},
 	}

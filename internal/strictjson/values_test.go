@@ -17,7 +17,8 @@ func TestMemberMap(t *testing.T) {
 	if _, err := MemberMap([]byte(`{"kid":"a","kid":"b"`)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("unterminated object with a duplicate: err %v, want ErrMalformed", err)
 	}
-	if m, err := MemberMap([]byte(`{"a":[1],"b":{"c":2}}`)); err != nil || string(m["a"]) != `[1]` || string(m["b"]) != `{"c":2}` {
+	if m, err := MemberMap([]byte(`{"a":[1],"b":{"c":2}}`)); err != nil || string(m["a"]) != `[1]` ||
+		string(m["b"]) != `{"c":2}` {
 		t.Errorf("MemberMap = %q, %v", m, err)
 	}
 	if _, err := MemberMap([]byte("{\"a\":\"\xff\"}")); !errors.Is(err, ErrMalformed) {

@@ -117,7 +117,14 @@ func TestEveryKeySignsAndVerifies(t *testing.T) {
 }
 
 func TestKIDsAreDistinct(t *testing.T) {
-	kids := []string{testkeys.KIDRSA, testkeys.KIDRSA2, testkeys.KIDEC, testkeys.KIDEC384, testkeys.KIDEC521, testkeys.KIDEd25519}
+	kids := []string{
+		testkeys.KIDRSA,
+		testkeys.KIDRSA2,
+		testkeys.KIDEC,
+		testkeys.KIDEC384,
+		testkeys.KIDEC521,
+		testkeys.KIDEd25519,
+	}
 	seen := map[string]bool{}
 	for _, k := range kids {
 		if k == "" || seen[k] {

@@ -57,10 +57,17 @@ func TestDevModeBannerTokenWorksOnLoopbackOnly(t *testing.T) {
 		t.Errorf("dev mode listens at %s, want 127.0.0.1", srv.URL())
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/me", stdauth.Middleware(srv.Validator(), srv.AuthOptions()...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, _ := core.ClaimsFrom(r.Context())
-		_, _ = io.WriteString(w, c.Email)
-	})))
+	mux.Handle(
+		"/api/me",
+		stdauth.Middleware(
+			srv.Validator(),
+			srv.AuthOptions()...)(
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c, _ := core.ClaimsFrom(r.Context())
+				_, _ = io.WriteString(w, c.Email)
+			}),
+		),
+	)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, mux) }()

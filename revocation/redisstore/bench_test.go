@@ -39,8 +39,22 @@ func BenchmarkRevoked(b *testing.B) {
 	if store.Len() != n || deny.Len() != n {
 		b.Fatalf("held %d and %d denials, want %d", store.Len(), deny.Len(), n)
 	}
-	admitted := &core.Claims{AdmittedBy: testIssuer, Subject: "user-1", ID: "jti-other", SessionID: "s-other", IssuedAt: time.Now(), ExpiresAt: exp}
-	refused := &core.Claims{AdmittedBy: testIssuer, Subject: "user-1", ID: "jti-4242", SessionID: "s-other", IssuedAt: time.Now(), ExpiresAt: exp}
+	admitted := &core.Claims{
+		AdmittedBy: testIssuer,
+		Subject:    "user-1",
+		ID:         "jti-other",
+		SessionID:  "s-other",
+		IssuedAt:   time.Now(),
+		ExpiresAt:  exp,
+	}
+	refused := &core.Claims{
+		AdmittedBy: testIssuer,
+		Subject:    "user-1",
+		ID:         "jti-4242",
+		SessionID:  "s-other",
+		IssuedAt:   time.Now(),
+		ExpiresAt:  exp,
+	}
 	for _, checker := range []struct {
 		name string
 		c    core.RevocationChecker

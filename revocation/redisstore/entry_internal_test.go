@@ -8,7 +8,13 @@ import (
 )
 
 func TestEntryWireFormat(t *testing.T) {
-	e := entry{kind: kindSubject, issuer: "https://id.example/t:1 2", id: "user 7\x00é", since: 1_700_000_000_123, until: 1_700_000_060_123}
+	e := entry{
+		kind:   kindSubject,
+		issuer: "https://id.example/t:1 2",
+		id:     "user 7\x00é",
+		since:  1_700_000_000_123,
+		until:  1_700_000_060_123,
+	}
 	if got, want := e.message(), "v2 1700000000123 1700000060123 sub:24:https://id.example/t:1 2:user 7\x00é"; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}

@@ -71,7 +71,12 @@ func ExampleStore_RevokeSession_redisDown() {
 	}
 	defer store.Close()
 
-	logout := &core.Claims{AdmittedBy: "https://id.example.com", Subject: "user-1", SessionID: "s-1", ExpiresAt: time.Now().Add(time.Hour)}
+	logout := &core.Claims{
+		AdmittedBy: "https://id.example.com",
+		Subject:    "user-1",
+		SessionID:  "s-1",
+		ExpiresAt:  time.Now().Add(time.Hour),
+	}
 	err = store.RevokeSession(context.Background(), logout.AdmittedBy, logout.SessionID, logout.ExpiresAt)
 	fmt.Println("queued for Redis:", errors.Is(err, redisstore.ErrPending))
 	revoked, _ := store.Revoked(context.Background(), logout)

@@ -31,7 +31,13 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	var clk clock
 	// Timeout: this test is about numbers, not outages; a loaded machine
 	// may queue a write for seconds.
-	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Now: clk.now, SweepInterval: 20 * time.Millisecond, Timeout: 30 * time.Second}
+	cfg := redisstore.Config{
+		URL:           redis.URL(),
+		Logger:        logs.logger(),
+		Now:           clk.now,
+		SweepInterval: 20 * time.Millisecond,
+		Timeout:       30 * time.Second,
+	}
 	issuing, receiving := newStore(t, cfg), newStore(t, cfg)
 	for _, s := range []*redisstore.Store{issuing, receiving} {
 		if err := s.WaitSynced(t.Context()); err != nil {
@@ -89,7 +95,12 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 
 	clk.advance(time.Hour + core.MaxLeeway + time.Second) // every token has expired, leeway included
 	for i, s := range []*redisstore.Store{issuing, receiving, late} {
-		eventually(t, 5*time.Second, fmt.Sprintf("store %d swept its expired entries", i), func() bool { return s.Len() == 0 })
+		eventually(
+			t,
+			5*time.Second,
+			fmt.Sprintf("store %d swept its expired entries", i),
+			func() bool { return s.Len() == 0 },
+		)
 		if isRevoked(t, s, claims("u", "", "jti-"+strconv.Itoa(n/2+1), time.Now())) {
 			t.Fatal("an expired denial still denies")
 		}
@@ -97,7 +108,10 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 
 	// Redis' side, in real time: denials that end in two seconds,
 	// keys that outlive them by a millisecond.
-	short := newStore(t, redisstore.Config{URL: redis.URL(), Logger: logs.logger(), KeyPrefix: "short:", ExpiryMargin: time.Millisecond})
+	short := newStore(
+		t,
+		redisstore.Config{URL: redis.URL(), Logger: logs.logger(), KeyPrefix: "short:", ExpiryMargin: time.Millisecond},
+	)
 	soon := time.Now().Add(-core.MaxLeeway + 2*time.Second)
 	for i := range 100 {
 		if err := short.RevokeToken(t.Context(), testIssuer, "jti-"+strconv.Itoa(i), soon); err != nil {
@@ -148,7 +162,8 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 		t.Fatalf("value %q, want %q", got, want)
 	}
 	ttl := raw.PTTL(t.Context(), rawKey("p:", "jti", "j-1")).Val()
-	if want := time.Until(time.UnixMilli(until)) + redisstore.DefaultExpiryMargin; ttl < want-time.Second || ttl > want+time.Second {
+	if want := time.Until(time.UnixMilli(until)) + redisstore.DefaultExpiryMargin; ttl < want-time.Second ||
+		ttl > want+time.Second {
 		t.Fatalf("key expires in %v, want the denial's end plus the margin: %v", ttl, want)
 	}
 	msg, err := sub.ReceiveMessage(t.Context())
@@ -171,7 +186,9 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 		untilMS != sinceMS+(time.Hour+core.MaxLeeway).Milliseconds() {
 		t.Fatalf("subject value %q: want since = now+MaxLeeway, until = since+maxLifetime+MaxLeeway", v)
 	}
-	if ttl := raw.PTTL(t.Context(), rawKey("p:", "sub", "u 1")).Val(); ttl < time.Until(time.UnixMilli(untilMS))-time.Second {
+	if ttl := raw.PTTL(t.Context(), rawKey("p:", "sub", "u 1")).Val(); ttl < time.Until(
+		time.UnixMilli(untilMS),
+	)-time.Second {
 		t.Fatalf("subject key expires in %v, before its denial ends", ttl)
 	}
 }
@@ -190,7 +207,10 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 	redis.Stop()
 	exp := time.Now().Add(time.Hour)
 	for i := range 5 {
-		if err := s.RevokeSession(t.Context(), testIssuer, "s-"+strconv.Itoa(i), exp); !errors.Is(err, redisstore.ErrPending) {
+		if err := s.RevokeSession(t.Context(), testIssuer, "s-"+strconv.Itoa(i), exp); !errors.Is(
+			err,
+			redisstore.ErrPending,
+		) {
 			t.Fatalf("revocation %d with Redis down: %v, want ErrPending", i, err)
 		}
 	}
@@ -198,7 +218,10 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 	if err == nil || errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("a revocation past MaxPending: %v, want an error that is not ErrPending", err)
 	}
-	if err := s.RevokeSession(t.Context(), testIssuer, "s-0", exp.Add(time.Minute)); !errors.Is(err, redisstore.ErrPending) {
+	if err := s.RevokeSession(t.Context(), testIssuer, "s-0", exp.Add(time.Minute)); !errors.Is(
+		err,
+		redisstore.ErrPending,
+	) {
 		t.Fatalf("a queued id revoked again: %v, want ErrPending (merged, not added)", err)
 	}
 	if got := s.Pending(); got != 5 {

@@ -96,7 +96,12 @@ func TestFleetLosesNothingAcrossARedisRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range fleet {
-		eventually(t, time.Second, r.name+" refuses s-before", func() bool { return r.status(t, pathMe, before) == http.StatusUnauthorized })
+		eventually(
+			t,
+			time.Second,
+			r.name+" refuses s-before",
+			func() bool { return r.status(t, pathMe, before) == http.StatusUnauthorized },
+		)
 	}
 
 	redis.Stop()
@@ -213,7 +218,8 @@ func TestBackChannelLogoutWhileRedisIsDown(t *testing.T) {
 	wantStatus(t, fleet, pathMe, tok, http.StatusOK, "before the logout")
 
 	redis.Stop()
-	if ans := fleet[0].postLogout(t, mustLogoutToken(t, iss, "s-outage", "", nil)); ans.status != http.StatusServiceUnavailable || ans.retryAfter == "" {
+	if ans := fleet[0].postLogout(t, mustLogoutToken(t, iss, "s-outage", "", nil)); ans.status != http.StatusServiceUnavailable ||
+		ans.retryAfter == "" {
 		t.Fatalf("a logout while Redis is down: %+v, want 503 with Retry-After", ans)
 	}
 	if got := fleet[0].status(t, pathMe, tok); got != http.StatusUnauthorized {

@@ -69,7 +69,9 @@ func newReplica(t *testing.T, name string, iss *authtest.Issuer, cfg redisstore.
 	mux := http.NewServeMux()
 	mux.Handle("GET "+pathMe, stdauth.Middleware(v)(ok))
 	mux.Handle("GET "+pathFresh, stdauth.Middleware(v)(stdauth.RequireFresh(store)(ok)))
-	logout, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Logger: authcases.Discard()})
+	logout, err := backchannel.NewHandler(
+		backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +195,14 @@ func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 // claims is what the Validator passes to Revoked for a token with these
 // identifiers.
 func claims(sub, sid, jti string, iat time.Time) *core.Claims {
-	return &core.Claims{AdmittedBy: testIssuer, Subject: sub, SessionID: sid, ID: jti, IssuedAt: iat, ExpiresAt: time.Now().Add(time.Hour)}
+	return &core.Claims{
+		AdmittedBy: testIssuer,
+		Subject:    sub,
+		SessionID:  sid,
+		ID:         jti,
+		IssuedAt:   iat,
+		ExpiresAt:  time.Now().Add(time.Hour),
+	}
 }
 
 // isRevoked asks s from memory, failing the test on an error.

@@ -67,10 +67,15 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 	if !isRevoked(t, s, claims("u", "", "j-forever", now)) {
 		t.Error("a garbage jti key without expiry is admitted")
 	}
-	if !isRevoked(t, s, claims("u-hash", "", "", now.Add(core.MaxLeeway+50*time.Second))) { // iat as late as a Validator accepts while it lasts
+	if !isRevoked(
+		t,
+		s,
+		claims("u-hash", "", "", now.Add(core.MaxLeeway+50*time.Second)),
+	) { // iat as late as a Validator accepts while it lasts
 		t.Error("a subject key of another type does not deny every token of the subject")
 	}
-	if !isRevoked(t, s, claims("u-good", "", "", now.Add(-time.Second))) || isRevoked(t, s, claims("u-good", "", "", now.Add(time.Second))) {
+	if !isRevoked(t, s, claims("u-good", "", "", now.Add(-time.Second))) ||
+		isRevoked(t, s, claims("u-good", "", "", now.Add(time.Second))) {
 		t.Error("a readable subject denial is not applied by its iat bound")
 	}
 	if isRevoked(t, s, claims("u", "s-elsewhere", "", now)) || isRevoked(t, s, claims("u", "id", "", now)) {
@@ -80,7 +85,8 @@ func TestUnreadableKeysFailClosed(t *testing.T) {
 		t.Error("a key of the first format, which names no issuer, denies")
 	}
 	// One line each per resynchronisation, however many keys.
-	if strings.Count(logs.String(), "hold no readable denial") != 1 || strings.Count(logs.String(), "that name no denial") != 1 ||
+	if strings.Count(logs.String(), "hold no readable denial") != 1 ||
+		strings.Count(logs.String(), "that name no denial") != 1 ||
 		strings.Count(logs.String(), "replicas of an earlier version") != 1 {
 		t.Errorf("unreadable and ignored keys not logged once each:\n%s", logs.String())
 	}
@@ -121,7 +127,16 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 	defer raw.Close()
 	ctx := t.Context()
 	logs := newLogSink(t)
-	s := newStore(t, redisstore.Config{URL: redis.URL(), KeyPrefix: "p:", Channel: "c", Logger: logs.logger(), HealthInterval: 50 * time.Millisecond})
+	s := newStore(
+		t,
+		redisstore.Config{
+			URL:            redis.URL(),
+			KeyPrefix:      "p:",
+			Channel:        "c",
+			Logger:         logs.logger(),
+			HealthInterval: 50 * time.Millisecond,
+		},
+	)
 	if err := s.WaitSynced(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +181,20 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 // are answered from memory; Close does not hang. When Redis wakes up,
 // everything catches up.
 func TestHungRedisNeverHangsTheStore(t *testing.T) {
-	if !redistest.RequireReal(t, "a frozen Redis process (connections open, nothing answered): the in-process server cannot freeze") {
+	if !redistest.RequireReal(
+		t,
+		"a frozen Redis process (connections open, nothing answered): the in-process server cannot freeze",
+	) {
 		return
 	}
 	redis := redistest.Start(t)
 	logs := newLogSink(t)
-	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Timeout: 300 * time.Millisecond, HealthInterval: 100 * time.Millisecond}
+	cfg := redisstore.Config{
+		URL:            redis.URL(),
+		Logger:         logs.logger(),
+		Timeout:        300 * time.Millisecond,
+		HealthInterval: 100 * time.Millisecond,
+	}
 	a, b, c := newStore(t, cfg), newStore(t, cfg), newStore(t, cfg)
 	for _, s := range []*redisstore.Store{a, b, c} {
 		if err := s.WaitSynced(t.Context()); err != nil {
@@ -182,7 +205,12 @@ func TestHungRedisNeverHangsTheStore(t *testing.T) {
 	if err := a.RevokeSession(t.Context(), testIssuer, "s-known", exp); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "b knows s-known", func() bool { return isRevoked(t, b, claims("u", "s-known", "", time.Now())) })
+	eventually(
+		t,
+		time.Second,
+		"b knows s-known",
+		func() bool { return isRevoked(t, b, claims("u", "s-known", "", time.Now())) },
+	)
 
 	redis.Pause()
 	defer redis.Resume() // before the cleanup stops it, if the test fails
@@ -206,7 +234,8 @@ func TestHungRedisNeverHangsTheStore(t *testing.T) {
 			t.Fatalf("CheckFresh out of sync: %v, want ErrRevocationUnavailable", err)
 		}
 	}
-	if !isRevoked(t, b, claims("u", "s-known", "", time.Now())) || isRevoked(t, b, claims("u", "s-other", "", time.Now())) {
+	if !isRevoked(t, b, claims("u", "s-known", "", time.Now())) ||
+		isRevoked(t, b, claims("u", "s-other", "", time.Now())) {
 		t.Fatal("requests are not answered from memory while Redis hangs")
 	}
 	closed := make(chan error, 1)
@@ -233,7 +262,12 @@ func TestPasswordNeverLoggedNorReturned(t *testing.T) {
 	redis := redistest.Start(t, redistest.WithPassword(password))
 	logs := newLogSink(t)
 	var errs []error
-	cfg := redisstore.Config{URL: redis.URL(), Logger: logs.logger(), Timeout: 300 * time.Millisecond, HealthInterval: 100 * time.Millisecond}
+	cfg := redisstore.Config{
+		URL:            redis.URL(),
+		Logger:         logs.logger(),
+		Timeout:        300 * time.Millisecond,
+		HealthInterval: 100 * time.Millisecond,
+	}
 	s := newStore(t, cfg)
 	if err := s.WaitSynced(t.Context()); err != nil {
 		t.Fatal(err)

@@ -44,7 +44,10 @@ func newLogoutReplica(t *testing.T, name string, issuers []*authtest.Issuer, cfg
 	store := newStore(t, cfg)
 	mc := core.MultiConfig{Logger: authcases.Discard()}
 	for _, iss := range issuers {
-		mc.Issuers = append(mc.Issuers, core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Revocation: store})
+		mc.Issuers = append(
+			mc.Issuers,
+			core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Revocation: store},
+		)
 	}
 	v, err := core.NewMulti(t.Context(), mc)
 	if err != nil {
@@ -60,7 +63,9 @@ func newLogoutReplica(t *testing.T, name string, issuers []*authtest.Issuer, cfg
 	if err != nil {
 		t.Fatal(err)
 	}
-	logout, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: cfg.Logger})
+	logout, err := backchannel.NewHandler(
+		backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: cfg.Logger},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,11 @@ func TestFleetLogoutOfOneIssuerSparesAnotherIssuersSameSession(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	same := authtest.Claims{"sid": "s-shared", "exp": exp}
 	fromA, fromB := a.MustMint(same), b.MustMint(same)
-	subA, subB := a.MustMint(authtest.Claims{"sub": "u-shared", "exp": exp}), b.MustMint(authtest.Claims{"sub": "u-shared", "exp": exp})
+	subA, subB := a.MustMint(
+		authtest.Claims{"sub": "u-shared", "exp": exp},
+	), b.MustMint(
+		authtest.Claims{"sub": "u-shared", "exp": exp},
+	)
 	for _, tok := range []string{fromA, fromB, subA, subB} {
 		wantStatus(t, fleet, pathMe, tok, http.StatusOK, "before the logout") // and cached
 	}
@@ -167,7 +176,11 @@ func TestFleetAcknowledgesALogoutOnlyOnceRedisHasIt(t *testing.T) {
 	waitSynced(t, first)
 
 	exp := time.Now().Add(time.Hour)
-	upTok, downTok := a.MustMint(authtest.Claims{"sid": "s-up", "exp": exp}), a.MustMint(authtest.Claims{"sid": "s-down", "exp": exp})
+	upTok, downTok := a.MustMint(
+		authtest.Claims{"sid": "s-up", "exp": exp},
+	), a.MustMint(
+		authtest.Claims{"sid": "s-down", "exp": exp},
+	)
 	bystander := a.MustMint(authtest.Claims{"sid": "s-live", "exp": exp})
 	wantStatus(t, []*replica{first}, pathMe, downTok, http.StatusOK, "before the logout")
 
@@ -243,8 +256,19 @@ func TestLogoutReplayCheckFailsTowardsProcessingTheLogout(t *testing.T) {
 		t.Fatal(err)
 	}
 	deny := core.NewDenylist(nil)
-	v := authcases.NewValidator(t, core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()})
-	h, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: deny.Revoker(), Replay: replay, Logger: logs.logger()})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()},
+	)
+	h, err := backchannel.NewHandler(
+		backchannel.Config{
+			Validator: v,
+			ClientID:  logoutClientID,
+			Revoker:   deny.Revoker(),
+			Replay:    replay,
+			Logger:    logs.logger(),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +312,12 @@ func TestFirstFormatMessagesAreIgnoredAndLoggedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 5*time.Second, "the v2 message applied", func() bool { return isRevoked(t, s, claims("u", "s-new", "", time.Now())) })
+	eventually(
+		t,
+		5*time.Second,
+		"the v2 message applied",
+		func() bool { return isRevoked(t, s, claims("u", "s-new", "", time.Now())) },
+	)
 	for _, c := range []*core.Claims{
 		claims("u", "s-old", "", time.Now()), claims("u-old", "", "", time.Now()), claims("u", "", "j-old", time.Now()),
 		{SessionID: "s-old"}, {Subject: "u-old"}, {ID: "j-old"},
@@ -318,8 +347,13 @@ func TestLogoutAnswered503IsForgottenByTheReplayStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := authcases.NewValidator(t, core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: store, Logger: authcases.Discard()})
-	h, err := backchannel.NewHandler(backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: logs.logger()})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: store, Logger: authcases.Discard()},
+	)
+	h, err := backchannel.NewHandler(
+		backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: logs.logger()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

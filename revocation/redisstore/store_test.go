@@ -147,11 +147,17 @@ func TestRevokeAfterClose(t *testing.T) {
 	if !isRevoked(t, s, claims("u", "s-late", "", time.Now())) {
 		t.Fatal("a revocation after Close is not in force on the replica")
 	}
-	if err := s.CheckFresh(t.Context(), "", claims("u", "s-other", "", time.Now())); !errors.Is(err, core.ErrRevocationUnavailable) {
+	if err := s.CheckFresh(t.Context(), "", claims("u", "s-other", "", time.Now())); !errors.Is(
+		err,
+		core.ErrRevocationUnavailable,
+	) {
 		t.Fatalf("CheckFresh after Close: %v", err)
 	}
 
-	never := newStore(t, redisstore.Config{URL: "redis://127.0.0.1:1/0", Logger: logs.logger(), Timeout: 100 * time.Millisecond})
+	never := newStore(
+		t,
+		redisstore.Config{URL: "redis://127.0.0.1:1/0", Logger: logs.logger(), Timeout: 100 * time.Millisecond},
+	)
 	_ = never.Close()
 	if err := never.WaitSynced(t.Context()); err == nil {
 		t.Fatal("WaitSynced after Close without a sync returned nil")
