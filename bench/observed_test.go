@@ -74,7 +74,9 @@ var observedContestants = []contestant{
 		return obs
 	})},
 	{"stdauth-otel-noop/cached", observedSubject(func(tb testing.TB) core.Observer {
-		obs, err := otelauth.New(otelauth.Config{MeterProvider: metricnoop.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()})
+		obs, err := otelauth.New(
+			otelauth.Config{MeterProvider: metricnoop.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()},
+		)
 		if err != nil {
 			tb.Fatal(err)
 		}

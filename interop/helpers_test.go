@@ -313,7 +313,13 @@ func (s jwtShape) audience() []string {
 // checkAccessToken requires the shape of the provider's JWT access tokens:
 // RS256 under the provider's current kid, typ JWT, our issuer, the subject
 // and audience expected, client_id, jti, exp, and the scopes as a claim.
-func checkAccessToken(t *testing.T, p *provider.Provider, token, wantSub string, wantAud []string, wantScope string) jwtShape {
+func checkAccessToken(
+	t *testing.T,
+	p *provider.Provider,
+	token, wantSub string,
+	wantAud []string,
+	wantScope string,
+) jwtShape {
 	t.Helper()
 	s := shapeOf(t, token)
 	var errs []string

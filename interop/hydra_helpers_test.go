@@ -120,11 +120,18 @@ func (o *oauthClient) hydraCode(t *testing.T, c hydra.Client, loginHint string, 
 	}
 	resp.Body.Close()
 	loc, err := resp.Location()
-	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther || err != nil || loc.Path != callbackPath {
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther || err != nil ||
+		loc.Path != callbackPath {
 		t.Fatalf("authorization request: %d to %v, want a redirect to the client", resp.StatusCode, loc)
 	}
 	if e := loc.Query().Get("error"); e != "" || loc.Query().Get("code") == "" || loc.Query().Get("state") != state {
-		t.Fatalf("the redirect to the client has error %q (%s), a code: %v, its state: %v", e, loc.Query().Get("error_description"), loc.Query().Get("code") != "", loc.Query().Get("state") == state)
+		t.Fatalf(
+			"the redirect to the client has error %q (%s), a code: %v, its state: %v",
+			e,
+			loc.Query().Get("error_description"),
+			loc.Query().Get("code") != "",
+			loc.Query().Get("state") == state,
+		)
 	}
 	return o.token(t, oauthClientOf(c), url.Values{
 		"grant_type":    {"authorization_code"},
@@ -138,7 +145,13 @@ func (o *oauthClient) hydraCode(t *testing.T, c hydra.Client, loginHint string, 
 // RS256 or ES256 under a kid its JWKS publishes, typ JWT, its issuer, the
 // subject and audience expected, client_id, jti, exp, and the granted
 // scopes as the scp list.
-func checkHydraAccessToken(t *testing.T, o *oauthClient, s *hydra.Server, token, wantSub string, wantAud, wantScp []string) jwtShape {
+func checkHydraAccessToken(
+	t *testing.T,
+	o *oauthClient,
+	s *hydra.Server,
+	token, wantSub string,
+	wantAud, wantScp []string,
+) jwtShape {
 	t.Helper()
 	sh := shapeOf(t, token)
 	var errs []string

@@ -31,12 +31,23 @@ func TestHydraAccessTokens(t *testing.T) {
 	checkHydraAccessToken(t, o, s, billing.AccessToken, hydraBilling.ID, []string{"billing-api"}, []string{"admin"})
 
 	user := o.hydraCode(t, hydraWeb, "alice", "openid", "email")
-	userShape := checkHydraAccessToken(t, o, s, user.AccessToken, "alice", []string{apiAudience}, []string{"openid", "email"})
+	userShape := checkHydraAccessToken(
+		t,
+		o,
+		s,
+		user.AccessToken,
+		"alice",
+		[]string{apiAudience},
+		[]string{"openid", "email"},
+	)
 	t.Logf("authorization code access token: %v", userShape)
 	idShape := shapeOf(t, user.IDToken)
 	t.Logf("ID token: %v", idShape)
 	if idShape.kid() == userShape.kid() || !slices.Contains(o.publishedKeyIDs(t), idShape.kid()) {
-		t.Fatalf("the ID token's kid is the access token's, or unpublished: want a published key of its own (set %s)", hydra.IDTokenKeys)
+		t.Fatalf(
+			"the ID token's kid is the access token's, or unpublished: want a published key of its own (set %s)",
+			hydra.IDTokenKeys,
+		)
 	}
 	if !slices.Equal(idShape.audience(), []string{hydraWeb.ID}) || idShape.Claims["at_hash"] == nil {
 		t.Fatalf("ID token %v: want aud [%s] and at_hash", idShape, hydraWeb.ID)
@@ -94,7 +105,11 @@ func TestHydraIntrospection(t *testing.T) {
 				return refused(a, http.StatusUnauthorized, "invalid_token")
 			})
 			if err != nil {
-				t.Fatalf("the fresh route still takes the revoked token %v after its revocation: %v", time.Since(revokedAt).Round(time.Millisecond), err)
+				t.Fatalf(
+					"the fresh route still takes the revoked token %v after its revocation: %v",
+					time.Since(revokedAt).Round(time.Millisecond),
+					err,
+				)
 			}
 			expectAccepted(t, tg, meRoute, tok.AccessToken, hydraWorker.ID)
 		})
@@ -179,6 +194,10 @@ func expectEventuallyAccepted(t *testing.T, tg *target, token, wantSub string) {
 		return accepted(a, wantSub)
 	})
 	if err != nil {
-		t.Fatalf("a token under the new key is still refused %v after the rotation: %v", time.Since(start).Round(time.Millisecond), err)
+		t.Fatalf(
+			"a token under the new key is still refused %v after the rotation: %v",
+			time.Since(start).Round(time.Millisecond),
+			err,
+		)
 	}
 }

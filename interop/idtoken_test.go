@@ -41,11 +41,15 @@ func TestZitadelIDTokensForTheProject(t *testing.T) {
 	p := startProvider(t, nil)
 	o := newOAuthClient(t, p.Issuer)
 	tok := o.authorizationCodeAs(t, spa, provider.Username(p.Issuer), "openid", "email")
-	if s := shapeOf(t, tok.IDToken); !slices.Equal(s.audience(), []string{spa.ID, apiAudience}) || s.Claims["azp"] != spa.ID {
+	if s := shapeOf(t, tok.IDToken); !slices.Equal(s.audience(), []string{spa.ID, apiAudience}) ||
+		s.Claims["azp"] != spa.ID {
 		t.Fatalf("ID token %v: want aud [%s %s] and azp %s", s, spa.ID, apiAudience, spa.ID)
 	}
 	t.Run("trusted", func(t *testing.T) {
-		targets := startTargets(t, targetConfig{issuer: p.Issuer, tokenCache: true, profile: core.IDTokens, authorizedParties: []string{spa.ID}})
+		targets := startTargets(
+			t,
+			targetConfig{issuer: p.Issuer, tokenCache: true, profile: core.IDTokens, authorizedParties: []string{spa.ID}},
+		)
 		for _, tg := range targets {
 			expectAccepted(t, tg, verifiedRoute, tok.IDToken, provider.Subject)
 		}
@@ -103,7 +107,16 @@ func checkIDTokens(t *testing.T, c idTokens) {
 	checkIDToken(t, c, c.unverified.IDToken, c.unverifiedSub, false)
 
 	t.Run("gateway", func(t *testing.T) {
-		targets := startTargets(t, targetConfig{issuer: c.issuer, tokenCache: true, introspectionURL: c.introspection, audience: c.client, profile: core.IDTokens})
+		targets := startTargets(
+			t,
+			targetConfig{
+				issuer:           c.issuer,
+				tokenCache:       true,
+				introspectionURL: c.introspection,
+				audience:         c.client,
+				profile:          core.IDTokens,
+			},
+		)
 		for _, tg := range targets {
 			t.Run(tg.name, func(t *testing.T) {
 				expectAccepted(t, tg, meRoute, c.verified.IDToken, c.verifiedSub)
@@ -115,7 +128,10 @@ func checkIDTokens(t *testing.T, c idTokens) {
 		}
 	})
 	t.Run("access tokens only", func(t *testing.T) {
-		targets := startTargets(t, targetConfig{issuer: c.issuer, tokenCache: true, introspectionURL: c.introspection, audience: c.client})
+		targets := startTargets(
+			t,
+			targetConfig{issuer: c.issuer, tokenCache: true, introspectionURL: c.introspection, audience: c.client},
+		)
 		for _, tg := range targets {
 			t.Run(tg.name, func(t *testing.T) {
 				for _, tok := range []string{c.verified.IDToken, c.unverified.IDToken} {
@@ -140,7 +156,14 @@ func checkIDToken(t *testing.T, c idTokens, token, wantSub string, verified bool
 		slices.Contains(s.audience(), c.client) && s.Claims["at_hash"] != nil &&
 		s.Claims["email"] != nil && (s.Claims["email_verified"] == true) == verified
 	if !ok {
-		t.Fatalf("ID token %v: want iss %s, sub %s, %s in aud, at_hash, email, and email_verified true: %v", s, c.issuer, wantSub, c.client, verified)
+		t.Fatalf(
+			"ID token %v: want iss %s, sub %s, %s in aud, at_hash, email, and email_verified true: %v",
+			s,
+			c.issuer,
+			wantSub,
+			c.client,
+			verified,
+		)
 	}
 }
 

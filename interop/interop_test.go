@@ -75,14 +75,28 @@ func TestAuthorizationCodeAndRefresh(t *testing.T) {
 	if first.RefreshToken == "" || first.IDToken == "" {
 		t.Fatal("the code exchange gave no refresh token or no ID token")
 	}
-	shape := checkAccessToken(t, p, first.AccessToken, provider.Subject, []string{cli.ID, apiAudience}, "openid offline_access")
+	shape := checkAccessToken(
+		t,
+		p,
+		first.AccessToken,
+		provider.Subject,
+		[]string{cli.ID, apiAudience},
+		"openid offline_access",
+	)
 	t.Logf("authorization code access token: %v", shape)
 
 	next := o.refresh(t, cli, first.RefreshToken)
 	if next.RefreshToken == "" || next.RefreshToken == first.RefreshToken {
 		t.Fatal("the refresh did not rotate the refresh token")
 	}
-	nextShape := checkAccessToken(t, p, next.AccessToken, provider.Subject, []string{cli.ID, apiAudience}, "openid offline_access")
+	nextShape := checkAccessToken(
+		t,
+		p,
+		next.AccessToken,
+		provider.Subject,
+		[]string{cli.ID, apiAudience},
+		"openid offline_access",
+	)
 	if nextShape.Claims["jti"] == shape.Claims["jti"] {
 		t.Fatal("the refresh gave the same access token back")
 	}
@@ -144,7 +158,11 @@ func TestRevocationAndIntrospection(t *testing.T) {
 				return refused(a, http.StatusUnauthorized, "invalid_token")
 			})
 			if err != nil {
-				t.Fatalf("the fresh route still takes the revoked token %v after its revocation: %v", time.Since(revokedAt).Round(time.Millisecond), err)
+				t.Fatalf(
+					"the fresh route still takes the revoked token %v after its revocation: %v",
+					time.Since(revokedAt).Round(time.Millisecond),
+					err,
+				)
 			}
 			expectAccepted(t, tg, meRoute, tok.AccessToken, provider.Subject)
 		})
@@ -245,7 +263,11 @@ func TestProviderOutageAndRestart(t *testing.T) {
 					return accepted(a, worker.ID)
 				})
 				if err != nil {
-					t.Fatalf("the new key was not picked up %v after the restart: %v", time.Since(restartedAt).Round(time.Millisecond), err)
+					t.Fatalf(
+						"the new key was not picked up %v after the restart: %v",
+						time.Since(restartedAt).Round(time.Millisecond),
+						err,
+					)
 				}
 				t.Logf("new key picked up %v after the restart", time.Since(restartedAt).Round(time.Millisecond))
 				expectAccepted(t, tg, transferRoute, rotated, worker.ID)

@@ -80,7 +80,13 @@ func build() int {
 		start := time.Now()
 		hydraBin, errs[len(starters)] = hydra.Binary(context.Background())
 		if d := time.Since(start); d > time.Second {
-			fmt.Fprintf(os.Stderr, "interop: built %s@%s in %v (kept for later runs)\n", hydra.Module, hydra.Version, d.Round(time.Second))
+			fmt.Fprintf(
+				os.Stderr,
+				"interop: built %s@%s in %v (kept for later runs)\n",
+				hydra.Module,
+				hydra.Version,
+				d.Round(time.Second),
+			)
 		}
 	})
 	for i, name := range starters {

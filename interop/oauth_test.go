@@ -234,7 +234,13 @@ func (p loginPage) username(t *testing.T) string {
 
 // authorize sends the authorization request and follows the provider to
 // its login form.
-func (o *oauthClient) authorize(t *testing.T, c provider.Client, redirectURI string, challenge []byte, scopes []string) loginPage {
+func (o *oauthClient) authorize(
+	t *testing.T,
+	c provider.Client,
+	redirectURI string,
+	challenge []byte,
+	scopes []string,
+) loginPage {
 	t.Helper()
 	state := randomString(t)
 	q := url.Values{

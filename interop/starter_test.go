@@ -58,7 +58,10 @@ func freeAddr(t *testing.T) string {
 
 // tryStarter starts the process once; on error the process has exited.
 func tryStarter(t *testing.T, name, addr string, env []string) (*starter, error) {
-	s := &starter{url: "http://" + addr, proc: starterproc.Start(t, filepath.Join(binDir, name), append(env, "ADDR="+addr)...)}
+	s := &starter{
+		url:  "http://" + addr,
+		proc: starterproc.Start(t, filepath.Join(binDir, name), append(env, "ADDR="+addr)...),
+	}
 	healthy := func() bool {
 		resp, err := plainClient.Get(s.url + "/healthz")
 		if err != nil {

@@ -111,7 +111,12 @@ func startTargets(t *testing.T, cfg targetConfig) []*target {
 }
 
 // inProcess serves one adapter's routes on a loopback httptest server.
-func inProcess(t *testing.T, name string, cfg targetConfig, handler func(*core.Validator, core.FreshnessChecker) http.Handler) *target {
+func inProcess(
+	t *testing.T,
+	name string,
+	cfg targetConfig,
+	handler func(*core.Validator, core.FreshnessChecker) http.Handler,
+) *target {
 	t.Helper()
 	v, err := core.New(t.Context(), core.Config{
 		Issuer:            cfg.issuer,

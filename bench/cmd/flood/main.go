@@ -60,15 +60,29 @@ func main() {
 	var o options
 	flag.IntVar(&o.concurrency, "concurrency", 1000, "concurrent flood requests")
 	flag.IntVar(&o.bursts, "bursts", 10, "bursts of -concurrency requests in the burst scenarios, back to back")
-	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of the sustained flood; under 5s, the unknown-kid refresh interval, so that one fetch at most is expected")
+	flag.DurationVar(
+		&o.duration,
+		"duration",
+		3*time.Second,
+		"length of the sustained flood; under 5s, the unknown-kid refresh interval, so that one fetch at most is expected",
+	)
 	flag.DurationVar(&o.baseline, "baseline", 2*time.Second, "how long the legitimate clients run alone first")
 	flag.IntVar(&o.legit, "legit", 4, "legitimate clients, each sending one request at a time on its own connection")
 	flag.BoolVar(&o.cache, "cache", true, "the validator's verified-token cache (on by default in core)")
 	flag.Parse()
 
-	fmt.Printf("flood: %d concurrent requests with random kids through chiauth, over loopback HTTP and in process (cache %s): %d bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
-		o.concurrency, onOff(o.cache), o.bursts, o.duration, o.legit, o.baseline)
-	fmt.Println("| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | p50 alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 / max |")
+	fmt.Printf(
+		"flood: %d concurrent requests with random kids through chiauth, over loopback HTTP and in process (cache %s): %d bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
+		o.concurrency,
+		onOff(o.cache),
+		o.bursts,
+		o.duration,
+		o.legit,
+		o.baseline,
+	)
+	fmt.Println(
+		"| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | p50 alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 / max |",
+	)
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	results := map[string]*result{}
 	for _, sc := range scenarios {
@@ -84,10 +98,15 @@ func main() {
 	for _, where := range []string{"", "in-process "} {
 		for _, kind := range []string{"burst", "sustained"} {
 			r, c := results[where+kind], results[where+"control "+kind]
-			fmt.Printf("%s%s: %d JWKS fetch(es) during the flood (target: at most 1); p99 added %s (target: under 5 ms); the unknown kids themselves, beyond the same flood of token-less requests: p50 %+.2f ms, p99 %+.2f ms.\n",
-				where, kind, r.fetches, ms(r.added(0.99)),
+			fmt.Printf(
+				"%s%s: %d JWKS fetch(es) during the flood (target: at most 1); p99 added %s (target: under 5 ms); the unknown kids themselves, beyond the same flood of token-less requests: p50 %+.2f ms, p99 %+.2f ms.\n",
+				where,
+				kind,
+				r.fetches,
+				ms(r.added(0.99)),
 				float64(pct(r.during, 0.5)-pct(c.during, 0.5))/float64(time.Millisecond),
-				float64(pct(r.during, 0.99)-pct(c.during, 0.99))/float64(time.Millisecond))
+				float64(pct(r.during, 0.99)-pct(c.during, 0.99))/float64(time.Millisecond),
+			)
 		}
 	}
 }

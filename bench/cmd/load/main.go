@@ -53,9 +53,15 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "run only the targets whose name contains this")
 	flag.Parse()
 
-	fmt.Printf("load: %d connections, %d rounds of %v per path, GET /healthz and GET /api/me alternating (ABBA); medians over the rounds\n\n",
-		o.connections, o.rounds, o.window)
-	fmt.Println("| target | cache | /healthz req/s | /api/me req/s | /api/me ÷ /healthz | /healthz p50 / p99 | /api/me p50 / p99 |")
+	fmt.Printf(
+		"load: %d connections, %d rounds of %v per path, GET /healthz and GET /api/me alternating (ABBA); medians over the rounds\n\n",
+		o.connections,
+		o.rounds,
+		o.window,
+	)
+	fmt.Println(
+		"| target | cache | /healthz req/s | /api/me req/s | /api/me ÷ /healthz | /healthz p50 / p99 | /api/me p50 / p99 |",
+	)
 	fmt.Println("|---|---|---|---|---|---|---|")
 	var notes []string
 	for _, t := range targets() {
@@ -102,11 +108,17 @@ func targets() []target {
 	var ts []target
 	for _, cached := range []bool{true, false} {
 		cache := map[bool]string{true: "on", false: "off"}[cached]
-		ts = append(ts, target{"examples/chi-starter", cache, func() (string, string, func(), error) { return startStarter(cached) }})
+		ts = append(
+			ts,
+			target{"examples/chi-starter", cache, func() (string, string, func(), error) { return startStarter(cached) }},
+		)
 	}
 	for _, cached := range []bool{true, false} {
 		cache := map[bool]string{true: "on", false: "off"}[cached]
-		ts = append(ts, target{"in-process chiauth", cache, func() (string, string, func(), error) { return startInProcess(cached) }})
+		ts = append(
+			ts,
+			target{"in-process chiauth", cache, func() (string, string, func(), error) { return startInProcess(cached) }},
+		)
 	}
 	return ts
 }
@@ -148,7 +160,11 @@ func startStarter(cached bool) (string, string, func(), error) {
 		return "", "", nil, fmt.Errorf("%w: no examples/chi-starter in this checkout", errSkip)
 	}
 	if !cached && !sourceMentions(src, cacheEnv) {
-		return "", "", nil, fmt.Errorf("%w: this starter does not read %s yet, so its cache cannot be turned off", errSkip, cacheEnv)
+		return "", "", nil, fmt.Errorf(
+			"%w: this starter does not read %s yet, so its cache cannot be turned off",
+			errSkip,
+			cacheEnv,
+		)
 	}
 	dir, err := os.MkdirTemp("", "bench-load-")
 	if err != nil {
@@ -322,7 +338,12 @@ func measure(base, token string, o options) (*result, error) {
 		}
 		ratios = append(ratios, round[1]/round[0])
 	}
-	r := &result{rps: map[string]float64{}, p50: map[string]time.Duration{}, p99: map[string]time.Duration{}, ratio: median(ratios)}
+	r := &result{
+		rps:   map[string]float64{},
+		p50:   map[string]time.Duration{},
+		p99:   map[string]time.Duration{},
+		ratio: median(ratios),
+	}
 	for _, p := range paths {
 		r.rps[p] = median(rps[p])
 		l := lat[p]

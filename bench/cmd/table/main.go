@@ -195,8 +195,15 @@ func write(w io.Writer, rows []*row) {
 	for _, r := range rows {
 		rounds = max(rounds, len(r.metrics["auth-cpu-x-floor"]))
 	}
-	fmt.Fprintf(w, "Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" subtracts the same router with no middleware.\n\n", rounds)
-	fmt.Fprintln(w, "| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | allocs/op | ns/op | floor ns/op | target | holds |")
+	fmt.Fprintf(
+		w,
+		"Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" subtracts the same router with no middleware.\n\n",
+		rounds,
+	)
+	fmt.Fprintln(
+		w,
+		"| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | allocs/op | ns/op | floor ns/op | target | holds |",
+	)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	var failures []string
 	for _, r := range rows {

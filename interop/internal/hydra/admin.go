@@ -61,7 +61,14 @@ func (s *Server) AddKey(ctx context.Context, set, alg string) (string, error) {
 // DeleteKey deletes the key kid of set (DELETE /admin/keys/SET/KID): Hydra
 // no longer signs with it nor publishes it.
 func (s *Server) DeleteKey(ctx context.Context, set, kid string) error {
-	return s.call(ctx, http.MethodDelete, "/admin/keys/"+url.PathEscape(set)+"/"+url.PathEscape(kid), nil, nil, http.StatusNoContent)
+	return s.call(
+		ctx,
+		http.MethodDelete,
+		"/admin/keys/"+url.PathEscape(set)+"/"+url.PathEscape(kid),
+		nil,
+		nil,
+		http.StatusNoContent,
+	)
 }
 
 // doJSON sends body (when not nil) as JSON and decodes a JSON answer into

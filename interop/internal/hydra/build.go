@@ -40,7 +40,11 @@ func Binary(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hydra: no cache directory for the binary: %w", err)
 	}
-	dir := filepath.Join(cache, "identsphere-interop", fmt.Sprintf("hydra-%s-%s-%s", Version, runtime.GOOS, runtime.GOARCH))
+	dir := filepath.Join(
+		cache,
+		"identsphere-interop",
+		fmt.Sprintf("hydra-%s-%s-%s", Version, runtime.GOOS, runtime.GOARCH),
+	)
 	bin := filepath.Join(dir, "hydra")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil

@@ -272,7 +272,11 @@ func (s *Store) CreateAccessToken(_ context.Context, req op.TokenRequest) (strin
 // CreateAccessAndRefreshTokens implements op.Storage: the authorization
 // code flow with offline_access, and the refresh_token grant, which rotates
 // the refresh token and retires the access token issued with the old one.
-func (s *Store) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
+func (s *Store) CreateAccessAndRefreshTokens(
+	_ context.Context,
+	req op.TokenRequest,
+	current string,
+) (string, string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if current != "" {
@@ -387,7 +391,11 @@ func (s *Store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, t
 // while the token lives and only to a client among its audiences, as a
 // resource server that introspects the tokens meant for it. Any error
 // makes op answer {"active":false}.
-func (s *Store) SetIntrospectionFromToken(_ context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+func (s *Store) SetIntrospectionFromToken(
+	_ context.Context,
+	resp *oidc.IntrospectionResponse,
+	tokenID, subject, clientID string,
+) error {
 	t, ok := s.liveToken(tokenID)
 	switch {
 	case !ok:
