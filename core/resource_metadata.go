@@ -204,7 +204,8 @@ func (m *ResourceMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func WithResourceMetadata(m *ResourceMetadata) Option {
 	if m == nil {
 		panic(
-			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an unchecked error?)",
+			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an " +
+				"unchecked error?)",
 		)
 	}
 	param := `resource_metadata="` + safeText(m.url, true) + `"`

@@ -31,7 +31,8 @@ func resourceMetadata(
 	}
 	if resource == "" {
 		logger.Info(
-			"no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL clients reach this service at",
+			"no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL clients reach " +
+				"this service at",
 		)
 		return nil, nil
 	}

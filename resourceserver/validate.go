@@ -12,7 +12,8 @@ import (
 
 // errNoIssuer is the problem of a production Config without an issuer.
 var errNoIssuer = errors.New(
-	"IDENTSPHERE_URL (Config.Issuer) is empty: set it to your issuer's URL, or leave IDENTSPHERE_URL unset (Config.DevMode) to run against a development issuer",
+	"IDENTSPHERE_URL (Config.Issuer) is empty: set it to your issuer's URL, or leave IDENTSPHERE_URL unset " +
+		"(Config.DevMode) to run against a development issuer",
 )
 
 // problems lists every mistake in cfg, each naming its variable and the
@@ -122,7 +123,8 @@ func stepUpProblem(s core.StepUp) (err error) {
 	defer func() {
 		if recover() != nil {
 			err = fmt.Errorf(
-				"IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes or backslashes and a positive age, not %q and %v",
+				"IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes "+
+					"or backslashes and a positive age, not %q and %v",
 				strings.Join(s.ACR, ","),
 				s.MaxAge,
 			)

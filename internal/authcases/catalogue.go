@@ -105,7 +105,8 @@ func attackCases(e *Env) []Case {
 					map[string]string{"kty": "RSA", "n": b64bytes(testkeys.AttackerRSA().N.Bytes()), "e": "AQAB"},
 				),
 			),
-			"jwk/jku/x5u/x5c are ignored rather than refused: keys come only from the issuer's JWKS, so a token signed by the issuer may carry them harmlessly",
+			"jwk/jku/x5u/x5c are ignored rather than refused: keys come only from the issuer's JWKS, so a token signed by the "+
+				"issuer may carry them harmlessly",
 		),
 		invalidToken(
 			"jku to a server of the attacker",
@@ -138,7 +139,8 @@ func attackCases(e *Env) []Case {
 		invalidToken(
 			"logout token without typ",
 			mint(logoutClaims, authtest.WithHeader("typ", nil)),
-			"a logout token needs no typ and may carry our audience and an exp; its events claim gives it away (a Security Event Token grants nothing)",
+			"a logout token needs no typ and may carry our audience and an exp; its events claim gives it away (a Security "+
+				"Event Token grants nothing)",
 		),
 		invalidToken("logout token typed JWT", mint(logoutClaims)),
 		invalidToken(

@@ -243,7 +243,8 @@ func dpopCases(e *Env) []Case {
 			Case{
 				Path: PathDPoP + "?page=2",
 				DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "?page=1"}))),
-				Why:  "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another query of the same resource passes",
+				Why: "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another query of the " +
+					"same resource passes",
 			},
 		),
 		okDPoP("request with a query, htu without", Case{Path: PathDPoP + "?page=2", DPoP: one(proof())}),

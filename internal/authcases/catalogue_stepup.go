@@ -31,7 +31,8 @@ const (
 	ChallengeStepUp = `Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="300"`
 	// ChallengeEntraStepUp carries the base64 of
 	// {"access_token":{"acrs":{"essential":true,"value":"c1"}}}.
-	ChallengeEntraStepUp = `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`
+	ChallengeEntraStepUp = `Bearer error="insufficient_claims", ` +
+		`claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`
 )
 
 // stepUpCases are the step-up table: the login's strength (acr) and age

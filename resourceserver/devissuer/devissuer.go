@@ -71,8 +71,9 @@ func (i *Issuer) Token() (string, error) {
 // towards srv (its /v1/auth/logout tells srv at once), waits until srv can
 // check tokens, so that the curl line works the moment it shows, and then
 // prints the banner to w: the issuer, srv's URL, a ready token and a curl
-// line, and the login whose token passes srv's step-up routes. Printing the token is the point of dev mode; it goes to w (stdout),
-// never into the logs. ctx bounds the wait.
+// line, and the login whose token passes srv's step-up routes. Printing the
+// token is the point of dev mode; it goes to w (stdout), never into the logs.
+// ctx bounds the wait.
 func (i *Issuer) Announce(ctx context.Context, w io.Writer, srv *resourceserver.Server) error {
 	if id := srv.ClientID(); id != "" {
 		i.RegisterBackChannelLogout(srv.URL()+resourceserver.BackChannelPath, id)

@@ -187,7 +187,8 @@ func checkBounded(opts *redis.Options) error {
 		)
 	case !opts.ContextTimeoutEnabled && (opts.ReadTimeout == 0 || opts.WriteTimeout == 0):
 		return errors.New(
-			"calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set positive timeouts or ContextTimeoutEnabled",
+			"calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set positive " +
+				"timeouts or ContextTimeoutEnabled",
 		)
 	case opts.DialTimeout <= 0:
 		return errors.New("DialTimeout must be positive")

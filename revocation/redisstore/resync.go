@@ -87,7 +87,8 @@ func (s *Store) resync(ctx context.Context) error {
 func (s *Store) logOdd(n *tally) {
 	if n.firstFormat > 0 {
 		s.log.Warn(
-			"redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); they expire by themselves: upgrade every replica",
+			"redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they "+
+				"cannot be applied safely); they expire by themselves: upgrade every replica",
 			"count",
 			n.firstFormat,
 			"addr",
@@ -96,7 +97,8 @@ func (s *Store) logOdd(n *tally) {
 	}
 	if n.ignored > 0 {
 		s.log.Warn(
-			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this one?)",
+			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this "+
+				"one?)",
 			"count",
 			n.ignored,
 			"first",

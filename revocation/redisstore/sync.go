@@ -35,7 +35,8 @@ func (s *Store) run() {
 		case synced:
 			wait, failures = minRetry, 0
 			s.log.Warn(
-				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back",
+				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it "+
+					"is back",
 				"addr",
 				s.addr,
 				"err",
@@ -159,7 +160,8 @@ func (s *Store) onMessage(m *redis.Message) error {
 	if errors.Is(err, errFirstFormat) {
 		if s.firstFormatLogged.CompareAndSwap(false, true) {
 			s.log.Warn(
-				"redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so they cannot be applied safely); upgrade every replica (logged once)",
+				"redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so "+
+					"they cannot be applied safely); upgrade every replica (logged once)",
 				"channel",
 				s.cfg.Channel,
 				"addr",
