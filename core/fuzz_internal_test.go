@@ -23,8 +23,8 @@ var fuzzClaimsSeeds = []string{
 }
 
 // FuzzDecodeClaims checks that the claims a payload yields are the values
-// of exactly those members, as encoding/json reads them (the raw values as the strict reader hands them out), and that a refused
-// payload gets a TokenError naming the claim or "claims". Properties: it
+// of exactly those members, as encoding/json reads them (the raw values as the strict reader hands them out), and that
+// a refused payload gets a TokenError naming the claim or "claims". Properties: it
 // never panics; it accepts nothing the strict reader refuses; iss, sub and jti
 // are the strings of those exact keys (never of "ISS" or the like); aud is
 // the string or the list of strings; exp, nbf and iat are the NumericDate to

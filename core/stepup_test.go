@@ -128,7 +128,8 @@ func TestRequireEntraAuthContext(t *testing.T) {
 	}
 	resp := core.NewErrorResponse(rule(context.Background(), &core.Claims{}), "")
 	// base64 of {"access_token":{"acrs":{"essential":true,"values":["c1","c2"]}}}
-	want := `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlcyI6WyJjMSIsImMyIl19fX0="`
+	want := `Bearer error="insufficient_claims", ` +
+		`claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlcyI6WyJjMSIsImMyIl19fX0="`
 	if resp.Status != http.StatusUnauthorized || resp.WWWAuthenticate != want || resp.Code != "insufficient_claims" {
 		t.Errorf("answer %d %q %q, want 401 %q", resp.Status, resp.Code, resp.WWWAuthenticate, want)
 	}

@@ -665,7 +665,8 @@ func TestConfigErrors(t *testing.T) {
 		{
 			"authorized parties without the ID-token profile",
 			append([]string{"IDENTSPHERE_AUTHORIZED_PARTIES=orders-web"}, prod...),
-			"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs IDENTSPHERE_TOKEN_PROFILE=id",
+			"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs " +
+				"IDENTSPHERE_TOKEN_PROFILE=id",
 		},
 		{
 			"authorized parties under rfc9068",

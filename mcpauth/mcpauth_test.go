@@ -43,7 +43,8 @@ func TestMiddlewareToolScopes(t *testing.T) {
 		status            int
 		challenge         string
 	}{
-		{"a tool without its scope", cancel, reader, http.StatusForbidden, `Bearer error="insufficient_scope", scope="orders.write"`},
+		{"a tool without its scope", cancel, reader, http.StatusForbidden, `Bearer error="insufficient_scope", ` +
+			`scope="orders.write"`},
 		{"a tool with its scope", cancel, iss.MustMint(authtest.Claims{"scope": "orders.write"}), http.StatusNoContent, ""},
 		{"a tool that needs no scope", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_orders"}}`, reader, http.StatusNoContent, ""},
 		{"an unlisted tool", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"other"}}`, reader, http.StatusNoContent, ""},

@@ -350,7 +350,8 @@ func TestSoak(t *testing.T) {
 	}
 
 	t.Logf(
-		"soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d faults, %d JWKS fetches, drained in %v; wrong answers: %d",
+		"soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d faults, "+
+			"%d JWKS fetches, drained in %v; wrong answers: %d",
 		duration,
 		requests.Load(),
 		accepted.Load(),

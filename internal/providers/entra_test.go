@@ -194,7 +194,8 @@ func TestEntraMultiTenant(t *testing.T) {
 
 // entraAuthContextChallenge is the claims challenge of a route that needs
 // the authentication context c1, as the README shows it.
-const entraAuthContextChallenge = `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`
+const entraAuthContextChallenge = `Bearer error="insufficient_claims", ` +
+	`claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`
 
 // The Entra recipe's step-up: a route that needs the authentication
 // context c1 admits a token whose acrs holds it, and answers the others
