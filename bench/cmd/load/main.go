@@ -54,7 +54,8 @@ func main() {
 	flag.Parse()
 
 	fmt.Printf(
-		"load: %d connections, %d rounds of %v per path, GET /healthz and GET /api/me alternating (ABBA); medians over the rounds\n\n",
+		"load: %d connections, %d rounds of %v per path, GET /healthz and GET /api/me alternating (ABBA); medians over the "+
+			"rounds\n\n",
 		o.connections,
 		o.rounds,
 		o.window,

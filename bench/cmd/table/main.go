@@ -133,31 +133,32 @@ func targetFor(name string) (target, bool) {
 
 // labels are the table's names for the benchmarks.
 var labels = map[string]string{
-	"Floor/RS256":                                 "floor: `rsa.VerifyPKCS1v15`, 2048-bit (RS256)",
-	"Floor/ES256":                                 "`ecdsa.VerifyASN1`, P-256 (ES256)",
-	"Floor/EdDSA":                                 "`ed25519.Verify` (EdDSA)",
-	"Reference/golang-jwt-parse":                  "golang-jwt `ParseWithClaims`, static key, typed claims",
-	"Reference/sha256-map":                        "SHA-256 of the token + map lookup",
-	"Identsphere/stdauth/uncached":                "**stdauth**, cache off, header",
-	"Identsphere/chiauth/uncached":                "**chiauth**, cache off, header",
-	"Identsphere/ginauth/uncached":                "**ginauth**, cache off, header",
-	"Identsphere/stdauth-cookie/uncached":         "stdauth, cache off, cookie",
-	"Identsphere/stdauth/cached":                  "**stdauth**, cache hit, header",
-	"Identsphere/chiauth/cached":                  "**chiauth**, cache hit, header",
-	"Identsphere/ginauth/cached":                  "**ginauth**, cache hit, header",
-	"Identsphere/stdauth-cookie/cached":           "**stdauth**, cache hit, cookie",
-	"Identsphere/chiauth-cookie/cached":           "**chiauth**, cache hit, cookie",
-	"Identsphere/ginauth-cookie/cached":           "**ginauth**, cache hit, cookie",
-	"Observed/stdauth-no-observer/cached":         "**stdauth**, cache hit, no Observer",
-	"Observed/stdauth-otel-no-provider/cached":    "**stdauth**, cache hit, otelauth, no provider installed",
-	"Observed/stdauth-otel-noop/cached":           "**stdauth**, cache hit, otelauth over the noop providers",
-	"Observed/stdauth-otel-sdk-prometheus/cached": "**stdauth**, cache hit, otelauth over the OTel SDK + Prometheus exporter",
-	"Parallel/stdauth/cached":                     "**stdauth**, cache hit, header, `RunParallel`",
-	"Parallel/chiauth/cached":                     "**chiauth**, cache hit, header, `RunParallel`",
-	"Parallel/ginauth/cached":                     "**ginauth**, cache hit, header, `RunParallel`",
-	"Peers/seed-keyfunc-cookie":                   "seed pattern (golang-jwt + keyfunc, cookie)",
-	"Peers/auth0-go-jwt-middleware":               "auth0/go-jwt-middleware v2",
-	"Peers/go-chi-jwtauth-static-key":             "go-chi/jwtauth v5 (static key, no JWKS)",
+	"Floor/RS256":                              "floor: `rsa.VerifyPKCS1v15`, 2048-bit (RS256)",
+	"Floor/ES256":                              "`ecdsa.VerifyASN1`, P-256 (ES256)",
+	"Floor/EdDSA":                              "`ed25519.Verify` (EdDSA)",
+	"Reference/golang-jwt-parse":               "golang-jwt `ParseWithClaims`, static key, typed claims",
+	"Reference/sha256-map":                     "SHA-256 of the token + map lookup",
+	"Identsphere/stdauth/uncached":             "**stdauth**, cache off, header",
+	"Identsphere/chiauth/uncached":             "**chiauth**, cache off, header",
+	"Identsphere/ginauth/uncached":             "**ginauth**, cache off, header",
+	"Identsphere/stdauth-cookie/uncached":      "stdauth, cache off, cookie",
+	"Identsphere/stdauth/cached":               "**stdauth**, cache hit, header",
+	"Identsphere/chiauth/cached":               "**chiauth**, cache hit, header",
+	"Identsphere/ginauth/cached":               "**ginauth**, cache hit, header",
+	"Identsphere/stdauth-cookie/cached":        "**stdauth**, cache hit, cookie",
+	"Identsphere/chiauth-cookie/cached":        "**chiauth**, cache hit, cookie",
+	"Identsphere/ginauth-cookie/cached":        "**ginauth**, cache hit, cookie",
+	"Observed/stdauth-no-observer/cached":      "**stdauth**, cache hit, no Observer",
+	"Observed/stdauth-otel-no-provider/cached": "**stdauth**, cache hit, otelauth, no provider installed",
+	"Observed/stdauth-otel-noop/cached":        "**stdauth**, cache hit, otelauth over the noop providers",
+	"Observed/stdauth-otel-sdk-prometheus/cached": "**stdauth**, cache hit, otelauth over the OTel SDK + Prometheus " +
+		"exporter",
+	"Parallel/stdauth/cached":         "**stdauth**, cache hit, header, `RunParallel`",
+	"Parallel/chiauth/cached":         "**chiauth**, cache hit, header, `RunParallel`",
+	"Parallel/ginauth/cached":         "**ginauth**, cache hit, header, `RunParallel`",
+	"Peers/seed-keyfunc-cookie":       "seed pattern (golang-jwt + keyfunc, cookie)",
+	"Peers/auth0-go-jwt-middleware":   "auth0/go-jwt-middleware v2",
+	"Peers/go-chi-jwtauth-static-key": "go-chi/jwtauth v5 (static key, no JWKS)",
 }
 
 func label(name string) string {
@@ -197,12 +198,14 @@ func write(w io.Writer, rows []*row) {
 	}
 	fmt.Fprintf(
 		w,
-		"Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" subtracts the same router with no middleware.\n\n",
+		"Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" subtracts "+
+			"the same router with no middleware.\n\n",
 		rounds,
 	)
 	fmt.Fprintln(
 		w,
-		"| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | allocs/op | ns/op | floor ns/op | target | holds |",
+		"| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | allocs/op | "+
+			"ns/op | floor ns/op | target | holds |",
 	)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	var failures []string

@@ -21,9 +21,12 @@ BenchmarkObserved/stdauth-otel-no-provider/cached-2   1000   7000 ns/op   2.000 
 	write(&buf, rows)
 	out := buf.String()
 	for _, want := range []string{
-		"| **stdauth**, cache hit, otelauth over the noop providers | 0.040 | 0.041 | 1.0 | 15 | 6000 | 45000 | ≤ 0.05×, ≤ 1 allocs | yes |",
-		"| **stdauth**, cache hit, otelauth over the OTel SDK + Prometheus exporter | 0.055 | 0.058 | 1.0 | 15 | 7000 | 45000 | ≤ 0.06×, ≤ 1 allocs | yes |",
-		"| **stdauth**, cache hit, otelauth, no provider installed | 0.040 | 0.040 | 2.0 | 16 | 7000 | 45000 | ≤ 0.05×, ≤ 1 allocs | **no** |",
+		"| **stdauth**, cache hit, otelauth over the noop providers | 0.040 | 0.041 | 1.0 | 15 | 6000 | 45000 | ≤ 0.05×, ≤ " +
+			"1 allocs | yes |",
+		"| **stdauth**, cache hit, otelauth over the OTel SDK + Prometheus exporter | 0.055 | 0.058 | 1.0 | 15 | 7000 | " +
+			"45000 | ≤ 0.06×, ≤ 1 allocs | yes |",
+		"| **stdauth**, cache hit, otelauth, no provider installed | 0.040 | 0.040 | 2.0 | 16 | 7000 | 45000 | ≤ 0.05×, ≤ " +
+			"1 allocs | **no** |",
 		"Targets missed: Observed/stdauth-otel-no-provider/cached",
 	} {
 		if !strings.Contains(out, want) {
