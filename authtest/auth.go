@@ -206,7 +206,8 @@ func (i *Issuer) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	fresh := Claims{}
 	// A refresh is no new login: acr, amr and auth_time stay the login's.
-	for _, name := range []string{"sub", "sid", "email", "email_verified", "org", "scope", "cnf", "acr", "amr", "auth_time"} {
+	names := []string{"sub", "sid", "email", "email_verified", "org", "scope", "cnf", "acr", "amr", "auth_time"}
+	for _, name := range names {
 		fresh[name] = old[name] // absent stays absent: nil removes the default
 	}
 	i.issueSession(w, r, fresh)

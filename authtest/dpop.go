@@ -400,7 +400,8 @@ func dpopPublicJWK(pub crypto.PublicKey) (string, map[string]string, error) {
 			"e":   b64.EncodeToString(big.NewInt(int64(p.E)).Bytes()),
 		}, nil
 	case *ecdsa.PublicKey:
-		alg, ok := map[elliptic.Curve]string{elliptic.P256(): "ES256", elliptic.P384(): "ES384", elliptic.P521(): "ES512"}[p.Curve]
+		algs := map[elliptic.Curve]string{elliptic.P256(): "ES256", elliptic.P384(): "ES384", elliptic.P521(): "ES512"}
+		alg, ok := algs[p.Curve]
 		if !ok {
 			return "", nil, fmt.Errorf("unsupported ECDSA curve %s", p.Curve.Params().Name)
 		}
@@ -514,7 +515,11 @@ func jwsSignature(alg string, signer crypto.Signer, secret []byte, input []byte)
 		if secret == nil {
 			return nil, fmt.Errorf("alg %s needs SignProofWithSecret", alg)
 		}
-		newHash := map[crypto.Hash]func() hash.Hash{crypto.SHA256: sha256.New, crypto.SHA384: sha512.New384, crypto.SHA512: sha512.New}[h]
+		newHash := map[crypto.Hash]func() hash.Hash{
+			crypto.SHA256: sha256.New,
+			crypto.SHA384: sha512.New384,
+			crypto.SHA512: sha512.New,
+		}[h]
 		mac := hmac.New(newHash, secret)
 		mac.Write(input)
 		return mac.Sum(nil), nil

@@ -6,9 +6,15 @@
 // only tokens issued for its own canonical URL (RFC 8707), and answers 403
 // insufficient_scope naming the scopes an operation needs.
 //
-//	rm, _ := core.NewResourceMetadata(core.ProtectedResource{Resource: "https://mcp.example.com/mcp", AuthorizationServers: []string{issuer}})
+//	rm, _ := core.NewResourceMetadata(core.ProtectedResource{
+//		Resource:             "https://mcp.example.com/mcp",
+//		AuthorizationServers: []string{issuer},
+//	})
 //	v, _ := core.New(ctx, core.Config{Issuer: issuer, Audience: []string{"https://mcp.example.com/mcp"}})
-//	a, _ := mcpauth.New(v, mcpauth.Config{Metadata: rm, ToolScopes: map[string][]string{"cancel_order": {"orders.write"}}})
+//	a, _ := mcpauth.New(v, mcpauth.Config{
+//		Metadata:   rm,
+//		ToolScopes: map[string][]string{"cancel_order": {"orders.write"}},
+//	})
 //	mux.Handle("GET "+rm.Path(), rm)
 //	mux.Handle("/mcp", a.Middleware(mcp.NewStreamableHTTPHandler(getServer, nil)))
 //

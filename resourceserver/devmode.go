@@ -34,7 +34,8 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusMisdirectedRequest)
 			_, _ = io.WriteString(
 				w,
-				`{"error":"misdirected_request","error_description":"In dev mode only localhost, 127.0.0.0/8 and [::1] are served."}`+"\n",
+				`{"error":"misdirected_request",`+
+					`"error_description":"In dev mode only localhost, 127.0.0.0/8 and [::1] are served."}`+"\n",
 			)
 			return
 		}

@@ -213,7 +213,10 @@ func smallOrderPoints() []smallOrderPoint {
 		{"order 4, y = p (not canonical)", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
 		{"order 4, y = p, sign bit set (not canonical)", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
 		{"identity, y = p+1 (not canonical)", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
-		{"identity, y = p+1, sign bit set (not canonical)", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		{
+			"identity, y = p+1, sign bit set (not canonical)",
+			"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		},
 	} {
 		b, err := hex.DecodeString(p.hex)
 		if err != nil {

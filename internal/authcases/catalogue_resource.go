@@ -108,6 +108,7 @@ func resourceCases(e *Env) []Case {
 		{Name: "resource, DPoP required: no token", Path: PathResourceDPoP, Status: 401,
 			Challenge: `DPoP realm="identsphere", ` + rm + `, algs="ES256 ES384 ES512 EdDSA RS256 PS256"`},
 		{Name: "resource, DPoP required: bearer token", Path: PathResourceDPoP, Auth: bearer(steppedUp), Status: 401,
-			Challenge: `DPoP error="invalid_token", ` + rm + `, algs="ES256 ES384 ES512 EdDSA RS256 PS256"`, Code: "invalid_token"},
+			Challenge: `DPoP error="invalid_token", ` + rm + `, algs="ES256 ES384 ES512 EdDSA RS256 PS256"`,
+			Code:      "invalid_token"},
 	}
 }

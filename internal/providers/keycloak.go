@@ -154,5 +154,8 @@ func (k *Keycloak) RefreshToken() string {
 		"azp":   k.ClientID,
 		"sid":   "5c1b8f0e-3d2a-4b6c-9e7f-a0b1c2d3e4f5",
 		"scope": "openid profile email",
-	}, authtest.SignWithSecret([]byte("keycloak-realm-hmac-secret-of-64-bytes-0123456789abcdef01234567"), "kc-hmac-1"), authtest.WithAlg("HS512"))
+	},
+		authtest.SignWithSecret([]byte("keycloak-realm-hmac-secret-of-64-bytes-0123456789abcdef01234567"), "kc-hmac-1"),
+		authtest.WithAlg("HS512"),
+	)
 }

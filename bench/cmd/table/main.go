@@ -121,7 +121,8 @@ func targetFor(name string) (target, bool) {
 		return target{0.06, 1}, true
 	case strings.HasPrefix(name, "Observed/"):
 		return target{0.05, 1}, true
-	case strings.HasPrefix(name, "Identsphere/") && strings.HasSuffix(name, "/uncached") && !strings.Contains(name, "cookie"):
+	case strings.HasPrefix(name, "Identsphere/") && strings.HasSuffix(name, "/uncached") &&
+		!strings.Contains(name, "cookie"):
 		return target{1.40, 75}, true
 	case strings.Contains(name, "-cookie/") && strings.HasSuffix(name, "/cached"):
 		return target{0.035, 1}, true
@@ -204,8 +205,8 @@ func write(w io.Writer, rows []*row) {
 	)
 	fmt.Fprintln(
 		w,
-		"| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | allocs/op | "+
-			"ns/op | floor ns/op | target | holds |",
+		"| what | auth cost × floor, CPU [min–max] | auth cost × floor, wall | allocs/request above router | "+
+			"allocs/op | ns/op | floor ns/op | target | holds |",
 	)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	var failures []string

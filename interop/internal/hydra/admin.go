@@ -49,7 +49,8 @@ func (s *Server) AddKey(ctx context.Context, set, alg string) (string, error) {
 		} `json:"keys"`
 	}
 	body := map[string]string{"alg": alg, "use": "sig", "kid": ""}
-	if err := s.call(ctx, http.MethodPost, "/admin/keys/"+url.PathEscape(set), body, &keys, http.StatusCreated); err != nil {
+	err := s.call(ctx, http.MethodPost, "/admin/keys/"+url.PathEscape(set), body, &keys, http.StatusCreated)
+	if err != nil {
 		return "", err
 	}
 	if len(keys.Keys) != 1 || keys.Keys[0].KID == "" {

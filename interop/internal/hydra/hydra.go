@@ -158,7 +158,8 @@ func (s *Server) makeKeys() error {
 		}
 	}
 	var set jose.JSONWebKeySet
-	if err := doJSON(ctx, s.http, http.MethodGet, s.Issuer+"/.well-known/jwks.json", nil, &set, http.StatusOK); err != nil {
+	err := doJSON(ctx, s.http, http.MethodGet, s.Issuer+"/.well-known/jwks.json", nil, &set, http.StatusOK)
+	if err != nil {
 		return err
 	}
 	if len(set.Keys) != 2 {

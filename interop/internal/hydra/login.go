@@ -54,7 +54,8 @@ func (a *loginApp) login(w http.ResponseWriter, r *http.Request) {
 			LoginHint string `json:"login_hint"`
 		} `json:"oidc_context"`
 	}
-	if err := a.hydra.call(r.Context(), http.MethodGet, "/admin/oauth2/auth/requests/login"+q, nil, &req, http.StatusOK); err != nil {
+	err := a.hydra.call(r.Context(), http.MethodGet, "/admin/oauth2/auth/requests/login"+q, nil, &req, http.StatusOK)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
@@ -76,7 +77,8 @@ func (a *loginApp) consent(w http.ResponseWriter, r *http.Request) {
 		Scope    []string `json:"requested_scope"`
 		Audience []string `json:"requested_access_token_audience"`
 	}
-	if err := a.hydra.call(r.Context(), http.MethodGet, "/admin/oauth2/auth/requests/consent"+q, nil, &req, http.StatusOK); err != nil {
+	err := a.hydra.call(r.Context(), http.MethodGet, "/admin/oauth2/auth/requests/consent"+q, nil, &req, http.StatusOK)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
