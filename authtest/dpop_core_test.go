@@ -42,10 +42,22 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 		{"Ed25519", authtest.NewDPoPKey(t, authtest.DPoPKeyEd25519()), nil, byDefault, 200},
 		{"RSA-2048 RS256", rsa2048, nil, byDefault, 200},
 		{"RSA-2048 PS256", rsa2048, []authtest.ProofOption{authtest.WithProofAlg("PS256")}, byDefault, 200},
-		{"RSA-4096 PS512 where allowed", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4096())), []authtest.ProofOption{authtest.WithProofAlg("PS512")}, rsa4096, 200},
+		{
+			"RSA-4096 PS512 where allowed",
+			authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4096())),
+			[]authtest.ProofOption{authtest.WithProofAlg("PS512")},
+			rsa4096,
+			200,
+		},
 		{"RSA-4096 by default", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4096())), nil, byDefault, 401},
 		{"RSA-4160", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4160())), nil, rsa4096, 401},
-		{"RSA-2048 with the exponent 3", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSAExponent3())), nil, rsa4096, 401},
+		{
+			"RSA-2048 with the exponent 3",
+			authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSAExponent3())),
+			nil,
+			rsa4096,
+			401,
+		},
 		{"RSA-1024", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA1024())), nil, rsa4096, 401},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -119,7 +119,11 @@ func jwkPublicKey(t *testing.T, jwk map[string]any) crypto.PublicKey {
 	case "RSA":
 		return &rsa.PublicKey{N: new(big.Int).SetBytes(str("n")), E: int(new(big.Int).SetBytes(str("e")).Int64())}
 	case "EC":
-		curve := map[any]elliptic.Curve{"P-256": elliptic.P256(), "P-384": elliptic.P384(), "P-521": elliptic.P521()}[jwk["crv"]]
+		curve := map[any]elliptic.Curve{
+			"P-256": elliptic.P256(),
+			"P-384": elliptic.P384(),
+			"P-521": elliptic.P521(),
+		}[jwk["crv"]]
 		pub, err := ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, str("x")...), str("y")...))
 		if err != nil {
 			t.Fatal(err)
@@ -593,7 +597,16 @@ func ExampleDPoPKey_Proof() {
 		{"too old", key.Proof("GET", u, token, authtest.WithProofIAT(time.Now().Add(-time.Hour)))},
 		{"for another method", key.Proof("POST", u, token)},
 		{"for another token", key.Proof("GET", u, "another token")},
-		{"by another key", key.Proof("GET", u, token, authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK()))},
+		{
+			"by another key",
+			key.Proof(
+				"GET",
+				u,
+				token,
+				authtest.SignProofWithKey(other.Signer()),
+				authtest.WithProofHeader("jwk", other.PublicJWK()),
+			),
+		},
 		{"with the private key", key.Proof("GET", u, token, authtest.WithPrivateJWK())},
 		{"alg none", key.Proof("GET", u, token, authtest.WithProofAlg("none"))},
 		{"HS256", key.Proof("GET", u, token, authtest.SignProofWithSecret([]byte("secret")))},

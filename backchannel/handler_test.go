@@ -223,13 +223,16 @@ func TestBackChannelLogoutRefusesHostileTokens(t *testing.T) {
 
 	// Malformed requests.
 	for name, req := range map[string]struct{ ct, body string }{
-		"no logout_token":     {"application/x-www-form-urlencoded", "token=x"},
-		"two logout_tokens":   {"application/x-www-form-urlencoded", "logout_token=a&logout_token=b"},
-		"empty logout_token":  {"application/x-www-form-urlencoded", "logout_token="},
-		"bad escape":          {"application/x-www-form-urlencoded", "logout_token=%zz"},
-		"JSON body":           {"application/json", `{"logout_token":"x"}`},
-		"no content type":     {"", "logout_token=x"},
-		"body over the limit": {"application/x-www-form-urlencoded", "logout_token=" + strings.Repeat("A", backchannel.MaxBody+1)},
+		"no logout_token":    {"application/x-www-form-urlencoded", "token=x"},
+		"two logout_tokens":  {"application/x-www-form-urlencoded", "logout_token=a&logout_token=b"},
+		"empty logout_token": {"application/x-www-form-urlencoded", "logout_token="},
+		"bad escape":         {"application/x-www-form-urlencoded", "logout_token=%zz"},
+		"JSON body":          {"application/json", `{"logout_token":"x"}`},
+		"no content type":    {"", "logout_token=x"},
+		"body over the limit": {
+			"application/x-www-form-urlencoded",
+			"logout_token=" + strings.Repeat("A", backchannel.MaxBody+1),
+		},
 	} {
 		status, h, body := e.post(t, req.ct, req.body)
 		if status != 400 || body["error"] != "invalid_request" || h.Get("Cache-Control") != "no-store" {

@@ -25,7 +25,10 @@ func TestCatalogueLogsNoTokenOverConnect(t *testing.T) {
 	var out authcases.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The catalogue's Validator, configured alike but logging to out.
-	v := authcases.NewValidator(t, core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger},
+	)
 
 	// A fresh Auth per call, so that the refusal log's rate limit (per
 	// check) never hides a record: every refusal is written.

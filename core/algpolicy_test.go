@@ -34,7 +34,11 @@ func newIDTokenAlgsProvider(t *testing.T, keys *authtest.Issuer, algs ...string)
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).
-			Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": keys.JWKSURL(), "id_token_signing_alg_values_supported": algs})
+			Encode(map[string]any{
+				"issuer":                                p.srv.URL,
+				"jwks_uri":                              keys.JWKSURL(),
+				"id_token_signing_alg_values_supported": algs,
+			})
 	}))
 	t.Cleanup(p.srv.Close)
 	return p

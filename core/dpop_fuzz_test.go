@@ -230,7 +230,13 @@ func FuzzDPoPProof(f *testing.F) {
 		get(authtest.WithProofHeader("b64", false)),
 		fuzzMust(
 			authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.RSA1024())).
-				SignProof(http.MethodGet, fuzzDPoPTarget, token, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce)),
+				SignProof(
+					http.MethodGet,
+					fuzzDPoPTarget,
+					token,
+					authtest.WithProofIAT(fuzzDPoPNow),
+					authtest.WithProofNonce(nonce),
+				),
 		),
 
 		// Hand-made JSON, signed by the key.

@@ -240,7 +240,11 @@ func TestDPoPProofRSABitsDefaultAndBounds(t *testing.T) {
 		}
 	}
 	for _, bits := range []int{-1, 1024, 2047, 4097, 16384} {
-		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, MaxProofRSABits: bits}).Validate(); err == nil ||
+		if err := (core.DPoPConfig{
+			Mode:            core.DPoPAllowed,
+			PublicURL:       dpopBase,
+			MaxProofRSABits: bits,
+		}).Validate(); err == nil ||
 			!strings.Contains(err.Error(), "MaxProofRSABits") {
 			t.Errorf("MaxProofRSABits %d: %v, want an error naming it", bits, err)
 		}

@@ -108,7 +108,10 @@ func FuzzExtractToken(f *testing.F) {
 		"", "Bearer", "Bearer ", "bearer  " + valid, "BEARER " + valid, "Bearer\t" + valid,
 		"Bearer " + valid + " ", "Bearer " + valid + ",", "Bearer ====", "Bearer a=b=c", "Bearer abc==",
 		"Bearer ~+/._-", "Bearer tök", "Bearer \x00", "Bearer \"" + valid + "\"", "Bearer " + valid + "\r\nX-Injected: 1",
-		"Basic dXNlcjpwYXNz", "Bearer" + valid, " Bearer " + valid, "Bearer " + strings.Repeat("A", core.DefaultMaxTokenSize+1),
+		"Basic dXNlcjpwYXNz", "Bearer" + valid, " Bearer " + valid, "Bearer " + strings.Repeat(
+			"A",
+			core.DefaultMaxTokenSize+1,
+		),
 		"DPoP " + valid, "Bearer\u00a0" + valid,
 	} {
 		f.Add(uint8(1), auth, "", "", true, uint16(0))

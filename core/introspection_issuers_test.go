@@ -63,7 +63,10 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 	// Before: one client id and secret, sent to whichever issuer's
 	// discovered endpoint, its answer trusted. Now credentials that name no
 	// issuer are refused at construction.
-	if _, err := core.NewIntrospector(e.v, core.IntrospectionConfig{ClientID: "a-client", ClientSecret: "a-secret"}); err == nil ||
+	if _, err := core.NewIntrospector(
+		e.v,
+		core.IntrospectionConfig{ClientID: "a-client", ClientSecret: "a-secret"},
+	); err == nil ||
 		!strings.Contains(err.Error(), "IntrospectionConfig.Issuer") {
 		t.Fatalf("credentials bound to no issuer of several: %v, want an error naming IntrospectionConfig.Issuer", err)
 	}
@@ -88,7 +91,11 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 	}{
 		{"A's token", fresh(e.a), 200},
 		{"B's token", fresh(e.b), 200},
-		{"B's revoked token", authcases.Do(t, srv.URL, authcases.Case{Path: "/api/transfer", Auth: []string{"Bearer " + revoked}}), 401},
+		{
+			"B's revoked token",
+			authcases.Do(t, srv.URL, authcases.Case{Path: "/api/transfer", Auth: []string{"Bearer " + revoked}}),
+			401,
+		},
 		{"C's token", fresh(e.c), 503},
 		{"C's other token", fresh(e.c), 503},
 	} {
@@ -162,7 +169,10 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 	}{
 		"another issuer than the Validator's": {single, core.IntrospectionConfig{Issuer: e.b.URL(), ClientID: "b-client"}},
 		"an entry without an issuer":          {e.v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{ClientID: "x"}}}},
-		"an issuer twice":                     {e.v, core.IntrospectionConfig{Issuer: e.a.URL(), Issuers: []core.IntrospectionClient{{Issuer: e.a.URL()}}}},
+		"an issuer twice": {e.v, core.IntrospectionConfig{
+			Issuer:  e.a.URL(),
+			Issuers: []core.IntrospectionClient{{Issuer: e.a.URL()}},
+		}},
 		"several issuers, nothing configured": {e.v, core.IntrospectionConfig{}},
 	} {
 		if _, err := core.NewIntrospector(c.v, c.cfg); err == nil {
@@ -176,7 +186,10 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 		"a single Validator's issuer by default": {single, core.IntrospectionConfig{ClientID: "a-client"}},
 		"a single Validator's issuer named":      {single, core.IntrospectionConfig{Issuer: e.a.URL()}},
 		"NewMulti's only issuer by default":      {multiOfOne, core.IntrospectionConfig{ClientID: "a-client"}},
-		"several issuers listed":                 {e.v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{Issuer: e.a.URL()}, {Issuer: e.b.URL(), Endpoint: e.b.IntrospectionURL()}}}},
+		"several issuers listed": {e.v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{
+			{Issuer: e.a.URL()},
+			{Issuer: e.b.URL(), Endpoint: e.b.IntrospectionURL()},
+		}}},
 	} {
 		in, err := core.NewIntrospector(c.v, c.cfg)
 		if err != nil {

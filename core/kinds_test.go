@@ -60,9 +60,14 @@ func TestAuthorizedPartiesTakeCrossClientIDTokens(t *testing.T) {
 func TestAuthorizedPartiesAreForIDTokensOnly(t *testing.T) {
 	iss := newIssuer(t)
 	for name, cfg := range map[string]core.Config{
-		"under AccessTokens":        {Issuer: iss.URL(), Audience: []string{"orders-api"}, AuthorizedParties: []string{"orders-web"}},
-		"under RFC9068AccessTokens": {Issuer: iss.URL(), Audience: []string{"orders-api"}, Profile: core.RFC9068AccessTokens, AuthorizedParties: []string{"orders-web"}},
-		"an empty party":            {Issuer: iss.URL(), Audience: []string{"orders-api"}, Profile: core.IDTokens, AuthorizedParties: []string{""}},
+		"under AccessTokens": {Issuer: iss.URL(), Audience: []string{"orders-api"}, AuthorizedParties: []string{"orders-web"}},
+		"under RFC9068AccessTokens": {
+			Issuer:            iss.URL(),
+			Audience:          []string{"orders-api"},
+			Profile:           core.RFC9068AccessTokens,
+			AuthorizedParties: []string{"orders-web"},
+		},
+		"an empty party": {Issuer: iss.URL(), Audience: []string{"orders-api"}, Profile: core.IDTokens, AuthorizedParties: []string{""}},
 	} {
 		if _, err := core.New(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "AuthorizedParties") {
 			t.Errorf("%s: New answered %v, want an error naming AuthorizedParties", name, err)
@@ -111,9 +116,30 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 		accepted string // the log's accepted_with; "" for no hint
 	}{
 		{"ID token at an access-token API", core.AccessTokens, "", idToken, "ID token", "Config.Profile=core.IDTokens"},
-		{"ID token, the starter's setting", core.AccessTokens, "IDENTSPHERE_TOKEN_PROFILE", idToken, "ID token", "IDENTSPHERE_TOKEN_PROFILE=id"},
-		{"access token at an ID-token gateway", core.IDTokens, "IDENTSPHERE_TOKEN_PROFILE", atJWT, "access token", "IDENTSPHERE_TOKEN_PROFILE=access"},
-		{"no RFC 9068 typ", core.RFC9068AccessTokens, "", iss.MustMint(authtest.Claims{"client_id": "app"}), "not an RFC 9068 access token", "Config.Profile=core.AccessTokens"},
+		{
+			"ID token, the starter's setting",
+			core.AccessTokens,
+			"IDENTSPHERE_TOKEN_PROFILE",
+			idToken,
+			"ID token",
+			"IDENTSPHERE_TOKEN_PROFILE=id",
+		},
+		{
+			"access token at an ID-token gateway",
+			core.IDTokens,
+			"IDENTSPHERE_TOKEN_PROFILE",
+			atJWT,
+			"access token",
+			"IDENTSPHERE_TOKEN_PROFILE=access",
+		},
+		{
+			"no RFC 9068 typ",
+			core.RFC9068AccessTokens,
+			"",
+			iss.MustMint(authtest.Claims{"client_id": "app"}),
+			"not an RFC 9068 access token",
+			"Config.Profile=core.AccessTokens",
+		},
 		{"a logout token, which no profile takes", core.AccessTokens, "", logout, "security event token", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,10 +102,20 @@ func TestSeveralIssuers(t *testing.T) {
 	for _, bad := range []core.MultiConfig{
 		{},
 		{Issuers: []core.Config{{Issuer: a.URL(), Audience: []string{"x"}}, {Issuer: a.URL(), Audience: []string{"y"}}}},
-		{Issuers: []core.Config{{Issuer: a.URL(), Audience: []string{"x"}}, {Issuer: b.URL(), Audience: []string{"y"}, IssuerAliases: []string{a.URL()}}}},
+		{Issuers: []core.Config{
+			{Issuer: a.URL(), Audience: []string{"x"}},
+			{Issuer: b.URL(), Audience: []string{"y"}, IssuerAliases: []string{a.URL()}},
+		}},
 		{Issuers: []core.Config{{JWKSURL: a.JWKSURL(), SkipIssuerCheck: true, Audience: []string{"x"}}}},
-		{Templates: []core.IssuerTemplate{{Issuer: "https://login.example.com/v2.0", AllowTenant: func(string) bool { return true }, Config: core.Config{Audience: []string{"x"}}}}},
-		{Templates: []core.IssuerTemplate{{Issuer: "https://login.example.com/{tenant}/v2.0", Config: core.Config{Audience: []string{"x"}}}}},
+		{Templates: []core.IssuerTemplate{{
+			Issuer:      "https://login.example.com/v2.0",
+			AllowTenant: func(string) bool { return true },
+			Config:      core.Config{Audience: []string{"x"}},
+		}}},
+		{Templates: []core.IssuerTemplate{{
+			Issuer: "https://login.example.com/{tenant}/v2.0",
+			Config: core.Config{Audience: []string{"x"}},
+		}}},
 	} {
 		if _, err := core.NewMulti(t.Context(), bad); err == nil {
 			t.Errorf("NewMulti accepted %+v", bad)

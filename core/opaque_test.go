@@ -280,7 +280,12 @@ func TestOpaqueVerifierDiscoversItsEndpoint(t *testing.T) {
 	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{Audience: []string{"a"}}); err == nil {
 		t.Fatal("NewOpaqueVerifier accepted a config with neither Issuer nor Endpoint")
 	}
-	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{Endpoint: p.srv.URL, ClientID: "c", ClientSecret: "s", Audience: []string{"a"}}); err == nil ||
+	if _, err := core.NewOpaqueVerifier(core.OpaqueConfig{
+		Endpoint:     p.srv.URL,
+		ClientID:     "c",
+		ClientSecret: "s",
+		Audience:     []string{"a"},
+	}); err == nil ||
 		!strings.Contains(err.Error(), "OpaqueConfig.Issuer") {
 		t.Fatalf("NewOpaqueVerifier with credentials bound to no issuer: %v, want an error naming OpaqueConfig.Issuer", err)
 	}

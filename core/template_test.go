@@ -425,9 +425,24 @@ func TestTemplateSharedKeys(t *testing.T) {
 	wantAdmitted(t, v, p.mint(t, "real-a", testkeys.RSA()), p.issuer("real-a"))
 
 	for _, bad := range []core.IssuerTemplate{
-		{Issuer: p.template(), Config: core.Config{Audience: []string{"x"}}, AllowTenant: func(string) bool { return true }, SharedKeysURL: "https://keys.example/{tenant}"},
-		{Issuer: p.template(), Config: core.Config{Audience: []string{"x"}}, AllowTenant: func(string) bool { return true }, SharedKeysURL: "ftp://keys.example/"},
-		{Issuer: p.template(), Config: core.Config{Audience: []string{"x"}}, AllowTenant: func(string) bool { return true }, NewIssuersPerSecond: -1},
+		{
+			Issuer:        p.template(),
+			Config:        core.Config{Audience: []string{"x"}},
+			AllowTenant:   func(string) bool { return true },
+			SharedKeysURL: "https://keys.example/{tenant}",
+		},
+		{
+			Issuer:        p.template(),
+			Config:        core.Config{Audience: []string{"x"}},
+			AllowTenant:   func(string) bool { return true },
+			SharedKeysURL: "ftp://keys.example/",
+		},
+		{
+			Issuer:              p.template(),
+			Config:              core.Config{Audience: []string{"x"}},
+			AllowTenant:         func(string) bool { return true },
+			NewIssuersPerSecond: -1,
+		},
 	} {
 		if _, err := core.NewMulti(t.Context(), core.MultiConfig{Templates: []core.IssuerTemplate{bad}}); err == nil {
 			t.Errorf("NewMulti accepted %+v", bad)

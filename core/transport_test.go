@@ -43,7 +43,11 @@ func TestAuthenticateCall(t *testing.T) {
 		{"basic scheme", call("Basic dXNlcjpwYXNz"), core.ErrInvalidRequest},
 		{"DPoP scheme without WithDPoP", call("DPoP " + valid), core.ErrInvalidRequest},
 		{"malformed token", call(`Bearer "` + valid + `"`), core.ErrInvalidRequest},
-		{"expired", call("Bearer " + env.Issuer.MustMint(authtest.Claims{"exp": time.Now().Add(-time.Hour)})), core.ErrInvalidToken},
+		{
+			"expired",
+			call("Bearer " + env.Issuer.MustMint(authtest.Claims{"exp": time.Now().Add(-time.Hour)})),
+			core.ErrInvalidToken,
+		},
 	} {
 		ctx, err := a.AuthenticateCall(context.Background(), tc.call)
 		if !errors.Is(err, tc.want) || ctx != nil {

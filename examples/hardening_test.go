@@ -34,7 +34,11 @@ func TestAuthenticatedAnswersAreNeverStored(t *testing.T) {
 		}{
 			{"GET /api/me", request{path: "/api/me", auth: bearer(valid)}, http.StatusOK},
 			{"POST /api/me with the cookie", request{method: http.MethodPost, path: "/api/me", cookie: valid}, http.StatusOK},
-			{"admin", request{path: "/api/admin", auth: bearer(iss.MustMint(with(authtest.Claims{"scope": "admin"})))}, http.StatusOK},
+			{
+				"admin",
+				request{path: "/api/admin", auth: bearer(iss.MustMint(with(authtest.Claims{"scope": "admin"})))},
+				http.StatusOK,
+			},
 			{"no token", request{path: "/api/me"}, http.StatusUnauthorized},
 			{"invalid token", request{path: "/api/me", auth: bearer("x.y.z")}, http.StatusUnauthorized},
 			{"malformed header", request{path: "/api/me", auth: []string{"Basic dXNlcjpwYXNz"}}, http.StatusBadRequest},
@@ -264,7 +268,15 @@ func TestDevModeServesLoopbackHostsOnly(t *testing.T) {
 			reqs []request
 		}{
 			{"app", a, []request{{path: "/healthz"}, {path: "/api/me"}, loginRequest("dev@example.com")}},
-			{"issuer", issuer, []request{{path: "/.well-known/openid-configuration"}, {path: "/.well-known/jwks.json"}, loginRequest("dev@example.com")}},
+			{
+				"issuer",
+				issuer,
+				[]request{
+					{path: "/.well-known/openid-configuration"},
+					{path: "/.well-known/jwks.json"},
+					loginRequest("dev@example.com"),
+				},
+			},
 		} {
 			for _, r := range target.reqs {
 				for _, host := range foreign {

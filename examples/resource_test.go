@@ -42,8 +42,17 @@ func TestStarterResourceMetadataDevMode(t *testing.T) {
 		want := `Bearer realm="identsphere", ` + rmOf(a.url) + `DPoP ` + rmOf(a.url) + dpopAlgs
 		expect(t, "no token", refused, http.StatusUnauthorized, want, "")
 		doc := metadata(t, a, "/.well-known/oauth-protected-resource")
-		issuer := a.waitLine(t, a.stdout, "the banner's issuer line", startTimeout, func(l string) bool { return len(l) > 8 && l[:8] == "issuer: " })[8:]
-		if doc.Resource != a.url || !slices.Equal(doc.AuthorizationServers, []string{issuer}) || !slices.Equal(doc.BearerMethods, []string{"header"}) ||
+		issuer := a.waitLine(
+			t,
+			a.stdout,
+			"the banner's issuer line",
+			startTimeout,
+			func(l string) bool { return len(l) > 8 && l[:8] == "issuer: " },
+		)[8:]
+		if doc.Resource != a.url || !slices.Equal(
+			doc.AuthorizationServers,
+			[]string{issuer},
+		) || !slices.Equal(doc.BearerMethods, []string{"header"}) ||
 			len(doc.DPoPAlgs) == 0 ||
 			doc.DPoPRequired {
 			t.Errorf("metadata %+v, want resource %s and authorization server %s", doc, a.url, issuer)

@@ -28,7 +28,10 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 	var out authcases.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The catalogue's Validator, configured alike but logging to out.
-	v := authcases.NewValidator(t, core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger})
+	v := authcases.NewValidator(
+		t,
+		core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger},
+	)
 
 	// Fresh interceptors per call, so that the refusal log's rate limit
 	// (per check) never hides a record: every refusal is written.

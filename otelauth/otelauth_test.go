@@ -303,7 +303,13 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 				t.Errorf("%s: an admitted token's span has status %v", s.name, sp.Status())
 			}
 		} else if sp.Status().Code != codes.Error || spanAttr(sp, otelauth.SpanAttrCheck) != s.check {
-			t.Errorf("%s: span status %v, check %q; want Error, %q", s.name, sp.Status(), spanAttr(sp, otelauth.SpanAttrCheck), s.check)
+			t.Errorf(
+				"%s: span status %v, check %q; want Error, %q",
+				s.name,
+				sp.Status(),
+				spanAttr(sp, otelauth.SpanAttrCheck),
+				s.check,
+			)
 		}
 		for _, kv := range sp.Attributes() {
 			if strings.Contains(kv.Value.String(), s.token) {

@@ -111,7 +111,11 @@ func TestReadyzTellsStrangersNoAddress(t *testing.T) {
 		address   []string // what must not appear
 	}{
 		{"unreachable", closed.URL, []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial"}},
-		{"odd name", "http://idp-7.corp.internal.invalid:8443/realms/prod", []string{"idp-7", "corp.internal", "8443", "realms", "lookup", "no such host"}},
+		{
+			"odd name",
+			"http://idp-7.corp.internal.invalid:8443/realms/prod",
+			[]string{"idp-7", "corp.internal", "8443", "realms", "lookup", "no such host"},
+		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, public, detail := readyzFor(t, c.url)

@@ -78,34 +78,119 @@ func TestRoutes(t *testing.T) {
 		// Public routes.
 		{"healthz", get("/healthz"), 200, `{"status":"ok"}`},
 		{"unknown route", get("/nope"), 404, `{"error":"not_found","error_description":"There is no such route."}`},
-		{"unknown /api route", iss.Request(t, "GET", "/api/nope", alice), 404, `{"error":"not_found","error_description":"There is no such route."}`},
+		{
+			"unknown /api route",
+			iss.Request(t, "GET", "/api/nope", alice),
+			404,
+			`{"error":"not_found","error_description":"There is no such route."}`,
+		},
 
 		// Authenticated: any valid token, in the header or the cookie.
-		{"me", iss.Request(t, "GET", "/api/me", alice), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
-		{"me, POST", iss.Request(t, "POST", "/api/me", alice), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
-		{"me from the cookie", iss.CookieRequest(t, "GET", "/api/me", alice), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
+		{
+			"me",
+			iss.Request(t, "GET", "/api/me", alice),
+			200,
+			`{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`,
+		},
+		{
+			"me, POST",
+			iss.Request(t, "POST", "/api/me", alice),
+			200,
+			`{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`,
+		},
+		{
+			"me from the cookie",
+			iss.CookieRequest(t, "GET", "/api/me", alice),
+			200,
+			`{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`,
+		},
 		{"me without a token", get("/api/me"), 401, `{"error_description":"authentication is required"}`},
-		{"me with an expired token", iss.Request(t, "GET", "/api/me", authtest.Claims{"exp": time.Now().Add(-time.Hour)}), 401, `{"error":"invalid_token","error_description":"the token has expired"}`},
-		{"me with a token for another API", iss.Request(t, "GET", "/api/me", authtest.Claims{"aud": "another-api"}), 401, `{"error":"invalid_token","error_description":"the token's audience is not accepted"}`},
-		{"me with a revoked token (checked locally)", withToken(get("/api/me"), revoked), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
+		{
+			"me with an expired token",
+			iss.Request(t, "GET", "/api/me", authtest.Claims{"exp": time.Now().Add(-time.Hour)}),
+			401,
+			`{"error":"invalid_token","error_description":"the token has expired"}`,
+		},
+		{
+			"me with a token for another API",
+			iss.Request(t, "GET", "/api/me", authtest.Claims{"aud": "another-api"}),
+			401,
+			`{"error":"invalid_token","error_description":"the token's audience is not accepted"}`,
+		},
+		{
+			"me with a revoked token (checked locally)",
+			withToken(get("/api/me"), revoked),
+			200,
+			`{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`,
+		},
 
 		// The admin scope.
-		{"admin", iss.Request(t, "GET", "/api/admin", authtest.Claims{"sub": "root", "scope": "read admin"}), 200, `{"sub":"root","email":"","org":"","scopes":["read","admin"]}`},
-		{"admin without the scope", iss.Request(t, "GET", "/api/admin", alice), 403, `{"error":"insufficient_scope","error_description":"the token lacks a required scope"}`},
+		{
+			"admin",
+			iss.Request(t, "GET", "/api/admin", authtest.Claims{"sub": "root", "scope": "read admin"}),
+			200,
+			`{"sub":"root","email":"","org":"","scopes":["read","admin"]}`,
+		},
+		{
+			"admin without the scope",
+			iss.Request(t, "GET", "/api/admin", alice),
+			403,
+			`{"error":"insufficient_scope","error_description":"the token lacks a required scope"}`,
+		},
 
 		// A verified email.
-		{"verified", iss.Request(t, "GET", "/api/verified", authtest.Claims{"sub": "bob", "email_verified": true}), 200, `{"sub":"bob","email":"","org":""}`},
-		{"verified, unverified email", iss.Request(t, "GET", "/api/verified", authtest.Claims{"email_verified": false}), 403, `{"error":"forbidden","error_description":"the email address is not verified"}`},
-		{"verified, \"true\" as a string", iss.Request(t, "GET", "/api/verified", authtest.Claims{"email_verified": "true"}), 403, `{"error":"forbidden","error_description":"the email address is not verified"}`},
+		{
+			"verified",
+			iss.Request(t, "GET", "/api/verified", authtest.Claims{"sub": "bob", "email_verified": true}),
+			200,
+			`{"sub":"bob","email":"","org":""}`,
+		},
+		{
+			"verified, unverified email",
+			iss.Request(t, "GET", "/api/verified", authtest.Claims{"email_verified": false}),
+			403,
+			`{"error":"forbidden","error_description":"the email address is not verified"}`,
+		},
+		{
+			"verified, \"true\" as a string",
+			iss.Request(t, "GET", "/api/verified", authtest.Claims{"email_verified": "true"}),
+			403,
+			`{"error":"forbidden","error_description":"the email address is not verified"}`,
+		},
 
 		// Fresh: the issuer is asked on every request.
-		{"transfer", iss.Request(t, "POST", "/api/transfer", alice), 200, `{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`},
-		{"transfer with a revoked token", withToken(httptest.NewRequest("POST", "/api/transfer", nil), revoked), 401, `{"error":"invalid_token","error_description":"the token is no longer active"}`},
+		{
+			"transfer",
+			iss.Request(t, "POST", "/api/transfer", alice),
+			200,
+			`{"sub":"alice","email":"alice@example.com","org":"acme","scopes":["read"]}`,
+		},
+		{
+			"transfer with a revoked token",
+			withToken(httptest.NewRequest("POST", "/api/transfer", nil), revoked),
+			401,
+			`{"error":"invalid_token","error_description":"the token is no longer active"}`,
+		},
 
 		// Step-up (the defaults): a second factor, within five minutes.
-		{"email change after an MFA login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"sub": "alice", "acr": "mfa", "auth_time": time.Now()}), 200, `{"sub":"alice","email":"","org":""}`},
-		{"email change after a password login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "pwd", "auth_time": time.Now()}), 401, `{"error":"insufficient_user_authentication","error_description":"this operation needs a stronger authentication (acr)"}`},
-		{"email change after an old MFA login", iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}), 401, `{"error":"insufficient_user_authentication","error_description":"this operation needs a more recent authentication (auth_time)"}`},
+		{
+			"email change after an MFA login",
+			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"sub": "alice", "acr": "mfa", "auth_time": time.Now()}),
+			200,
+			`{"sub":"alice","email":"","org":""}`,
+		},
+		{
+			"email change after a password login",
+			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "pwd", "auth_time": time.Now()}),
+			401,
+			`{"error":"insufficient_user_authentication","error_description":"this operation needs a stronger authentication (acr)"}`,
+		},
+		{
+			"email change after an old MFA login",
+			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}),
+			401,
+			`{"error":"insufficient_user_authentication","error_description":"this operation needs a more recent authentication (auth_time)"}`,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()

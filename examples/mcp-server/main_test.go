@@ -147,7 +147,10 @@ func TestMCPServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer writer.Close()
-	if res, err := writer.CallTool(t.Context(), &mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}}); err != nil ||
+	if res, err := writer.CallTool(
+		t.Context(),
+		&mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}},
+	); err != nil ||
 		res.IsError {
 		t.Fatalf("cancel_order with orders.write: %+v, %v", res, err)
 	}

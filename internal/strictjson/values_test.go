@@ -41,7 +41,10 @@ func TestArrayAndStrings(t *testing.T) {
 		}
 	}
 	var elems []string
-	if err := Array([]byte(`[{"a":1}, [2], "3", 4]`), func(e []byte) error { elems = append(elems, string(e)); return nil }); err != nil ||
+	if err := Array(
+		[]byte(`[{"a":1}, [2], "3", 4]`),
+		func(e []byte) error { elems = append(elems, string(e)); return nil },
+	); err != nil ||
 		!slices.Equal(elems, []string{`{"a":1}`, `[2]`, `"3"`, `4`}) {
 		t.Errorf("Array: %q, %v", elems, err)
 	}

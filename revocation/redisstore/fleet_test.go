@@ -218,7 +218,10 @@ func TestBackChannelLogoutWhileRedisIsDown(t *testing.T) {
 	wantStatus(t, fleet, pathMe, tok, http.StatusOK, "before the logout")
 
 	redis.Stop()
-	if ans := fleet[0].postLogout(t, mustLogoutToken(t, iss, "s-outage", "", nil)); ans.status != http.StatusServiceUnavailable ||
+	if ans := fleet[0].postLogout(
+		t,
+		mustLogoutToken(t, iss, "s-outage", "", nil),
+	); ans.status != http.StatusServiceUnavailable ||
 		ans.retryAfter == "" {
 		t.Fatalf("a logout while Redis is down: %+v, want 503 with Retry-After", ans)
 	}
