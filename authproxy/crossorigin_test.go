@@ -91,7 +91,11 @@ func TestCrossOriginProtectionTrustsAddedOrigins(t *testing.T) {
 	srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, CrossOriginProtection: cop})
 
 	trusted := http.Header{"Origin": {"https://www.example.test"}, "Sec-Fetch-Site": {"same-site"}}
-	if resp, body := send(t, srv, clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: trusted}); resp.StatusCode != http.StatusOK {
+	if resp, body := send(
+		t,
+		srv,
+		clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: trusted},
+	); resp.StatusCode != http.StatusOK {
 		t.Fatalf("trusted origin: status %d, want 200; body %s", resp.StatusCode, body)
 	}
 	other := http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}

@@ -314,7 +314,11 @@ func TestDPoPHostileProofs(t *testing.T) {
 			if p := parseProof(t, proof); p.header["alg"] != alg || p.header["jwk"] == nil {
 				t.Errorf("%s: header %v", alg, p.header)
 			}
-			if _, err := jwt.Parse(proof, func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{alg})); err != nil {
+			if _, err := jwt.Parse(
+				proof,
+				func(*jwt.Token) (any, error) { return secret, nil },
+				jwt.WithValidMethods([]string{alg}),
+			); err != nil {
 				t.Errorf("%s: the HMAC does not verify: %v", alg, err)
 			}
 			mac := hmac.New(sha256.New, []byte("other"))
@@ -330,10 +334,18 @@ func TestDPoPHostileProofs(t *testing.T) {
 		if canonicalThumbprint(t, p.header["jwk"].(map[string]any)) != key.Thumbprint() {
 			t.Fatal("the jwk is not the DPoP key's")
 		}
-		if _, err := jwt.Parse(proof, func(*jwt.Token) (any, error) { return key.Signer().Public(), nil }, jwt.WithValidMethods([]string{"ES256"})); err == nil {
+		if _, err := jwt.Parse(
+			proof,
+			func(*jwt.Token) (any, error) { return key.Signer().Public(), nil },
+			jwt.WithValidMethods([]string{"ES256"}),
+		); err == nil {
 			t.Fatal("the proof verifies with the key its jwk names")
 		}
-		if _, err := jwt.Parse(proof, func(*jwt.Token) (any, error) { return other.Signer().Public(), nil }, jwt.WithValidMethods([]string{"ES256"})); err != nil {
+		if _, err := jwt.Parse(
+			proof,
+			func(*jwt.Token) (any, error) { return other.Signer().Public(), nil },
+			jwt.WithValidMethods([]string{"ES256"}),
+		); err != nil {
 			t.Fatalf("the proof does not verify with the signing key: %v", err)
 		}
 	})
@@ -354,7 +366,11 @@ func TestDPoPHostileProofs(t *testing.T) {
 		}
 	})
 	t.Run("private key in the jwk", func(t *testing.T) {
-		for _, k := range []*authtest.DPoPKey{key, authtest.NewDPoPKey(t, authtest.DPoPKeyRSA(2048)), authtest.NewDPoPKey(t, authtest.DPoPKeyEd25519())} {
+		for _, k := range []*authtest.DPoPKey{
+			key,
+			authtest.NewDPoPKey(t, authtest.DPoPKeyRSA(2048)),
+			authtest.NewDPoPKey(t, authtest.DPoPKeyEd25519()),
+		} {
 			p := verifyProof(t, k.Proof("GET", u, "tok", authtest.WithPrivateJWK()), k.Alg())
 			jwk := p.header["jwk"].(map[string]any)
 			d, _ := jwk["d"].(string)
@@ -369,7 +385,14 @@ func TestDPoPHostileProofs(t *testing.T) {
 				}
 			case *rsa.PrivateKey:
 				priv.Precompute()
-				for name, want := range map[string]*big.Int{"d": priv.D, "p": priv.Primes[0], "q": priv.Primes[1], "dp": priv.Precomputed.Dp, "dq": priv.Precomputed.Dq, "qi": priv.Precomputed.Qinv} {
+				for name, want := range map[string]*big.Int{
+					"d":  priv.D,
+					"p":  priv.Primes[0],
+					"q":  priv.Primes[1],
+					"dp": priv.Precomputed.Dp,
+					"dq": priv.Precomputed.Dq,
+					"qi": priv.Precomputed.Qinv,
+				} {
 					if jwk[name] != b64url.EncodeToString(want.Bytes()) {
 						t.Errorf("RSA %s %v is not the key's", name, jwk[name])
 					}

@@ -145,7 +145,12 @@ func TestFaultGarbage(t *testing.T) {
 
 func TestFaultsSpareAuthEndpoints(t *testing.T) {
 	iss := newIssuer(t)
-	for _, f := range []authtest.Fault{authtest.FaultDown, authtest.FaultSlow, authtest.FaultServerError, authtest.FaultGarbage} {
+	for _, f := range []authtest.Fault{
+		authtest.FaultDown,
+		authtest.FaultSlow,
+		authtest.FaultServerError,
+		authtest.FaultGarbage,
+	} {
 		t.Run(f.String(), func(t *testing.T) {
 			iss.SetFault(f)
 			resp, body := postJSON(t, iss, "/v1/auth/login", `{"email":"a@example.com","password":"x"}`)

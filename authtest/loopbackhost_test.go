@@ -33,7 +33,15 @@ func TestWithLoopbackHostsOnlyRefusesForeignHosts421(t *testing.T) {
 		t.Errorf("%d requests reached the auth endpoints, want 0", n)
 	}
 
-	for _, host := range []string{u.Host, "localhost:" + port, "LocalHost", "127.0.0.2", "[::1]:" + port, "[::1]", "[::ffff:127.0.0.1]"} {
+	for _, host := range []string{
+		u.Host,
+		"localhost:" + port,
+		"LocalHost",
+		"127.0.0.2",
+		"[::1]:" + port,
+		"[::1]",
+		"[::ffff:127.0.0.1]",
+	} {
 		req := mustRequest(t, http.MethodGet, iss.URL()+"/.well-known/openid-configuration", nil)
 		req.Host = host
 		if resp, body := do(t, newClient(t), req); resp.StatusCode != http.StatusOK {

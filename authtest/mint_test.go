@@ -150,7 +150,11 @@ func TestWithHeaderOverridesAndRemoves(t *testing.T) {
 		t.Errorf("header %v, want typ at+jwt and the jku set", h)
 	}
 	// The signature is still a valid RS256 signature by the issuer's key.
-	if _, err := jwt.Parse(token, rsaKeyfunc(&testkeys.RSA().PublicKey), jwt.WithValidMethods([]string{"RS256"})); err != nil {
+	if _, err := jwt.Parse(
+		token,
+		rsaKeyfunc(&testkeys.RSA().PublicKey),
+		jwt.WithValidMethods([]string{"RS256"}),
+	); err != nil {
 		t.Errorf("token with edited header does not verify: %v", err)
 	}
 }
@@ -185,7 +189,11 @@ func TestSignWithKeyForgesWithAttackerKey(t *testing.T) {
 	if _, err := verifyWithLiveJWKS(t, iss, forged); !errors.Is(err, jwt.ErrTokenSignatureInvalid) {
 		t.Fatalf("forged token: error %v, want ErrTokenSignatureInvalid", err)
 	}
-	if _, err := jwt.Parse(forged, rsaKeyfunc(&testkeys.AttackerRSA().PublicKey), jwt.WithValidMethods([]string{"RS256"})); err != nil {
+	if _, err := jwt.Parse(
+		forged,
+		rsaKeyfunc(&testkeys.AttackerRSA().PublicKey),
+		jwt.WithValidMethods([]string{"RS256"}),
+	); err != nil {
 		t.Fatalf("forged token is not signed by the attacker key: %v", err)
 	}
 
@@ -205,7 +213,11 @@ func TestSignWithRemovedKey(t *testing.T) {
 	if got := header(t, token)["kid"]; got != testkeys.KIDRSA2 {
 		t.Fatalf("kid %v, want %q", got, testkeys.KIDRSA2)
 	}
-	if _, err := jwt.Parse(token, rsaKeyfunc(&testkeys.RSA2().PublicKey), jwt.WithValidMethods([]string{"RS256"})); err != nil {
+	if _, err := jwt.Parse(
+		token,
+		rsaKeyfunc(&testkeys.RSA2().PublicKey),
+		jwt.WithValidMethods([]string{"RS256"}),
+	); err != nil {
 		t.Fatalf("token is not signed by the removed key: %v", err)
 	}
 	if _, err := verifyWithLiveJWKS(t, iss, token); err == nil {
@@ -231,7 +243,11 @@ func TestWithAlg(t *testing.T) {
 			if got := header(t, token)["alg"]; got != tt.alg {
 				t.Fatalf("header alg %v, want %s", got, tt.alg)
 			}
-			if _, err := jwt.Parse(token, rsaKeyfunc(&testkeys.RSA().PublicKey), jwt.WithValidMethods([]string{tt.alg})); err != nil {
+			if _, err := jwt.Parse(
+				token,
+				rsaKeyfunc(&testkeys.RSA().PublicKey),
+				jwt.WithValidMethods([]string{tt.alg}),
+			); err != nil {
 				t.Fatalf("does not verify as %s: %v", tt.alg, err)
 			}
 		})

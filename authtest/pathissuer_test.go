@@ -41,7 +41,14 @@ func pathDiscovery(t *testing.T, p *authtest.PathIssuer) (int, map[string]any) {
 }
 
 func TestPathIssuerServesDiscoveryAndKeysUnderItsPath(t *testing.T) {
-	for _, path := range []string{"/", "/oauth2/default", "/realms/acme", "/0b1c2d3e-tenant/v2.0", "/us-east-1_Ab12Cd34", "/dex/"} {
+	for _, path := range []string{
+		"/",
+		"/oauth2/default",
+		"/realms/acme",
+		"/0b1c2d3e-tenant/v2.0",
+		"/us-east-1_Ab12Cd34",
+		"/dex/",
+	} {
 		t.Run(path, func(t *testing.T) {
 			p := newPathIssuer(t, path)
 			if !strings.HasPrefix(p.URL(), "http://127.0.0.1:") || !strings.HasSuffix(p.URL(), path) {
@@ -88,7 +95,10 @@ func TestPathIssuerMintKeepsAnExplicitIss(t *testing.T) {
 	if got := claims(t, p.MustMint(authtest.Claims{"scp": []string{"a"}}))["iss"]; got != p.URL() {
 		t.Errorf("default iss %v, want %q", got, p.URL())
 	}
-	if got := claims(t, p.MustMint(authtest.Claims{"iss": "https://other.example/"}))["iss"]; got != "https://other.example/" {
+	if got := claims(
+		t,
+		p.MustMint(authtest.Claims{"iss": "https://other.example/"}),
+	)["iss"]; got != "https://other.example/" {
 		t.Errorf("explicit iss %v", got)
 	}
 	if _, present := claims(t, p.MustMint(authtest.Claims{"iss": nil}))["iss"]; present {
@@ -214,7 +224,19 @@ func TestPathIssuerCloseReleasesHeldRequests(t *testing.T) {
 }
 
 func TestNewPathIssuerRefusesBadPaths(t *testing.T) {
-	for _, path := range []string{"", "oauth2", "//x", "/a//b", "/./a", "/a/../b", "/.well-known/openid-configuration", "/a b", "/{tenant}", "/a?b", "/a%2Fb"} {
+	for _, path := range []string{
+		"",
+		"oauth2",
+		"//x",
+		"/a//b",
+		"/./a",
+		"/a/../b",
+		"/.well-known/openid-configuration",
+		"/a b",
+		"/{tenant}",
+		"/a?b",
+		"/a%2Fb",
+	} {
 		mustPanic(t, "NewPathIssuer", func() { authtest.NewPathIssuer(path).Close() })
 	}
 }

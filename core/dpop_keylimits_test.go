@@ -250,7 +250,11 @@ func TestDPoPProofRSABitsDefaultAndBounds(t *testing.T) {
 		}
 	}
 	for _, bits := range []int{0, 2048, 3072, 4096} {
-		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, MaxProofRSABits: bits}).Validate(); err != nil {
+		if err := (core.DPoPConfig{
+			Mode:            core.DPoPAllowed,
+			PublicURL:       dpopBase,
+			MaxProofRSABits: bits,
+		}).Validate(); err != nil {
 			t.Errorf("MaxProofRSABits %d: %v", bits, err)
 		}
 	}

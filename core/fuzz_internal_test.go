@@ -90,7 +90,11 @@ func FuzzDecodeClaims(f *testing.F) {
 		} else if len(c.Audience) != 0 {
 			t.Fatalf("aud %q without an aud member", c.Audience)
 		}
-		for name, got := range map[string]int64{"exp": c.ExpiresAt.Unix(), "nbf": c.NotBefore.Unix(), "iat": c.IssuedAt.Unix()} {
+		for name, got := range map[string]int64{
+			"exp": c.ExpiresAt.Unix(),
+			"nbf": c.NotBefore.Unix(),
+			"iat": c.IssuedAt.Unix(),
+		} {
 			raw, ok := member(name)
 			if !ok {
 				continue // checked below: the time stays zero

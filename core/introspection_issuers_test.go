@@ -107,7 +107,11 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 		name string
 		iss  *authtest.Issuer
 		want map[string]int64
-	}{{"A", e.a, map[string]int64{"a-client": 1}}, {"B", e.b, map[string]int64{"b-client": 2}}, {"C", e.c, map[string]int64{}}} {
+	}{
+		{"A", e.a, map[string]int64{"a-client": 1}},
+		{"B", e.b, map[string]int64{"b-client": 2}},
+		{"C", e.c, map[string]int64{}},
+	} {
 		if got := c.iss.IntrospectionClients(); !maps.Equal(got, c.want) {
 			t.Errorf("%s's introspection endpoint received client ids %v, want %v", c.name, got, c.want)
 		}

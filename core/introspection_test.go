@@ -146,7 +146,12 @@ func TestIntrospectionOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []authtest.Fault{authtest.FaultDown, authtest.FaultServerError, authtest.FaultGarbage, authtest.FaultSlow} {
+	for _, f := range []authtest.Fault{
+		authtest.FaultDown,
+		authtest.FaultServerError,
+		authtest.FaultGarbage,
+		authtest.FaultSlow,
+	} {
 		t.Run(f.String(), func(t *testing.T) {
 			iss.SetIntrospectionFault(f)
 			iss.SetSlowDelay(time.Minute)

@@ -46,7 +46,12 @@ func TestParseJWS(t *testing.T) {
 			t.Errorf("typ %q refused: %v", typ, err)
 		}
 	}
-	for _, ignored := range []string{`"jku":"http://127.0.0.1:1/keys"`, `"x5u":"http://127.0.0.1:1/c"`, `"jwk":{"kty":"oct","k":"AA"}`, `"x5c":["AA"]`} {
+	for _, ignored := range []string{
+		`"jku":"http://127.0.0.1:1/keys"`,
+		`"x5u":"http://127.0.0.1:1/c"`,
+		`"jwk":{"kty":"oct","k":"AA"}`,
+		`"x5c":["AA"]`,
+	} {
 		if _, err := parseJWS(tok(`{"alg":"RS256",`+ignored+`}`), DefaultMaxTokenSize, kidIndex{}); err != nil {
 			t.Errorf("%s refused: %v (key-carrying headers are ignored, not fatal)", ignored, err)
 		}

@@ -60,14 +60,23 @@ func TestAuthorizedPartiesTakeCrossClientIDTokens(t *testing.T) {
 func TestAuthorizedPartiesAreForIDTokensOnly(t *testing.T) {
 	iss := newIssuer(t)
 	for name, cfg := range map[string]core.Config{
-		"under AccessTokens": {Issuer: iss.URL(), Audience: []string{"orders-api"}, AuthorizedParties: []string{"orders-web"}},
+		"under AccessTokens": {
+			Issuer:            iss.URL(),
+			Audience:          []string{"orders-api"},
+			AuthorizedParties: []string{"orders-web"},
+		},
 		"under RFC9068AccessTokens": {
 			Issuer:            iss.URL(),
 			Audience:          []string{"orders-api"},
 			Profile:           core.RFC9068AccessTokens,
 			AuthorizedParties: []string{"orders-web"},
 		},
-		"an empty party": {Issuer: iss.URL(), Audience: []string{"orders-api"}, Profile: core.IDTokens, AuthorizedParties: []string{""}},
+		"an empty party": {
+			Issuer:            iss.URL(),
+			Audience:          []string{"orders-api"},
+			Profile:           core.IDTokens,
+			AuthorizedParties: []string{""},
+		},
 	} {
 		if _, err := core.New(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "AuthorizedParties") {
 			t.Errorf("%s: New answered %v, want an error naming AuthorizedParties", name, err)

@@ -148,7 +148,11 @@ func TestResourceMetadataDocument(t *testing.T) {
 		) || strings.Contains(rec.Body.String(), "scopes_supported") {
 		t.Errorf("root resource: %s at %s", rec.Body, root.URL())
 	}
-	for method, status := range map[string]int{http.MethodHead: http.StatusOK, http.MethodPost: http.StatusMethodNotAllowed, http.MethodPut: http.StatusMethodNotAllowed} {
+	for method, status := range map[string]int{
+		http.MethodHead: http.StatusOK,
+		http.MethodPost: http.StatusMethodNotAllowed,
+		http.MethodPut:  http.StatusMethodNotAllowed,
+	} {
 		rec := httptest.NewRecorder()
 		root.ServeHTTP(rec, httptest.NewRequest(method, root.Path(), nil))
 		if body, _ := io.ReadAll(rec.Body); rec.Code != status || (method == http.MethodHead && len(body) != 0) {

@@ -177,7 +177,13 @@ func TestDenylistDenyTakesAbsoluteTimesInAnyOrder(t *testing.T) {
 	atSince := core.Claims{AdmittedBy: issuerA, Subject: "u-1", IssuedAt: t0}
 	noIAT := core.Claims{AdmittedBy: issuerA, Subject: "u-1"}
 	after := core.Claims{AdmittedBy: issuerA, Subject: "u-1", IssuedAt: t0.Add(time.Second)}
-	for name, c := range map[string]core.Claims{"jti": byJTI, "sid": bySID, "iat before": before, "iat at since": atSince, "no iat": noIAT} {
+	for name, c := range map[string]core.Claims{
+		"jti":          byJTI,
+		"sid":          bySID,
+		"iat before":   before,
+		"iat at since": atSince,
+		"no iat":       noIAT,
+	} {
 		if !revoked(t, deny, c) {
 			t.Errorf("%s: not denied", name)
 		}
@@ -261,7 +267,10 @@ func TestDenylistDeniesOnlyTheTokensOfItsIssuer(t *testing.T) {
 		},
 		"Revoker": func(d *core.Denylist) {
 			r := d.Revoker()
-			if err := errors.Join(r.RevokeSession(t.Context(), issuerB, "s-1", exp), r.RevokeSubject(t.Context(), issuerB, "u-1", time.Hour)); err != nil {
+			if err := errors.Join(
+				r.RevokeSession(t.Context(), issuerB, "s-1", exp),
+				r.RevokeSubject(t.Context(), issuerB, "u-1", time.Hour),
+			); err != nil {
 				t.Fatal(err)
 			}
 			d.DenyToken(issuerB, "t-1", exp)

@@ -131,7 +131,11 @@ func TestAuthenticateCallCertificateBinding(t *testing.T) {
 	if _, err := a.AuthenticateCall(context.Background(), call(peer(cert))); err != nil {
 		t.Fatalf("its certificate: %v", err)
 	}
-	for name, state := range map[string]*tls.ConnectionState{"another certificate": peer(other), "no certificate": {}, "no TLS": nil} {
+	for name, state := range map[string]*tls.ConnectionState{
+		"another certificate": peer(other),
+		"no certificate":      {},
+		"no TLS":              nil,
+	} {
 		_, err := a.AuthenticateCall(context.Background(), call(state))
 		if core.CheckOf(err) != "cnf" {
 			t.Errorf("%s: %v, want a cnf refusal", name, err)
@@ -153,7 +157,12 @@ func TestAuthenticateCallRefusalLog(t *testing.T) {
 		t.Fatal("expired token admitted")
 	}
 	log := buf.String()
-	for _, want := range []string{"check=exp", "method=POST", "path=/shop.Orders/List", "token_fingerprint=" + core.TokenFingerprint(expired)} {
+	for _, want := range []string{
+		"check=exp",
+		"method=POST",
+		"path=/shop.Orders/List",
+		"token_fingerprint=" + core.TokenFingerprint(expired),
+	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log %q lacks %q", log, want)
 		}

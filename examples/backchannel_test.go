@@ -30,7 +30,10 @@ func TestBackChannelLogout(t *testing.T) {
 				t.Fatalf("before logout %s: %d %s", path, ans.status, ans.body)
 			}
 		}
-		if ans := a.send(t, request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session}); ans.status != http.StatusOK {
+		if ans := a.send(
+			t,
+			request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session},
+		); ans.status != http.StatusOK {
 			t.Fatalf("logout: %d %s", ans.status, ans.body)
 		}
 		if delivered, failed := iss.BackChannelDeliveries(); delivered != 1 || failed != 0 {

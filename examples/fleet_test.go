@@ -41,11 +41,17 @@ func TestFleetSharesBackChannelLogoutThroughRedis(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	if ans := fleet[0].send(t, request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session}); ans.status != http.StatusOK {
+	if ans := fleet[0].send(
+		t,
+		request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session},
+	); ans.status != http.StatusOK {
 		t.Fatalf("logout: %d %s", ans.status, ans.body)
 	}
 	for i, a := range fleet {
-		if took, ok := eventually(time.Second-time.Since(start), func() bool { return a.send(t, me).status == http.StatusUnauthorized }); !ok {
+		if took, ok := eventually(
+			time.Second-time.Since(start),
+			func() bool { return a.send(t, me).status == http.StatusUnauthorized },
+		); !ok {
 			t.Fatalf("replica %d still accepts the logged-out session after %v", i, took)
 		}
 	}
@@ -98,7 +104,10 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 			ans.body,
 		)
 	}
-	if ans := fleet[1].send(t, request{path: "/api/me", auth: []string{"Bearer " + session}}); ans.status != http.StatusUnauthorized {
+	if ans := fleet[1].send(
+		t,
+		request{path: "/api/me", auth: []string{"Bearer " + session}},
+	); ans.status != http.StatusUnauthorized {
 		t.Fatalf("the replica that took the logout, Redis down: %d, want 401 at once", ans.status)
 	}
 }
@@ -141,7 +150,10 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 		}
 
 		// Keys load, Redis is down: not ready, and why.
-		if _, ok := eventually(10*time.Second, func() bool { readyz(); return body.Status == "revocations not synced" }); !ok {
+		if _, ok := eventually(
+			10*time.Second,
+			func() bool { readyz(); return body.Status == "revocations not synced" },
+		); !ok {
 			t.Fatalf("/readyz with the keys loaded and Redis down: %+v, want status \"revocations not synced\"", body)
 		}
 		if code := readyz(); code != http.StatusServiceUnavailable || body.Ready || body.Revocations == nil ||
@@ -175,7 +187,10 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 				body,
 			)
 		}
-		if rec := a.logRecord(t, "redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back"); rec["level"] != "WARN" {
+		if rec := a.logRecord(
+			t,
+			"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it is back",
+		); rec["level"] != "WARN" {
 			t.Fatalf("lost Redis logged as %v, want WARN", rec["level"])
 		}
 		if strings.Contains(string(a.send(t, request{path: "/readyz"}).body), redis.Addr()) {

@@ -287,11 +287,21 @@ func TestDevModeServesLoopbackHostsOnly(t *testing.T) {
 				}
 			}
 		}
-		for _, host := range []string{"localhost:" + port, "LOCALHOST", "127.0.0.1:" + port, "127.0.0.2", "[::1]:" + port, "[::ffff:127.0.0.1]"} {
+		for _, host := range []string{
+			"localhost:" + port,
+			"LOCALHOST",
+			"127.0.0.1:" + port,
+			"127.0.0.2",
+			"[::1]:" + port,
+			"[::ffff:127.0.0.1]",
+		} {
 			if ans := a.send(t, request{path: "/healthz", host: host}); ans.status != http.StatusOK {
 				t.Errorf("app with Host %q: %d, want 200", host, ans.status)
 			}
-			if ans := issuer.send(t, request{path: "/.well-known/openid-configuration", host: host}); ans.status != http.StatusOK {
+			if ans := issuer.send(
+				t,
+				request{path: "/.well-known/openid-configuration", host: host},
+			); ans.status != http.StatusOK {
 				t.Errorf("issuer with Host %q: %d, want 200", host, ans.status)
 			}
 		}

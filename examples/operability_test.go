@@ -349,11 +349,18 @@ func TestMetricsOnTheAppAddress(t *testing.T) {
 		iss := newIssuer(t)
 		a := startAgainst(t, bin, iss.URL())
 		a.waitReady(t)
-		if ans := a.send(t, request{path: "/api/me", auth: bearer(iss.MustMint(with(authtest.Claims{"aud": "other-api"})))}); ans.status != http.StatusUnauthorized {
+		if ans := a.send(
+			t,
+			request{path: "/api/me", auth: bearer(iss.MustMint(with(authtest.Claims{"aud": "other-api"})))},
+		); ans.status != http.StatusUnauthorized {
 			t.Fatalf("wrong audience: %d", ans.status)
 		}
 		families := a.metricsAt(t, a.url+"/metrics")
-		if n, _ := sample(families, "identsphere_decisions_total", map[string]string{"check": "aud", "result": "refused"}); n != 1 {
+		if n, _ := sample(
+			families,
+			"identsphere_decisions_total",
+			map[string]string{"check": "aud", "result": "refused"},
+		); n != 1 {
 			t.Errorf("aud refusals %v, want 1", n)
 		}
 		if lines := a.records(t, "metrics listening"); len(lines) != 0 {
@@ -394,7 +401,11 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 		if n, ok := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer}); !ok || n != 1 {
 			t.Errorf("identsphere_keys_refresh_failing = %v (found %v), want 1", n, ok)
 		}
-		if n, _ := sample(families, "identsphere_events_total", map[string]string{"event": "key_refresh_failed", "issuer": issuer}); n < 1 {
+		if n, _ := sample(
+			families,
+			"identsphere_events_total",
+			map[string]string{"event": "key_refresh_failed", "issuer": issuer},
+		); n < 1 {
 			t.Errorf("no key_refresh_failed event counted")
 		}
 		ans := a.send(t, request{path: "/readyz"})
@@ -427,10 +438,18 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 			t.Errorf("misconfiguration records %v, want one at ERROR naming the setting", errs)
 		}
 		families = a.metricsAt(t, a.url+"/metrics")
-		if n, _ := sample(families, "identsphere_introspection_calls_total", map[string]string{"outcome": "error", "issuer": issuer}); n != 3 {
+		if n, _ := sample(
+			families,
+			"identsphere_introspection_calls_total",
+			map[string]string{"outcome": "error", "issuer": issuer},
+		); n != 3 {
 			t.Errorf("failed introspection calls counted: %v, want 3", n)
 		}
-		if n, _ := sample(families, "identsphere_events_total", map[string]string{"event": "introspection_misconfigured"}); n != 1 {
+		if n, _ := sample(
+			families,
+			"identsphere_events_total",
+			map[string]string{"event": "introspection_misconfigured"},
+		); n != 1 {
 			t.Errorf("introspection_misconfigured events counted: %v, want 1", n)
 		}
 		if strings.Contains(a.stderr.String(), "not-the-secret") {

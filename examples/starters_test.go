@@ -589,7 +589,10 @@ func TestDevMode(t *testing.T) {
 				if ans := a.send(t, request{path: "/api/me", auth: bearer(session.AccessToken)}); ans.status != http.StatusOK {
 					t.Fatalf("the session's token before logout: %d", ans.status)
 				}
-				if ans := a.send(t, request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session.AccessToken}); ans.status != http.StatusOK {
+				if ans := a.send(
+					t,
+					request{method: http.MethodPost, path: "/v1/auth/logout", cookie: session.AccessToken},
+				); ans.status != http.StatusOK {
 					t.Fatalf("logout through the dev proxy: %d %s", ans.status, ans.body)
 				}
 				for _, r := range []request{{path: "/api/me"}, {method: http.MethodPost, path: "/api/transfer"}} {
@@ -738,7 +741,12 @@ func TestConfigErrorsAllAtOnce(t *testing.T) {
 		if err := cmd.Run(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() <= 0 {
 			t.Fatalf("exit: %v, want a non-zero status", err)
 		}
-		for _, v := range []string{"IDENTSPHERE_AUDIENCE", "IDENTSPHERE_DPOP", "IDENTSPHERE_TOKEN_CACHE", "IDENTSPHERE_PROXY_TIMEOUT"} {
+		for _, v := range []string{
+			"IDENTSPHERE_AUDIENCE",
+			"IDENTSPHERE_DPOP",
+			"IDENTSPHERE_TOKEN_CACHE",
+			"IDENTSPHERE_PROXY_TIMEOUT",
+		} {
 			if !strings.Contains(stderr.String(), v) {
 				t.Errorf("the failed start does not name %s: %s", v, stderr.String())
 			}

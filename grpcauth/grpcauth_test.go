@@ -124,7 +124,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	if _, err := grpcauth.New(env.Validator, grpcauth.Config{}); err == nil {
 		t.Error("no procedure listed: accepted")
 	}
-	if _, err := grpcauth.New(env.Validator, grpcauth.Config{Procedures: core.ProcedureRules{Public: []string{"Check"}}}); err == nil {
+	if _, err := grpcauth.New(
+		env.Validator,
+		grpcauth.Config{Procedures: core.ProcedureRules{Public: []string{"Check"}}},
+	); err == nil {
 		t.Error("a name that is no full method: accepted")
 	}
 	if _, err := grpcauth.New(nil, grpcauth.Config{Procedures: authcases.RPCProcedures()}); err == nil {

@@ -101,7 +101,12 @@ func TestAuthorizationCodeAndRefresh(t *testing.T) {
 		t.Fatal("the refresh gave the same access token back")
 	}
 	// The provider rotates refresh tokens: the old one is spent.
-	if status, _ := o.post(t, o.meta.TokenEndpoint, cli, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}}); status != http.StatusBadRequest {
+	if status, _ := o.post(
+		t,
+		o.meta.TokenEndpoint,
+		cli,
+		url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}},
+	); status != http.StatusBadRequest {
 		t.Fatalf("a spent refresh token got %d, want 400", status)
 	}
 

@@ -343,7 +343,12 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 			refused[s.check]++
 		}
 	}
-	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "admitted", "issuer": issuer}); got != admitted {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricDecisions,
+		map[string]string{"result": "admitted", "issuer": issuer},
+	); got != admitted {
 		t.Errorf("admitted decisions: %d, want %d", got, admitted)
 	}
 	for check, want := range refused {
@@ -374,7 +379,12 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 	if got := count(t, ms, otelauth.MetricJWKSFetches, map[string]string{"outcome": "ok"}); got != 2 {
 		t.Errorf("JWKS fetches with outcome ok: %d, want 2", got)
 	}
-	if got := observations(t, ms, otelauth.MetricVerifyDuration, map[string]string{"result": "refused", "issuer": issuer}); got != 4 {
+	if got := observations(
+		t,
+		ms,
+		otelauth.MetricVerifyDuration,
+		map[string]string{"result": "refused", "issuer": issuer},
+	); got != 4 {
 		t.Errorf("refused verifications timed: %d, want 4", got)
 	}
 	if got := observations(t, ms, otelauth.MetricVerifyDuration, map[string]string{"result": "admitted"}); got != 1 {
@@ -425,13 +435,23 @@ func TestScopeRefusalCounted(t *testing.T) {
 		t.Fatalf("missing scope: %d, want 403", status)
 	}
 	ms := tel.collect(t)
-	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "refused", "check": "scope", "issuer": "", "stage": "route"}); got != 1 {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricDecisions,
+		map[string]string{"result": "refused", "check": "scope", "issuer": "", "stage": "route"},
+	); got != 1 {
 		t.Errorf(
 			"refused by the route with check scope: %d, want 1 (stage route: the request is counted admitted already)",
 			got,
 		)
 	}
-	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "admitted", "issuer": iss.URL()}); got != 1 {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricDecisions,
+		map[string]string{"result": "admitted", "issuer": iss.URL()},
+	); got != 1 {
 		t.Errorf("admitted by the middleware: %d, want 1", got)
 	}
 }
@@ -467,7 +487,12 @@ func TestRefreshFailureAndRotation(t *testing.T) {
 		) == 1
 	})
 	ms := tel.collect(t)
-	if got := count(t, ms, otelauth.MetricEvents, map[string]string{"event": string(core.EventKeyRefreshFailed), "issuer": issuer}); got != 1 {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricEvents,
+		map[string]string{"event": string(core.EventKeyRefreshFailed), "issuer": issuer},
+	); got != 1 {
 		t.Errorf("key_refresh_failed events: %d, want 1", got)
 	}
 	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok || got != 1 {
@@ -499,7 +524,12 @@ func TestRefreshFailureAndRotation(t *testing.T) {
 		return status == http.StatusNoContent
 	})
 	ms = tel.collect(t)
-	if got := count(t, ms, otelauth.MetricEvents, map[string]string{"event": string(core.EventKeysChanged), "issuer": issuer}); got != 1 {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricEvents,
+		map[string]string{"event": string(core.EventKeysChanged), "issuer": issuer},
+	); got != 1 {
 		t.Errorf("keys_changed events: %d, want 1", got)
 	}
 	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok || got != 0 {
@@ -550,7 +580,12 @@ func TestIntrospection(t *testing.T) {
 			if got := observations(t, ms, otelauth.MetricIntrospectionDuration, attrs); got != 1 {
 				t.Errorf("introspection calls timed %v: %d, want 1", attrs, got)
 			}
-			if got := count(t, ms, otelauth.MetricEvents, map[string]string{"event": string(core.EventIntrospectionMisconfigured)}); got != tc.events {
+			if got := count(
+				t,
+				ms,
+				otelauth.MetricEvents,
+				map[string]string{"event": string(core.EventIntrospectionMisconfigured)},
+			); got != tc.events {
 				t.Errorf("introspection_misconfigured events: %d, want %d", got, tc.events)
 			}
 			spans := tel.spansNamed(otelauth.SpanIntrospection)
@@ -600,7 +635,12 @@ func TestDecisionSetsBounded(t *testing.T) {
 	if other != n-1024 {
 		t.Errorf("%d decisions under other, want %d", other, n-1024)
 	}
-	if got := count(t, ms, otelauth.MetricDecisions, map[string]string{"result": "admitted", "issuer": "other"}); got != 1 {
+	if got := count(
+		t,
+		ms,
+		otelauth.MetricDecisions,
+		map[string]string{"result": "admitted", "issuer": "other"},
+	); got != 1 {
 		t.Errorf("%d admitted decisions under other, want 1", got)
 	}
 }

@@ -328,7 +328,13 @@ func TestReadyzRouteNamesNoAddress(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"refresh_failing":true`) {
 		t.Fatalf("/readyz %d %s, want 503 with the issuer's refresh failing", rec.Code, body)
 	}
-	for _, leak := range []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial", "last_error"} {
+	for _, leak := range []string{
+		strings.TrimPrefix(closed.URL, "http://"),
+		"127.0.0.1",
+		"refused",
+		"dial",
+		"last_error",
+	} {
 		if strings.Contains(body, leak) {
 			t.Errorf("/readyz %s holds %q", body, leak)
 		}

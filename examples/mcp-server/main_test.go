@@ -112,7 +112,10 @@ func TestMCPServer(t *testing.T) {
 		t.Fatalf("list_orders: %+v, %v", res, err)
 	}
 	// cancel_order needs orders.write: refused before the tool runs.
-	if res, err := session.CallTool(t.Context(), &mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}}); err == nil {
+	if res, err := session.CallTool(
+		t.Context(),
+		&mcp.CallToolParams{Name: "cancel_order", Arguments: map[string]any{"id": "o-1"}},
+	); err == nil {
 		t.Fatalf("cancel_order without orders.write: %+v", res)
 	}
 	// The refusal as the client's HTTP sees it: 403 naming orders.write.
@@ -156,7 +159,11 @@ func TestMCPServer(t *testing.T) {
 	}
 
 	// A token the same issuer minted for another resource.
-	if _, err := connect(t, resource, iss.MustMint(authtest.Claims{"aud": base + "/other", "scope": "orders.read"})); err == nil {
+	if _, err := connect(
+		t,
+		resource,
+		iss.MustMint(authtest.Claims{"aud": base + "/other", "scope": "orders.read"}),
+	); err == nil {
 		t.Fatal("a token for another resource was taken")
 	}
 	req, _ = http.NewRequestWithContext(

@@ -80,7 +80,14 @@ func CheckDecisions(t testing.TB, name string, c ObservedCall, got []core.Decisi
 	}
 	d := got[0]
 	if d.Admitted != c.Want.Admitted || d.Check != c.Want.Check || d.Status != c.Want.Status {
-		t.Errorf("%s: reported %+v, want admitted=%v check=%q status=%d", name, d, c.Want.Admitted, c.Want.Check, c.Want.Status)
+		t.Errorf(
+			"%s: reported %+v, want admitted=%v check=%q status=%d",
+			name,
+			d,
+			c.Want.Admitted,
+			c.Want.Check,
+			c.Want.Status,
+		)
 	}
 	if d.Admitted && d.Issuer == "" {
 		t.Errorf("%s: an admission names no issuer", name)

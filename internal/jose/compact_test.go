@@ -61,12 +61,24 @@ func TestReadCompactJWS(t *testing.T) {
 	if _, h, err := readAll(tok(`{"alg":"ES256"}`)); err != nil || h.HasKID() || h.Type != TypeNone {
 		t.Fatalf("no kid: %+v %v", h, err)
 	}
-	for typ, want := range map[string]Type{"JWT": TypeJWT, "jwt": TypeJWT, "at+jwt": TypeATJWT, "application/at+JWT": TypeATJWT, "logout+jwt": TypeLogout, "\\u004aWT": TypeJWT} {
+	for typ, want := range map[string]Type{
+		"JWT":                TypeJWT,
+		"jwt":                TypeJWT,
+		"at+jwt":             TypeATJWT,
+		"application/at+JWT": TypeATJWT,
+		"logout+jwt":         TypeLogout,
+		"\\u004aWT":          TypeJWT,
+	} {
 		if _, h, err := readAll(tok(`{"alg":"RS256","typ":"` + typ + `"}`)); err != nil || h.Type != want {
 			t.Errorf("typ %q: %v, %v; want %v", typ, h.Type, err, want)
 		}
 	}
-	for _, ignored := range []string{`"jku":"http://127.0.0.1:1/keys"`, `"x5u":"http://127.0.0.1:1/c"`, `"jwk":{"kty":"oct","k":"AA"}`, `"x5c":["AA"]`} {
+	for _, ignored := range []string{
+		`"jku":"http://127.0.0.1:1/keys"`,
+		`"x5u":"http://127.0.0.1:1/c"`,
+		`"jwk":{"kty":"oct","k":"AA"}`,
+		`"x5c":["AA"]`,
+	} {
 		if _, _, err := readAll(tok(`{"alg":"RS256",` + ignored + `}`)); err != nil {
 			t.Errorf("%s refused: %v (key-carrying headers are ignored, not fatal)", ignored, err)
 		}

@@ -107,7 +107,14 @@ func FuzzReadProofHeader(f *testing.F) {
 				t.Fatalf("%q: accepted a jwk with %s", header, private)
 			}
 		}
-		for name, got := range map[string][]byte{"kty": h.Key.Kty, "crv": h.Key.Crv, "x": h.Key.X, "y": h.Key.Y, "n": h.Key.N, "e": h.Key.E} {
+		for name, got := range map[string][]byte{
+			"kty": h.Key.Kty,
+			"crv": h.Key.Crv,
+			"x":   h.Key.X,
+			"y":   h.Key.Y,
+			"n":   h.Key.N,
+			"e":   h.Key.E,
+		} {
 			if want, _ := stdString(jwk, name); want != string(got) {
 				t.Fatalf("%q: %s %q, encoding/json reads %q", header, name, got, want)
 			}
@@ -144,7 +151,13 @@ func FuzzReadProofClaims(f *testing.F) {
 		if !ok {
 			t.Fatalf("accepted %q, which encoding/json does not read as an object", payload)
 		}
-		for name, got := range map[string]string{"jti": pc.JTI, "htm": pc.HTM, "htu": pc.HTU, "ath": pc.ATH, "nonce": pc.Nonce} {
+		for name, got := range map[string]string{
+			"jti":   pc.JTI,
+			"htm":   pc.HTM,
+			"htu":   pc.HTU,
+			"ath":   pc.ATH,
+			"nonce": pc.Nonce,
+		} {
 			if want, _ := stdString(m, name); want != got {
 				t.Fatalf("%q: %s %q, encoding/json reads %q", payload, name, got, want)
 			}

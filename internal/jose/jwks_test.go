@@ -46,7 +46,15 @@ func FuzzParseJWKS(f *testing.F) {
 	for _, k := range seeds {
 		f.Add(`{"keys":[` + k + `]}`)
 	}
-	for _, s := range []string{`{"keys":[]}`, `{"keys":null}`, `{}`, `null`, `{"keys":[]} x`, `{"keys":[],"keys":[]}`, `[`} {
+	for _, s := range []string{
+		`{"keys":[]}`,
+		`{"keys":null}`,
+		`{}`,
+		`null`,
+		`{"keys":[]} x`,
+		`{"keys":[],"keys":[]}`,
+		`[`,
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

@@ -136,7 +136,11 @@ func TestKIDsAreDistinct(t *testing.T) {
 
 // RSAExponent3 exists for its exponent; the others have crypto/rsa's.
 func TestRSAExponents(t *testing.T) {
-	for name, k := range map[string]*rsa.PrivateKey{"RSAExponent3": testkeys.RSAExponent3(), "RSA4096": testkeys.RSA4096(), "RSA4160": testkeys.RSA4160()} {
+	for name, k := range map[string]*rsa.PrivateKey{
+		"RSAExponent3": testkeys.RSAExponent3(),
+		"RSA4096":      testkeys.RSA4096(),
+		"RSA4160":      testkeys.RSA4160(),
+	} {
 		want := 65537
 		if name == "RSAExponent3" {
 			want = 3

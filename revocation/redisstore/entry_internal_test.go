@@ -63,7 +63,17 @@ func TestParseRefusesWhatItDidNotWrite(t *testing.T) {
 			t.Errorf("parseMessage(%.40q) = %+v, want an error", m, e)
 		}
 	}
-	for _, k := range []string{"q:v2:sid:1:i:s", "p:", "p:v2", "p:v2:sid", "p:v2:sid:1:i:", "p:v2:SID:1:i:s", "p:v2:jti", "p:v2:sid:0::s", "p:v3:sid:1:i:s"} {
+	for _, k := range []string{
+		"q:v2:sid:1:i:s",
+		"p:",
+		"p:v2",
+		"p:v2:sid",
+		"p:v2:sid:1:i:",
+		"p:v2:SID:1:i:s",
+		"p:v2:jti",
+		"p:v2:sid:0::s",
+		"p:v3:sid:1:i:s",
+	} {
 		if e, err := parseKey("p:", k); err == nil {
 			t.Errorf("parseKey(%q) = %+v, want an error", k, e)
 		}
@@ -89,7 +99,15 @@ func TestFirstFormatIsRecognisedAndRefused(t *testing.T) {
 // Whatever arrives on the channel: no panic, and what is accepted is
 // exactly what the Store would have written.
 func FuzzParseMessage(f *testing.F) {
-	for _, s := range []string{"v2 0 1700000000000 sid:1:i:s-1", "v2 1 2 sub:3:a:b:u", "v2 0 5 jti:2:ii:j k", "", "sid", "sid 0 1 \x00", "v2 0 1 sid:1:\x00:"} {
+	for _, s := range []string{
+		"v2 0 1700000000000 sid:1:i:s-1",
+		"v2 1 2 sub:3:a:b:u",
+		"v2 0 5 jti:2:ii:j k",
+		"",
+		"sid",
+		"sid 0 1 \x00",
+		"v2 0 1 sid:1:\x00:",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, m string) {

@@ -155,10 +155,18 @@ func TestKeysExpireNoEarlierThanTheTokens(t *testing.T) {
 	if err := s.RevokeToken(t.Context(), testIssuer, "j-1", exp); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevokeToken(t.Context(), testIssuer, "j-1", exp.Add(-5*time.Minute)); err != nil { // earlier: must not shorten
+	if err := s.RevokeToken(
+		t.Context(),
+		testIssuer,
+		"j-1",
+		exp.Add(-5*time.Minute),
+	); err != nil { // earlier: must not shorten
 		t.Fatal(err)
 	}
-	if got, want := raw.Get(t.Context(), rawKey("p:", "jti", "j-1")).Val(), "0 "+strconv.FormatInt(until, 10); got != want {
+	if got, want := raw.Get(
+		t.Context(),
+		rawKey("p:", "jti", "j-1"),
+	).Val(), "0 "+strconv.FormatInt(until, 10); got != want {
 		t.Fatalf("value %q, want %q", got, want)
 	}
 	ttl := raw.PTTL(t.Context(), rawKey("p:", "jti", "j-1")).Val()

@@ -45,7 +45,10 @@ func TestReplayCacheIsSharedByTheFleet(t *testing.T) {
 		t.Fatal("Redis down: a proof was remembered nowhere yet not refused")
 	}
 
-	if _, err := newStore(t, redisstore.Config{URL: redis.URL(), Logger: discard()}).ReplayCache(redisstore.DefaultKeyPrefix + "dpop:"); err == nil {
+	if _, err := newStore(
+		t,
+		redisstore.Config{URL: redis.URL(), Logger: discard()},
+	).ReplayCache(redisstore.DefaultKeyPrefix + "dpop:"); err == nil {
 		t.Fatal("a replay prefix under the revocations' prefix was accepted")
 	}
 }
