@@ -204,7 +204,20 @@ func TestRegisteredClaimOfWrongTypeIsNamedByAConstant(t *testing.T) {
 	for _, c := range checkConstants(t) {
 		values[Check(c.value)] = true
 	}
-	for _, claim := range []string{"iss", "sub", "jti", "client_id", "azp", "cnf", "aud", "exp", "nbf", "iat", "sid", "events"} {
+	for _, claim := range []string{
+		"iss",
+		"sub",
+		"jti",
+		"client_id",
+		"azp",
+		"cnf",
+		"aud",
+		"exp",
+		"nbf",
+		"iat",
+		"sid",
+		"events",
+	} {
 		payload := []byte(`{"` + claim + `":[[1]]}`)
 		for decoder, decode := range map[string]func([]byte) error{
 			"decodeClaims":       func(p []byte) error { _, err := decodeClaims(p); return err },

@@ -524,11 +524,23 @@ func TestDPoPModesAndNonces(t *testing.T) {
 		nonce == "" {
 		t.Fatalf("missing nonce: %d %q nonce %q", w.Code, w.Header().Get("WWW-Authenticate"), nonce)
 	}
-	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 200 {
+	if w := withNonce.send(
+		"GET",
+		"/api/me",
+		"DPoP",
+		tok,
+		withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce}),
+	); w.Code != 200 {
 		t.Fatalf("with the server's nonce: %d %s", w.Code, w.Body)
 	}
 	clk.advance(3 * time.Minute) // two periods later: stale
-	if w := withNonce.send("GET", "/api/me", "DPoP", tok, withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce})); w.Code != 401 ||
+	if w := withNonce.send(
+		"GET",
+		"/api/me",
+		"DPoP",
+		tok,
+		withNonce.key.proof(t, "GET", url, tok, nil, map[string]any{"nonce": nonce}),
+	); w.Code != 401 ||
 		w.Header().Get("DPoP-Nonce") == nonce ||
 		!strings.Contains(w.Header().Get("WWW-Authenticate"), "use_dpop_nonce") {
 		t.Fatalf("stale nonce: %d %q", w.Code, w.Header().Get("DPoP-Nonce"))

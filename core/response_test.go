@@ -108,7 +108,10 @@ func TestErrorResponseIsSafe(t *testing.T) {
 			t.Fatalf("quote in description %q", r.Description)
 		}
 	}
-	if r := core.NewErrorResponse(&core.ScopeError{Required: []string{`ad"min`}}, "x"); r.WWWAuthenticate != `Bearer error="insufficient_scope", scope="admin"` {
+	if r := core.NewErrorResponse(
+		&core.ScopeError{Required: []string{`ad"min`}},
+		"x",
+	); r.WWWAuthenticate != `Bearer error="insufficient_scope", scope="admin"` {
 		t.Fatalf("scope challenge %q", r.WWWAuthenticate)
 	}
 	if r := core.NewErrorResponse(core.ErrMissingToken, `re"alm`); r.WWWAuthenticate != `Bearer realm="realm"` {
@@ -131,7 +134,12 @@ func TestRuleErrorsNeverEscapeTheirCategory(t *testing.T) {
 		if r.Status != 403 || r.Code != "forbidden" || strings.Contains(string(r.Body), "internal detail") {
 			t.Errorf("%s: answered %d %s", name, r.Status, r.Body)
 		}
-		for _, other := range []error{core.ErrMissingToken, core.ErrInvalidRequest, core.ErrInvalidToken, core.ErrKeysUnavailable} {
+		for _, other := range []error{
+			core.ErrMissingToken,
+			core.ErrInvalidRequest,
+			core.ErrInvalidToken,
+			core.ErrKeysUnavailable,
+		} {
 			if errors.Is(err, other) {
 				t.Errorf("%s: the rule's error also matches %v", name, other)
 			}

@@ -373,7 +373,8 @@ func TestDPoPProofCommand(t *testing.T) {
 	}
 	t.Parallel()
 	helper := filepath.Join(t.TempDir(), "dpop-proof")
-	if out, err := exec.CommandContext(t.Context(), "go", "build", "-o", helper, "./dpop-proof").CombinedOutput(); err != nil {
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", helper, "./dpop-proof")
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building dpop-proof: %v\n%s", err, out)
 	}
 	keyFile := filepath.Join(t.TempDir(), "key.pem")

@@ -269,7 +269,13 @@ func TestMetrics(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%v refusals for aud, want 1", n)
 	}
-	for _, name := range []string{"identsphere_keys", "identsphere_keys_age_seconds", "identsphere_ready", "identsphere_jwks_fetches_total", "go_goroutines"} {
+	for _, name := range []string{
+		"identsphere_keys",
+		"identsphere_keys_age_seconds",
+		"identsphere_ready",
+		"identsphere_jwks_fetches_total",
+		"go_goroutines",
+	} {
 		if families[name] == nil {
 			t.Errorf("no %s", name)
 		}
