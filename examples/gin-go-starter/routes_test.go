@@ -196,13 +196,15 @@ func TestRoutes(t *testing.T) {
 			"email change after a password login",
 			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "pwd", "auth_time": time.Now()}),
 			401,
-			`{"error":"insufficient_user_authentication","error_description":"this operation needs a stronger authentication (acr)"}`,
+			`{"error":"insufficient_user_authentication",` +
+				`"error_description":"this operation needs a stronger authentication (acr)"}`,
 		},
 		{
 			"email change after an old MFA login",
 			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}),
 			401,
-			`{"error":"insufficient_user_authentication","error_description":"this operation needs a more recent authentication (auth_time)"}`,
+			`{"error":"insufficient_user_authentication",` +
+				`"error_description":"this operation needs a more recent authentication (auth_time)"}`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
