@@ -45,7 +45,8 @@ func newProofKey(t testing.TB) *proofKey {
 		t.Fatal(err)
 	}
 	return &proofKey{signer: k, alg: "ES256", jwk: map[string]any{
-		"kty": "EC", "crv": "P-256", "x": b64u.EncodeToString(k.X.FillBytes(make([]byte, 32))), "y": b64u.EncodeToString(k.Y.FillBytes(make([]byte, 32))),
+		"kty": "EC", "crv": "P-256", "x": b64u.EncodeToString(k.X.FillBytes(make([]byte, 32))),
+		"y": b64u.EncodeToString(k.Y.FillBytes(make([]byte, 32))),
 	}}
 }
 

@@ -258,7 +258,8 @@ func TestDenylistDeniesOnlyTheTokensOfItsIssuer(t *testing.T) {
 	for name, revokeB := range map[string]func(*core.Denylist){
 		"Revoke": func(d *core.Denylist) {
 			for _, err := range []error{
-				d.RevokeToken(issuerB, "t-1", exp), d.RevokeSession(issuerB, "s-1", exp), d.RevokeSubject(issuerB, "u-1", time.Hour),
+				d.RevokeToken(issuerB, "t-1", exp), d.RevokeSession(issuerB, "s-1", exp),
+				d.RevokeSubject(issuerB, "u-1", time.Hour),
 			} {
 				if err != nil {
 					t.Fatal(err)

@@ -29,8 +29,10 @@ func stdString(m map[string]json.RawMessage, name string) (string, bool) {
 // kid member.
 func FuzzReadHeader(f *testing.F) {
 	for _, s := range []string{
-		`{"alg":"RS256","kid":"k1","typ":"JWT"}`, `{"alg":"ES256","typ":"at+jwt"}`, `{"alg":"none"}`, `{"alg":"RS256","crit":["b64"]}`,
-		`{"alg":"RS256","alg":"none"}`, `{"ALG":"RS256"}`, `{"alg":"RS256","kid":"\u006b"}`, `{"alg":"RS256","typ":"dpop+jwt"}`,
+		`{"alg":"RS256","kid":"k1","typ":"JWT"}`, `{"alg":"ES256","typ":"at+jwt"}`, `{"alg":"none"}`,
+		`{"alg":"RS256","crit":["b64"]}`,
+		`{"alg":"RS256","alg":"none"}`, `{"ALG":"RS256"}`, `{"alg":"RS256","kid":"\u006b"}`,
+		`{"alg":"RS256","typ":"dpop+jwt"}`,
 		`{"alg":"RS256","nonce":"x"}`, `{"alg":1}`, `[]`, `{"alg":"RS256","kid":7}`, `{"alg":"RS256","typ":"\u004aWT"}`,
 	} {
 		f.Add([]byte(s))
@@ -74,7 +76,8 @@ func FuzzReadProofHeader(f *testing.F) {
 	ec := `{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`
 	for _, s := range []string{
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `}`, `{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`,
-		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","d":"AA"}}`, `{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `,"kid":"k"}`,
+		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","d":"AA"}}`,
+		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `,"kid":"k"}`,
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"OKP","crv":"Ed25519","x":"\u0041"}}`, `{"TYP":"dpop+jwt"}`,
 	} {
 		f.Add(seg(s))
@@ -134,7 +137,8 @@ func FuzzReadProofClaims(f *testing.F) {
 	for _, s := range []string{
 		`{"jti":"j","htm":"GET","htu":"https://a/b","iat":1700000000,"ath":"h"}`,
 		`{"jti":"j\u0031","htm":"GET","htu":"u","iat":1.5,"ath":"h","nonce":"n"}`,
-		`{"jti":"j","htm":"GET","htu":"u","iat":1,"ath":"h","jti":"k"}`, `{"jti":"j","htm":"GET","htu":"u","iat":1e300,"ath":"h"}`,
+		`{"jti":"j","htm":"GET","htu":"u","iat":1,"ath":"h","jti":"k"}`,
+		`{"jti":"j","htm":"GET","htu":"u","iat":1e300,"ath":"h"}`,
 		`{"JTI":"j","htm":"GET","htu":"u","iat":1,"ath":"h"}`, `{}`, `null`,
 	} {
 		f.Add([]byte(s))

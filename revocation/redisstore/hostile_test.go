@@ -150,8 +150,10 @@ func TestUnreadableMessagesMakeTheReplicaReadEverything(t *testing.T) {
 		t.Fatal("a denial nobody published is known")
 	}
 	for _, m := range []string{
-		"", "v2", "v2 0 " + hour, "v2 0 " + hour + " ", rawMessage("x", "y", "sid", "s-1"), rawMessage("0", hour, "zzz", "s-1"),
-		rawMessage("5", hour, "sid", "s-1"), rawMessage("-1", hour, "jti", "j"), strings.Repeat("A", 100_000), "sid\x000 " + hour + " s",
+		"", "v2", "v2 0 " + hour, "v2 0 " + hour + " ", rawMessage("x", "y", "sid", "s-1"),
+		rawMessage("0", hour, "zzz", "s-1"),
+		rawMessage("5", hour, "sid", "s-1"), rawMessage("-1", hour, "jti", "j"), strings.Repeat("A", 100_000),
+		"sid\x000 " + hour + " s",
 		"v2 0 " + hour + " sid:99:" + testIssuer + ":s-1",
 	} {
 		if err := raw.Publish(ctx, "c", m).Err(); err != nil {
