@@ -35,7 +35,8 @@ func TestLoginWithDPoPJKTBindsTheSession(t *testing.T) {
 	if status != 200 || token == "" {
 		t.Fatalf("login with dpop_jkt: %d", status)
 	}
-	if status, _ := login(`{"email":"ada@example.com","password":"x","dpop_jkt":"not-a-thumbprint"}`); status != http.StatusBadRequest {
+	malformed := `{"email":"ada@example.com","password":"x","dpop_jkt":"not-a-thumbprint"}`
+	if status, _ := login(malformed); status != http.StatusBadRequest {
 		t.Fatalf("a malformed dpop_jkt: %d, want 400", status)
 	}
 

@@ -30,7 +30,11 @@ var streamKinds = map[string]struct {
 func serveServerStreams(t testing.TB, middleware func(http.Handler) http.Handler) *server {
 	t.Helper()
 	return serveHandlers(t, middleware, func(path string) http.Handler {
-		return connect.NewServerStreamHandler(path, func(ctx context.Context, _ *connect.Request[emptypb.Empty], st *connect.ServerStream[wrapperspb.StringValue]) error {
+		return connect.NewServerStreamHandler(path, func(
+			ctx context.Context,
+			_ *connect.Request[emptypb.Empty],
+			st *connect.ServerStream[wrapperspb.StringValue],
+		) error {
 			sub, err := subject(ctx)
 			if err != nil {
 				return err
@@ -46,7 +50,10 @@ func serveServerStreams(t testing.TB, middleware func(http.Handler) http.Handler
 func serveBidiStreams(t testing.TB, middleware func(http.Handler) http.Handler) *server {
 	t.Helper()
 	return serveHandlers(t, middleware, func(path string) http.Handler {
-		return connect.NewBidiStreamHandler(path, func(ctx context.Context, st *connect.BidiStream[emptypb.Empty, wrapperspb.StringValue]) error {
+		return connect.NewBidiStreamHandler(path, func(
+			ctx context.Context,
+			st *connect.BidiStream[emptypb.Empty, wrapperspb.StringValue],
+		) error {
 			sub, err := subject(ctx)
 			if err != nil {
 				return err

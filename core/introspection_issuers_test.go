@@ -172,7 +172,10 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 		cfg core.IntrospectionConfig
 	}{
 		"another issuer than the Validator's": {single, core.IntrospectionConfig{Issuer: e.b.URL(), ClientID: "b-client"}},
-		"an entry without an issuer":          {e.v, core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{ClientID: "x"}}}},
+		"an entry without an issuer": {
+			e.v,
+			core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{ClientID: "x"}}},
+		},
 		"an issuer twice": {e.v, core.IntrospectionConfig{
 			Issuer:  e.a.URL(),
 			Issuers: []core.IntrospectionClient{{Issuer: e.a.URL()}},

@@ -167,15 +167,19 @@ func TestResourceMetadataRefusesBadConfiguration(t *testing.T) {
 		AuthorizationServers: []string{"https://id.example.com"},
 	}
 	for name, edit := range map[string]func(*core.ProtectedResource){
-		"no resource":                  func(p *core.ProtectedResource) { p.Resource = "" },
-		"resource with a fragment":     func(p *core.ProtectedResource) { p.Resource = "https://api.example.com/#x" },
-		"resource with a query":        func(p *core.ProtectedResource) { p.Resource = "https://api.example.com/?a=b" },
-		"plain http off loopback":      func(p *core.ProtectedResource) { p.Resource = "http://api.example.com" },
-		"no authorization server":      func(p *core.ProtectedResource) { p.AuthorizationServers = nil },
-		"authorization server not URL": func(p *core.ProtectedResource) { p.AuthorizationServers = []string{"id.example.com"} },
-		"scope with a space":           func(p *core.ProtectedResource) { p.ScopesSupported = []string{"a b"} },
-		"unknown bearer method":        func(p *core.ProtectedResource) { p.BearerMethodsSupported = []string{"cookie"} },
-		"HS256 for DPoP":               func(p *core.ProtectedResource) { p.DPoP, p.DPoPAlgorithms = core.DPoPAllowed, []string{"HS256"} },
+		"no resource":              func(p *core.ProtectedResource) { p.Resource = "" },
+		"resource with a fragment": func(p *core.ProtectedResource) { p.Resource = "https://api.example.com/#x" },
+		"resource with a query":    func(p *core.ProtectedResource) { p.Resource = "https://api.example.com/?a=b" },
+		"plain http off loopback":  func(p *core.ProtectedResource) { p.Resource = "http://api.example.com" },
+		"no authorization server":  func(p *core.ProtectedResource) { p.AuthorizationServers = nil },
+		"authorization server not URL": func(p *core.ProtectedResource) {
+			p.AuthorizationServers = []string{"id.example.com"}
+		},
+		"scope with a space":    func(p *core.ProtectedResource) { p.ScopesSupported = []string{"a b"} },
+		"unknown bearer method": func(p *core.ProtectedResource) { p.BearerMethodsSupported = []string{"cookie"} },
+		"HS256 for DPoP": func(p *core.ProtectedResource) {
+			p.DPoP, p.DPoPAlgorithms = core.DPoPAllowed, []string{"HS256"}
+		},
 	} {
 		pr := good
 		edit(&pr)

@@ -37,7 +37,12 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 	// (per check) never hides a record: every refusal is written.
 	var current atomic.Pointer[grpcauth.Interceptors]
 	opts := []grpc.ServerOption{
-		grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		grpc.UnaryInterceptor(func(
+			ctx context.Context,
+			req any,
+			info *grpc.UnaryServerInfo,
+			h grpc.UnaryHandler,
+		) (any, error) {
 			return current.Load().UnaryServerInterceptor()(ctx, req, info, h)
 		}),
 		grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {

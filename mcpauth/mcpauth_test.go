@@ -172,9 +172,12 @@ func TestTokenVerifierForTheSDKMiddleware(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	env := authcases.NewEnv(t)
 	for name, cfg := range map[string]mcpauth.Config{
-		"no metadata":                  {},
-		"negative cap":                 {Metadata: authcases.ResourceMetadata(), MaxBodyBytes: -1},
-		"scope with a space":           {Metadata: authcases.ResourceMetadata(), ToolScopes: map[string][]string{"t": {"a b"}}},
+		"no metadata":  {},
+		"negative cap": {Metadata: authcases.ResourceMetadata(), MaxBodyBytes: -1},
+		"scope with a space": {
+			Metadata:   authcases.ResourceMetadata(),
+			ToolScopes: map[string][]string{"t": {"a b"}},
+		},
 		"challenge scope with a quote": {Metadata: authcases.ResourceMetadata(), Scopes: []string{`a"b`}},
 	} {
 		if _, err := mcpauth.New(env.Validator, cfg); err == nil {
