@@ -14,7 +14,8 @@ import (
 // fuzzClaimsSeeds are claims sets, well formed and hostile (the strict
 // reader's own seeds, for its grammar, are in internal/strictjson).
 var fuzzClaimsSeeds = []string{
-	`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,"iat":1735689600.25,` +
+	`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,` +
+		`"iat":1735689600.25,` +
 		`"jti":"j","email":"a@example.com","email_verified":true,"org":"o","scope":"read  write","scp":["admin"]}`,
 	` { "iss" : "a" , "ISS" : "b" } `, `{}`, `{"sub":"a","sub":"b"}`, `{"sub":"a","\u0073ub":"b"}`, `{"a":1}x`, `null`,
 	`{"exp":1e300}`, `{"exp":-1}`, `{"exp":253402300799}`, `{"exp":253402300800}`, `{"exp":"1"}`, `{"exp":1.5e9}`,

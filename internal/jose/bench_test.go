@@ -40,7 +40,8 @@ func BenchmarkSplitAndReadHeader(b *testing.B) {
 func BenchmarkReadProof(b *testing.B) {
 	header := seg(`{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`)
 	claims := []byte(
-		`{"jti":"e1j3V_bKic8-LAEB","htm":"GET","htu":"https://api.example/orders","iat":1700000000,"ath":"fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"}`,
+		`{"jti":"e1j3V_bKic8-LAEB","htm":"GET","htu":"https://api.example/orders","iat":1700000000,` +
+			`"ath":"fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"}`,
 	)
 	b.ReportAllocs()
 	for b.Loop() {

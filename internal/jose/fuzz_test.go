@@ -73,7 +73,8 @@ func FuzzReadHeader(f *testing.F) {
 // whose members are those encoding/json reads; and the thumbprint is a
 // base64url SHA-256.
 func FuzzReadProofHeader(f *testing.F) {
-	ec := `{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`
+	ec := `{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",` +
+		`"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`
 	for _, s := range []string{
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `}`, `{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`,
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","d":"AA"}}`,

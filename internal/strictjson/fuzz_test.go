@@ -20,7 +20,8 @@ func fuzzJSONSeeds() []string {
 		`{"alg":"RS256","kid":"rsa-1","typ":"JWT"}`,
 		`{"alg":"none"}`,
 		`{"alg":"HS256","typ":"JWT","crit":["exp"],"b64":false}`,
-		`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,"iat":1735689600.25,` +
+		`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api","x"],"exp":4102444800,"nbf":0,` +
+			`"iat":1735689600.25,` +
 			`"jti":"j","email":"a@example.com","email_verified":true,"org":"o","scope":"read  write","scp":["admin"]}`,
 		` { "iss" : "a" , "ISS" : "b" } `,
 		`{}`, ` {} `, `{"":""}`, `{"a":{"b":{"c":[1,-0.5e+3,true,false,null,"\"\\\/\b\f\n\r\t\u00e9"]}}}`,
