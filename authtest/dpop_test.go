@@ -41,8 +41,11 @@ func (publicOnly) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
 // TestDPoPThumbprintRFCVectors checks Thumbprint against the thumbprints
 // the RFCs publish for their example keys.
 func TestDPoPThumbprintRFCVectors(t *testing.T) {
-	// RFC 7638 section 3.1.
-	rsaN := "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+	// RFC 7638 section 3.1: the key's modulus, base64url.
+	rsaN := "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc" +
+		"_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQ" +
+		"R0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bF" +
+		"TWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
 	rsaKey := &rsa.PublicKey{N: new(big.Int).SetBytes(mustB64(t, rsaN)), E: 65537}
 	// RFC 9449 section 4.1 (the proof's jwk) and section 6.1 (its jkt).
 	ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(
@@ -424,6 +427,7 @@ func TestDPoPHostileProofs(t *testing.T) {
 
 func TestDPoPProofsThatCannotBeMade(t *testing.T) {
 	key := authtest.NewDPoPKey(t)
+	secret := authtest.SignProofWithSecret([]byte("s"))
 	for name, opts := range map[string][]authtest.ProofOption{
 		"RS256 on an EC key":       {authtest.WithProofAlg("RS256")},
 		"ES384 on a P-256 key":     {authtest.WithProofAlg("ES384")},
@@ -433,9 +437,9 @@ func TestDPoPProofsThatCannotBeMade(t *testing.T) {
 		"private jwk of a signer":  {authtest.WithPrivateJWK()},
 		"claim that is not JSON":   {authtest.WithProofClaims(authtest.Claims{"c": make(chan int)})},
 		"header that is not JSON":  {authtest.WithProofHeader("h", func() {})},
-		"ES256 with a secret only": {authtest.SignProofWithSecret([]byte("s")), authtest.WithProofAlg("ES256")},
-		"EdDSA with a secret only": {authtest.SignProofWithSecret([]byte("s")), authtest.WithProofAlg("EdDSA")},
-		"HS256 with a key":         {authtest.SignProofWithSecret([]byte("s")), authtest.SignProofWithKey(key.Signer()), authtest.WithProofAlg("HS256")},
+		"ES256 with a secret only": {secret, authtest.WithProofAlg("ES256")},
+		"EdDSA with a secret only": {secret, authtest.WithProofAlg("EdDSA")},
+		"HS256 with a key":         {secret, authtest.SignProofWithKey(key.Signer()), authtest.WithProofAlg("HS256")},
 	} {
 		k := key
 		if name == "private jwk of a signer" {
@@ -582,19 +586,35 @@ func ExampleDPoPKey() {
 
 	req := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
 	key.Authorize(req, token) // Authorization: DPoP <token>, DPoP: <proof>
-	serve(h, req)
+	serveBrief(h, req)
 
 	replay := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
 	replay.Header = req.Header.Clone()
-	serve(h, replay)
+	serveBrief(h, replay)
 
 	asBearer := httptest.NewRequest(http.MethodGet, publicURL+"/orders", nil)
 	asBearer.Header.Set("Authorization", "Bearer "+token)
-	serve(h, asBearer)
+	serveBrief(h, asBearer)
 	// Output:
 	// GET /orders 200 alice
-	// GET /orders 401 {"error":"invalid_dpop_proof","error_description":"the DPoP proof was already used (jti)"}
-	// GET /orders 401 {"error":"invalid_token","error_description":"the token is DPoP-bound and must be presented with the DPoP scheme and a proof"}
+	// GET /orders 401 invalid_dpop_proof: the DPoP proof was already used (jti)
+	// GET /orders 401 invalid_token: the token is DPoP-bound and must be presented with the DPoP scheme and a proof
+}
+
+// serveBrief is serve with a refusal's RFC 6750 body printed as its error
+// code and description, so that a long description stays on a short line.
+func serveBrief(h http.Handler, req *http.Request) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var refusal struct {
+		Code        string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	body := rec.Body.String()
+	if json.Unmarshal(rec.Body.Bytes(), &refusal) == nil {
+		body = refusal.Code + ": " + refusal.Description
+	}
+	fmt.Println(req.Method, req.URL.Path, rec.Code, body)
 }
 
 // Hostile proofs for a resource server's tests: each is refused.

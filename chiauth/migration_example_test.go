@@ -62,11 +62,16 @@ func ExampleMiddleware_fromJWTAuth() {
 		}
 		rec := httptest.NewRecorder()
 		r.ServeHTTP(rec, req)
-		fmt.Println(c.path, rec.Code, rec.Body.String())
+		fmt.Println(c.path, rec.Code)
+		fmt.Println(rec.Body.String())
 	}
 	// Output:
-	// /api/me 200 user-1 [billing]
-	// /api/me 200 user-1 [billing]
-	// /api/me 401 {"error_description":"authentication is required"}
-	// /api/admin 403 {"error":"forbidden","error_description":"the token's roles claim does not hold what this route requires"}
+	// /api/me 200
+	// user-1 [billing]
+	// /api/me 200
+	// user-1 [billing]
+	// /api/me 401
+	// {"error_description":"authentication is required"}
+	// /api/admin 403
+	// {"error":"forbidden","error_description":"the token's roles claim does not hold what this route requires"}
 }

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,13 +40,33 @@ func exampleValidator(iss *authtest.Issuer, configure func(*core.Config)) *core.
 // exampleServe sends a GET with token (none if "") through h and prints
 // the answer.
 func exampleServe(h http.Handler, token string) {
+	rec := exampleRecord(h, token)
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+}
+
+// exampleServeJSON is exampleServe for an answer with a JSON body: it
+// prints the status and Content-Type, then the body indented, one member a
+// line.
+func exampleServeJSON(h http.Handler, token string) {
+	rec := exampleRecord(h, token)
+	var body bytes.Buffer
+	if err := json.Indent(&body, bytes.TrimSpace(rec.Body.Bytes()), "", "  "); err != nil {
+		panic(err)
+	}
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(body.String())
+}
+
+// exampleRecord sends a GET with token (none if "") through h and returns
+// the answer.
+func exampleRecord(h http.Handler, token string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	return rec
 }
 
 func hello(w http.ResponseWriter, r *http.Request) {
@@ -122,11 +143,24 @@ func ExampleWithErrorHandler_customBody() {
 	h := stdauth.Middleware(v, core.WithErrorHandler(problemJSON))(
 		stdauth.RequireScope("admin")(http.HandlerFunc(hello)))
 
-	exampleServe(h, "")
-	exampleServe(h, iss.MustMint(authtest.Claims{"scope": "read"}))
+	exampleServeJSON(h, "")
+	exampleServeJSON(h, iss.MustMint(authtest.Claims{"scope": "read"}))
 	// Output:
-	// 401 {"type":"about:blank","title":"Unauthorized","status":401,"detail":"authentication is required"}
-	// 403 {"type":"about:blank","title":"Forbidden","status":403,"detail":"the token lacks a required scope","code":"insufficient_scope"}
+	// 401 application/problem+json
+	// {
+	//   "type": "about:blank",
+	//   "title": "Unauthorized",
+	//   "status": 401,
+	//   "detail": "authentication is required"
+	// }
+	// 403 application/problem+json
+	// {
+	//   "type": "about:blank",
+	//   "title": "Forbidden",
+	//   "status": 403,
+	//   "detail": "the token lacks a required scope",
+	//   "code": "insufficient_scope"
+	// }
 }
 
 // A rule of your own, on a custom claim. A *PolicyError is answered 403

@@ -71,11 +71,15 @@ func ExampleConfig_idTokenGateway() {
 		req.Header.Set("Authorization", "Bearer "+tc.token)
 		rec := httptest.NewRecorder()
 		orders.ServeHTTP(rec, req)
-		fmt.Printf("%s: %d %s\n", tc.name, rec.Code, strings.TrimSpace(rec.Body.String()))
+		fmt.Printf("%s: %d\n%s\n", tc.name, rec.Code, strings.TrimSpace(rec.Body.String()))
 	}
 	// Output:
-	// ID token: 200 Ada (ada@example.com) in [buyers]
-	// e-mail not verified: 403 {"error":"forbidden","error_description":"the email address is not verified"}
-	// another client's ID token: 401 {"error":"invalid_token","error_description":"the token's audience is not accepted"}
-	// access token: 401 {"error":"invalid_token","error_description":"the token is an access token (typ at+jwt), not an ID token"}
+	// ID token: 200
+	// Ada (ada@example.com) in [buyers]
+	// e-mail not verified: 403
+	// {"error":"forbidden","error_description":"the email address is not verified"}
+	// another client's ID token: 401
+	// {"error":"invalid_token","error_description":"the token's audience is not accepted"}
+	// access token: 401
+	// {"error":"invalid_token","error_description":"the token is an access token (typ at+jwt), not an ID token"}
 }
