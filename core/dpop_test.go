@@ -52,13 +52,14 @@ func newProofKey(t testing.TB) *proofKey {
 
 func (k *proofKey) thumbprint() string {
 	var canon string
+	member := func(name string) string { return k.jwk[name].(string) }
 	switch k.jwk["kty"] {
 	case "RSA":
-		canon = `{"e":"` + k.jwk["e"].(string) + `","kty":"RSA","n":"` + k.jwk["n"].(string) + `"}`
+		canon = `{"e":"` + member("e") + `","kty":"RSA","n":"` + member("n") + `"}`
 	case "OKP":
-		canon = `{"crv":"` + k.jwk["crv"].(string) + `","kty":"OKP","x":"` + k.jwk["x"].(string) + `"}`
+		canon = `{"crv":"` + member("crv") + `","kty":"OKP","x":"` + member("x") + `"}`
 	default:
-		canon = `{"crv":"` + k.jwk["crv"].(string) + `","kty":"EC","x":"` + k.jwk["x"].(string) + `","y":"` + k.jwk["y"].(string) + `"}`
+		canon = `{"crv":"` + member("crv") + `","kty":"EC","x":"` + member("x") + `","y":"` + member("y") + `"}`
 	}
 	sum := sha256.Sum256([]byte(canon))
 	return b64u.EncodeToString(sum[:])

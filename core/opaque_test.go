@@ -99,7 +99,8 @@ func TestOpaqueTokensThroughTheMiddleware(t *testing.T) {
 	p := newOpaqueProvider(t)
 	p.set(
 		"opaque-live",
-		`{"active":true,"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"scope":"read admin","exp":`+future()+`,"client_id":"app","tier":"gold"}`,
+		`{"active":true,"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"scope":"read admin",`+
+			`"exp":`+future()+`,"client_id":"app","tier":"gold"}`,
 	)
 	o := p.verifier(t)
 	var got *core.Claims
@@ -139,27 +140,31 @@ func TestOpaqueTokensThroughTheMiddleware(t *testing.T) {
 func TestOpaqueAnswersForOtherServicesOrKindsAreRefused(t *testing.T) {
 	p := newOpaqueProvider(t)
 	o := p.verifier(t)
-	exp := future()
-	for answer, want := range map[string]error{
-		`{"active":false}`: core.ErrInvalidToken,
-		`{"active":true,"sub":"u","aud":"billing-api","exp":` + exp + `}`:                                      core.ErrInvalidToken,
-		`{"active":true,"sub":"u","exp":` + exp + `}`:                                                          core.ErrInvalidToken, // no aud
-		`{"active":true,"sub":"u","aud":"orders-api","iss":"https://evil.example","exp":` + exp + `}`:          core.ErrInvalidToken,
-		`{"active":true,"sub":"u","aud":"orders-api","token_type":"refresh_token","exp":` + exp + `}`:          core.ErrInvalidToken,
-		`{"active":true,"aud":"orders-api","exp":` + exp + `}`:                                                 core.ErrInvalidToken, // no sub
-		`{"active":true,"sub":"u","aud":"orders-api","exp":` + itoa(time.Now().Add(-time.Minute).Unix()) + `}`: core.ErrInvalidToken,
-		`{"ACTIVE":true,"sub":"u","aud":"orders-api"}`:                                                         core.ErrRevocationUnavailable,
-		`{"active":"true","sub":"u","aud":"orders-api"}`:                                                       core.ErrRevocationUnavailable,
-		`{"active":true,"active":true,"sub":"u","aud":"orders-api"}`:                                           core.ErrRevocationUnavailable,
-		`{"active":true,"sub":"u","aud":"orders-api","exp":"soon"}`:                                            core.ErrRevocationUnavailable,
-		`{"active":true,"sub":"u","aud":"orders-api"}trailing`:                                                 core.ErrRevocationUnavailable,
-		`{"active":true,"sub":"u","aud":"orders-api","iss":"https://id.example.com","exp":` + exp + `}`:        nil,
+	exp, expired := future(), itoa(time.Now().Add(-time.Minute).Unix())
+	invalid, unavailable := core.ErrInvalidToken, core.ErrRevocationUnavailable
+	for _, c := range []struct {
+		answer string
+		want   error
+	}{
+		{`{"active":false}`, invalid},
+		{`{"active":true,"sub":"u","aud":"billing-api","exp":` + exp + `}`, invalid},
+		{`{"active":true,"sub":"u","exp":` + exp + `}`, invalid}, // no aud
+		{`{"active":true,"sub":"u","aud":"orders-api","iss":"https://evil.example","exp":` + exp + `}`, invalid},
+		{`{"active":true,"sub":"u","aud":"orders-api","token_type":"refresh_token","exp":` + exp + `}`, invalid},
+		{`{"active":true,"aud":"orders-api","exp":` + exp + `}`, invalid}, // no sub
+		{`{"active":true,"sub":"u","aud":"orders-api","exp":` + expired + `}`, invalid},
+		{`{"ACTIVE":true,"sub":"u","aud":"orders-api"}`, unavailable},
+		{`{"active":"true","sub":"u","aud":"orders-api"}`, unavailable},
+		{`{"active":true,"active":true,"sub":"u","aud":"orders-api"}`, unavailable},
+		{`{"active":true,"sub":"u","aud":"orders-api","exp":"soon"}`, unavailable},
+		{`{"active":true,"sub":"u","aud":"orders-api"}trailing`, unavailable},
+		{`{"active":true,"sub":"u","aud":"orders-api","iss":"https://id.example.com","exp":` + exp + `}`, nil},
 	} {
-		token := "tok-" + itoa(int64(len(answer))) + "-" + itoa(int64(strings.Count(answer, "u")))
-		p.set(token, answer)
+		token := "tok-" + itoa(int64(len(c.answer))) + "-" + itoa(int64(strings.Count(c.answer, "u")))
+		p.set(token, c.answer)
 		_, err := o.Verify(t.Context(), token)
-		if want == nil && err != nil || want != nil && !errors.Is(err, want) {
-			t.Errorf("%s: %v, want %v", answer, err, want)
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.answer, err, c.want)
 		}
 	}
 }

@@ -72,8 +72,8 @@ func TestRequireStepUp(t *testing.T) {
 			t.Fatalf("CheckRules turned the refusal into %v", err)
 		}
 		resp := core.NewErrorResponse(err, core.DefaultRealm)
-		if want := `Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="60"`; resp.Status != http.StatusUnauthorized ||
-			resp.WWWAuthenticate != want {
+		want := `Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="60"`
+		if resp.Status != http.StatusUnauthorized || resp.WWWAuthenticate != want {
 			t.Errorf("answer %d %q, want 401 %q", resp.Status, resp.WWWAuthenticate, want)
 		}
 	}

@@ -175,8 +175,13 @@ func TestNewReportsEveryMistakeAtOnce(t *testing.T) {
 	if err == nil {
 		t.Fatal("New accepted an empty Config")
 	}
-	for _, want := range []string{"IDENTSPHERE_URL (Config.Issuer) is empty", "IDENTSPHERE_AUDIENCE is required",
-		"IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL", "IDENTSPHERE_REDIS_URL must start with redis://", "METRICS_ADDR"} {
+	for _, want := range []string{
+		"IDENTSPHERE_URL (Config.Issuer) is empty",
+		"IDENTSPHERE_AUDIENCE is required",
+		"IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL",
+		"IDENTSPHERE_REDIS_URL must start with redis://",
+		"METRICS_ADDR",
+	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
 		}

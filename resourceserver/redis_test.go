@@ -82,7 +82,8 @@ func TestReadinessWaitsForTheRevocationStore(t *testing.T) {
 	r := serve(t, cfg)
 	r.waitReady(t)
 	status, body, raw := r.readiness(t)
-	if status != http.StatusServiceUnavailable || strings.Join(body.NotReady, ",") != resourceserver.ComponentRevocations ||
+	notReady := strings.Join(body.NotReady, ",")
+	if status != http.StatusServiceUnavailable || notReady != resourceserver.ComponentRevocations ||
 		body.Status != "revocations not synced" || body.Revocations == nil ||
 		body.Revocations.SyncedOnce {
 		t.Errorf("/readyz with Redis down: %d %s", status, raw)

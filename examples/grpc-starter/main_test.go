@@ -51,9 +51,10 @@ func TestDevModeEndToEnd(t *testing.T) {
 	var stdout bytes.Buffer
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	getenv := env(map[string]string{"GRPC_ADDR": "127.0.0.1:0"})
 	go func() {
-		done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), env(map[string]string{"GRPC_ADDR": "127.0.0.1:0"}), &stdout,
-			func(addr string) { listening <- addr })
+		done <- run(ctx, logger, getenv, &stdout, func(addr string) { listening <- addr })
 	}()
 	var addr string
 	select {

@@ -81,8 +81,8 @@ func TestMCPServer(t *testing.T) {
 	}
 	resp.Body.Close()
 	metadataURL := base + "/.well-known/oauth-protected-resource/mcp"
-	if want := `Bearer realm="identsphere", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized ||
-		resp.Header.Get("WWW-Authenticate") != want {
+	want := `Bearer realm="identsphere", scope="orders.read", resource_metadata="` + metadataURL + `"`
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
 		t.Fatalf("no token: %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 	}
 	mresp, err := http.Get(metadataURL)
@@ -178,8 +178,8 @@ func TestMCPServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if want := `Bearer error="invalid_token", scope="orders.read", resource_metadata="` + metadataURL + `"`; resp.StatusCode != http.StatusUnauthorized ||
-		resp.Header.Get("WWW-Authenticate") != want {
+	want = `Bearer error="invalid_token", scope="orders.read", resource_metadata="` + metadataURL + `"`
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
 		t.Errorf(
 			"a token for another resource: %d %q, want 401 %q",
 			resp.StatusCode,

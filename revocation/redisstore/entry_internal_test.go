@@ -15,7 +15,8 @@ func TestEntryWireFormat(t *testing.T) {
 		since:  1_700_000_000_123,
 		until:  1_700_000_060_123,
 	}
-	if got, want := e.message(), "v2 1700000000123 1700000060123 sub:24:https://id.example/t:1 2:user 7\x00é"; got != want {
+	const wantMessage = "v2 1700000000123 1700000060123 sub:24:https://id.example/t:1 2:user 7\x00é"
+	if got, want := e.message(), wantMessage; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}
 	if got, want := e.key("p:"), "p:v2:sub:24:https://id.example/t:1 2:user 7\x00é"; got != want {

@@ -2,23 +2,14 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-const sample = `# date: today
-cpu: Some CPU
-BenchmarkIdentsphere/chiauth/cached-2   1000   12000 ns/op   3.000 auth-allocs/op   0.040 auth-cpu-x-floor   0.045 auth-x-floor   40000 floor-ns/op   19 allocs/op
-BenchmarkIdentsphere/chiauth/cached-2   1000   13000 ns/op   3.000 auth-allocs/op   0.060 auth-cpu-x-floor   0.050 auth-x-floor   41000 floor-ns/op   19 allocs/op
-BenchmarkIdentsphere/chiauth/cached-2   1000   11000 ns/op   3.000 auth-allocs/op   0.030 auth-cpu-x-floor   0.040 auth-x-floor   39000 floor-ns/op   19 allocs/op
-BenchmarkIdentsphere/ginauth/cached-2   1000   11000 ns/op   5.000 auth-allocs/op   0.030 auth-cpu-x-floor   0.040 auth-x-floor   39000 floor-ns/op   19 allocs/op
-BenchmarkIdentsphere/stdauth-cookie/cached-2   1000   11000 ns/op   1.000 auth-allocs/op   0.034 auth-cpu-x-floor   0.036 auth-x-floor   39000 floor-ns/op   15 allocs/op
-BenchmarkIdentsphere/chiauth-cookie/cached-2   1000   11000 ns/op   1.000 auth-allocs/op   0.030 auth-cpu-x-floor   0.031 auth-x-floor   39000 floor-ns/op   17 allocs/op
-PASS
-`
-
 func TestTable(t *testing.T) {
-	rows, notes, err := parse(strings.NewReader(sample))
+	rows, notes, err := parse(openSample(t, "identsphere.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,4 +38,16 @@ func TestTable(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// openSample opens testdata/name, the output of a benchmark run, for the
+// test's duration.
+func openSample(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
