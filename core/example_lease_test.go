@@ -1,8 +1,6 @@
 package core_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -22,8 +20,8 @@ func ExampleLease() {
 		for {
 			select {
 			case <-ctx.Done():
-				if cause := context.Cause(ctx); errors.Is(cause, core.ErrLeaseExpired) || errors.Is(cause, core.ErrLeaseRevoked) {
-					fmt.Fprintf(w, "event: end\ndata: %s\n\n", core.NewErrorResponse(cause, "").Description)
+				if end, ok := core.LeaseEnd(ctx); ok { // expired or revoked, not the client gone
+					fmt.Fprintf(w, "event: end\ndata: %s\n\n", end.Description)
 				}
 				return
 			case t := <-tick.C:

@@ -58,12 +58,30 @@ func Lease(ctx context.Context) (leased context.Context, stop context.CancelFunc
 	if ac.auth != nil {
 		// The end is a refusal like any other: Observer and refusal log.
 		context.AfterFunc(lctx, func() {
-			if cause := context.Cause(lctx); errors.Is(cause, ErrLeaseExpired) || errors.Is(cause, ErrLeaseRevoked) {
-				ac.auth.refuseCall(ctx, &Call{Method: ac.method, Path: ac.path}, cause, ac.token)
+			if end, ok := LeaseEnd(lctx); ok {
+				ac.auth.refuseCall(ctx, &Call{Method: ac.method, Path: ac.path}, end, ac.token)
 			}
 		})
 	}
 	return lctx, stop
+}
+
+// LeaseEnd reports whether a Lease's context, or one derived from it, ended
+// because its token expired or was revoked, and if so returns that cause:
+// a TokenError (check exp or revoked, wrapping ErrLeaseExpired or
+// ErrLeaseRevoked) whose Description says which in words a client may be
+// shown, as a stream's last message (server-sent events, a WebSocket close
+// reason), and which NewErrorResponse answers. It returns false while ctx
+// lives, and when ctx ended otherwise (stop, the client gone, the server
+// stopping, a request without claims): nothing about the token to tell.
+// Transports that end leased streams (grpcauth, connectauth) and handlers
+// that stream ask it rather than test the causes one by one.
+func LeaseEnd(ctx context.Context) (*TokenError, bool) {
+	te := asTokenError(context.Cause(ctx))
+	if te == nil || !errors.Is(te.Err, ErrLeaseExpired) && !errors.Is(te.Err, ErrLeaseRevoked) {
+		return nil, false
+	}
+	return te, true
 }
 
 // leaseValidator returns the Validator that admitted ac's claims, if one

@@ -79,6 +79,13 @@ func TestLeaseEndsOnRevocation(t *testing.T) {
 		resp.Description != "the token was revoked during the connection" {
 		t.Fatalf("answer %+v", resp)
 	}
+	// A context derived from the lease tells the same end.
+	derived, cancel := context.WithCancel(leased)
+	defer cancel()
+	if end, ok := core.LeaseEnd(derived); !ok || end.Check != core.CheckRevoked ||
+		end.Description != "the token was revoked during the connection" {
+		t.Fatalf("LeaseEnd = %v, %v", end, ok)
+	}
 }
 
 // A lease ends at the token's exp plus the leeway, not before.
@@ -91,6 +98,10 @@ func TestLeaseEndsAtExpiry(t *testing.T) {
 	err := ended(t, leased)
 	if !errors.Is(err, core.ErrLeaseExpired) || core.CheckOf(err) != core.CheckExp {
 		t.Fatalf("cause %v", err)
+	}
+	if end, ok := core.LeaseEnd(leased); !ok || end.Check != core.CheckExp ||
+		end.Description != "the token expired during the connection" || !errors.Is(end, core.ErrLeaseExpired) {
+		t.Fatalf("LeaseEnd = %v, %v", end, ok)
 	}
 	if end := time.Now(); end.Before(exp.Add(time.Second)) {
 		t.Fatalf("ended at %v, before exp %v plus the leeway", end, exp)
@@ -120,18 +131,28 @@ func TestLeasePollsACheckerThatDoesNotNotify(t *testing.T) {
 }
 
 // A context no middleware admitted has no token to lease: it ends at
-// once; stop ends a lease with context.Canceled.
+// once; stop ends a lease with context.Canceled. Neither end is the
+// token's: LeaseEnd says so, as it does of a lease that lives.
 func TestLeaseWithoutClaimsAndStop(t *testing.T) {
 	leased, stop := core.Lease(context.Background())
 	defer stop()
 	if err := ended(t, leased); !errors.Is(err, core.ErrMissingToken) {
 		t.Fatalf("cause %v", err)
 	}
+	if end, ok := core.LeaseEnd(leased); ok || end != nil {
+		t.Fatalf("a lease without claims: LeaseEnd = %v, %v", end, ok)
+	}
 	env := authcases.NewEnv(t)
 	leased, stop = core.Lease(admitted(t, core.NewAuthenticator(env.Validator), env.Issuer.MustMint(nil)))
+	if end, ok := core.LeaseEnd(leased); ok || end != nil {
+		t.Fatalf("a live lease: LeaseEnd = %v, %v", end, ok)
+	}
 	stop()
 	if err := ended(t, leased); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cause %v", err)
+	}
+	if end, ok := core.LeaseEnd(leased); ok || end != nil {
+		t.Fatalf("a stopped lease: LeaseEnd = %v, %v", end, ok)
 	}
 }
 
