@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -27,13 +25,16 @@ func events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(eventInterval)
 	defer tick.Stop()
 	for {
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", time.Now().UTC().Format(time.RFC3339)); err != nil || rc.Flush() != nil {
+		now := time.Now().UTC().Format(time.RFC3339)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", now); err != nil || rc.Flush() != nil {
 			return // the client went away
 		}
 		select {
 		case <-ctx.Done():
-			if cause := context.Cause(ctx); errors.Is(cause, core.ErrLeaseExpired) || errors.Is(cause, core.ErrLeaseRevoked) {
-				_, _ = fmt.Fprintf(w, "event: end\ndata: %s\n\n", core.NewErrorResponse(cause, "").Description)
+			// The token ended the lease; the client gone or the server
+			// stopping is nothing to tell.
+			if end, ok := core.LeaseEnd(ctx); ok {
+				_, _ = fmt.Fprintf(w, "event: end\ndata: %s\n\n", end.Description)
 				_ = rc.Flush()
 			}
 			return

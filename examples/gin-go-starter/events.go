@@ -1,11 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/identsphere/identsphere-go/core"
 )
@@ -18,23 +17,26 @@ const eventInterval = time.Second
 // token's exp (plus the leeway) or as soon as it is revoked (a logout, on
 // any replica sharing the revocations), with a last event, "end", saying
 // which. A stream checked only when it opened would outlive both.
-func events(w http.ResponseWriter, r *http.Request) {
-	ctx, stop := core.Lease(r.Context())
+//
+// It waits on the lease itself rather than in a c.Stream step: the lease,
+// a copy of the request's context, ends when the client goes away as well.
+func events(c *gin.Context) {
+	ctx, stop := core.Lease(c.Request.Context())
 	defer stop()
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // the server's write timeout is for requests, not streams
-	w.Header().Set("Content-Type", "text/event-stream")
+	// The server's write timeout is for requests, not streams.
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
 	tick := time.NewTicker(eventInterval)
 	defer tick.Stop()
 	for {
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", time.Now().UTC().Format(time.RFC3339)); err != nil || rc.Flush() != nil {
-			return // the client went away
-		}
+		c.SSEvent("", time.Now().UTC().Format(time.RFC3339)) // unnamed: a "message" event
+		c.Writer.Flush()
 		select {
 		case <-ctx.Done():
-			if cause := context.Cause(ctx); errors.Is(cause, core.ErrLeaseExpired) || errors.Is(cause, core.ErrLeaseRevoked) {
-				_, _ = fmt.Fprintf(w, "event: end\ndata: %s\n\n", core.NewErrorResponse(cause, "").Description)
-				_ = rc.Flush()
+			// The token ended the lease; the client gone or the server
+			// stopping is nothing to tell.
+			if end, ok := core.LeaseEnd(ctx); ok {
+				c.SSEvent("end", end.Description)
+				c.Writer.Flush()
 			}
 			return
 		case <-tick.C:
