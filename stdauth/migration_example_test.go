@@ -3,86 +3,44 @@ package stdauth_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
-
-	"github.com/MicahParks/keyfunc/v3"
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/identsphere/identsphere-go/authtest"
 	"github.com/identsphere/identsphere-go/core"
 	"github.com/identsphere/identsphere-go/stdauth"
 )
 
-// The migration guides of the README, compiled and run against a real
-// issuer: authtest's, which serves discovery and a JWKS on loopback and signs
-// real RS256 tokens, standing in for your provider.
-
-// keyfuncClaimsKey is where the hand-written middleware below puts the claims.
-type keyfuncClaimsKey struct{}
-
-// keyfuncMiddleware is the pattern a migration from golang-jwt and keyfunc
-// starts from: keyfunc's JWKS cache, golang-jwt's Parse with the options a
-// careful guide lists, and a hand-written middleware around them.
-func keyfuncMiddleware(k keyfunc.Keyfunc, issuer, audience string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok {
-				http.Error(w, "missing token", http.StatusUnauthorized)
-				return
-			}
-			token, err := jwt.Parse(raw, k.Keyfunc,
-				jwt.WithValidMethods([]string{"RS256"}),
-				jwt.WithIssuer(issuer),
-				jwt.WithAudience(audience),
-				jwt.WithExpirationRequired())
-			if err != nil {
-				http.Error(w, "invalid token", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyfuncClaimsKey{}, token.Claims)))
-		})
-	}
-}
+// The "after" code of the README's migration guides, compiled and run
+// against a real issuer: authtest's, which serves discovery and a JWKS on
+// loopback and signs real RS256 tokens, standing in for your provider. The
+// "before" code runs on the same tokens in the bench module's
+// bench/migration, so that this module does not depend on the libraries it
+// replaces.
 
 // From golang-jwt and keyfunc: the hand-written middleware and its JWKS cache
 // become core.New and stdauth.Middleware; jwt.MapClaims become *core.Claims.
 // Both admit the same good token and refuse an expired one, one for another
-// audience and, with WithExpirationRequired, one without exp; core also
-// refuses a token without a subject and an ID token passed as an access
-// token, answers per RFC 6750, and logs every refusal.
+// audience and one without exp; core also refuses a token without a subject
+// and an ID token passed as an access token, answers per RFC 6750, and logs
+// every refusal.
 func ExampleMiddleware_fromGolangJWTAndKeyfunc() {
-	iss := authtest.NewIssuer() // in production: your provider
+	iss := authtest.NewIssuer(authtest.WithAudience("orders-api")) // in production: your provider
 	defer iss.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel() // stops keyfunc's refresh
+	ctx, issuer, mux := context.Background(), iss.URL(), http.NewServeMux()
 
-	// Before.
-	k, err := keyfunc.NewDefaultCtx(ctx, []string{iss.JWKSURL()})
+	v, err := core.New(ctx, core.Config{Issuer: issuer, Audience: []string{"orders-api"}})
 	if err != nil {
-		panic(err)
-	}
-	meBefore := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		claims := r.Context().Value(keyfuncClaimsKey{}).(jwt.MapClaims)
-		sub, _ := claims.GetSubject()
-		fmt.Fprint(w, sub)
-	})
-	before := keyfuncMiddleware(k, iss.URL(), iss.Audience())(meBefore)
-
-	// After.
-	v, err := core.New(ctx, core.Config{Issuer: iss.URL(), Audience: []string{iss.Audience()}})
-	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	defer v.Close()
-	meAfter := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := core.ClaimsFrom(r.Context())
 		fmt.Fprint(w, claims.Subject)
 	})
-	after := stdauth.Middleware(v)(meAfter)
+	mux.Handle("GET /api/me", stdauth.Middleware(v)(me))
 	_ = v.WaitReady(ctx) // in tests; a service answers 503 until the keys are in
 
 	for _, c := range []struct {
@@ -96,16 +54,15 @@ func ExampleMiddleware_fromGolangJWTAndKeyfunc() {
 		{"no sub", authtest.Claims{"sub": nil}},
 		{"an ID token", authtest.Claims{"at_hash": "x3hHdJBpfn0HvEDZJwNGDQ"}},
 	} {
-		token := iss.MustMint(c.claims)
-		fmt.Printf("%s: before %s, after %s\n", c.name, serve(before, token), serve(after, token))
+		fmt.Printf("%s: %s\n", c.name, serve(mux, iss.MustMint(c.claims)))
 	}
 	// Output:
-	// good: before 200 "user-1", after 200 "user-1"
-	// expired: before 401, after 401
-	// other audience: before 401, after 401
-	// no exp: before 401, after 401
-	// no sub: before 200 "", after 401
-	// an ID token: before 200 "user-1", after 401
+	// good: 200 "user-1"
+	// expired: 401
+	// other audience: 401
+	// no exp: 401
+	// no sub: 401
+	// an ID token: 401
 }
 
 // serve sends token to h and says what came back.
@@ -120,22 +77,25 @@ func serve(h http.Handler, token string) string {
 	return fmt.Sprintf("%d %q", rec.Code, rec.Body.String())
 }
 
+// AppClaims are the custom claims of the auth0/go-jwt-middleware guide, now
+// a plain struct that core.CustomClaims decodes.
+type AppClaims struct {
+	Plan string `json:"plan"`
+}
+
 // From auth0/go-jwt-middleware (v2): jwks.NewCachingProvider, validator.New
 // and jwtmiddleware.New become core.New and stdauth.Middleware;
 // *validator.ValidatedClaims becomes *core.Claims, and custom claims with
 // their Validate method become a struct read by core.CustomClaims in a
-// core.Rule (the README shows the code it replaces).
+// core.Rule, whose refusal is a 403 where go-jwt-middleware answered 401.
+// A token without exp is refused, where go-jwt-middleware admitted it.
 func ExampleMiddleware_fromGoJWTMiddleware() {
-	iss := authtest.NewIssuer() // in production: "https://<tenant>.auth0.com/", trailing slash included
+	iss := authtest.NewIssuer(authtest.WithAudience("orders-api")) // in production: your Auth0 tenant
 	defer iss.Close()
+	ctx, issuer, mux := context.Background(), iss.URL(), http.NewServeMux()
 
-	type appClaims struct {
-		Plan string `json:"plan"`
-	}
-	// What validator.CustomClaims' Validate(ctx) did: a rule, run on every
-	// request after the signature and the standard claims.
-	proPlan := func(ctx context.Context, c *core.Claims) error {
-		app, err := core.CustomClaims[appClaims](c)
+	proPlan := func(ctx context.Context, c *core.Claims) error { // was AppClaims.Validate
+		app, err := core.CustomClaims[AppClaims](c)
 		if err != nil {
 			return err
 		}
@@ -144,30 +104,40 @@ func ExampleMiddleware_fromGoJWTMiddleware() {
 		}
 		return nil
 	}
-	v, err := core.New(context.Background(), core.Config{
-		Issuer:   iss.URL(),                // validator.New's issuerURL
-		Audience: []string{iss.Audience()}, // validator.New's audience
-		Leeway:   30 * time.Second,         // validator.WithAllowedClockSkew
-		Rules:    []core.Rule{proPlan},     // validator.WithCustomClaims
+	v, err := core.New(ctx, core.Config{
+		Issuer:   issuer,
+		Audience: []string{"orders-api"},
+		Leeway:   30 * time.Second,
+		Rules:    []core.Rule{proPlan},
 	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	defer v.Close()
-	_ = v.WaitReady(context.Background())
-
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		claims, _ := core.ClaimsFrom(r.Context()) // was r.Context().Value(jwtmiddleware.ContextKey{})
-		app, _ := core.CustomClaims[appClaims](claims)
+		claims, _ := core.ClaimsFrom(r.Context())
+		app, _ := core.CustomClaims[AppClaims](claims)
 		fmt.Fprint(w, claims.Subject, " ", app.Plan)
 	})
-	h := stdauth.Middleware(v)(me) // was jwtmiddleware.New(jwtValidator.ValidateToken).CheckJWT(me)
+	mux.Handle("GET /api/me", stdauth.Middleware(v)(me))
+	_ = v.WaitReady(ctx)
 
-	fmt.Println(serve(h, iss.MustMint(authtest.Claims{"plan": "pro"})))
-	fmt.Println(serve(h, iss.MustMint(authtest.Claims{"plan": "free"})))
-	fmt.Println(serve(h, "not-a-token"))
+	for _, c := range []struct {
+		name   string
+		claims authtest.Claims
+	}{
+		{"pro", authtest.Claims{"plan": "pro"}},
+		{"free", authtest.Claims{"plan": "free"}},
+		{"other audience", authtest.Claims{"plan": "pro", "aud": "billing-api"}},
+		{"no exp", authtest.Claims{"plan": "pro", "exp": nil}},
+	} {
+		fmt.Printf("%s: %s\n", c.name, serve(mux, iss.MustMint(c.claims)))
+	}
+	fmt.Println("not a token:", serve(mux, "not-a-token"))
 	// Output:
-	// 200 "user-1 pro"
-	// 403
-	// 401
+	// pro: 200 "user-1 pro"
+	// free: 403
+	// other audience: 401
+	// no exp: 401
+	// not a token: 401
 }

@@ -8,14 +8,20 @@ import (
 	"testing"
 )
 
-// exampleRef is how a README migration guide names the example that runs its
-// "after": `ExampleName` (`package/file_test.go`).
+// exampleRef is how a README migration guide names an example that runs its
+// code: `ExampleName` (`package/file_test.go`), the "before" in the bench
+// module's bench/migration, the "after" in this module.
 var exampleRef = regexp.MustCompile("`(Example\\w+)` \\(`([\\w/.-]+_test\\.go)`\\)")
 
-// Each migration guide of the README names the example that compiles and
-// runs its code, and that example exists where the guide says: a renamed or
-// moved example fails here, not in a reader's hands.
-func TestREADMEMigrationGuidesNameTheirExamples(t *testing.T) {
+// goBlock is a Go code block of the README.
+var goBlock = regexp.MustCompile("(?s)\n```go\n(.*?\n)```\n")
+
+// Each migration guide of the README names the examples that compile and run
+// its code, those examples exist where the guide says and run (they have an
+// Output comment), and every Go block of the guide is a run of whole lines
+// of one of them: a renamed or moved example, or an edit on either side of a
+// block, fails here, not in a reader's hands.
+func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -32,24 +38,74 @@ func TestREADMEMigrationGuidesNameTheirExamples(t *testing.T) {
 	for _, guide := range guides {
 		title, _, _ := strings.Cut(guide, "\n")
 		refs := exampleRef.FindAllStringSubmatch(guide, -1)
-		if len(refs) == 0 {
-			t.Errorf("guide %q names no example", title)
+		if len(refs) != 2 {
+			t.Errorf("guide %q names %d examples, want 2: the before's and the after's", title, len(refs))
 		}
+		blocks := goBlock.FindAllStringSubmatch(guide, -1)
+		if len(blocks) < 2 {
+			t.Errorf("guide %q shows %d Go blocks, want a before and an after", title, len(blocks))
+		}
+		shown := make([]bool, len(blocks))
 		for _, ref := range refs {
-			src, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(ref[2])))
-			if err != nil {
-				t.Errorf("guide %q: %v", title, err)
-				continue
-			}
-			_, body, ok := strings.Cut(string(src), "\nfunc "+ref[1]+"() {\n")
+			body, ok := exampleSource(t, title, ref[1], ref[2])
 			if !ok {
-				t.Errorf("guide %q names %s, which %s does not define", title, ref[1], ref[2])
 				continue
 			}
-			body, _, _ = strings.Cut(body, "\n}\n")
-			if !strings.Contains(body, "\n\t// Output:\n") {
-				t.Errorf("guide %q: %s has no Output comment, so go test compiles it without running it", title, ref[1])
+			n := 0
+			for i, b := range blocks {
+				if linesOf(body, b[1]) {
+					shown[i] = true
+					n++
+				}
+			}
+			if n == 0 {
+				t.Errorf("guide %q shows no block of %s (%s)", title, ref[1], ref[2])
+			}
+		}
+		for i, b := range blocks {
+			if !shown[i] {
+				t.Errorf("guide %q: this block is not lines of the examples it names:\n%s", title, b[1])
 			}
 		}
 	}
+}
+
+// exampleSource reads the file path (relative to the repository root) and
+// returns the body of the example name, which it must define with an Output
+// comment so that go test runs it rather than only compiling it.
+func exampleSource(t *testing.T, guide, name, path string) (string, bool) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(path)))
+	if err != nil {
+		t.Errorf("guide %q: %v", guide, err)
+		return "", false
+	}
+	_, body, ok := strings.Cut(string(src), "\nfunc "+name+"() {\n")
+	if !ok {
+		t.Errorf("guide %q names %s, which %s does not define", guide, name, path)
+		return "", false
+	}
+	body, _, _ = strings.Cut(body, "\n}\n")
+	if !strings.Contains(body, "\n\t// Output:\n") {
+		t.Errorf("guide %q: %s has no Output comment, so go test compiles it without running it", guide, name)
+	}
+	return body, true
+}
+
+// linesOf reports whether block is a run of whole lines of body, each
+// indented by the same number of tabs.
+func linesOf(body, block string) bool {
+	for indent := ""; len(indent) <= 3; indent += "\t" {
+		var b strings.Builder
+		for line := range strings.SplitSeq(strings.TrimSuffix(block, "\n"), "\n") {
+			if line != "" {
+				line = indent + line
+			}
+			b.WriteString(line + "\n")
+		}
+		if strings.Contains("\n"+body+"\n", "\n"+b.String()) {
+			return true
+		}
+	}
+	return false
 }
