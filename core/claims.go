@@ -110,22 +110,23 @@ func CustomClaims[T any](c *Claims) (T, error) {
 // left empty, so rules that need them fail closed.
 func decodeClaims(payload []byte) (*Claims, error) {
 	c := &Claims{raw: payload}
+	text := claimText{json: payload}
 	var bad Check // the registered claim of the wrong type: each is a Check
 	err := strictjson.Members(payload, func(key, value []byte) error {
 		var ok = true
 		switch string(key) {
 		case "iss":
-			c.Issuer, ok = strictjson.String(value)
+			c.Issuer, ok = text.str(value)
 		case "sub":
-			c.Subject, ok = strictjson.String(value)
+			c.Subject, ok = text.str(value)
 		case "jti":
-			c.ID, ok = strictjson.String(value)
+			c.ID, ok = text.str(value)
 		case "sid":
-			c.SessionID, _ = strictjson.String(value)
+			c.SessionID, _ = text.str(value)
 		case "client_id":
-			c.ClientID, ok = strictjson.String(value)
+			c.ClientID, ok = text.str(value)
 		case "azp":
-			c.AuthorizedParty, ok = strictjson.String(value)
+			c.AuthorizedParty, ok = text.str(value)
 		case "cnf":
 			c.Confirmation, ok = decodeConfirmation(value)
 		case "at_hash", "c_hash":
@@ -133,7 +134,7 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		case "events":
 			c.securityEvent = true
 		case "aud":
-			c.Audience, ok = jsonAudience(value)
+			c.Audience, ok = text.audience(value)
 		case "exp":
 			c.ExpiresAt, ok = jose.NumericDate(value)
 		case "nbf":
@@ -141,22 +142,22 @@ func decodeClaims(payload []byte) (*Claims, error) {
 		case "iat":
 			c.IssuedAt, ok = jose.NumericDate(value)
 		case "email":
-			c.Email, _ = strictjson.String(value)
+			c.Email, _ = text.str(value)
 		case "org":
-			c.Org, _ = strictjson.String(value)
+			c.Org, _ = text.str(value)
 		case "email_verified":
 			if b := string(value); b == "true" || b == "false" {
 				v := b == "true"
 				c.EmailVerified = &v
 			}
 		case "scope", "scp":
-			c.Scopes = appendScopes(c.Scopes, value)
+			c.Scopes = text.appendScopes(c.Scopes, value)
 		case "acr":
-			c.ACR, _ = strictjson.String(value)
+			c.ACR, _ = text.str(value)
 		case "amr":
-			c.AMR = stringsOrNil(value)
+			c.AMR = text.stringsOrNil(value)
 		case "acrs":
-			c.acrs = stringsOrNil(value)
+			c.acrs = text.stringsOrNil(value)
 		case "auth_time":
 			c.AuthTime, _ = jose.NumericDate(value)
 		}
@@ -188,10 +189,19 @@ func jsonAudience(raw []byte) ([]string, bool) {
 	return strictjson.Strings(raw)
 }
 
+// audience reads an aud claim, a string or an array of strings, as
+// jsonAudience does.
+func (t *claimText) audience(raw []byte) ([]string, bool) {
+	if s, ok := t.str(raw); ok {
+		return []string{s}, true
+	}
+	return t.strs(raw)
+}
+
 // stringsOrNil reads an array of strings, or nil for any other value: a
 // profile claim of the wrong shape is absent, never half read.
-func stringsOrNil(raw []byte) []string {
-	list, ok := strictjson.Strings(raw)
+func (t *claimText) stringsOrNil(raw []byte) []string {
+	list, ok := t.strs(raw)
 	if !ok {
 		return nil
 	}
@@ -200,8 +210,8 @@ func stringsOrNil(raw []byte) []string {
 
 // appendScopes adds the scopes of a scope or scp claim: a space-separated
 // string or an array of strings. Any other shape adds nothing.
-func appendScopes(scopes []string, raw []byte) []string {
-	if s, ok := strictjson.String(raw); ok {
+func (t *claimText) appendScopes(scopes []string, raw []byte) []string {
+	if s, ok := t.str(raw); ok {
 		for word := range strings.SplitSeq(s, " ") {
 			if word != "" && !slices.Contains(scopes, word) {
 				scopes = append(scopes, word)
@@ -209,7 +219,7 @@ func appendScopes(scopes []string, raw []byte) []string {
 		}
 		return scopes
 	}
-	list, _ := strictjson.Strings(raw)
+	list, _ := t.strs(raw)
 	for _, word := range list {
 		if word != "" && !strings.Contains(word, " ") && !slices.Contains(scopes, word) {
 			scopes = append(scopes, word)

@@ -133,8 +133,12 @@ func tokenErr(check Check, description string, err error) error {
 
 // asTokenError finds the TokenError in err's chain, without the
 // allocation of errors.As on the common paths (a TokenError as is, or
-// wrapped with %w).
+// wrapped with %w) and on success (nil, which every verified token
+// passes through).
 func asTokenError(err error) *TokenError {
+	if err == nil {
+		return nil
+	}
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if te, ok := e.(*TokenError); ok {
 			return te

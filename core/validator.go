@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
@@ -66,8 +65,9 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // another kind is refused as such whatever its other claims); exp present
 // and not past; nbf and iat not in the future; iss; aud; sub present; the
 // profile's claims (azp, RFC 9068 claims) and Config.RequiredClaims; then
-// Config.RequireVerifiedEmail and Config.Rules. Only the signature and claims need golang-jwt; everything
-// that decides which key and algorithm may be used is decided here first.
+// Config.RequireVerifiedEmail and Config.Rules. Only the signature needs
+// golang-jwt; everything that decides which key and algorithm may be used
+// is decided here first.
 //
 // A token that verified is remembered (see Config.CacheSize) until it
 // expires: seen again, it is checked against the clock and the current key
@@ -336,20 +336,3 @@ func (v *Validator) readiness() []*issuer {
 	}
 	return v.multi.configured()
 }
-
-// jwtClaims adapts Claims to golang-jwt's Claims interface without copying.
-type jwtClaims Claims
-
-func numericDate(t time.Time) (*jwt.NumericDate, error) {
-	if t.IsZero() {
-		return nil, nil
-	}
-	return jwt.NewNumericDate(t), nil
-}
-
-func (c *jwtClaims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDate(c.ExpiresAt) }
-func (c *jwtClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDate(c.IssuedAt) }
-func (c *jwtClaims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDate(c.NotBefore) }
-func (c *jwtClaims) GetIssuer() (string, error)                   { return c.Issuer, nil }
-func (c *jwtClaims) GetSubject() (string, error)                  { return c.Subject, nil }
-func (c *jwtClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
