@@ -73,7 +73,8 @@ type Config struct {
 	PublicScheme string
 	// IntrospectionURL is IDENTSPHERE_INTROSPECTION_URL: the issuer's RFC
 	// 7662 endpoint, for providers whose discovery document does not
-	// advertise it. Empty: discovered.
+	// advertise it. Empty: discovered. Set, it needs ClientID and
+	// ClientSecret: New and FromEnv refuse to start without them.
 	IntrospectionURL string
 	// RedisURL is IDENTSPHERE_REDIS_URL (redis:// or rediss://): when set,
 	// revocations (back-channel logouts) and the DPoP and logout-token

@@ -49,6 +49,7 @@ func TestFromEnvReportsEveryMistakeAtOnce(t *testing.T) {
 		"IDENTSPHERE_PROXY_TIMEOUT must be a positive duration",
 		"IDENTSPHERE_TRUSTED_PROXIES",
 		"IDENTSPHERE_INTROSPECTION_URL must be an absolute http(s) URL",
+		"IDENTSPHERE_INTROSPECTION_URL is set but IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET are empty",
 		"IDENTSPHERE_REDIS_URL must start with redis://",
 		"METRICS_ADDR",
 	} {
@@ -56,8 +57,8 @@ func TestFromEnvReportsEveryMistakeAtOnce(t *testing.T) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
 		}
 	}
-	if got := strings.Count(err.Error(), "\n") + 1; got != 11 {
-		t.Errorf("%d problems reported, want 11:\n%v", got, err)
+	if got := strings.Count(err.Error(), "\n") + 1; got != 12 {
+		t.Errorf("%d problems reported, want 12:\n%v", got, err)
 	}
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("the error shows the Redis password: %v", err)

@@ -43,6 +43,7 @@ func (cfg Config) problems() []error {
 			add(fmt.Errorf("IDENTSPHERE_INTROSPECTION_URL must be an absolute http(s) URL, not %q", u))
 		}
 	}
+	add(introspectionClientProblem(cfg))
 	if u := cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 		// Not echoed: the URL may hold a password.
 		add(errors.New("IDENTSPHERE_REDIS_URL must start with redis:// or rediss://"))
