@@ -29,7 +29,9 @@ func BenchmarkResolveForwarding(b *testing.B) {
 		cases := map[string]http.Header{
 			"trusted hops":      {"X-Forwarded-For": {"203.0.113.7, " + strings.Repeat("10.0.0.1, ", n) + "10.0.0.2"}},
 			"forged left chain": {"X-Forwarded-For": {strings.Repeat("198.51.100.1, ", n) + "203.0.113.7"}},
-			"Forwarded":         {"Forwarded": {strings.Repeat("for=198.51.100.1;proto=https, ", n) + "for=203.0.113.7"}},
+			"Forwarded": {
+				"Forwarded": {strings.Repeat("for=198.51.100.1;proto=https, ", n) + "for=203.0.113.7"},
+			},
 		}
 		for name, h := range cases {
 			b.Run(fmt.Sprintf("%s/%d", name, n), func(b *testing.B) {

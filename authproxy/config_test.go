@@ -41,7 +41,10 @@ func TestNewConfig(t *testing.T) {
 		"extra header client IP":   {Issuer: issuer, ExtraRequestHeaders: []string{"Cf-Connecting-IP"}},
 		"extra header override":    {Issuer: issuer, ExtraRequestHeaders: []string{"X-HTTP-Method-Override"}},
 		"trusted zero prefix":      {Issuer: issuer, TrustedProxies: []netip.Prefix{{}}},
-		"trusted wide 4in6 prefix": {Issuer: issuer, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("::ffff:0:0/80")}},
+		"trusted wide 4in6 prefix": {
+			Issuer:         issuer,
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("::ffff:0:0/80")},
+		},
 		"public scheme ftp":        {Issuer: issuer, PublicScheme: "ftp"},
 		"public scheme upper case": {Issuer: issuer, PublicScheme: "HTTPS"},
 	}

@@ -20,7 +20,12 @@ func TestCrossOriginUnsafeRequestsAreRefused403(t *testing.T) {
 		{"logout CSRF", http.MethodPost, "/v1/auth/logout", crossSite},
 		{"login CSRF", http.MethodPost, "/v1/auth/login", crossSite},
 		{"login CSRF from an old browser (Origin only)", http.MethodPost, "/v1/auth/login", otherOrigin},
-		{"same-site is not same-origin", http.MethodPost, "/v1/auth/logout", http.Header{"Sec-Fetch-Site": {"same-site"}}},
+		{
+			"same-site is not same-origin",
+			http.MethodPost,
+			"/v1/auth/logout",
+			http.Header{"Sec-Fetch-Site": {"same-site"}},
+		},
 		{"PUT", http.MethodPut, "/v1/auth/password", crossSite},
 		{"PATCH", http.MethodPatch, "/v1/auth/profile", crossSite},
 		{"DELETE", http.MethodDelete, "/v1/auth/sessions/current", crossSite},
@@ -61,7 +66,11 @@ func TestSameOriginSafeAndNonBrowserRequestsPassCrossOriginProtection(t *testing
 			func(host string) http.Header { return http.Header{"Origin": {"http://" + host}} },
 		},
 		{"no browser headers (curl, a server)", http.MethodPost, func(string) http.Header { return nil }},
-		{"cross-site GET", http.MethodGet, func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"cross-site"}} }},
+		{
+			"cross-site GET",
+			http.MethodGet,
+			func(string) http.Header { return http.Header{"Sec-Fetch-Site": {"cross-site"}} },
+		},
 		{
 			"cross-site preflight",
 			http.MethodOptions,
@@ -73,7 +82,11 @@ func TestSameOriginSafeAndNonBrowserRequestsPassCrossOriginProtection(t *testing
 			idp := newProvider(t, nil)
 			srv := serveProxy(t, authproxy.Config{Issuer: idp.URL})
 			host := strings.TrimPrefix(srv.URL, "http://")
-			resp, body := send(t, srv, clientRequest{Method: tt.method, Path: "/v1/auth/login", Header: tt.header(host)})
+			resp, body := send(
+				t,
+				srv,
+				clientRequest{Method: tt.method, Path: "/v1/auth/login", Header: tt.header(host)},
+			)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d, want the provider's 200; body %s", resp.StatusCode, body)
 			}

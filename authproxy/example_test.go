@@ -56,7 +56,12 @@ func Example() {
 // browser log out; and a tunnel is no login.
 func ExampleConfig_trustedProxies() {
 	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "provider: client %s over %s\n", r.Header.Get("X-Forwarded-For"), r.Header.Get("X-Forwarded-Proto"))
+		fmt.Fprintf(
+			w,
+			"provider: client %s over %s\n",
+			r.Header.Get("X-Forwarded-For"),
+			r.Header.Get("X-Forwarded-Proto"),
+		)
 	}))
 	defer idp.Close()
 
@@ -82,7 +87,8 @@ func ExampleConfig_trustedProxies() {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
+		fmt.Println(resp.StatusCode)
+		fmt.Println(strings.TrimSpace(string(body)))
 	}
 	// What the balancer adds: the client's address, and that it came over TLS.
 	do(http.MethodPost, map[string]string{"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
@@ -90,7 +96,10 @@ func ExampleConfig_trustedProxies() {
 	do(http.MethodPost, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
 	do(http.MethodTrace, nil)
 	// Output:
-	// 200 provider: client 203.0.113.7 over https
-	// 403 {"error":"forbidden","error_description":"Cross-origin requests to the authentication service are not allowed."}
-	// 405 {"error":"method_not_allowed","error_description":"This method is not allowed here."}
+	// 200
+	// provider: client 203.0.113.7 over https
+	// 403
+	// {"error":"forbidden","error_description":"Cross-origin requests to the authentication service are not allowed."}
+	// 405
+	// {"error":"method_not_allowed","error_description":"This method is not allowed here."}
 }

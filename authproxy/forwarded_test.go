@@ -72,7 +72,10 @@ func TestForwardingHeadersFromTrustedProxiesAreHonoured(t *testing.T) {
 			http.Header{"X-Forwarded-For": {"203.0.113.7"}},
 			stated{"203.0.113.7", "http", "for=203.0.113.7;proto=http"}},
 		{"X-Forwarded-Proto list read at the client's position", trustInternal, "",
-			http.Header{"X-Forwarded-For": {"198.51.100.1, 203.0.113.7, 10.1.2.3"}, "X-Forwarded-Proto": {"http, HTTPS, http"}},
+			http.Header{
+				"X-Forwarded-For":   {"198.51.100.1, 203.0.113.7, 10.1.2.3"},
+				"X-Forwarded-Proto": {"http, HTTPS, http"},
+			},
 			stated{"203.0.113.7", "https", "for=203.0.113.7;proto=https"}},
 		{"X-Forwarded-Proto alone", trustLoopback, "",
 			http.Header{"X-Forwarded-Proto": {"https"}},
@@ -80,12 +83,17 @@ func TestForwardingHeadersFromTrustedProxiesAreHonoured(t *testing.T) {
 		{"Forwarded (RFC 7239)", trustInternal, "",
 			http.Header{
 				"Forwarded": {
-					`for=198.51.100.1, For="[2001:db8:cafe::17]:4711";proto=https;by=10.1.2.3;host="id.example", for=10.1.2.3`,
+					`for=198.51.100.1, For="[2001:db8:cafe::17]:4711";proto=https;by=10.1.2.3;host="id.example", ` +
+						`for=10.1.2.3`,
 				},
 			},
 			stated{"2001:db8:cafe::17", "https", `for="[2001:db8:cafe::17]";proto=https`}},
 		{"Forwarded and X-Forwarded-For agreeing", trustLoopback, "",
-			http.Header{"X-Forwarded-For": {"203.0.113.7"}, "X-Forwarded-Proto": {"https"}, "Forwarded": {"for=203.0.113.7"}},
+			http.Header{
+				"X-Forwarded-For":   {"203.0.113.7"},
+				"X-Forwarded-Proto": {"https"},
+				"Forwarded":         {"for=203.0.113.7"},
+			},
 			stated{"203.0.113.7", "https", "for=203.0.113.7;proto=https"}},
 		{"public scheme over an untrusted connection", nil, "https",
 			http.Header{"X-Forwarded-Proto": {"http"}},
@@ -98,7 +106,11 @@ func TestForwardingHeadersFromTrustedProxiesAreHonoured(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			idp := newProvider(t, nil)
 			srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, TrustedProxies: tt.trusted, PublicScheme: tt.scheme})
-			resp, body := send(t, srv, clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: tt.header})
+			resp, body := send(
+				t,
+				srv,
+				clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: tt.header},
+			)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d, want 200; body %s", resp.StatusCode, body)
 			}
@@ -187,7 +199,11 @@ func TestHostileForwardingHeadersNeverFail500(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			idp := newProvider(t, nil)
 			srv := serveProxy(t, authproxy.Config{Issuer: idp.URL, TrustedProxies: trustInternal})
-			resp, body := send(t, srv, clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: tt.header})
+			resp, body := send(
+				t,
+				srv,
+				clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Header: tt.header},
+			)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d; body %.200s", resp.StatusCode, tt.status, body)
 			}
@@ -222,7 +238,13 @@ func TestForwardedHostIsConfiguredNeverTakenFromTheRequest(t *testing.T) {
 				t.Errorf("trusted %v, ForwardedHost %q: provider got X-Forwarded-Host %q", trusted, host, got)
 			}
 			if got := h.Values("Forwarded"); !slices.Equal(got, []string{wantFwd}) {
-				t.Errorf("trusted %v, ForwardedHost %q: provider got Forwarded %q, want %q", trusted, host, got, wantFwd)
+				t.Errorf(
+					"trusted %v, ForwardedHost %q: provider got Forwarded %q, want %q",
+					trusted,
+					host,
+					got,
+					wantFwd,
+				)
 			}
 		}
 	}

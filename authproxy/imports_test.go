@@ -28,7 +28,8 @@ func TestProxyAndValidatorAreSeparate(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, imp := range f.Imports {
-				if path, _ := strconv.Unquote(imp.Path.Value); path == forbidden || strings.HasPrefix(path, forbidden+"/") {
+				if path, _ := strconv.Unquote(imp.Path.Value); path == forbidden ||
+					strings.HasPrefix(path, forbidden+"/") {
 					t.Errorf("%s imports %s", file, path)
 				}
 			}

@@ -163,7 +163,13 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, errTimeout),
 		errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
-		p.refuse(w, r, http.StatusGatewayTimeout, "gateway_timeout", "The authentication service did not answer in time.")
+		p.refuse(
+			w,
+			r,
+			http.StatusGatewayTimeout,
+			"gateway_timeout",
+			"The authentication service did not answer in time.",
+		)
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads this, and it is no failure of
 		// the provider worth a warning.

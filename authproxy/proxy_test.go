@@ -76,15 +76,35 @@ func TestForwardsAllowedPaths(t *testing.T) {
 			resp, body := send(t, srv, req)
 
 			if resp.StatusCode != http.StatusCreated || string(body) != "provider says hi" ||
-				resp.Header.Get("X-Provider") != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
-				t.Errorf("client got %d %q %v, want the provider's answer unchanged", resp.StatusCode, body, resp.Header)
+				resp.Header.Get(
+					"X-Provider",
+				) != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+				t.Errorf(
+					"client got %d %q %v, want the provider's answer unchanged",
+					resp.StatusCode,
+					body,
+					resp.Header,
+				)
 			}
 			got := idp.only(t)
 			if got.Method != tt.method || got.Path != tt.wantPath || got.RequestURI != tt.wantRequestURI ||
 				got.RawQuery != tt.query || string(got.Body) != tt.body || got.ContentType != tt.contentType {
-				t.Errorf("provider got %s %q (wire %q) query %q body %q type %q,\nwant %s %q (wire %q) query %q body %q type %q",
-					got.Method, got.Path, got.RequestURI, got.RawQuery, got.Body, got.ContentType,
-					tt.method, tt.wantPath, tt.wantRequestURI, tt.query, tt.body, tt.contentType)
+				t.Errorf(
+					"provider got %s %q (wire %q) query %q body %q type %q,\nwant %s %q (wire %q) query %q body %q "+
+						"type %q",
+					got.Method,
+					got.Path,
+					got.RequestURI,
+					got.RawQuery,
+					got.Body,
+					got.ContentType,
+					tt.method,
+					tt.wantPath,
+					tt.wantRequestURI,
+					tt.query,
+					tt.body,
+					tt.contentType,
+				)
 			}
 			if want := strings.TrimPrefix(idp.URL, "http://"); got.Host != want {
 				t.Errorf("provider got Host %q, want its own %q", got.Host, want)
@@ -168,7 +188,11 @@ func TestRefusesPathsOutsideAuth(t *testing.T) {
 	srv := serveProxy(t, authproxy.Config{Issuer: idp.URL})
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
-			resp, body := send(t, srv, clientRequest{Path: p, Header: http.Header{"Authorization": {"Bearer app-token"}}})
+			resp, body := send(
+				t,
+				srv,
+				clientRequest{Path: p, Header: http.Header{"Authorization": {"Bearer app-token"}}},
+			)
 			checkError(t, resp, body, http.StatusBadRequest, "invalid_request", upstreamInternals(idp.Server)...)
 		})
 	}

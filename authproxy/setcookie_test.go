@@ -52,14 +52,18 @@ func TestCookieDomainReplacesEveryDomainABrowserWouldRead(t *testing.T) {
 	const app = "app.example.test"
 	tests := []struct{ from, want string }{
 		{"idp_session=s1; Path=/; Domain=id.example.test; Max-Age=3600; HttpOnly; Secure; SameSite=Lax; Priority=High",
-			"idp_session=s1; Path=/; Domain=app.example.test; Max-Age=3600; HttpOnly; Secure; SameSite=Lax; Priority=High"},
+			"idp_session=s1; Path=/; Domain=app.example.test; Max-Age=3600; HttpOnly; Secure; SameSite=Lax; " +
+				"Priority=High"},
 		{"a=1; Domain =id.example.test; Path=/", "a=1; Domain=app.example.test; Path=/"},
 		{"b=2; Domain\t=id.example.test", "b=2; Domain=app.example.test"},
 		{"c=3; domain=id.example.test", "c=3; Domain=app.example.test"},
 		{"d=4;DOMAIN = .id.example.test ;Secure", "d=4; Domain=app.example.test; Secure"},
 		{"e=5; Path=/; Domain=; Domain=id.example.test", "e=5; Path=/; Domain=app.example.test"},
 		{"f=6; Domain=id.example.test; Domain=evil.example", "f=6; Domain=app.example.test"},
-		{"g=7; Domain=; Path=/", "g=7; Path=/"},                        // empty Domain: host-only for the browser, and here
+		{
+			"g=7; Domain=; Path=/",
+			"g=7; Path=/",
+		}, // empty Domain: host-only for the browser, and here
 		{" h = 8 ; HttpOnly ;; ", "h=8; HttpOnly"},                     // trimmed as the browser trims
 		{`i="x;Domain=evil.example"`, `i="x; Domain=app.example.test`}, // quotes do not protect ';'
 		{"bad name=1; Domain=id.example.test", "bad name=1; Domain=app.example.test"},

@@ -208,7 +208,12 @@ func TestUnreachable(t *testing.T) {
 			resp, body := send(
 				t,
 				srv,
-				clientRequest{Method: http.MethodPost, Path: "/v1/auth/login", Body: strings.NewReader("{}"), Length: 2},
+				clientRequest{
+					Method: http.MethodPost,
+					Path:   "/v1/auth/login",
+					Body:   strings.NewReader("{}"),
+					Length: 2,
+				},
 			)
 			u, _ := url.Parse(tt.issuer)
 			leaks := append(upstreamInternals(srv), u.Host, u.Port(), "example.invalid", "no DNS", "reset")

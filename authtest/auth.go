@@ -108,7 +108,12 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 	var cnf any // nil: no cnf claim, a bearer token
 	if creds.DPoPJKT != "" {
 		if !isThumbprint(creds.DPoPJKT) {
-			writeError(w, http.StatusBadRequest, "invalid_dpop_proof", "dpop_jkt must be a base64url SHA-256 thumbprint")
+			writeError(
+				w,
+				http.StatusBadRequest,
+				"invalid_dpop_proof",
+				"dpop_jkt must be a base64url SHA-256 thumbprint",
+			)
 			return
 		}
 		cnf = map[string]string{"jkt": creds.DPoPJKT}

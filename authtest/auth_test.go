@@ -113,7 +113,10 @@ func TestLoginAndSignupIssueSession(t *testing.T) {
 			ck := sessionCookie(t, resp)
 			if ck.Value != tr.AccessToken || !ck.HttpOnly || ck.Secure || ck.SameSite != http.SameSiteLaxMode ||
 				ck.Path != "/" || ck.MaxAge != 900 {
-				t.Errorf("cookie %+v, want the token, HttpOnly, not Secure over plain HTTP, Lax, Path /, Max-Age 900", ck)
+				t.Errorf(
+					"cookie %+v, want the token, HttpOnly, not Secure over plain HTTP, Lax, Path /, Max-Age 900",
+					ck,
+				)
 			}
 		})
 	}
@@ -178,7 +181,13 @@ func TestAuthEndpointsRefuseOtherMethods(t *testing.T) {
 		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 			resp, _ := do(t, newClient(t), mustRequest(t, method, iss.URL()+path, nil))
 			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != http.MethodPost {
-				t.Errorf("%s %s: %d Allow %q, want 405 Allow POST", method, path, resp.StatusCode, resp.Header.Get("Allow"))
+				t.Errorf(
+					"%s %s: %d Allow %q, want 405 Allow POST",
+					method,
+					path,
+					resp.StatusCode,
+					resp.Header.Get("Allow"),
+				)
 			}
 		}
 	}
@@ -291,7 +300,13 @@ func TestRefreshRejectsUntrustedCookies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := postJSON(t, iss, "/v1/auth/refresh", "", &http.Cookie{Name: authtest.CookieName, Value: tt.cookie})
+			resp, body := postJSON(
+				t,
+				iss,
+				"/v1/auth/refresh",
+				"",
+				&http.Cookie{Name: authtest.CookieName, Value: tt.cookie},
+			)
 			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `"invalid_token"`) {
 				t.Fatalf("%d %s, want 401 invalid_token", resp.StatusCode, body)
 			}

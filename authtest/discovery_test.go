@@ -114,7 +114,12 @@ func TestWellKnownEndpointsRefuseOtherMethods(t *testing.T) {
 	for _, path := range []string{discoveryPath, "/.well-known/jwks.json"} {
 		resp, _ := do(t, newClient(t), mustRequest(t, http.MethodPost, iss.URL()+path, nil))
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
-			t.Errorf("POST %s: %d Allow %q, want 405 Allow \"GET, HEAD\"", path, resp.StatusCode, resp.Header.Get("Allow"))
+			t.Errorf(
+				"POST %s: %d Allow %q, want 405 Allow \"GET, HEAD\"",
+				path,
+				resp.StatusCode,
+				resp.Header.Get("Allow"),
+			)
 		}
 	}
 	if iss.DiscoveryFetches() != 1 || iss.JWKSFetches() != 1 {

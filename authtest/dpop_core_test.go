@@ -24,7 +24,18 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 	const publicURL = "https://api.example"
 	handler := func(maxRSABits int) http.Handler {
 		cfg := core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL, MaxProofRSABits: maxRSABits,
-			Algorithms: []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256", "RS384", "PS384", "RS512", "PS512"}}
+			Algorithms: []string{
+				"ES256",
+				"ES384",
+				"ES512",
+				"EdDSA",
+				"RS256",
+				"PS256",
+				"RS384",
+				"PS384",
+				"RS512",
+				"PS512",
+			}}
 		return stdauth.Middleware(v, withDPoP(t, cfg))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	}
 	byDefault, rsa4096 := handler(0), handler(4096)
@@ -49,7 +60,13 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 			rsa4096,
 			200,
 		},
-		{"RSA-4096 by default", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4096())), nil, byDefault, 401},
+		{
+			"RSA-4096 by default",
+			authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4096())),
+			nil,
+			byDefault,
+			401,
+		},
 		{"RSA-4160", authtest.NewDPoPKey(t, authtest.DPoPKeySigner(testkeys.RSA4160())), nil, rsa4096, 401},
 		{
 			"RSA-2048 with the exponent 3",

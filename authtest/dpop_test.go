@@ -473,7 +473,8 @@ func TestDPoPKeyFromSigner(t *testing.T) {
 	ec := authtest.NewDPoPKey(t)
 	verifyProof(
 		t,
-		authtest.NewDPoPKey(t, authtest.DPoPKeySigner(opaqueSigner{ec.Signer()})).Proof("GET", "https://api.example/", ""),
+		authtest.NewDPoPKey(t, authtest.DPoPKeySigner(opaqueSigner{ec.Signer()})).
+			Proof("GET", "https://api.example/", ""),
 		"ES256",
 	)
 

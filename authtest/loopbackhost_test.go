@@ -19,7 +19,12 @@ func TestWithLoopbackHostsOnlyRefusesForeignHosts421(t *testing.T) {
 	for _, host := range []string{"evil.example", "evil.example:" + port, "127.0.0.1.evil.example",
 		"localhost.evil.example", "10.0.0.1", "[::2]:" + port, "[::ffff:10.0.0.1]", "[fe80::1%25lo]"} {
 		for _, path := range paths {
-			req := mustRequest(t, http.MethodPost, iss.URL()+path, strings.NewReader(`{"email":"a@example.com","password":"x"}`))
+			req := mustRequest(
+				t,
+				http.MethodPost,
+				iss.URL()+path,
+				strings.NewReader(`{"email":"a@example.com","password":"x"}`),
+			)
 			req.Header.Set("Content-Type", "application/json")
 			req.Host = host
 			resp, body := do(t, newClient(t), req)

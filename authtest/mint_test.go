@@ -281,7 +281,11 @@ func TestSignWithSecret(t *testing.T) {
 			if h := header(t, token); h["alg"] != alg || h["kid"] != testkeys.KIDRSA {
 				t.Fatalf("header %v, want alg %s and kid %s", h, alg, testkeys.KIDRSA)
 			}
-			_, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{alg}))
+			_, err := jwt.Parse(
+				token,
+				func(*jwt.Token) (any, error) { return secret, nil },
+				jwt.WithValidMethods([]string{alg}),
+			)
 			if err != nil {
 				t.Fatalf("does not verify with the secret: %v", err)
 			}

@@ -57,7 +57,7 @@ func NewPathIssuer(path string, opts ...Option) *PathIssuer {
 	p := &PathIssuer{Issuer: NewIssuer(opts...)}
 	base := strings.TrimSuffix(path, "/")
 	discoveryAt, jwksAt := base+discoveryPath, base+jwksPath
-	p.srv = httptest.NewUnstartedServer(loopbackHostsOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	route := func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case discoveryAt:
 			p.serveDiscovery(w, r)
@@ -66,7 +66,8 @@ func NewPathIssuer(path string, opts ...Option) *PathIssuer {
 		default:
 			http.NotFound(w, r)
 		}
-	})))
+	}
+	p.srv = httptest.NewUnstartedServer(loopbackHostsOnly(http.HandlerFunc(route)))
 	origin := "http://" + p.srv.Listener.Addr().String()
 	p.url, p.jwksURL = origin+path, origin+jwksAt
 	p.srv.Start()
@@ -86,7 +87,8 @@ func checkIssuerPath(path string) error {
 		case s == "", s == ".", s == "..":
 			return fmt.Errorf("segment %q is not allowed", s)
 		case s == ".well-known":
-			return fmt.Errorf("an issuer identifier has no %q segment: give the issuer's path, not its discovery URL", s)
+			return fmt.Errorf(
+				"an issuer identifier has no %q segment: give the issuer's path, not its discovery URL", s)
 		case strings.IndexFunc(s, func(r rune) bool { return !isUnreserved(r) }) >= 0:
 			return fmt.Errorf("segment %q holds a character other than letters, digits and %q", s, "-._~")
 		}

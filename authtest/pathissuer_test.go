@@ -62,7 +62,13 @@ func TestPathIssuerServesDiscoveryAndKeysUnderItsPath(t *testing.T) {
 				t.Fatalf("discovery answered %d", status)
 			}
 			if doc["issuer"] != p.URL() || doc["jwks_uri"] != p.JWKSURL() {
-				t.Fatalf("discovery issuer %v, jwks_uri %v; want %q and %q", doc["issuer"], doc["jwks_uri"], p.URL(), p.JWKSURL())
+				t.Fatalf(
+					"discovery issuer %v, jwks_uri %v; want %q and %q",
+					doc["issuer"],
+					doc["jwks_uri"],
+					p.URL(),
+					p.JWKSURL(),
+				)
 			}
 
 			// A token minted by the path issuer carries its URL as iss
@@ -152,7 +158,12 @@ func TestPathIssuerAdvertiseAlgorithms(t *testing.T) {
 }
 
 func TestPathIssuerSharesTheEmbeddedIssuersState(t *testing.T) {
-	p := newPathIssuer(t, "/tenant/v2.0", authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithoutDiscovery())
+	p := newPathIssuer(
+		t,
+		"/tenant/v2.0",
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithoutDiscovery(),
+	)
 	if status, _ := pathDiscovery(t, p); status != http.StatusNotFound {
 		t.Errorf("WithoutDiscovery: the path's discovery answered %d, want 404", status)
 	}

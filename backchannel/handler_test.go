@@ -32,12 +32,20 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	iss := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	t.Cleanup(iss.Close)
 	deny := core.NewDenylist(nil)
 	v := authcases.NewValidator(
 		t,
-		core.Config{Issuer: iss.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()},
+		core.Config{
+			Issuer:     iss.URL(),
+			Audience:   []string{authcases.Audience},
+			Revocation: deny,
+			Logger:     authcases.Discard(),
+		},
 	)
 	h, err := backchannel.NewHandler(
 		backchannel.Config{Validator: v, ClientID: clientID, Revoker: deny.Revoker(), Logger: authcases.Discard()},

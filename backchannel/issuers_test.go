@@ -23,7 +23,10 @@ func newMultiEnv(t *testing.T) (a, b *env) {
 		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
 		authtest.WithAudience(authcases.Audience),
 	)
-	issB := authtest.NewIssuer(authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience(authcases.Audience))
+	issB := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDEC, testkeys.EC()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	t.Cleanup(issA.Close)
 	t.Cleanup(issB.Close)
 	deny := core.NewDenylist(nil)

@@ -70,8 +70,8 @@ func (h *Handler) firstUse(ctx context.Context, lt *core.LogoutToken) use {
 		case err != nil:
 			h.cfg.Logger.WarnContext(
 				ctx,
-				"identsphere: back-channel logout not checked against the fleet's replay store: processing it (a replay "+
-					"re-applies the same revocation)",
+				"identsphere: back-channel logout not checked against the fleet's replay store: processing it (a "+
+					"replay re-applies the same revocation)",
 				"issuer",
 				lt.AdmittedBy,
 				"error",
@@ -97,9 +97,9 @@ func (h *Handler) undo(ctx context.Context, u use, lt *core.LogoutToken) {
 	if err := h.cfg.Replay.Forget(ctx, u.key); err != nil {
 		h.cfg.Logger.ErrorContext(
 			ctx,
-			"identsphere: back-channel logout answered 503 but still marked used in the fleet's replay store: the provider's "+
-				"retry will be refused as a replay; the revocation stays in force on this replica and is written to the shared "+
-				"store when it answers",
+			"identsphere: back-channel logout answered 503 but still marked used in the fleet's replay store: the "+
+				"provider's retry will be refused as a replay; the revocation stays in force on this replica and is "+
+				"written to the shared store when it answers",
 			"issuer",
 			lt.AdmittedBy,
 			"sub",

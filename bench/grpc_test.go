@@ -79,8 +79,9 @@ var grpcContestants = []contestant{
 			}
 			var claims seedClaims
 			if _, err := jwt.ParseWithClaims(token, &claims, k.Keyfunc,
-				jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(e.Issuer.URL()), jwt.WithAudience(fixture.Audience),
-				jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second)); err != nil {
+				jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(e.Issuer.URL()),
+				jwt.WithAudience(fixture.Audience), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second),
+			); err != nil {
 				return nil, err
 			}
 			return context.WithValue(ctx, seedKey{}, &claims), nil

@@ -75,7 +75,10 @@ var observedContestants = []contestant{
 	})},
 	{"stdauth-otel-noop/cached", observedSubject(func(tb testing.TB) core.Observer {
 		obs, err := otelauth.New(
-			otelauth.Config{MeterProvider: metricnoop.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()},
+			otelauth.Config{
+				MeterProvider:  metricnoop.NewMeterProvider(),
+				TracerProvider: tracenoop.NewTracerProvider(),
+			},
 		)
 		if err != nil {
 			tb.Fatal(err)

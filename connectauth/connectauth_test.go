@@ -49,7 +49,9 @@ func serveUnary(t testing.TB, middleware func(http.Handler) http.Handler) *serve
 	return serveHandlers(t, middleware, func(path string) http.Handler {
 		return connect.NewUnaryHandler(
 			path,
-			func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
+			func(
+				ctx context.Context, _ *connect.Request[emptypb.Empty],
+			) (*connect.Response[wrapperspb.StringValue], error) {
 				sub, err := subject(ctx)
 				return connect.NewResponse(wrapperspb.String(sub)), err
 			},
@@ -92,7 +94,10 @@ func serveHandlers(
 
 // call calls procedure over protocol with the Authorization values auth.
 func (s *server) call(ctx context.Context, protocol, procedure string, auth ...string) (string, error) {
-	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](s.Client(), s.URL+procedure, protocols[protocol]...)
+	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](
+		s.Client(),
+		s.URL+procedure,
+		protocols[protocol]...)
 	req := connect.NewRequest(&emptypb.Empty{})
 	for _, a := range auth {
 		req.Header().Add("Authorization", a)

@@ -70,7 +70,9 @@ func ordersHandler() http.Handler {
 			procedure,
 			connect.NewUnaryHandler(
 				procedure,
-				func(ctx context.Context, _ *connect.Request[emptypb.Empty]) (*connect.Response[wrapperspb.StringValue], error) {
+				func(
+					ctx context.Context, _ *connect.Request[emptypb.Empty],
+				) (*connect.Response[wrapperspb.StringValue], error) {
 					c, _ := core.ClaimsFrom(ctx)
 					return connect.NewResponse(wrapperspb.String(c.Subject)), nil
 				},

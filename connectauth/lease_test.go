@@ -61,7 +61,8 @@ func TestStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
 		jti := "stream-" + name
 		client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](srv.Client(), srv.URL+procedure, opts...)
 		st := client.CallBidiStream(ctx)
-		st.RequestHeader().Set("Authorization", "Bearer "+env.Issuer.MustMint(authtest.Claims{"jti": jti, "sub": "watcher"}))
+		st.RequestHeader().
+			Set("Authorization", "Bearer "+env.Issuer.MustMint(authtest.Claims{"jti": jti, "sub": "watcher"}))
 		if err := st.Send(&emptypb.Empty{}); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

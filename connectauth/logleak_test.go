@@ -89,7 +89,12 @@ func TestCatalogueLogsNoTokenOverConnect(t *testing.T) {
 				idx := authcases.Windows([]byte(err.Error()))
 				for _, s := range mine {
 					if run := authcases.Leak(idx, s); run != "" {
-						t.Errorf("%s: the refusal's message carries %q, %d characters of a credential sent", name, run, authcases.MinLeak)
+						t.Errorf(
+							"%s: the refusal's message carries %q, %d characters of a credential sent",
+							name,
+							run,
+							authcases.MinLeak,
+						)
 					}
 				}
 				if len(recs) != 1 {
@@ -97,8 +102,16 @@ func TestCatalogueLogsNoTokenOverConnect(t *testing.T) {
 					continue
 				}
 				rec := recs[0]
-				if status, _ := rec["status"].(float64); int(status) != c.Status || rec["error"] != c.Code && c.Code != "" {
-					t.Errorf("%s: record says %v %v, the answer was %d %q", name, rec["status"], rec["error"], c.Status, c.Code)
+				if status, _ := rec["status"].(float64); int(status) != c.Status ||
+					rec["error"] != c.Code && c.Code != "" {
+					t.Errorf(
+						"%s: record says %v %v, the answer was %d %q",
+						name,
+						rec["status"],
+						rec["error"],
+						c.Status,
+						c.Code,
+					)
 				}
 				if check, _ := rec["check"].(string); check == "" {
 					t.Errorf("%s: the record names no check: %v", name, rec)
@@ -122,5 +135,10 @@ func TestCatalogueLogsNoTokenOverConnect(t *testing.T) {
 			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, authcases.MinLeak)
 		}
 	}
-	t.Logf("%d records, %d refused calls, %d credentials checked", bytes.Count(logs, []byte("\n")), refused, len(secrets))
+	t.Logf(
+		"%d records, %d refused calls, %d credentials checked",
+		bytes.Count(logs, []byte("\n")),
+		refused,
+		len(secrets),
+	)
 }

@@ -70,7 +70,10 @@ func serveBidiStreams(t testing.TB, middleware func(http.Handler) http.Handler) 
 // the Authorization values auth, and returns the one subject it sends, or
 // the stream's error.
 func (s *server) callServerStream(ctx context.Context, protocol, procedure string, auth ...string) (string, error) {
-	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](s.Client(), s.URL+procedure, protocols[protocol]...)
+	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](
+		s.Client(),
+		s.URL+procedure,
+		protocols[protocol]...)
 	req := connect.NewRequest(&emptypb.Empty{})
 	for _, a := range auth {
 		req.Header().Add("Authorization", a)
@@ -97,7 +100,10 @@ func (s *server) callServerStream(ctx context.Context, protocol, procedure strin
 // with the Authorization values auth, sends one message and returns the
 // one subject it answers, or the stream's error.
 func (s *server) callBidiStream(ctx context.Context, protocol, procedure string, auth ...string) (string, error) {
-	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](s.Client(), s.URL+procedure, protocols[protocol]...)
+	client := connect.NewClient[emptypb.Empty, wrapperspb.StringValue](
+		s.Client(),
+		s.URL+procedure,
+		protocols[protocol]...)
 	st := client.CallBidiStream(ctx)
 	for _, a := range auth {
 		st.RequestHeader().Add("Authorization", a)

@@ -15,8 +15,8 @@ func checkAlgorithms(algs []string) error {
 	for _, a := range algs {
 		if _, ok := jose.LookupAlgorithm(a); !ok {
 			return fmt.Errorf(
-				"identsphere: algorithm %q is not allowed (only asymmetric JWS algorithms are: none and HS* can never be "+
-					"verified with a public JWKS)",
+				"identsphere: algorithm %q is not allowed (only asymmetric JWS algorithms are: none and HS* can never "+
+					"be verified with a public JWKS)",
 				a,
 			)
 		}

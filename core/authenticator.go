@@ -120,7 +120,8 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 	if isNil(v) {
 		panic(
 			fmt.Sprintf(
-				"identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked error?)",
+				"identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked "+
+					"error?)",
 				nilName(v),
 			),
 		)
@@ -327,7 +328,13 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	}
 	a.observer.Decided(
 		r.Context(),
-		Decision{Check: check, Status: resp.Status, Issuer: issuer, RevocationChecked: revocationCheck(check), Route: route},
+		Decision{
+			Check:             check,
+			Status:            resp.Status,
+			Issuer:            issuer,
+			RevocationChecked: revocationCheck(check),
+			Route:             route,
+		},
 	)
 	a.refusals.record(r.Context(), r.Method, r.URL.Path, err, resp, check, token)
 	if a.onError != nil {
@@ -353,7 +360,8 @@ func MustFreshnessChecker(f FreshnessChecker) FreshnessChecker {
 	if isNil(f) {
 		panic(
 			fmt.Sprintf(
-				"identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an unchecked error?)",
+				"identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an "+
+					"unchecked error?)",
 				nilName(f),
 			),
 		)

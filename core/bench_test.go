@@ -19,7 +19,10 @@ import (
 )
 
 func benchEnv(b testing.TB) (*authtest.Issuer, *core.Validator, string) {
-	iss := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	iss := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	b.Cleanup(iss.Close)
 	v := authcases.NewValidator(
 		b,
@@ -94,7 +97,9 @@ func BenchmarkFreshCheck(b *testing.B) {
 	}{{"call", time.Nanosecond}, {"cached", time.Minute}} {
 		b.Run(bc.name, func(b *testing.B) {
 			in, err := core.NewIntrospector(v, core.IntrospectionConfig{
-				ClientID: authtest.IntrospectionClientID, ClientSecret: authtest.IntrospectionClientSecret, CacheTTL: bc.ttl,
+				ClientID:     authtest.IntrospectionClientID,
+				ClientSecret: authtest.IntrospectionClientSecret,
+				CacheTTL:     bc.ttl,
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -53,7 +53,7 @@ const (
 	CheckDPoPProof             Check = "dpop_proof"             // the DPoP proof is invalid: 401 invalid_dpop_proof
 	CheckDPoPNonce             Check = "use_dpop_nonce"         // the proof lacks the server nonce: 401 use_dpop_nonce
 	CheckScope                 Check = "scope"                  // a required scope is missing: 403 insufficient_scope
-	CheckCrossOrigin           Check = "cross_origin"           // a cookie token, cross-origin and unsafe: 403 forbidden
+	CheckCrossOrigin           Check = "cross_origin"           // a cookie token, cross-origin, unsafe: 403 forbidden
 	CheckEmailVerified         Check = "email_verified"         // RequireVerifiedEmail refused it: 403 forbidden
 	CheckClaim                 Check = "claim"                  // RequireClaim refused the token: 403 forbidden
 	CheckCustom                Check = "custom"                 // a Rule refused it with its own error: 403 forbidden

@@ -44,7 +44,10 @@ func checkConstants(t *testing.T) []checkConst {
 			if !ok || vs.Comment == nil {
 				t.Fatalf("check.go: %s needs a string value and a line comment", vs.Names[0].Name)
 			}
-			out = append(out, checkConst{vs.Names[0].Name, strings.Trim(lit.Value, `"`), strings.TrimSpace(vs.Comment.Text())})
+			out = append(
+				out,
+				checkConst{vs.Names[0].Name, strings.Trim(lit.Value, `"`), strings.TrimSpace(vs.Comment.Text())},
+			)
 		}
 	}
 	if len(out) == 0 {
@@ -192,7 +195,9 @@ func TestCheckDocsNameTheConstants(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bytes.Contains(readme, []byte("jwt.Err")) {
-		t.Error("README.md tells users to compare against golang-jwt's errors: the contract is this library's own types")
+		t.Error(
+			"README.md tells users to compare against golang-jwt's errors: the contract is this library's own types",
+		)
 	}
 }
 

@@ -6,8 +6,11 @@ import (
 )
 
 func TestDecodeClaims(t *testing.T) {
-	c, err := decodeClaims([]byte(`{"iss":"https://i","sub":"u1","aud":["a","b"],"exp":2000000000,"nbf":1000,"iat":1000.25,
-		"jti":"j","email":"e@x","email_verified":true,"org":"o","scope":"read  write","scp":["admin","read"],"ISS":"evil"}`))
+	c, err := decodeClaims(
+		[]byte(`{"iss":"https://i","sub":"u1","aud":["a","b"],"exp":2000000000,"nbf":1000,"iat":1000.25,
+		"jti":"j","email":"e@x","email_verified":true,"org":"o","scope":"read  write",
+		"scp":["admin","read"],"ISS":"evil"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,8 @@ func TestArchitectureNamesFilesThatExist(t *testing.T) {
 		t.Fatal("doc.go has no Architecture section")
 	}
 	named := 0
-	for _, word := range strings.FieldsFunc(section, func(r rune) bool { return strings.ContainsRune(" \t\n,;:()", r) }) {
+	separator := func(r rune) bool { return strings.ContainsRune(" \t\n,;:()", r) }
+	for _, word := range strings.FieldsFunc(section, separator) {
 		if !strings.HasSuffix(word, ".go") || !strings.Contains(word, "/") {
 			continue
 		}

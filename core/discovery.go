@@ -92,8 +92,9 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 			// and tokens carry the discovered form: the mismatch stays fatal,
 			// but the operator is told exactly what to change.
 			return doc, fmt.Errorf(
-				"identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by a "+
-					"trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer to %q",
+				"identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by "+
+					"a trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer "+
+					"to %q",
 				u,
 				doc.Issuer,
 				c.Issuer,
@@ -132,8 +133,8 @@ func withConfigHint(c Config, noDiscovery string, err error) error {
 	case wellKnownIssuer:
 		likely, _, _ := strings.Cut(c.Issuer, "/.well-known/")
 		return fmt.Errorf(
-			"%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its tokens "+
-				"carry (likely %q) and, for a plain key set, set JWKSURL",
+			"%w%s; Config.Issuer %q is a discovery or JWKS URL, not an issuer identifier: set Issuer to the iss its "+
+				"tokens carry (likely %q) and, for a plain key set, set JWKSURL",
 			err,
 			alsoNotFound(noDiscovery),
 			c.Issuer,
@@ -141,8 +142,8 @@ func withConfigHint(c Config, noDiscovery string, err error) error {
 		)
 	case notFound && noDiscovery != "":
 		return fmt.Errorf(
-			"%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as https://id.example.com), "+
-				"not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL",
+			"%w%s; Config.Issuer must be the issuer identifier (the iss its tokens carry, such as "+
+				"https://id.example.com), not its discovery or JWKS URL; for a plain key set, set Config.JWKSURL",
 			err,
 			alsoNotFound(noDiscovery),
 		)

@@ -26,7 +26,8 @@ func TestDiscoveryMembersCannotBeSmuggled(t *testing.T) {
 			return `{"ISSUER":"` + iss + `","Jwks_Uri":"` + keys.JWKSURL() + `"}`
 		},
 		"jwks_uri named twice": func(iss string) string {
-			return `{"issuer":"` + iss + `","jwks_uri":"http://127.0.0.1:1/elsewhere","jwks_uri":"` + keys.JWKSURL() + `"}`
+			return `{"issuer":"` + iss + `","jwks_uri":"http://127.0.0.1:1/elsewhere",` +
+				`"jwks_uri":"` + keys.JWKSURL() + `"}`
 		},
 		"invalid UTF-8": func(iss string) string {
 			return `{"issuer":"` + iss + `","jwks_uri":"` + keys.JWKSURL() + `","x":"` + "\xff" + `"}`
@@ -40,7 +41,10 @@ func TestDiscoveryMembersCannotBeSmuggled(t *testing.T) {
 				_, _ = io.WriteString(w, doc(srv.URL))
 			}))
 			t.Cleanup(srv.Close)
-			v := start(t, core.Config{Issuer: srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()})
+			v := start(
+				t,
+				core.Config{Issuer: srv.URL, Audience: []string{authcases.Audience}, Logger: authcases.Discard()},
+			)
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 			defer cancel()
 			err := v.WaitReady(ctx)

@@ -166,8 +166,8 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 			u.Fragment != "" ||
 			u.User != nil {
 			return nil, fmt.Errorf(
-				"identsphere: DPoPConfig.PublicURL must be the service's external base URL, such as https://api.example.com, "+
-					"not %q",
+				"identsphere: DPoPConfig.PublicURL must be the service's external base URL, such as "+
+					"https://api.example.com, not %q",
 				cfg.PublicURL,
 			)
 		}
@@ -181,7 +181,10 @@ func newDPoPChecker(cfg DPoPConfig) (*dpopChecker, error) {
 	}
 	for _, a := range d.algs {
 		if _, ok := jose.LookupAlgorithm(a); !ok {
-			return nil, fmt.Errorf("identsphere: DPoP proof algorithm %q is not allowed (asymmetric JWS algorithms only)", a)
+			return nil, fmt.Errorf(
+				"identsphere: DPoP proof algorithm %q is not allowed (asymmetric JWS algorithms only)",
+				a,
+			)
 		}
 	}
 	d.algsParam = `algs="` + strings.Join(d.algs, " ") + `"`
@@ -270,7 +273,11 @@ func (d *dpopChecker) checkRequest(
 	jkt := c.Confirmation.JKT
 	switch {
 	case !dpopScheme && jkt != "":
-		return tokenErr(CheckDPoP, "the token is DPoP-bound and must be presented with the DPoP scheme and a proof", nil)
+		return tokenErr(
+			CheckDPoP,
+			"the token is DPoP-bound and must be presented with the DPoP scheme and a proof",
+			nil,
+		)
 	case !dpopScheme && len(proofs) > 0:
 		return &RequestError{Description: "a DPoP proof was sent with a Bearer token"}
 	case !dpopScheme && d.mode == DPoPRequired:
@@ -542,7 +549,10 @@ func (d *dpopChecker) challenge(resp *ErrorResponse, r *http.Request, realm stri
 	case resp.Code == "" && d.mode == DPoPRequired: // no token
 		resp.WWWAuthenticate = `DPoP realm="` + safeText(realm, true) + `", ` + params + d.algsParam
 	case resp.Code == "":
-		resp.WWWAuthenticate = `Bearer realm="` + safeText(realm, true) + `", ` + params + `DPoP ` + params + d.algsParam
+		resp.WWWAuthenticate = `Bearer realm="` + safeText(
+			realm,
+			true,
+		) + `", ` + params + `DPoP ` + params + d.algsParam
 	case usedDPoP || d.mode == DPoPRequired:
 		resp.WWWAuthenticate = `DPoP error="` + resp.Code + `", ` + params + d.algsParam
 	}

@@ -73,9 +73,14 @@ func FuzzDPoPProof(f *testing.F) {
 	key := authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.EC()))
 	other := authtest.NewDPoPKey(f, authtest.DPoPKeySigner(testkeys.EC384()))
 	token := iss.MustMint(
-		authtest.BoundTo(key, authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-token"}),
+		authtest.BoundTo(
+			key,
+			authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-token"},
+		),
 	)
-	plain := iss.MustMint(authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-plain"})
+	plain := iss.MustMint(
+		authtest.Claims{"iss": fuzzIssuerID, "iat": fuzzIAT, "exp": fuzzEXP, "jti": "fuzz-dpop-plain"},
+	)
 
 	jti := 0
 	// proof is a proof for token by key with the nonce, iat now and a
@@ -131,7 +136,11 @@ func FuzzDPoPProof(f *testing.F) {
 		addValid(method, proof(method, fuzzDPoPTarget), true)
 		addValid(method, proof(method, fuzzDPoPTarget+"?page=2#top"), true)
 		addValid(method, proof(method, "HTTPS://API.FUZZ.EXAMPLE:443"+fuzzDPoPPath), true)
-		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"extra": []int{1, 2}})), true)
+		addValid(
+			method,
+			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"extra": []int{1, 2}})),
+			true,
+		)
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofHeader("x-extra", "1")), true)
 		addValid(method, proof(method, fuzzDPoPTarget, authtest.WithProofIAT(fuzzDPoPNow.Add(-30*time.Second))), true)
 		addValid(
@@ -147,14 +156,24 @@ func FuzzDPoPProof(f *testing.F) {
 		// 6.2.2.2: %6F is the unreserved "o").
 		addValid(
 			method,
-			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api/%6Frders"})),
+			proof(
+				method,
+				fuzzDPoPTarget,
+				authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api/%6Frders"}),
+			),
 			false,
 		)
 		// Not the request's URI by RFC 3986 (a trailing slash names another
 		// resource; %2F is not "/"): refused, so only seeds.
-		seeds = append(seeds,
+		seeds = append(
+			seeds,
 			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPTarget + "/"})),
-			proof(method, fuzzDPoPTarget, authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api%2Forders"})))
+			proof(
+				method,
+				fuzzDPoPTarget,
+				authtest.WithProofClaims(authtest.Claims{"htu": fuzzDPoPPublicURL + "/api%2Forders"}),
+			),
+		)
 	}
 	get := func(opts ...authtest.ProofOption) string { return proof(http.MethodGet, fuzzDPoPTarget, opts...) }
 	validGet := seeds[0]
@@ -197,7 +216,13 @@ func FuzzDPoPProof(f *testing.F) {
 		get(authtest.WithProofClaims(authtest.Claims{"nonce": 1})),
 		get(authtest.WithProofClaims(authtest.Claims{"pad": strings.Repeat("A", core.DefaultMaxDPoPProofSize)})),
 		proof(http.MethodPut, fuzzDPoPTarget),
-		key.Proof(http.MethodGet, fuzzDPoPTarget, plain, authtest.WithProofIAT(fuzzDPoPNow), authtest.WithProofNonce(nonce)),
+		key.Proof(
+			http.MethodGet,
+			fuzzDPoPTarget,
+			plain,
+			authtest.WithProofIAT(fuzzDPoPNow),
+			authtest.WithProofNonce(nonce),
+		),
 
 		// The key and the algorithm.
 		get(authtest.SignProofWithKey(other.Signer()), authtest.WithProofHeader("jwk", other.PublicJWK())),
@@ -242,14 +267,14 @@ func FuzzDPoPProof(f *testing.F) {
 		// Hand-made JSON, signed by the key.
 		raw(`{"typ":"dpop+jwt","alg":"ES256","alg":"none","jwk":`+string(jwkJSON)+`}`, claims(http.MethodGet, "")),
 		raw(
-			`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(
-				fuzzMust(json.Marshal(other.PublicJWK())),
-			)+`,"jwk":`+string(
-				jwkJSON,
-			)+`}`,
+			`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(fuzzMust(json.Marshal(other.PublicJWK())))+
+				`,"jwk":`+string(jwkJSON)+`}`,
 			claims(http.MethodGet, ""),
 		),
-		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htu"`, `"htu":"https://evil.example/api/orders","htu"`, 1)),
+		raw(
+			header,
+			strings.Replace(claims(http.MethodGet, ""), `"htu"`, `"htu":"https://evil.example/api/orders","htu"`, 1),
+		),
 		raw(header, strings.Replace(claims(http.MethodGet, ""), `"htm"`, `"htm":"POST","htm"`, 1)),
 		raw(header, claims(http.MethodGet, "")+" x"),
 		raw(header, "\ufeff"+claims(http.MethodGet, "")),
@@ -360,7 +385,8 @@ func FuzzDPoPProof(f *testing.F) {
 			!strings.HasPrefix(challenge, `DPoP error="`+body.Error+`"`) {
 			t.Errorf("%s answered with WWW-Authenticate %q", body.Error, challenge)
 		}
-		if got := w.Header().Get("DPoP-Nonce"); (body.Error == "use_dpop_nonce") != (got != "") || got != "" && got != nonce {
+		if got := w.Header().Get("DPoP-Nonce"); (body.Error == "use_dpop_nonce") != (got != "") ||
+			got != "" && got != nonce {
 			t.Errorf("%s answered with DPoP-Nonce %q (current %q)", body.Error, got, nonce)
 		}
 		answer := challenge + "\n" + w.Body.String()

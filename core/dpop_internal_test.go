@@ -32,7 +32,8 @@ func FuzzSameTarget(f *testing.F) {
 	f.Fuzz(func(t *testing.T, htu, path string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.URL.Path, r.URL.RawPath = path, ""
-		if fast, parsed := d.sameTarget(htu, &Call{req: r}), d.sameTargetParsed(htu, r.URL.EscapedPath()); fast != parsed {
+		fast, parsed := d.sameTarget(htu, &Call{req: r}), d.sameTargetParsed(htu, r.URL.EscapedPath())
+		if fast != parsed {
 			t.Fatalf("htu %q, path %q: compared as written %v, parsed %v", htu, path, fast, parsed)
 		}
 	})

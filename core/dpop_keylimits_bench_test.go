@@ -44,7 +44,12 @@ func BenchmarkDPoPProofKeys(b *testing.B) {
 		{"RSA-4096-RS512", testkeys.RSA4096(), "RS512", 4096},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			cfg := core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, Algorithms: algs, MaxProofRSABits: c.maxBits}
+			cfg := core.DPoPConfig{
+				Mode:            core.DPoPAllowed,
+				PublicURL:       dpopBase,
+				Algorithms:      algs,
+				MaxProofRSABits: c.maxBits,
+			}
 			d := newDPoPRequestBy(b, rsaProofKey(c.key, c.alg), cfg)
 			d.proofs.size = 64
 			timesFloor(b, d.proofs.proof, func(proof string) { d.send(b, proof) })
@@ -52,12 +57,17 @@ func BenchmarkDPoPProofKeys(b *testing.B) {
 	}
 	cfg := core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: dpopBase, Algorithms: algs, MaxProofRSABits: 4096}
 	b.Run("refused-RSA-16384-e2^31-1", func(b *testing.B) {
-		key := forgedProofKey(oversizedRSAJWK(b64u.EncodeToString(big.NewInt(1<<31-1).Bytes())), testkeys.RSA2(), "RS256")
+		key := forgedProofKey(
+			oversizedRSAJWK(b64u.EncodeToString(big.NewInt(1<<31-1).Bytes())),
+			testkeys.RSA2(),
+			"RS256",
+		)
 		d := newDPoPRequestBy(b, key, cfg)
 		proof := withJunkSignature(key.proof(b, "GET", dpopBase+"/api/me", d.proofs.tok, nil, nil), 2048)
 		d.dpop[0] = proof
 		first := httptest.NewRecorder()
-		if _, ok := d.a.Admit(first, d.req); ok || !strings.Contains(first.Body.String(), "header is over 1536 characters") {
+		if _, ok := d.a.Admit(first, d.req); ok ||
+			!strings.Contains(first.Body.String(), "header is over 1536 characters") {
 			b.Fatalf("not refused by the key limits: %d %s", first.Code, first.Body)
 		}
 		timesFloor(b, func() string { return proof }, d.refuse(b))

@@ -112,7 +112,11 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 			&proofKey{
 				signer: ed,
 				alg:    "EdDSA",
-				jwk:    map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))},
+				jwk: map[string]any{
+					"kty": "OKP",
+					"crv": "Ed25519",
+					"x":   b64u.EncodeToString(ed.Public().(ed25519.PublicKey)),
+				},
 			},
 			0,
 			"",
@@ -154,13 +158,21 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 		{"P-224", forgedProofKey(ecProofKey(p224, "").jwk, testkeys.EC(), "ES256"), 0, curve},
 		{
 			"secp256k1",
-			forgedProofKey(map[string]any{"kty": "EC", "crv": "secp256k1", "x": p256x, "y": p256x}, testkeys.EC(), "ES256"),
+			forgedProofKey(
+				map[string]any{"kty": "EC", "crv": "secp256k1", "x": p256x, "y": p256x},
+				testkeys.EC(),
+				"ES256",
+			),
 			0,
 			curve,
 		},
 		{
 			"P-256 with a short x",
-			forgedProofKey(map[string]any{"kty": "EC", "crv": "P-256", "x": p256x[:40], "y": p256x}, testkeys.EC(), "ES256"),
+			forgedProofKey(
+				map[string]any{"kty": "EC", "crv": "P-256", "x": p256x[:40], "y": p256x},
+				testkeys.EC(),
+				"ES256",
+			),
 			0,
 			curve,
 		},
@@ -173,7 +185,11 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 		{
 			"X25519",
 			forgedProofKey(
-				map[string]any{"kty": "OKP", "crv": "X25519", "x": b64u.EncodeToString(ed.Public().(ed25519.PublicKey))},
+				map[string]any{
+					"kty": "OKP",
+					"crv": "X25519",
+					"x":   b64u.EncodeToString(ed.Public().(ed25519.PublicKey)),
+				},
 				ed,
 				"EdDSA",
 			),
@@ -192,7 +208,11 @@ func TestDPoPProofKeyLimits(t *testing.T) {
 		},
 		{
 			"Ed25519 small-order point",
-			forgedProofKey(map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(identity)}, ed, "EdDSA"),
+			forgedProofKey(
+				map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64u.EncodeToString(identity)},
+				ed,
+				"EdDSA",
+			),
 			64,
 			"small-order",
 		},
@@ -236,7 +256,13 @@ func TestDPoPProofRSABitsDefaultAndBounds(t *testing.T) {
 		tok := e.boundToken(c.key)
 		w := e.send("GET", "/api/me", "DPoP", tok, c.key.proof(t, "GET", url, tok, nil, nil))
 		if w.Code != c.status || c.status == 401 && !strings.Contains(w.Body.String(), "must have 2048 bits") {
-			t.Errorf("RSA-%d: %d %s, want %d", c.key.signer.Public().(*rsa.PublicKey).N.BitLen(), w.Code, w.Body, c.status)
+			t.Errorf(
+				"RSA-%d: %d %s, want %d",
+				c.key.signer.Public().(*rsa.PublicKey).N.BitLen(),
+				w.Code,
+				w.Body,
+				c.status,
+			)
 		}
 	}
 	for _, bits := range []int{-1, 1024, 2047, 4097, 16384} {

@@ -660,7 +660,13 @@ func TestMemoryReplayCacheRemembersEachKeyUntilItsEnd(t *testing.T) {
 		for _, r := range recs {
 			if now.Before(r.until) {
 				if seen, err := c.Seen(ctx, r.key, r.until); err != nil || !seen {
-					t.Fatalf("step %d: key %s, live for %v more, was forgotten (err %v)", step, r.key, r.until.Sub(now), err)
+					t.Fatalf(
+						"step %d: key %s, live for %v more, was forgotten (err %v)",
+						step,
+						r.key,
+						r.until.Sub(now),
+						err,
+					)
 				}
 			}
 		}

@@ -58,6 +58,7 @@ func ExampleConfig_idTokenGateway() {
 		maps.Copy(c, change)
 		return c
 	}
+	atJWT := authtest.WithHeader("typ", "at+jwt") // the header of an access token
 	for _, tc := range []struct {
 		name  string
 		token string
@@ -65,7 +66,7 @@ func ExampleConfig_idTokenGateway() {
 		{"ID token", provider.MustMint(id)},
 		{"e-mail not verified", provider.MustMint(with(authtest.Claims{"email_verified": false}))},
 		{"another client's ID token", provider.MustMint(with(authtest.Claims{"aud": "billing-web"}))},
-		{"access token", provider.MustMint(with(authtest.Claims{"at_hash": nil}), authtest.WithHeader("typ", "at+jwt"))},
+		{"access token", provider.MustMint(with(authtest.Claims{"at_hash": nil}), atJWT)},
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/orders", nil)
 		req.Header.Set("Authorization", "Bearer "+tc.token)

@@ -25,7 +25,10 @@ func BenchmarkAuthenticateTokenSource(b *testing.B) {
 		disabled bool
 	}{{"hit", false}, {"off", true}} {
 		v := authcases.NewValidator(b, core.Config{
-			Issuer: iss.URL(), Audience: []string{authcases.Audience}, DisableCache: cache.disabled, Logger: authcases.Discard(),
+			Issuer:       iss.URL(),
+			Audience:     []string{authcases.Audience},
+			DisableCache: cache.disabled,
+			Logger:       authcases.Discard(),
 		})
 		a := core.NewAuthenticator(v)
 		for _, src := range []struct {

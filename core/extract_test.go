@@ -132,7 +132,11 @@ func TestExtractTokenCookieLikeNetHTTP(t *testing.T) {
 		{name: "space inside", lines: []string{name + "=a b"}, err: core.ErrInvalidRequest},
 		{name: "comma inside", lines: []string{name + "=a,b"}, err: core.ErrInvalidRequest},
 		{name: "only padding", lines: []string{name + "==="}, err: core.ErrInvalidRequest},
-		{name: "two in one line", lines: []string{name + "=" + tok + "; " + name + "=" + tok}, err: core.ErrInvalidRequest},
+		{
+			name:  "two in one line",
+			lines: []string{name + "=" + tok + "; " + name + "=" + tok},
+			err:   core.ErrInvalidRequest,
+		},
 		{name: "two in two lines", lines: []string{name + "=" + tok, name + "=" + tok}, err: core.ErrInvalidRequest},
 		{name: "second one empty", lines: []string{name + "=" + tok + "; " + name + "="}, err: core.ErrInvalidRequest},
 		{name: "first one empty", lines: []string{name + "=; " + name + "=" + tok}, err: core.ErrInvalidRequest},
@@ -161,7 +165,11 @@ func TestExtractTokenCookieLikeNetHTTP(t *testing.T) {
 			lines: []string{many(1500, "a=1"), many(1501, name+"="+tok)},
 			err:   core.ErrMissingToken,
 		},
-		{name: "3000 counted from semicolons", lines: []string{name + "=" + tok + strings.Repeat(";", 2999)}, want: tok},
+		{
+			name:  "3000 counted from semicolons",
+			lines: []string{name + "=" + tok + strings.Repeat(";", 2999)},
+			want:  tok,
+		},
 		{
 			name:  "3001 counted from semicolons",
 			lines: []string{name + "=" + tok + strings.Repeat(";", 3000)},

@@ -107,11 +107,10 @@ func FuzzExtractToken(f *testing.F) {
 	for _, auth := range []string{
 		"", "Bearer", "Bearer ", "bearer  " + valid, "BEARER " + valid, "Bearer\t" + valid,
 		"Bearer " + valid + " ", "Bearer " + valid + ",", "Bearer ====", "Bearer a=b=c", "Bearer abc==",
-		"Bearer ~+/._-", "Bearer tök", "Bearer \x00", "Bearer \"" + valid + "\"", "Bearer " + valid + "\r\nX-Injected: 1",
-		"Basic dXNlcjpwYXNz", "Bearer" + valid, " Bearer " + valid, "Bearer " + strings.Repeat(
-			"A",
-			core.DefaultMaxTokenSize+1,
-		),
+		"Bearer ~+/._-", "Bearer tök", "Bearer \x00", "Bearer \"" + valid + "\"",
+		"Bearer " + valid + "\r\nX-Injected: 1",
+		"Basic dXNlcjpwYXNz", "Bearer" + valid, " Bearer " + valid,
+		"Bearer " + strings.Repeat("A", core.DefaultMaxTokenSize+1),
 		"DPoP " + valid, "Bearer\u00a0" + valid,
 	} {
 		f.Add(uint8(1), auth, "", "", true, uint16(0))
@@ -416,7 +415,13 @@ func FuzzVerify(f *testing.F) {
 			rsaHeader,
 			strings.Replace(okClaims, `"aud":`, `"aud":"other","aud":`, 1),
 		),
-		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, strings.Replace(okClaims, `"iss":`, `"ISS":`, 1)),
+		fuzzSign(
+			f,
+			jwt.SigningMethodRS256,
+			testkeys.RSA(),
+			rsaHeader,
+			strings.Replace(okClaims, `"iss":`, `"ISS":`, 1),
+		),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, okClaims+" x"),
 		fuzzSign(f, jwt.SigningMethodRS256, testkeys.RSA(), rsaHeader, "\ufeff"+okClaims),
 		fuzzSign(
@@ -700,9 +705,13 @@ func FuzzErrorResponse(f *testing.F) {
 			err = errors.New(desc)
 			status, code, challenge = 401, "invalid_token", `Bearer error="invalid_token"`
 		case 7: // a rule's own error, normalised by CheckRules
-			err = core.CheckRules(context.Background(), &core.Claims{Subject: "u"}, func(context.Context, *core.Claims) error {
-				return errors.New(desc)
-			})
+			err = core.CheckRules(
+				context.Background(),
+				&core.Claims{Subject: "u"},
+				func(context.Context, *core.Claims) error {
+					return errors.New(desc)
+				},
+			)
 			status, code = 403, "forbidden"
 		}
 		switch wrap % 3 {

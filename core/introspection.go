@@ -220,8 +220,9 @@ type introspectionStatusError struct{ code int }
 func (e *introspectionStatusError) Error() string {
 	if e.code == http.StatusUnauthorized || e.code == http.StatusForbidden {
 		return fmt.Sprintf(
-			"the introspection endpoint refused this service's client credentials (%d): check IntrospectionConfig.ClientID "+
-				"and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET in the starters)",
+			"the introspection endpoint refused this service's client credentials (%d): check "+
+				"IntrospectionConfig.ClientID and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET "+
+				"in the starters)",
 			e.code,
 		)
 	}

@@ -67,16 +67,17 @@ func introspectionClients(v *Validator, cfg IntrospectionConfig) (map[string]Int
 	if singleSet {
 		if single.Issuer == "" {
 			return nil, errors.New(
-				"identsphere: IntrospectionConfig: with several issuers, name the issuer Endpoint, ClientID and ClientSecret " +
-					"belong to (IntrospectionConfig.Issuer), or list each issuer's in IntrospectionConfig.Issuers",
+				"identsphere: IntrospectionConfig: with several issuers, name the issuer Endpoint, ClientID and " +
+					"ClientSecret belong to (IntrospectionConfig.Issuer), or list each issuer's in " +
+					"IntrospectionConfig.Issuers",
 			)
 		}
 		all = append([]IntrospectionClient{single}, all...)
 	}
 	if len(all) == 0 {
 		return nil, errors.New(
-			"identsphere: IntrospectionConfig: with several issuers, list the introspection of each issuer whose tokens " +
-				"reach fresh routes in IntrospectionConfig.Issuers",
+			"identsphere: IntrospectionConfig: with several issuers, list the introspection of each issuer whose " +
+				"tokens reach fresh routes in IntrospectionConfig.Issuers",
 		)
 	}
 	for _, c := range all {
@@ -138,8 +139,8 @@ func (u *unconfiguredIssuers) report(
 	if first {
 		log.ErrorContext(
 			ctx,
-			"identsphere: introspection cannot work for this issuer until its configuration is fixed; its tokens on fresh "+
-				"routes answer 503",
+			"identsphere: introspection cannot work for this issuer until its configuration is fixed; its tokens on "+
+				"fresh routes answer 503",
 			"issuer",
 			err.issuer,
 			"error",

@@ -80,7 +80,11 @@ func TestIntrospectionCredentialsStayWithTheirIssuer(t *testing.T) {
 	t.Cleanup(func() { _ = in.Close() })
 	srv := authcases.Serve(t, freshHandler(e.v, in))
 	fresh := func(iss *authtest.Issuer) authcases.Answer {
-		return authcases.Do(t, srv.URL, authcases.Case{Path: "/api/transfer", Auth: []string{"Bearer " + iss.MustMint(nil)}})
+		return authcases.Do(
+			t,
+			srv.URL,
+			authcases.Case{Path: "/api/transfer", Auth: []string{"Bearer " + iss.MustMint(nil)}},
+		)
 	}
 	revoked := e.b.MustMint(nil)
 	e.b.Revoke(revoked)
@@ -135,7 +139,12 @@ func TestIntrospectionOfAnUnconfiguredIssuerFollowsFailOpen(t *testing.T) {
 	for _, failOpen := range []bool{false, true} {
 		in, err := core.NewIntrospector(
 			e.v,
-			core.IntrospectionConfig{Issuer: e.a.URL(), ClientID: "a-client", ClientSecret: "a-secret", FailOpen: failOpen},
+			core.IntrospectionConfig{
+				Issuer:       e.a.URL(),
+				ClientID:     "a-client",
+				ClientSecret: "a-secret",
+				FailOpen:     failOpen,
+			},
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -171,7 +180,10 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 		v   *core.Validator
 		cfg core.IntrospectionConfig
 	}{
-		"another issuer than the Validator's": {single, core.IntrospectionConfig{Issuer: e.b.URL(), ClientID: "b-client"}},
+		"another issuer than the Validator's": {
+			single,
+			core.IntrospectionConfig{Issuer: e.b.URL(), ClientID: "b-client"},
+		},
 		"an entry without an issuer": {
 			e.v,
 			core.IntrospectionConfig{Issuers: []core.IntrospectionClient{{ClientID: "x"}}},
@@ -212,8 +224,10 @@ func TestIntrospectionConfigBindsCredentialsToIssuers(t *testing.T) {
 // another issuer is not active there.
 func TestOpaqueVerifierCredentialsStayWithItsIssuer(t *testing.T) {
 	e := newIntrospectionIssuers(t)
-	o, err := core.NewOpaqueVerifier(core.OpaqueConfig{Issuer: e.a.URL(), ClientID: "a-client", ClientSecret: "a-secret",
-		SkipAudienceCheck: true, AllowInsecureHTTP: true, Logger: authcases.Discard()})
+	o, err := core.NewOpaqueVerifier(
+		core.OpaqueConfig{Issuer: e.a.URL(), ClientID: "a-client", ClientSecret: "a-secret",
+			SkipAudienceCheck: true, AllowInsecureHTTP: true, Logger: authcases.Discard()},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +248,10 @@ func TestOpaqueVerifierCredentialsStayWithItsIssuer(t *testing.T) {
 		t.Errorf("A's endpoint received client ids %v, want a-client 3 times", got)
 	}
 	if e.b.IntrospectionRequests()+e.c.IntrospectionRequests() != 0 {
-		t.Errorf("other issuers' endpoints were asked: B %d, C %d", e.b.IntrospectionRequests(), e.c.IntrospectionRequests())
+		t.Errorf(
+			"other issuers' endpoints were asked: B %d, C %d",
+			e.b.IntrospectionRequests(),
+			e.c.IntrospectionRequests(),
+		)
 	}
 }

@@ -65,7 +65,12 @@ func TestRevokedTokenRefusedOnlyOnFreshRoutes(t *testing.T) {
 	clk.advance(core.DefaultIntrospectionCacheTTL + time.Second) // the cached "active" runs out
 	authcases.Check(
 		t,
-		authcases.Case{Name: "revoked, fresh route", Status: 401, Challenge: authcases.ChallengeToken, Code: "invalid_token"},
+		authcases.Case{
+			Name:      "revoked, fresh route",
+			Status:    401,
+			Challenge: authcases.ChallengeToken,
+			Code:      "invalid_token",
+		},
 		get("/api/transfer"),
 	)
 	authcases.Check(t, authcases.Case{Name: "revoked, local route", Status: 200}, get("/api/me"))

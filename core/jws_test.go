@@ -63,7 +63,12 @@ func TestParseJWS(t *testing.T) {
 		check       Check
 		description string
 	}{
-		{"too large", tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize), "size", "the token is too large"},
+		{
+			"too large",
+			tok(`{"alg":"RS256"}`) + strings.Repeat("A", DefaultMaxTokenSize),
+			"size",
+			"the token is too large",
+		},
 		{
 			"JWE five parts",
 			seg(`{"alg":"RSA-OAEP","enc":"A256GCM"}`) + ".a.b.c.d",
@@ -77,7 +82,12 @@ func TestParseJWS(t *testing.T) {
 			"the token is not base64url-encoded",
 		},
 		{"duplicate alg", tok(`{"alg":"RS256","alg":"none"}`), "header", "the token header is not a valid JSON object"},
-		{"crit", tok(`{"alg":"RS256","crit":["exp"],"exp":1}`), "header", "the token uses an unsupported header parameter"},
+		{
+			"crit",
+			tok(`{"alg":"RS256","crit":["exp"],"exp":1}`),
+			"header",
+			"the token uses an unsupported header parameter",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

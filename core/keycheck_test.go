@@ -69,7 +69,11 @@ func TestSmallOrderEd25519KeysNeverVerify(t *testing.T) {
 	mustVerify(
 		t,
 		v,
-		iss.MustMint(nil, authtest.SignWithKey(testkeys.Ed25519(), testkeys.KIDEd25519), authtest.WithHeader("kid", nil)),
+		iss.MustMint(
+			nil,
+			authtest.SignWithKey(testkeys.Ed25519(), testkeys.KIDEd25519),
+			authtest.WithHeader("kid", nil),
+		),
 	)
 }
 

@@ -71,13 +71,16 @@ func TestConfigErrors(t *testing.T) {
 			func(c *core.Config) { c.Algorithms = []string{"RS256", "HS256"} },
 			`"HS256" is not allowed`,
 		},
-		"none allowed":            {func(c *core.Config) { c.Algorithms = []string{"none"} }, `"none" is not allowed`},
-		"leeway too large":        {func(c *core.Config) { c.Leeway = 61 * time.Second }, "Leeway"},
-		"negative leeway":         {func(c *core.Config) { c.Leeway = -time.Second }, "Leeway"},
-		"plain http remote":       {func(c *core.Config) { c.Issuer = "http://id.example.com" }, "loopback"},
-		"issuer with query":       {func(c *core.Config) { c.Issuer = "https://id.example.com?x=1" }, "query"},
-		"relative issuer":         {func(c *core.Config) { c.Issuer = "/issuer" }, "absolute"},
-		"skip issuer, no jwks":    {func(c *core.Config) { c.Issuer, c.SkipIssuerCheck = "", true }, "JWKSURL is required"},
+		"none allowed":      {func(c *core.Config) { c.Algorithms = []string{"none"} }, `"none" is not allowed`},
+		"leeway too large":  {func(c *core.Config) { c.Leeway = 61 * time.Second }, "Leeway"},
+		"negative leeway":   {func(c *core.Config) { c.Leeway = -time.Second }, "Leeway"},
+		"plain http remote": {func(c *core.Config) { c.Issuer = "http://id.example.com" }, "loopback"},
+		"issuer with query": {func(c *core.Config) { c.Issuer = "https://id.example.com?x=1" }, "query"},
+		"relative issuer":   {func(c *core.Config) { c.Issuer = "/issuer" }, "absolute"},
+		"skip issuer, no jwks": {
+			func(c *core.Config) { c.Issuer, c.SkipIssuerCheck = "", true },
+			"JWKSURL is required",
+		},
 		"negative refresh":        {func(c *core.Config) { c.RefreshInterval = -time.Second }, "negative"},
 		"jwks url not https/http": {func(c *core.Config) { c.JWKSURL = "file:///etc/keys" }, "JWKSURL"},
 	}
@@ -431,7 +434,8 @@ func TestCloseDuringUnknownKIDTrafficIsSafe(t *testing.T) {
 		for g := range verifiers {
 			wg.Go(func() {
 				for n := 0; ; n++ {
-					if _, err := v.Verify(context.Background(), tokens[(g+n)%len(tokens)]); !errors.Is(err, core.ErrInvalidToken) {
+					_, err := v.Verify(context.Background(), tokens[(g+n)%len(tokens)])
+					if !errors.Is(err, core.ErrInvalidToken) {
 						t.Errorf("unknown kid: %v, want invalid token", err)
 					}
 					if n == 0 {
@@ -552,7 +556,8 @@ func TestIssuerSetToAWellKnownURLNamesTheFix(t *testing.T) {
 		v := start(t, cfg)
 		rec.waitFor(t, "signing keys not loaded")
 		err := v.WaitReady(doneContext())
-		if err == nil || !strings.Contains(err.Error(), iss.URL()+"/keys answered 404 Not Found; check Config.JWKSURL") {
+		if err == nil ||
+			!strings.Contains(err.Error(), iss.URL()+"/keys answered 404 Not Found; check Config.JWKSURL") {
 			t.Fatalf("WaitReady = %v, want the URL, its 404 and the fix", err)
 		}
 	})

@@ -388,7 +388,10 @@ func (s *keySource) logRefused(ctx context.Context, jwksURL string, keys []jose.
 				"reason",
 				r.reason,
 			)
-			s.cfg.Observer.Happened(ctx, Event{Kind: EventKeyRefused, Issuer: s.cfg.Issuer, Kid: r.kid, Reason: r.reason})
+			s.cfg.Observer.Happened(
+				ctx,
+				Event{Kind: EventKeyRefused, Issuer: s.cfg.Issuer, Kid: r.kid, Reason: r.reason},
+			)
 		}
 	}
 	s.refused = next
@@ -544,7 +547,8 @@ func (s *keySource) close() {
 			s.cfg.Issuer,
 		)
 	} else {
-		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is refused",
+		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is "+
+			"refused",
 			"issuer", s.cfg.Issuer, "error", s.err())
 	}
 	s.cfg.Observer.Happened(s.life, Event{Kind: EventClosed, Issuer: s.cfg.Issuer})

@@ -155,7 +155,10 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 			cfg := config(iss)
 			cfg.Profile, cfg.ProfileSetting = tc.profile, tc.setting
 			rec := newLogRecorder()
-			a := core.NewAuthenticator(authcases.NewValidator(t, cfg), core.WithRefusalLog(slog.New(rec), slog.LevelInfo))
+			a := core.NewAuthenticator(
+				authcases.NewValidator(t, cfg),
+				core.WithRefusalLog(slog.New(rec), slog.LevelInfo),
+			)
 			const refusals = 5
 			for range refusals {
 				req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/api/me", nil)
@@ -170,7 +173,8 @@ func TestKindRefusalNamesTheAcceptingSettingInTheLog(t *testing.T) {
 					!strings.Contains(body, tc.kind) {
 					t.Fatalf("answered %d %s, want 401 invalid_token naming %q", resp.StatusCode, body, tc.kind)
 				}
-				if strings.Contains(body+resp.Header.Get("WWW-Authenticate"), "Profile") || strings.Contains(body, "IDENTSPHERE") {
+				if strings.Contains(body+resp.Header.Get("WWW-Authenticate"), "Profile") ||
+					strings.Contains(body, "IDENTSPHERE") {
 					t.Fatalf("the answer names a setting: %s", body)
 				}
 			}

@@ -312,7 +312,8 @@ func TestLifecycleUnreachableThenRecovered(t *testing.T) {
 	iss.SetFault(authtest.FaultNone)
 	obs.wait(t, core.EventIssuerRecovered, 1)
 	kinds := obs.kinds()
-	if i, j := slices.Index(kinds, core.EventKeysLoaded), slices.Index(kinds, core.EventIssuerRecovered); i < 0 || i > j {
+	if i, j := slices.Index(kinds, core.EventKeysLoaded), slices.Index(kinds, core.EventIssuerRecovered); i < 0 ||
+		i > j {
 		t.Errorf("events %v: want keys_loaded, then issuer_recovered", kinds)
 	}
 	if n := len(obs.of(core.EventIssuerUnreachable)); n != 1 {
@@ -389,7 +390,10 @@ func TestLifecycleIntrospectionMisconfigured(t *testing.T) {
 // A provider that moves its keys: the periodic refresh reads discovery
 // again, follows the new jwks_uri, and says so (log record and event).
 func TestLifecycleDiscoveryChanged(t *testing.T) {
-	a := authtest.NewIssuer(authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()), authtest.WithAudience(authcases.Audience))
+	a := authtest.NewIssuer(
+		authtest.WithKey(testkeys.KIDRSA, testkeys.RSA()),
+		authtest.WithAudience(authcases.Audience),
+	)
 	b := authtest.NewIssuer(authtest.WithKey(testkeys.KIDEC, testkeys.EC()), authtest.WithAudience(authcases.Audience))
 	t.Cleanup(a.Close)
 	t.Cleanup(b.Close)

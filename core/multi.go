@@ -82,8 +82,8 @@ func NewMulti(ctx context.Context, mc MultiConfig) (*Validator, error) {
 			errs = append(
 				errs,
 				fmt.Errorf(
-					"identsphere: MultiConfig.Issuers[%d]: SkipIssuerCheck cannot be used with several issuers: the issuer is what "+
-						"selects the keys",
+					"identsphere: MultiConfig.Issuers[%d]: SkipIssuerCheck cannot be used with several issuers: the "+
+						"issuer is what selects the keys",
 					i,
 				),
 			)
@@ -218,7 +218,11 @@ func (s *issuerSet) checkTenant(is *issuer, c *Claims) error {
 		return nil
 	}
 	if got, ok := c.stringClaim(is.tenant.claim); !ok || got != is.tenant.name {
-		return tokenErr(CheckTenant, "the token's "+is.tenant.claim+" claim does not match the tenant of its issuer", nil)
+		return tokenErr(
+			CheckTenant,
+			"the token's "+is.tenant.claim+" claim does not match the tenant of its issuer",
+			nil,
+		)
 	}
 	return nil
 }

@@ -101,7 +101,10 @@ func TestSeveralIssuers(t *testing.T) {
 
 	for _, bad := range []core.MultiConfig{
 		{},
-		{Issuers: []core.Config{{Issuer: a.URL(), Audience: []string{"x"}}, {Issuer: a.URL(), Audience: []string{"y"}}}},
+		{Issuers: []core.Config{
+			{Issuer: a.URL(), Audience: []string{"x"}},
+			{Issuer: a.URL(), Audience: []string{"y"}},
+		}},
 		{Issuers: []core.Config{
 			{Issuer: a.URL(), Audience: []string{"x"}},
 			{Issuer: b.URL(), Audience: []string{"y"}, IssuerAliases: []string{a.URL()}},
@@ -192,6 +195,7 @@ func TestIssuerTemplateForAMultiTenantProvider(t *testing.T) {
 		}
 	}
 	before := p.requests.Load()
+	huge := strings.Repeat("t", 200)
 	for name, tc := range map[string]struct {
 		token string
 		check core.Check
@@ -201,7 +205,7 @@ func TestIssuerTemplateForAMultiTenantProvider(t *testing.T) {
 		"a path in the tenant":          {p.mint(t, p.srv.URL+"/a/b/v2.0", "a/b"), "iss"},
 		"dot-dot as the tenant":         {p.mint(t, p.srv.URL+"/../v2.0", ".."), "iss"},
 		"an empty tenant":               {p.mint(t, p.srv.URL+"//v2.0", ""), "iss"},
-		"a huge tenant":                 {p.mint(t, p.issuer(strings.Repeat("t", 200)), strings.Repeat("t", 200)), "iss"},
+		"a huge tenant":                 {p.mint(t, p.issuer(huge), huge), "iss"},
 		"another host with the pattern": {p.mint(t, "http://127.0.0.2:1/tenant-a/v2.0", "tenant-a"), "iss"},
 	} {
 		_, err := v.Verify(t.Context(), tc.token)

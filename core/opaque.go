@@ -120,8 +120,8 @@ func NewOpaqueVerifier(cfg OpaqueConfig) (*OpaqueVerifier, error) {
 		errs = append(
 			errs,
 			errors.New(
-				"identsphere: OpaqueConfig.Issuer is required: it binds ClientID and ClientSecret to one issuer, whose endpoint "+
-					"alone receives them and whose iss its answers must name",
+				"identsphere: OpaqueConfig.Issuer is required: it binds ClientID and ClientSecret to one issuer, "+
+					"whose endpoint alone receives them and whose iss its answers must name",
 			),
 		)
 	}

@@ -190,7 +190,11 @@ func TestOpaqueVerifierOutagesAndMisconfiguration(t *testing.T) {
 		}
 	}
 	if n := strings.Count(logs.String(), "level=ERROR"); n != 1 || !strings.Contains(logs.String(), "ClientSecret") {
-		t.Fatalf("credentials refused by the endpoint: %d error records, want 1 naming the setting:\n%s", n, logs.String())
+		t.Fatalf(
+			"credentials refused by the endpoint: %d error records, want 1 naming the setting:\n%s",
+			n,
+			logs.String(),
+		)
 	}
 	if strings.Contains(logs.String(), "wrong") {
 		t.Fatal("the log holds the client secret")
@@ -270,11 +274,8 @@ func TestOpaqueVerifierDiscoversItsEndpoint(t *testing.T) {
 	var issuerURL string
 	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(
-			[]byte(
-				`{"issuer":"` + issuerURL + `","jwks_uri":"` + issuerURL + `/jwks","introspection_endpoint":"` + p.srv.URL + `"}`,
-			),
-		)
+		_, _ = w.Write([]byte(`{"issuer":"` + issuerURL + `","jwks_uri":"` + issuerURL + `/jwks",` +
+			`"introspection_endpoint":"` + p.srv.URL + `"}`))
 	}))
 	t.Cleanup(issuer.Close)
 	issuerURL = issuer.URL
@@ -292,7 +293,10 @@ func TestOpaqueVerifierDiscoversItsEndpoint(t *testing.T) {
 		Audience:     []string{"a"},
 	}); err == nil ||
 		!strings.Contains(err.Error(), "OpaqueConfig.Issuer") {
-		t.Fatalf("NewOpaqueVerifier with credentials bound to no issuer: %v, want an error naming OpaqueConfig.Issuer", err)
+		t.Fatalf(
+			"NewOpaqueVerifier with credentials bound to no issuer: %v, want an error naming OpaqueConfig.Issuer",
+			err,
+		)
 	}
 }
 

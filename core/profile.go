@@ -114,8 +114,8 @@ func (c Config) checkProfile() error {
 	case AccessTokens, RFC9068AccessTokens:
 		if len(c.AuthorizedParties) > 0 {
 			return errors.New(
-				"identsphere: Config.AuthorizedParties is checked only under Config.Profile IDTokens (access tokens name their " +
-					"client in client_id: see RequiredClaims)",
+				"identsphere: Config.AuthorizedParties is checked only under Config.Profile IDTokens (access tokens " +
+					"name their client in client_id: see RequiredClaims)",
 			)
 		}
 	case IDTokens:

@@ -122,7 +122,8 @@ func (pr ProtectedResource) check() error {
 		errs = append(
 			errs,
 			errors.New(
-				"identsphere: ProtectedResource.AuthorizationServers is required: the issuers whose tokens the API takes",
+				"identsphere: ProtectedResource.AuthorizationServers is required: the issuers whose tokens the API "+
+					"takes",
 			),
 		)
 	}
@@ -133,7 +134,10 @@ func (pr ProtectedResource) check() error {
 	}
 	for _, s := range pr.ScopesSupported {
 		if s == "" || scopeTokens([]string{s}) != s {
-			errs = append(errs, fmt.Errorf("identsphere: ProtectedResource.ScopesSupported: %q is not a valid scope", s))
+			errs = append(
+				errs,
+				fmt.Errorf("identsphere: ProtectedResource.ScopesSupported: %q is not a valid scope", s),
+			)
 		}
 	}
 	for _, m := range pr.BearerMethodsSupported {
@@ -204,8 +208,8 @@ func (m *ResourceMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func WithResourceMetadata(m *ResourceMetadata) Option {
 	if m == nil {
 		panic(
-			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with an " +
-				"unchecked error?)",
+			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with " +
+				"an unchecked error?)",
 		)
 	}
 	param := `resource_metadata="` + safeText(m.url, true) + `"`

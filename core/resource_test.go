@@ -31,8 +31,11 @@ func TestCanonicalResource(t *testing.T) {
 			t.Errorf("CanonicalResource(%q) = %q, %v; want %q", raw, got, err, want)
 		}
 	}
-	for _, raw := range []string{"", "orders-api", "api.example.com/mcp", "urn:example:api", "ftp://api.example.com",
-		"https://api.example.com/mcp#top", "https://api.example.com/#", "https://user:pw@api.example.com", "https:///mcp"} {
+	for _, raw := range []string{
+		"", "orders-api", "api.example.com/mcp", "urn:example:api", "ftp://api.example.com",
+		"https://api.example.com/mcp#top", "https://api.example.com/#", "https://user:pw@api.example.com",
+		"https:///mcp",
+	} {
 		if got, err := core.CanonicalResource(raw); err == nil {
 			t.Errorf("CanonicalResource(%q) = %q, want an error", raw, got)
 		}
@@ -62,7 +65,10 @@ func TestResourceAudience(t *testing.T) {
 		"https://user@mcp.example.com/mcp":     core.CheckAud,
 		"mcp.example.com/mcp":                  core.CheckAud,
 	} {
-		_, err := env.Validator.Verify(t.Context(), env.Issuer.MustMint(authtest.Claims{"aud": []string{"other-api", aud}}))
+		_, err := env.Validator.Verify(
+			t.Context(),
+			env.Issuer.MustMint(authtest.Claims{"aud": []string{"other-api", aud}}),
+		)
 		if core.CheckOf(err) != check {
 			t.Errorf("aud %q: %v, want check %q", aud, err, check)
 		}
@@ -108,8 +114,11 @@ func TestResourceMetadataDocument(t *testing.T) {
 		t.Fatalf("%d %q: %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
 	want := map[string]any{
-		"resource":                                   "https://mcp.example.com/mcp",
-		"authorization_servers":                      []any{"https://id.example.com", "https://id2.example.com/realms/a"},
+		"resource": "https://mcp.example.com/mcp",
+		"authorization_servers": []any{
+			"https://id.example.com",
+			"https://id2.example.com/realms/a",
+		},
 		"scopes_supported":                           []any{"tools.read", "tools.write"},
 		"bearer_methods_supported":                   []any{"header"},
 		"dpop_signing_alg_values_supported":          []any{"ES256", "EdDSA"},
@@ -207,9 +216,10 @@ func TestResourceMetadataOnlyIn401(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	metadataURL := authcases.ResourceMetadataURL
 	for token, want := range map[string]string{
 		env.Issuer.MustMint(nil): `Bearer error="insufficient_scope", scope="admin"`,
-		"x.y.z":                  `Bearer error="invalid_token", resource_metadata="` + authcases.ResourceMetadataURL + `"`,
+		"x.y.z":                  `Bearer error="invalid_token", resource_metadata="` + metadataURL + `"`,
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/api/admin", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

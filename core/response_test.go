@@ -54,7 +54,14 @@ func TestNewErrorResponse(t *testing.T) {
 			"",
 		},
 		{"keys", core.ErrKeysUnavailable, 503, "", "temporarily_unavailable", "5"},
-		{"wrapped keys", errors.Join(errors.New("ctx"), core.ErrKeysUnavailable), 503, "", "temporarily_unavailable", "5"},
+		{
+			"wrapped keys",
+			errors.Join(errors.New("ctx"), core.ErrKeysUnavailable),
+			503,
+			"",
+			"temporarily_unavailable",
+			"5",
+		},
 		{
 			"unknown error fails closed",
 			errors.New("stand-in verifier said no"),

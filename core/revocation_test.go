@@ -287,7 +287,9 @@ func TestDenylistDeniesOnlyTheTokensOfItsIssuer(t *testing.T) {
 			revokeB(deny)
 			iat := clk.now()
 			for what, c := range map[string]core.Claims{
-				"jti": {ID: "t-1", IssuedAt: iat}, "sid": {SessionID: "s-1", IssuedAt: iat}, "sub": {Subject: "u-1", IssuedAt: iat},
+				"jti": {ID: "t-1", IssuedAt: iat},
+				"sid": {SessionID: "s-1", IssuedAt: iat},
+				"sub": {Subject: "u-1", IssuedAt: iat},
 			} {
 				fromA, fromB, byISS, aliasOfA := c, c, c, c
 				fromA.AdmittedBy, fromB.AdmittedBy = issuerA, issuerB

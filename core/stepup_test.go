@@ -60,7 +60,14 @@ func TestRequireStepUp(t *testing.T) {
 	} {
 		err := rule(context.Background(), &core.Claims{Subject: "u", ACR: tc.acr, AuthTime: tc.authTime})
 		if core.CheckOf(err) != tc.check {
-			t.Errorf("acr %q auth_time %v: check %q, want %q (%v)", tc.acr, tc.authTime, core.CheckOf(err), tc.check, err)
+			t.Errorf(
+				"acr %q auth_time %v: check %q, want %q (%v)",
+				tc.acr,
+				tc.authTime,
+				core.CheckOf(err),
+				tc.check,
+				err,
+			)
 		}
 		if tc.check == "" {
 			continue
@@ -88,10 +95,12 @@ func TestRequireStepUpOneCheck(t *testing.T) {
 		core.RequireStepUp(core.StepUp{MaxAge: 90 * time.Second})(context.Background(), &core.Claims{ACR: "x"}),
 		"",
 	)
-	if want := `Bearer error="insufficient_user_authentication", acr_values="phr mfa"`; acrOnly.WWWAuthenticate != want {
+	want := `Bearer error="insufficient_user_authentication", acr_values="phr mfa"`
+	if acrOnly.WWWAuthenticate != want {
 		t.Errorf("acr only: %q, want %q", acrOnly.WWWAuthenticate, want)
 	}
-	if want := `Bearer error="insufficient_user_authentication", max_age="90"`; ageOnly.WWWAuthenticate != want {
+	want = `Bearer error="insufficient_user_authentication", max_age="90"`
+	if ageOnly.WWWAuthenticate != want {
 		t.Errorf("max age only: %q, want %q", ageOnly.WWWAuthenticate, want)
 	}
 }

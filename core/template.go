@@ -40,7 +40,10 @@ const rateLimitLogEvery = 10 * time.Second
 // the tenant may be real (a provider outage, a burst of new customers),
 // and the token is refused either way: fail closed.
 var (
-	errTenantFailed      = fmt.Errorf("%w: the keys of the token's tenant could not be loaded lately", ErrKeysUnavailable)
+	errTenantFailed = fmt.Errorf(
+		"%w: the keys of the token's tenant could not be loaded lately",
+		ErrKeysUnavailable,
+	)
 	errTenantRateLimited = fmt.Errorf("%w: too many new tenants at once", ErrKeysUnavailable)
 )
 
@@ -259,9 +262,8 @@ func validTenant(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') ||
-			s == "." ||
-			s == ".." {
+		letterOrDigit := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !(letterOrDigit || c == '-' || c == '.' || c == '_') || s == "." || s == ".." {
 			return false
 		}
 	}

@@ -257,7 +257,12 @@ func TestJunkTenantsFlood(t *testing.T) {
 	elapsed := clock.Since(start)
 	allowed := float64(core.DefaultNewIssuerBurst) + core.DefaultNewIssuersPerSecond*elapsed
 	if junk := p.junkRequests.Load(); float64(junk) > 2*allowed || junk == 0 {
-		t.Errorf("the provider served %d requests for junk tenants over %.0f s, want 1 to %.0f", junk, elapsed, 2*allowed)
+		t.Errorf(
+			"the provider served %d requests for junk tenants over %.0f s, want 1 to %.0f",
+			junk,
+			elapsed,
+			2*allowed,
+		)
 	}
 	st := templateStatus(t, v)
 	if st.FailedTenants > maxFailed || st.FailedTenants == 0 || st.Loaded != 1 || st.Loading != 0 {

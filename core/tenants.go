@@ -103,7 +103,8 @@ func (t *template) keysLoaded(e *tenantIssuer) {
 		ctx := t.set.ctx
 		t.set.log.InfoContext(
 			ctx,
-			"identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to make room",
+			"identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to "+
+				"make room",
 			"issuer",
 			victim.name,
 			"template",

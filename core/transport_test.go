@@ -64,7 +64,8 @@ func TestAuthenticateCall(t *testing.T) {
 		core.WithRules(core.RequireVerifiedEmail()),
 		core.WithRefusalLog(nil, 0),
 	)
-	if _, err := strict.AuthenticateCall(context.Background(), call("Bearer "+valid)); !errors.Is(err, core.ErrForbidden) {
+	_, err = strict.AuthenticateCall(context.Background(), call("Bearer "+valid))
+	if !errors.Is(err, core.ErrForbidden) {
 		t.Fatalf("Authenticator rule: %v, want forbidden", err)
 	}
 }

@@ -94,7 +94,10 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 		}
 	}
 	check := CheckOf(err)
-	v.cfg.Observer.Decided(ctx, Decision{Check: check, Issuer: r.issuerName(), RevocationChecked: revocationCheck(check)})
+	v.cfg.Observer.Decided(
+		ctx,
+		Decision{Check: check, Issuer: r.issuerName(), RevocationChecked: revocationCheck(check)},
+	)
 	return nil, err
 }
 

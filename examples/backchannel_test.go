@@ -43,7 +43,12 @@ func TestBackChannelLogout(t *testing.T) {
 			ans := a.send(t, request{path: path, auth: []string{"Bearer " + session}})
 			if ans.status != http.StatusUnauthorized ||
 				!strings.Contains(ans.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-				t.Errorf("after logout %s: %d %q, want 401 invalid_token", path, ans.status, ans.header.Get("WWW-Authenticate"))
+				t.Errorf(
+					"after logout %s: %d %q, want 401 invalid_token",
+					path,
+					ans.status,
+					ans.header.Get("WWW-Authenticate"),
+				)
 			}
 		}
 		if ans := a.send(t, request{path: "/api/me", auth: []string{"Bearer " + other}}); ans.status != http.StatusOK {
@@ -104,7 +109,11 @@ func TestIntrospectionURLFromTheEnvironment(t *testing.T) {
 		a := startAgainst(t, bin, iss.URL(), append(creds, "IDENTSPHERE_INTROSPECTION_URL="+iss.IntrospectionURL())...)
 		a.waitReady(t)
 		if ans := a.send(t, transfer); ans.status != http.StatusOK || iss.IntrospectionRequests() != 1 {
-			t.Fatalf("with IDENTSPHERE_INTROSPECTION_URL: %d, %d introspection calls", ans.status, iss.IntrospectionRequests())
+			t.Fatalf(
+				"with IDENTSPHERE_INTROSPECTION_URL: %d, %d introspection calls",
+				ans.status,
+				iss.IntrospectionRequests(),
+			)
 		}
 
 		b := startAgainst(t, bin, iss.URL(), creds...)

@@ -39,7 +39,12 @@ func rmOf(url string) string {
 // dpopRequest is a request to path carrying token with the DPoP scheme and
 // proof.
 func dpopRequest(method, path, token, proof string) request {
-	return request{method: method, path: path, auth: []string{"DPoP " + token}, header: map[string]string{"DPoP": proof}}
+	return request{
+		method: method,
+		path:   path,
+		auth:   []string{"DPoP " + token},
+		header: map[string]string{"DPoP": proof},
+	}
 }
 
 // errorCode returns the "error" member of a JSON answer.
@@ -137,7 +142,10 @@ func TestDPoP(t *testing.T) {
 		expect(
 			t,
 			"a proof by another key",
-			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, authtest.NewDPoPKey(t).Proof(http.MethodGet, me, token))),
+			a.send(
+				t,
+				dpopRequest(http.MethodGet, "/api/me", token, authtest.NewDPoPKey(t).Proof(http.MethodGet, me, token)),
+			),
 			http.StatusUnauthorized,
 			`DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs,
 			"invalid_dpop_proof",
@@ -247,7 +255,10 @@ func TestDPoPRequired(t *testing.T) {
 		expect(
 			t,
 			"a bound token with its proof",
-			a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
+			a.send(
+				t,
+				dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token)),
+			),
 			http.StatusOK,
 			"",
 			"",
@@ -281,14 +292,29 @@ func TestDPoPWithoutPublicURL(t *testing.T) {
 				expect(
 					t,
 					"a bound token with its proof",
-					a.send(t, dpopRequest(http.MethodGet, "/api/me", token, key.Proof(http.MethodGet, publicURL+"/api/me", token))),
+					a.send(
+						t,
+						dpopRequest(
+							http.MethodGet,
+							"/api/me",
+							token,
+							key.Proof(http.MethodGet, publicURL+"/api/me", token),
+						),
+					),
 					http.StatusBadRequest,
 					challengeRequest,
 					"invalid_request",
 				)
 				expect(t, "a bound token as Bearer", a.send(t, request{path: "/api/me", auth: bearer(token)}),
 					http.StatusUnauthorized, challengeToken+rm, "invalid_token")
-				expect(t, "no token", a.send(t, request{path: "/api/me"}), http.StatusUnauthorized, challengeMissing+rm, "")
+				expect(
+					t,
+					"no token",
+					a.send(t, request{path: "/api/me"}),
+					http.StatusUnauthorized,
+					challengeMissing+rm,
+					"",
+				)
 			})
 		}
 	})
@@ -407,7 +433,14 @@ func TestDPoPProofCommand(t *testing.T) {
 			expect(t, "the command's proof again", a.send(t, dpopRequest(http.MethodGet, "/api/me", token, proof)),
 				http.StatusUnauthorized, `DPoP error="invalid_dpop_proof", `+rmPublic+dpopAlgs, "invalid_dpop_proof")
 			post := runHelper("-method", "POST", "-url", publicURL+"/api/me", "-token", token)
-			expect(t, "a POST proof", a.send(t, dpopRequest(http.MethodPost, "/api/me", token, post)), http.StatusOK, "", "")
+			expect(
+				t,
+				"a POST proof",
+				a.send(t, dpopRequest(http.MethodPost, "/api/me", token, post)),
+				http.StatusOK,
+				"",
+				"",
+			)
 		})
 	}
 }

@@ -80,8 +80,12 @@ func TestFleetBackChannelLogoutIsUsedOnceAndAcknowledgedOnlyWhenDurable(t *testi
 	post := func(a *app, token string) answer {
 		return a.send(
 			t,
-			request{method: http.MethodPost, path: "/backchannel-logout", body: url.Values{"logout_token": {token}}.Encode(),
-				header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
+			request{
+				method: http.MethodPost,
+				path:   "/backchannel-logout",
+				body:   url.Values{"logout_token": {token}}.Encode(),
+				header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			},
 		)
 	}
 
@@ -189,8 +193,8 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 		}
 		if rec := a.logRecord(
 			t,
-			"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it "+
-				"is back",
+			"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait "+
+				"until it is back",
 		); rec["level"] != "WARN" {
 			t.Fatalf("lost Redis logged as %v, want WARN", rec["level"])
 		}

@@ -33,7 +33,11 @@ func TestAuthenticatedAnswersAreNeverStored(t *testing.T) {
 			status int
 		}{
 			{"GET /api/me", request{path: "/api/me", auth: bearer(valid)}, http.StatusOK},
-			{"POST /api/me with the cookie", request{method: http.MethodPost, path: "/api/me", cookie: valid}, http.StatusOK},
+			{
+				"POST /api/me with the cookie",
+				request{method: http.MethodPost, path: "/api/me", cookie: valid},
+				http.StatusOK,
+			},
 			{
 				"admin",
 				request{path: "/api/admin", auth: bearer(iss.MustMint(with(authtest.Claims{"scope": "admin"})))},
@@ -130,7 +134,8 @@ func TestNoRedirectFollowsForwardedPrefix(t *testing.T) {
 		valid := iss.MustMint(user)
 		for _, prefix := range []string{"https://evil.example", "//evil.example", "/evil"} {
 			for _, path := range []string{"/api/me/", "/healthz/", "/API/ME", "/Healthz"} {
-				ans := a.send(t, request{path: path, auth: bearer(valid), header: map[string]string{"X-Forwarded-Prefix": prefix}})
+				forwarded := map[string]string{"X-Forwarded-Prefix": prefix}
+				ans := a.send(t, request{path: path, auth: bearer(valid), header: forwarded})
 				if ans.status != http.StatusNotFound || ans.header.Get("Location") != "" {
 					t.Errorf("%s with X-Forwarded-Prefix %s: %d Location %q, want 404 without a redirect",
 						path, prefix, ans.status, ans.header.Get("Location"))
@@ -190,7 +195,7 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 			"IDENTSPHERE_PUBLIC_SCHEME=https",
 		)
 
-		t.Run("the issuer is told the user behind the trusted balancer, and nothing a client forged", func(t *testing.T) {
+		t.Run("the issuer is told the user behind the trusted balancer, nothing a client forged", func(t *testing.T) {
 			forged := map[string]string{
 				"X-Forwarded-For": "198.51.100.1, 203.0.113.7, 10.1.2.3", "X-Forwarded-Proto": "http",
 				"Cf-Connecting-Ip": "198.51.100.1", "X-Real-Ip": "198.51.100.1", "True-Client-Ip": "198.51.100.1",
@@ -213,7 +218,8 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 				xff[0] != "203.0.113.7" ||
 				len(proto) != 1 ||
 				proto[0] != "https" {
-				t.Errorf("the issuer was told X-Forwarded-For %q, X-Forwarded-Proto %q; want 203.0.113.7 over https", xff, proto)
+				t.Errorf("the issuer was told X-Forwarded-For %q, X-Forwarded-Proto %q; want 203.0.113.7 over https",
+					xff, proto)
 			}
 			for name := range forged {
 				if name == "X-Forwarded-For" || name == "X-Forwarded-Proto" {
@@ -234,7 +240,8 @@ func TestLoginProxyInTheStarters(t *testing.T) {
 					t.Errorf("%s: %d Allow %q, want 405 with the proxy's Allow", method, ans.status, allow)
 				}
 			}
-			for _, header := range []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}} {
+			crossSite := []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}}
+			for _, header := range crossSite {
 				for _, path := range []string{"/v1/auth/logout", "/v1/auth/login"} {
 					ans := a.send(t, request{method: http.MethodPost, path: path, header: header})
 					checkProxyError(t, ans, http.StatusForbidden)

@@ -54,9 +54,18 @@ func TestTokenKinds(t *testing.T) {
 					a := startApp(
 						t,
 						bin,
-						append([]string{"IDENTSPHERE_URL=" + c.issuer, "ADDR=127.0.0.1:0", "IDENTSPHERE_TOKEN_PROFILE=id"}, c.env...)...)
+						append(
+							[]string{"IDENTSPHERE_URL=" + c.issuer, "ADDR=127.0.0.1:0", "IDENTSPHERE_TOKEN_PROFILE=id"},
+							c.env...)...)
 					a.waitReady(t)
-					expect(t, "/api/me", a.send(t, request{path: "/api/me", auth: bearer(c.token)}), http.StatusOK, "", "")
+					expect(
+						t,
+						"/api/me",
+						a.send(t, request{path: "/api/me", auth: bearer(c.token)}),
+						http.StatusOK,
+						"",
+						"",
+					)
 					if c.verified {
 						expect(
 							t,
@@ -154,7 +163,10 @@ func TestTokenKindSettings(t *testing.T) {
 				"ID token",
 				a.send(
 					t,
-					request{path: "/api/me", auth: bearer(iss.MustMint(with(authtest.Claims{"at_hash": "k2vPX1y4b8_6ZQ3b0Vj1yw"})))},
+					request{
+						path: "/api/me",
+						auth: bearer(iss.MustMint(with(authtest.Claims{"at_hash": "k2vPX1y4b8_6ZQ3b0Vj1yw"}))),
+					},
 				),
 				http.StatusOK,
 				"",
@@ -165,7 +177,14 @@ func TestTokenKindSettings(t *testing.T) {
 		t.Run("rfc9068", func(t *testing.T) {
 			a := startAgainst(t, bin, iss.URL(), "IDENTSPHERE_TOKEN_PROFILE=rfc9068")
 			a.waitReady(t)
-			expect(t, "RFC 9068 access token", a.send(t, request{path: "/api/me", auth: bearer(atJWT)}), http.StatusOK, "", "")
+			expect(
+				t,
+				"RFC 9068 access token",
+				a.send(t, request{path: "/api/me", auth: bearer(atJWT)}),
+				http.StatusOK,
+				"",
+				"",
+			)
 			refusedForItsKind(t, a, iss.MustMint(user), "RFC 9068", "IDENTSPHERE_TOKEN_PROFILE=access")
 		})
 	})

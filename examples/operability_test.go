@@ -123,7 +123,8 @@ func TestOperability(t *testing.T) {
 			return strings.Contains(line, `"msg":"metrics listening"`)
 		})
 		var listening struct{ Addr string }
-		if err := json.Unmarshal([]byte(line), &listening); err != nil || listening.Addr == "" || listening.Addr == a.addr {
+		if err := json.Unmarshal([]byte(line), &listening); err != nil || listening.Addr == "" ||
+			listening.Addr == a.addr {
 			t.Fatalf("metrics listening line %s: want an address apart from %s", line, a.addr)
 		}
 		metricsURL := "http://" + listening.Addr + "/metrics"
@@ -144,7 +145,12 @@ func TestOperability(t *testing.T) {
 		script := []scripted{
 			{name: "valid", token: valid, status: 200},
 			{name: "valid again, from the cache", token: valid, status: 200},
-			{name: "expired", token: mint(with(authtest.Claims{"exp": time.Now().Add(-time.Hour)})), status: 401, check: "exp"},
+			{
+				name:   "expired",
+				token:  mint(with(authtest.Claims{"exp": time.Now().Add(-time.Hour)})),
+				status: 401,
+				check:  "exp",
+			},
 			{name: "wrong audience", token: mint(with(authtest.Claims{"aud": "other-api"})), status: 401, check: "aud"},
 			{
 				name:   "forged",
@@ -230,7 +236,8 @@ func TestOperability(t *testing.T) {
 				t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, n, ok, c.want)
 			}
 		}
-		if age, ok := sample(families, "identsphere_keys_age_seconds", map[string]string{"issuer": issuer}); !ok || age < 0 ||
+		if age, ok := sample(families, "identsphere_keys_age_seconds", map[string]string{"issuer": issuer}); !ok ||
+			age < 0 ||
 			age > 60 {
 			t.Errorf("identsphere_keys_age_seconds = %v (found %v)", age, ok)
 		}
@@ -263,8 +270,8 @@ func TestOperability(t *testing.T) {
 				if rec["check"] != s.check || rec["status"] != float64(s.status) || !sameRequest {
 					t.Errorf("%s: refusal record %v, want check %s, status %d", s.name, rec, s.check, s.status)
 				}
-				if s.token != "" && rec["token_fingerprint"] != core.TokenFingerprint(s.token) {
-					t.Errorf("%s: fingerprint %v, want %s", s.name, rec["token_fingerprint"], core.TokenFingerprint(s.token))
+				if fp := core.TokenFingerprint(s.token); s.token != "" && rec["token_fingerprint"] != fp {
+					t.Errorf("%s: fingerprint %v, want %s", s.name, rec["token_fingerprint"], fp)
 				}
 				if s.check == "aud" && (rec["expected"] == nil || rec["found"] == nil) {
 					t.Errorf("%s: no expected and found audiences in %v", s.name, rec)
@@ -340,7 +347,12 @@ func TestOperability(t *testing.T) {
 			detail.Issuers[0].Issuer == nil || *detail.Issuers[0].Issuer != issuer ||
 			detail.Issuers[0].RefreshFailing ||
 			!detail.Issuers[0].Ready {
-			t.Errorf("/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ready", resp.StatusCode, detail, err)
+			t.Errorf(
+				"/readyz/detail on METRICS_ADDR: %d %+v (%v), want the issuer, ready",
+				resp.StatusCode,
+				detail,
+				err,
+			)
 		}
 	})
 }
@@ -392,7 +404,8 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 		if took, ok := eventually(15*time.Second, func() bool {
 			a.send(t, request{path: "/api/me", auth: bearer(unknown)})
 			families = a.metricsAt(t, a.url+"/metrics")
-			n, _ := sample(families, "identsphere_jwks_fetches_total", map[string]string{"outcome": "error", "issuer": issuer})
+			failed := map[string]string{"outcome": "error", "issuer": issuer}
+			n, _ := sample(families, "identsphere_jwks_fetches_total", failed)
 			// The fetch is counted as it fails, and the failure recorded in
 			// the Validator's status (the gauge below, /readyz) just after.
 			failing, _ := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer})
@@ -400,7 +413,8 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 		}); !ok {
 			t.Fatalf("no failed JWKS fetch counted, or the refresh not marked failing, after %v", took)
 		}
-		if n, ok := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer}); !ok || n != 1 {
+		if n, ok := sample(families, "identsphere_keys_refresh_failing", map[string]string{"issuer": issuer}); !ok ||
+			n != 1 {
 			t.Errorf("identsphere_keys_refresh_failing = %v (found %v), want 1", n, ok)
 		}
 		if n, _ := sample(
@@ -436,7 +450,8 @@ func TestOperabilityWhenTheIssuerFails(t *testing.T) {
 			t,
 			"identsphere: introspection cannot work until its configuration is fixed; fresh routes answer 503",
 		)
-		if len(errs) != 1 || errs[0]["level"] != "ERROR" || !strings.Contains(errs[0]["error"].(string), "ClientSecret") {
+		if len(errs) != 1 || errs[0]["level"] != "ERROR" ||
+			!strings.Contains(errs[0]["error"].(string), "ClientSecret") {
 			t.Errorf("misconfiguration records %v, want one at ERROR naming the setting", errs)
 		}
 		families = a.metricsAt(t, a.url+"/metrics")

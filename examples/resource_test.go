@@ -94,7 +94,8 @@ func TestStarterResourceMetadataWithPath(t *testing.T) {
 			"",
 		)
 		doc := metadata(t, a, "/.well-known/oauth-protected-resource/orders")
-		if doc.Resource != "https://orders.example/orders" || !slices.Equal(doc.AuthorizationServers, []string{iss.URL()}) ||
+		if doc.Resource != "https://orders.example/orders" ||
+			!slices.Equal(doc.AuthorizationServers, []string{iss.URL()}) ||
 			!doc.DPoPRequired {
 			t.Errorf("metadata %+v", doc)
 		}

@@ -118,10 +118,20 @@ func TestContract(t *testing.T) {
 			ok("POST /api/me with bearer", request{method: http.MethodPost, path: "/api/me", auth: bearer(valid)}),
 			ok("cookie", request{path: "/api/me", cookie: valid}),
 			ok("header wins over a bad cookie", request{path: "/api/me", auth: bearer(valid), cookie: "garbage"}),
-			{name: "bad header wins over a good cookie", req: request{path: "/api/me", auth: bearer("x.y.z"), cookie: valid},
-				status: http.StatusUnauthorized, challenge: challengeToken, code: "invalid_token"},
+			{
+				name:      "bad header wins over a good cookie",
+				req:       request{path: "/api/me", auth: bearer("x.y.z"), cookie: valid},
+				status:    http.StatusUnauthorized,
+				challenge: challengeToken,
+				code:      "invalid_token",
+			},
 
-			{name: "no token", req: request{path: "/api/me"}, status: http.StatusUnauthorized, challenge: challengeMissing},
+			{
+				name:      "no token",
+				req:       request{path: "/api/me"},
+				status:    http.StatusUnauthorized,
+				challenge: challengeMissing,
+			},
 			invalidRequest("Basic scheme", "Basic dXNlcjpwYXNz"),
 			invalidRequest("empty Bearer", "Bearer"),
 			invalidRequest("two Authorization headers", "Bearer "+valid, "Bearer "+valid),
@@ -132,12 +142,21 @@ func TestContract(t *testing.T) {
 			invalidToken("other audience", mint(with(authtest.Claims{"aud": "other-api"}))),
 			invalidToken("other issuer", mint(with(authtest.Claims{"iss": "https://evil.example"}))),
 			invalidToken("no subject", mint(with(authtest.Claims{"sub": nil}))),
-			invalidToken("forged with another key", mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA))),
+			invalidToken(
+				"forged with another key",
+				mint(user, authtest.SignWithKey(testkeys.AttackerRSA(), testkeys.KIDRSA)),
+			),
 			invalidToken("alg none", mint(user, authtest.WithAlg("none"))),
-			invalidToken("HS256 keyed with a guess", mint(user, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA))),
+			invalidToken(
+				"HS256 keyed with a guess",
+				mint(user, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA)),
+			),
 			invalidToken("over 16 KiB", valid+strings.Repeat("A", core.DefaultMaxTokenSize)),
 
-			ok("admin scope", request{path: "/api/admin", auth: bearer(mint(with(authtest.Claims{"scope": "read admin"})))}),
+			ok(
+				"admin scope",
+				request{path: "/api/admin", auth: bearer(mint(with(authtest.Claims{"scope": "read admin"})))},
+			),
 			{name: "missing scope", req: request{path: "/api/admin", auth: bearer(valid)},
 				status: http.StatusForbidden, challenge: challengeAdmin, code: "insufficient_scope"},
 			{name: "invalid token on a scoped route", req: request{path: "/api/admin", auth: bearer("x.y.z")},
@@ -188,7 +207,8 @@ func TestContract(t *testing.T) {
 			ans := a.send(t, request{method: http.MethodDelete, path: "/api/me", auth: bearer(valid)})
 			// chi sends one Allow line per method, gin one list.
 			allow := strings.Join(ans.header.Values("Allow"), ", ")
-			if ans.status != http.StatusMethodNotAllowed || !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
+			if ans.status != http.StatusMethodNotAllowed || !strings.Contains(allow, "GET") ||
+				!strings.Contains(allow, "POST") {
 				t.Errorf("DELETE /api/me: status %d, Allow %q; want 405 naming GET and POST", ans.status, allow)
 			}
 		})
@@ -235,7 +255,8 @@ func checkAnswer(t *testing.T, c contractCase, ans answer) {
 		if token == "" {
 			token = s
 		}
-		if len(token) > 16 && (strings.Contains(string(ans.body), token) || strings.Contains(fmt.Sprint(ans.header), token)) {
+		if len(token) > 16 &&
+			(strings.Contains(string(ans.body), token) || strings.Contains(fmt.Sprint(ans.header), token)) {
 			t.Errorf("the answer echoes the token")
 		}
 	}
@@ -273,7 +294,12 @@ func TestAuthProxy(t *testing.T) {
 		var got struct{ Sub string }
 		if err := json.Unmarshal(me.body, &got); me.status != http.StatusOK || err != nil ||
 			got.Sub != authtest.SubjectFor(email) {
-			t.Errorf("/api/me with the login cookie: %d %s; want 200 for %s", me.status, me.body, authtest.SubjectFor(email))
+			t.Errorf(
+				"/api/me with the login cookie: %d %s; want 200 for %s",
+				me.status,
+				me.body,
+				authtest.SubjectFor(email),
+			)
 		}
 
 		for _, path := range []string{
@@ -494,7 +520,10 @@ func TestKidFloodThenRotation(t *testing.T) {
 		for w := range workers {
 			wg.Go(func() {
 				for i := range flood / workers {
-					tok := iss.MustMint(user, authtest.SignWithKey(testkeys.AttackerRSA(), fmt.Sprintf("junk-%d-%d", w, i)))
+					tok := iss.MustMint(
+						user,
+						authtest.SignWithKey(testkeys.AttackerRSA(), fmt.Sprintf("junk-%d-%d", w, i)),
+					)
 					ans, err := a.do(t.Context(), request{path: "/api/me", auth: bearer(tok)})
 					if err == nil && ans.status != http.StatusUnauthorized {
 						err = fmt.Errorf("a random-kid token got %d, want 401", ans.status)
@@ -586,7 +615,8 @@ func TestDevMode(t *testing.T) {
 				if err := json.Unmarshal([]byte(login.body), &session); err != nil || session.AccessToken == "" {
 					t.Fatalf("login answer: %v %s", err, login.body)
 				}
-				if ans := a.send(t, request{path: "/api/me", auth: bearer(session.AccessToken)}); ans.status != http.StatusOK {
+				me := request{path: "/api/me", auth: bearer(session.AccessToken)}
+				if ans := a.send(t, me); ans.status != http.StatusOK {
 					t.Fatalf("the session's token before logout: %d", ans.status)
 				}
 				if ans := a.send(
@@ -649,7 +679,11 @@ func TestConfigErrors(t *testing.T) {
 			"IDENTSPHERE_TRUSTED_PROXIES",
 		},
 		{"bad public scheme", []string{"IDENTSPHERE_PUBLIC_SCHEME=ftp"}, "IDENTSPHERE_PUBLIC_SCHEME"},
-		{"bad introspection URL", []string{"IDENTSPHERE_INTROSPECTION_URL=introspect"}, "IDENTSPHERE_INTROSPECTION_URL"},
+		{
+			"bad introspection URL",
+			[]string{"IDENTSPHERE_INTROSPECTION_URL=introspect"},
+			"IDENTSPHERE_INTROSPECTION_URL",
+		},
 		{
 			"bad Redis URL",
 			[]string{"IDENTSPHERE_REDIS_URL=http://:s3cret@127.0.0.1:6379"},
@@ -782,7 +816,8 @@ func TestRevocation(t *testing.T) {
 			if logout.status != http.StatusOK {
 				t.Fatalf("logout through the proxy: %d %s", logout.status, logout.body)
 			}
-			if ans := a.send(t, request{path: "/api/me", auth: []string{"Bearer " + token}}); ans.status != http.StatusOK {
+			me := request{path: "/api/me", auth: []string{"Bearer " + token}}
+			if ans := a.send(t, me); ans.status != http.StatusOK {
 				t.Errorf("cache %s: revoked token on the local route: %d, want 200 until it expires", cache, ans.status)
 			}
 			// The issuer's "active" answer from before may be reused for up

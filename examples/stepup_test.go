@@ -44,7 +44,8 @@ func TestStarterStepUpWalkthrough(t *testing.T) {
 		)
 
 		// The client sends the user back with the challenge's acr_values.
-		acrValues := regexp.MustCompile(`acr_values="([^"]*)"`).FindStringSubmatch(refused.header.Get("WWW-Authenticate"))
+		acrValues := regexp.MustCompile(`acr_values="([^"]*)"`).
+			FindStringSubmatch(refused.header.Get("WWW-Authenticate"))
 		if acrValues == nil {
 			t.Fatalf("no acr_values in %q", refused.header.Get("WWW-Authenticate"))
 		}
@@ -84,10 +85,8 @@ func TestStarterStepUpSettings(t *testing.T) {
 			"an MFA login where phr is needed",
 			a.send(t, request{method: http.MethodPost, path: "/api/account/email", auth: bearer(mfa)}),
 			http.StatusUnauthorized,
-			`Bearer error="insufficient_user_authentication", acr_values="phr phrh", max_age="120", `+strings.TrimSuffix(
-				rmOf(a.url),
-				", ",
-			),
+			`Bearer error="insufficient_user_authentication", acr_values="phr phrh", max_age="120", `+
+				strings.TrimSuffix(rmOf(a.url), ", "),
 			"insufficient_user_authentication",
 		)
 		phrh := loginToken(t, a, `{"email":"dev@example.com","password":"any","acr_values":"phrh"}`)

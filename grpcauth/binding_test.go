@@ -40,7 +40,9 @@ func TestDPoPOverGRPC(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, call := range map[string]func(context.Context, string, metadata.MD) (string, error){
-		"unary":  func(ctx context.Context, m string, md metadata.MD) (string, error) { return unary.unary(ctx, m, md) },
+		"unary": func(ctx context.Context, m string, md metadata.MD) (string, error) {
+			return unary.unary(ctx, m, md)
+		},
 		"stream": streams.stream,
 	} {
 		proof := key.Proof(http.MethodPost, public+"/api/me", bound)
@@ -86,7 +88,11 @@ func TestCertificateBoundOverGRPC(t *testing.T) {
 	dial := func(c *authtest.ClientCertificate) grpc.DialOption {
 		return grpc.WithTransportCredentials(
 			credentials.NewTLS(
-				&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{c.TLSCertificate()}, MinVersion: tls.VersionTLS12},
+				&tls.Config{
+					RootCAs:      roots,
+					Certificates: []tls.Certificate{c.TLSCertificate()},
+					MinVersion:   tls.VersionTLS12,
+				},
 			),
 		)
 	}

@@ -81,7 +81,9 @@ func ordersService() *grpc.ServiceDesc {
 			sd.Methods,
 			grpc.MethodDesc{
 				MethodName: m,
-				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+				Handler: func(
+					srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor,
+				) (any, error) {
 					if err := dec(new(emptypb.Empty)); err != nil {
 						return nil, err
 					}

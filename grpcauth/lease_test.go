@@ -85,7 +85,8 @@ func TestStreamEndsWhenItsTokenExpires(t *testing.T) {
 	exp := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
 	st := openStream(t, ctx, s, env.Issuer.MustMint(authtest.Claims{"exp": exp}))
 	got := streamEnd(st)
-	if got.Code() != codes.Unauthenticated || got.Message() != "invalid_token: the token expired during the connection" {
+	if got.Code() != codes.Unauthenticated ||
+		got.Message() != "invalid_token: the token expired during the connection" {
 		t.Fatalf("stream ended with %v", got)
 	}
 	if now := time.Now(); now.Before(exp.Add(time.Second)) {
@@ -102,7 +103,10 @@ func TestStreamOnOneReplicaEndsOnLogoutAtAnother(t *testing.T) {
 	rdb := redistest.Start(t)
 	const clientID = "fleet-client"
 	replica := func() (*redisstore.Store, *core.Validator) {
-		store, err := redisstore.New(context.Background(), redisstore.Config{URL: rdb.URL(), Logger: authcases.Discard()})
+		store, err := redisstore.New(
+			context.Background(),
+			redisstore.Config{URL: rdb.URL(), Logger: authcases.Discard()},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}

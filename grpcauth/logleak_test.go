@@ -45,14 +45,18 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 		) (any, error) {
 			return current.Load().UnaryServerInterceptor()(ctx, req, info, h)
 		}),
-		grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-			return current.Load().StreamServerInterceptor()(srv, ss, info, h)
-		}),
+		grpc.StreamInterceptor(
+			func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+				return current.Load().StreamServerInterceptor()(srv, ss, info, h)
+			},
+		),
 	}
 	unary := serveWith(t, opts, unaryService())
 	streams := serveWith(t, opts, streamService())
 	kinds := map[string]func(context.Context, string, metadata.MD) (string, error){
-		"unary":  func(ctx context.Context, m string, md metadata.MD) (string, error) { return unary.unary(ctx, m, md) },
+		"unary": func(ctx context.Context, m string, md metadata.MD) (string, error) {
+			return unary.unary(ctx, m, md)
+		},
 		"stream": streams.stream,
 	}
 
@@ -93,7 +97,12 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 			idx := authcases.Windows([]byte(status.Convert(err).Message()))
 			for _, s := range mine {
 				if run := authcases.Leak(idx, s); run != "" {
-					t.Errorf("%s: the status message carries %q, %d characters of a credential sent", name, run, authcases.MinLeak)
+					t.Errorf(
+						"%s: the status message carries %q, %d characters of a credential sent",
+						name,
+						run,
+						authcases.MinLeak,
+					)
 				}
 			}
 			if len(recs) != 1 {
@@ -102,7 +111,14 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 			}
 			rec := recs[0]
 			if st, _ := rec["status"].(float64); int(st) != c.Status || rec["error"] != c.Code && c.Code != "" {
-				t.Errorf("%s: record says %v %v, the answer was %d %q", name, rec["status"], rec["error"], c.Status, c.Code)
+				t.Errorf(
+					"%s: record says %v %v, the answer was %d %q",
+					name,
+					rec["status"],
+					rec["error"],
+					c.Status,
+					c.Code,
+				)
 			}
 			if check, _ := rec["check"].(string); check == "" {
 				t.Errorf("%s: the record names no check: %v", name, rec)
@@ -125,5 +141,10 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, authcases.MinLeak)
 		}
 	}
-	t.Logf("%d records, %d refused calls, %d credentials checked", bytes.Count(logs, []byte("\n")), refused, len(secrets))
+	t.Logf(
+		"%d records, %d refused calls, %d credentials checked",
+		bytes.Count(logs, []byte("\n")),
+		refused,
+		len(secrets),
+	)
 }

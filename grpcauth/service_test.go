@@ -46,7 +46,9 @@ func unaryService() *grpc.ServiceDesc {
 			sd.Methods,
 			grpc.MethodDesc{
 				MethodName: m,
-				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+				Handler: func(
+					srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor,
+				) (any, error) {
 					if err := dec(new(emptypb.Empty)); err != nil {
 						return nil, err
 					}

@@ -50,8 +50,11 @@ var (
 
 	// hydraUsers log in through the login app, by login_hint.
 	hydraUsers = map[string]hydra.User{
-		"alice": {Subject: "alice", IDTokenClaims: map[string]any{"email": "alice@example.com", "email_verified": true}},
-		"bob":   {Subject: "bob", IDTokenClaims: map[string]any{"email": "bob@example.com", "email_verified": false}},
+		"alice": {
+			Subject:       "alice",
+			IDTokenClaims: map[string]any{"email": "alice@example.com", "email_verified": true},
+		},
+		"bob": {Subject: "bob", IDTokenClaims: map[string]any{"email": "bob@example.com", "email_verified": false}},
 	}
 )
 
@@ -71,7 +74,10 @@ func startHydra(t *testing.T) *hydra.Server {
 // introspection endpoint.
 func hydraTargets(t *testing.T, s *hydra.Server, tokenCache bool) []*target {
 	t.Helper()
-	return startTargets(t, targetConfig{issuer: s.Issuer, tokenCache: tokenCache, introspectionURL: introspectionURL(s)})
+	return startTargets(
+		t,
+		targetConfig{issuer: s.Issuer, tokenCache: tokenCache, introspectionURL: introspectionURL(s)},
+	)
 }
 
 func introspectionURL(s *hydra.Server) string { return s.Admin + "/admin/oauth2/introspect" }

@@ -175,7 +175,13 @@ func rotate(t *testing.T, o *oauthClient, s *hydra.Server, alg string) string {
 	tok := o.hydraClientCredentials(t, hydraWorker, apiAudience).AccessToken
 	sh := checkHydraAccessToken(t, o, s, tok, hydraWorker.ID, []string{apiAudience}, []string{})
 	if sh.kid() != kid || sh.Header["alg"] != alg {
-		t.Fatalf("after the rotation Hydra signs with %v %v, want the new key %s %s", sh.Header["alg"], sh.kid(), alg, kid)
+		t.Fatalf(
+			"after the rotation Hydra signs with %v %v, want the new key %s %s",
+			sh.Header["alg"],
+			sh.kid(),
+			alg,
+			kid,
+		)
 	}
 	return tok
 }

@@ -48,7 +48,12 @@ func TestZitadelIDTokensForTheProject(t *testing.T) {
 	t.Run("trusted", func(t *testing.T) {
 		targets := startTargets(
 			t,
-			targetConfig{issuer: p.Issuer, tokenCache: true, profile: core.IDTokens, authorizedParties: []string{spa.ID}},
+			targetConfig{
+				issuer:            p.Issuer,
+				tokenCache:        true,
+				profile:           core.IDTokens,
+				authorizedParties: []string{spa.ID},
+			},
 		)
 		for _, tg := range targets {
 			expectAccepted(t, tg, verifiedRoute, tok.IDToken, provider.Subject)

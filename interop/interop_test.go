@@ -249,7 +249,11 @@ func TestProviderOutageAndRestart(t *testing.T) {
 
 	after := startProvider(t, relisten(t, addr))
 	if after.Issuer != before.Issuer || after.KeyID() == before.KeyID() {
-		t.Fatalf("the restarted provider has issuer %s and the same key: %v", after.Issuer, after.KeyID() == before.KeyID())
+		t.Fatalf(
+			"the restarted provider has issuer %s and the same key: %v",
+			after.Issuer,
+			after.KeyID() == before.KeyID(),
+		)
 	}
 	rotated := newOAuthClient(t, after.Issuer).clientCredentials(t, worker).AccessToken
 	checkAccessToken(t, after, rotated, worker.ID, []string{apiAudience}, "")
@@ -260,13 +264,17 @@ func TestProviderOutageAndRestart(t *testing.T) {
 			t.Run(tg.name, func(t *testing.T) {
 				// Refreshes for unknown kids are rate-limited (one per 5 s,
 				// the default); the foreign token above spent the last one.
-				err := eventually(t, core.DefaultUnknownKIDRefreshInterval+10*time.Second, func(ctx context.Context) error {
-					a, err := tryCall(ctx, meRoute.method, tg.url+meRoute.path, rotated)
-					if err != nil {
-						return err
-					}
-					return accepted(a, worker.ID)
-				})
+				err := eventually(
+					t,
+					core.DefaultUnknownKIDRefreshInterval+10*time.Second,
+					func(ctx context.Context) error {
+						a, err := tryCall(ctx, meRoute.method, tg.url+meRoute.path, rotated)
+						if err != nil {
+							return err
+						}
+						return accepted(a, worker.ID)
+					},
+				)
 				if err != nil {
 					t.Fatalf(
 						"the new key was not picked up %v after the restart: %v",

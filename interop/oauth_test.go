@@ -83,7 +83,8 @@ func newOAuthClient(t *testing.T, issuer string) *oauthClient {
 		t.Fatal(err)
 	}
 	// Hydra names no introspection endpoint: it is on its admin listener.
-	if o.meta.Issuer != issuer || o.meta.TokenEndpoint == "" || o.meta.RevocationEndpoint == "" || o.meta.JWKSURI == "" {
+	if o.meta.Issuer != issuer || o.meta.TokenEndpoint == "" || o.meta.RevocationEndpoint == "" ||
+		o.meta.JWKSURI == "" {
 		t.Fatalf("discovery document lacks what the flows need: %+v", o.meta)
 	}
 	return o

@@ -37,6 +37,7 @@ func TestMiddlewareToolScopes(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	reader := iss.MustMint(authtest.Claims{"scope": "orders.read"})
+	writer := iss.MustMint(authtest.Claims{"scope": "orders.write"})
 	cancel := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"cancel_order","arguments":{"id":"o-1"}}}`
 	for _, tc := range []struct {
 		name, body, token string
@@ -45,7 +46,7 @@ func TestMiddlewareToolScopes(t *testing.T) {
 	}{
 		{"a tool without its scope", cancel, reader, http.StatusForbidden, `Bearer error="insufficient_scope", ` +
 			`scope="orders.write"`},
-		{"a tool with its scope", cancel, iss.MustMint(authtest.Claims{"scope": "orders.write"}), http.StatusNoContent, ""},
+		{"a tool with its scope", cancel, writer, http.StatusNoContent, ""},
 		{
 			"a tool that needs no scope",
 			`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_orders"}}`,
@@ -109,7 +110,8 @@ func TestMiddlewareToolScopes(t *testing.T) {
 		},
 		{
 			"over the cap",
-			`{"jsonrpc":"2.0","method":"tools/call","params":{"name":"cancel_order","pad":"` + strings.Repeat("x", 300) + `"}}`,
+			`{"jsonrpc":"2.0","method":"tools/call","params":{"name":"cancel_order","pad":"` +
+				strings.Repeat("x", 300) + `"}}`,
 			reader,
 			http.StatusRequestEntityTooLarge,
 			"",
@@ -130,7 +132,14 @@ func TestMiddlewareToolScopes(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != tc.status || rec.Header().Get("WWW-Authenticate") != tc.challenge {
-			t.Errorf("%s: %d %q, want %d %q", tc.name, rec.Code, rec.Header().Get("WWW-Authenticate"), tc.status, tc.challenge)
+			t.Errorf(
+				"%s: %d %q, want %d %q",
+				tc.name,
+				rec.Code,
+				rec.Header().Get("WWW-Authenticate"),
+				tc.status,
+				tc.challenge,
+			)
 		}
 		if (tc.status == http.StatusNoContent) != (got == tc.body) {
 			t.Errorf("%s: the server got %q", tc.name, got)
@@ -153,11 +162,12 @@ func TestTokenVerifierForTheSDKMiddleware(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		}),
 	)
+	bound := map[string]string{"jkt": "x"}
 	for token, status := range map[string]int{
-		iss.MustMint(authtest.Claims{"scope": "orders.read"}):                                       http.StatusNoContent,
-		iss.MustMint(authtest.Claims{"scope": "orders.write"}):                                      http.StatusForbidden,
-		iss.MustMint(authtest.Claims{"scope": "orders.read", "aud": "other"}):                       http.StatusUnauthorized,
-		iss.MustMint(authtest.Claims{"scope": "orders.read", "cnf": map[string]string{"jkt": "x"}}): http.StatusUnauthorized,
+		iss.MustMint(authtest.Claims{"scope": "orders.read"}):                 http.StatusNoContent,
+		iss.MustMint(authtest.Claims{"scope": "orders.write"}):                http.StatusForbidden,
+		iss.MustMint(authtest.Claims{"scope": "orders.read", "aud": "other"}): http.StatusUnauthorized,
+		iss.MustMint(authtest.Claims{"scope": "orders.read", "cnf": bound}):   http.StatusUnauthorized,
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/mcp", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

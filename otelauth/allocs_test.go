@@ -113,7 +113,9 @@ func BenchmarkDecided(b *testing.B) {
 		{"sdk", sdk},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			obs, err := otelauth.New(otelauth.Config{MeterProvider: bc.mp(b), TracerProvider: tracenoop.NewTracerProvider()})
+			obs, err := otelauth.New(
+				otelauth.Config{MeterProvider: bc.mp(b), TracerProvider: tracenoop.NewTracerProvider()},
+			)
 			if err != nil {
 				b.Fatal(err)
 			}

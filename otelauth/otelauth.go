@@ -247,7 +247,11 @@ func New(cfg Config) (*Observer, error) {
 		"Still-valid tokens dropped from the full verified-token cache to make room.",
 	)
 	o.jwksFetches = counter(MetricJWKSFetches, "{fetch}", "Key set (JWKS) fetches, by outcome.")
-	o.unknownKID = counter(MetricUnknownKIDRefreshes, "{refresh}", "Key set refreshes started by a token's unknown kid.")
+	o.unknownKID = counter(
+		MetricUnknownKIDRefreshes,
+		"{refresh}",
+		"Key set refreshes started by a token's unknown kid.",
+	)
 	o.introspections = counter(MetricIntrospectionCalls, "{call}", "Token introspection (RFC 7662) calls, by outcome.")
 	o.events = counter(
 		MetricEvents,
@@ -268,7 +272,13 @@ func New(cfg Config) (*Observer, error) {
 	o.overflow[0] = newDecisionSet(decisionKey{check: "other", issuer: "other"})
 	o.overflow[1] = newDecisionSet(decisionKey{admitted: true, issuer: "other"})
 	o.sets.Store(&map[decisionKey]*decisionSet{})
-	reg, err := o.meter.RegisterCallback(o.observeDecisions, o.decisions, o.cacheHits, o.cacheMisses, o.revocationChecks)
+	reg, err := o.meter.RegisterCallback(
+		o.observeDecisions,
+		o.decisions,
+		o.cacheHits,
+		o.cacheMisses,
+		o.revocationChecks,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +339,11 @@ func newDecisionSet(k decisionKey) *decisionSet {
 			attribute.String(AttrStage, "route"),
 		)
 	default:
-		dec = attribute.NewSet(attribute.String(AttrResult, "refused"), attribute.String(AttrCheck, string(k.check)), iss)
+		dec = attribute.NewSet(
+			attribute.String(AttrResult, "refused"),
+			attribute.String(AttrCheck, string(k.check)),
+			iss,
+		)
 	}
 	return &decisionSet{
 		admitted: k.admitted,
@@ -483,7 +497,9 @@ func (o *Observer) Watch(v StatusReporter) error {
 	)
 	failing, err3 := o.meter.Int64ObservableGauge(
 		MetricKeysRefreshFailing,
-		metric.WithDescription("1 while the issuer's last key load or refresh failed (the cached keys are kept), else 0."),
+		metric.WithDescription(
+			"1 while the issuer's last key load or refresh failed (the cached keys are kept), else 0.",
+		),
 	)
 	entries, err4 := o.meter.Int64ObservableGauge(
 		MetricCacheEntries,

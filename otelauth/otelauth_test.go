@@ -320,7 +320,11 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 
 	// The unknown kid made the Validator fetch the keys again, in the
 	// background; the request waited for it at most UnknownKIDWait.
-	waitFor(t, "JWKS fetch for the unknown kid", func() bool { return len(tel.spansNamed(otelauth.SpanJWKSFetch)) == 2 })
+	waitFor(
+		t,
+		"JWKS fetch for the unknown kid",
+		func() bool { return len(tel.spansNamed(otelauth.SpanJWKSFetch)) == 2 },
+	)
 	for _, sp := range tel.spansNamed(otelauth.SpanJWKSFetch) {
 		if sp.SpanKind() != trace.SpanKindClient || sp.Status().Code == codes.Error ||
 			spanAttr(sp, otelauth.SpanAttrOutcome) != "ok" {
@@ -394,7 +398,8 @@ func TestDecisionsSpansAndGauges(t *testing.T) {
 		t.Errorf("JWKS fetches timed: %d, want 2", got)
 	}
 	for _, e := range []core.EventKind{core.EventKeysLoaded, core.EventUnknownKIDRefresh} {
-		if got := count(t, ms, otelauth.MetricEvents, map[string]string{"event": string(e), "issuer": issuer}); got != 1 {
+		labels := map[string]string{"event": string(e), "issuer": issuer}
+		if got := count(t, ms, otelauth.MetricEvents, labels); got != 1 {
 			t.Errorf("event %s: %d, want 1", e, got)
 		}
 	}
@@ -495,7 +500,8 @@ func TestRefreshFailureAndRotation(t *testing.T) {
 	); got != 1 {
 		t.Errorf("key_refresh_failed events: %d, want 1", got)
 	}
-	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok || got != 1 {
+	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok ||
+		got != 1 {
 		t.Errorf("refresh_failing %v (observed %v) after a failed refresh, want 1", got, ok)
 	}
 	if got, ok := gauge(t, ms, otelauth.MetricReady, nil); !ok || got != 1 {
@@ -532,7 +538,8 @@ func TestRefreshFailureAndRotation(t *testing.T) {
 	); got != 1 {
 		t.Errorf("keys_changed events: %d, want 1", got)
 	}
-	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok || got != 0 {
+	if got, ok := gauge(t, ms, otelauth.MetricKeysRefreshFailing, map[string]string{"issuer": issuer}); !ok ||
+		got != 0 {
 		t.Errorf("refresh_failing %v (observed %v) after a good refresh, want 0", got, ok)
 	}
 	if got, ok := gauge(t, ms, otelauth.MetricKeys, map[string]string{"issuer": issuer}); !ok || got != 2 {

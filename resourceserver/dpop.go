@@ -30,8 +30,8 @@ func dpopOptions(cfg Config, listenURL string, replay core.ReplayCache, logger *
 		return nil, nil
 	case publicURL == "":
 		logger.Warn(
-			"DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this service " +
-				"at; DPoP-bound tokens are refused",
+			"DPoP is off: IDENTSPHERE_PUBLIC_URL is not set, and DPoP proofs must name the URL clients reach this " +
+				"service at; DPoP-bound tokens are refused",
 		)
 		return nil, nil
 	}

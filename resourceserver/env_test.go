@@ -45,7 +45,8 @@ func TestFromEnvReportsEveryMistakeAtOnce(t *testing.T) {
 		"IDENTSPHERE_PUBLIC_SCHEME must be http or https",
 		"IDENTSPHERE_DPOP=required needs IDENTSPHERE_PUBLIC_URL",
 		`IDENTSPHERE_TOKEN_PROFILE must be access, rfc9068 or id, not "IDTokens"`,
-		"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs IDENTSPHERE_TOKEN_PROFILE=id",
+		"IDENTSPHERE_AUTHORIZED_PARTIES lists the clients whose ID tokens are trusted: it needs " +
+			"IDENTSPHERE_TOKEN_PROFILE=id",
 		"IDENTSPHERE_PROXY_TIMEOUT must be a positive duration",
 		"IDENTSPHERE_TRUSTED_PROXIES",
 		"IDENTSPHERE_INTROSPECTION_URL must be an absolute http(s) URL",
@@ -67,7 +68,9 @@ func TestFromEnvReportsEveryMistakeAtOnce(t *testing.T) {
 
 // An issuer variable that came out empty is a mistake, never dev mode.
 func TestFromEnvEmptyIssuerIsNotDevMode(t *testing.T) {
-	cfg, err := resourceserver.FromEnv(lookup(map[string]string{"IDENTSPHERE_URL": "", "IDENTSPHERE_AUDIENCE": "orders"}))
+	cfg, err := resourceserver.FromEnv(
+		lookup(map[string]string{"IDENTSPHERE_URL": "", "IDENTSPHERE_AUDIENCE": "orders"}),
+	)
 	if err == nil || !strings.Contains(err.Error(), "IDENTSPHERE_URL is set but empty; unset it to run in dev mode") {
 		t.Fatalf("err %v", err)
 	}
@@ -107,8 +110,9 @@ func TestFromEnvReadsEveryVariable(t *testing.T) {
 	}
 	if cfg.DevMode || cfg.Issuer != "https://id.example.com" || cfg.Audience != "orders" || cfg.Addr != ":9000" ||
 		cfg.MetricsAddr != "127.0.0.1:9090" || cfg.ProxyTimeout != 3*time.Second || cfg.ClientID != "orders-api" ||
-		cfg.ClientSecret != "s3cret" || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.10/32" ||
-		cfg.PublicScheme != "https" || cfg.IntrospectionURL != "https://id.example.com/introspect" ||
+		cfg.ClientSecret != "s3cret" || len(cfg.TrustedProxies) != 2 ||
+		cfg.TrustedProxies[1].String() != "192.0.2.10/32" || cfg.PublicScheme != "https" ||
+		cfg.IntrospectionURL != "https://id.example.com/introspect" ||
 		cfg.RedisURL != "redis://127.0.0.1:6379/0" || !cfg.DisableTokenCache || cfg.DPoP != core.DPoPRequired ||
 		cfg.PublicURL != "https://api.example.com" || cfg.Profile != core.IDTokens ||
 		strings.Join(cfg.AuthorizedParties, "|") != "web|cli" ||

@@ -110,7 +110,11 @@ func TestReadyzTellsStrangersNoAddress(t *testing.T) {
 		name, url string
 		address   []string // what must not appear
 	}{
-		{"unreachable", closed.URL, []string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial"}},
+		{
+			"unreachable",
+			closed.URL,
+			[]string{strings.TrimPrefix(closed.URL, "http://"), "127.0.0.1", "refused", "dial"},
+		},
 		{
 			"odd name",
 			"http://idp-7.corp.internal.invalid:8443/realms/prod",

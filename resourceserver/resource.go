@@ -31,8 +31,8 @@ func resourceMetadata(
 	}
 	if resource == "" {
 		logger.Info(
-			"no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL clients reach " +
-				"this service at",
+			"no Protected Resource Metadata: IDENTSPHERE_PUBLIC_URL is not set, and the metadata names the URL " +
+				"clients reach this service at",
 		)
 		return nil, nil
 	}
@@ -40,7 +40,11 @@ func resourceMetadata(
 		core.ProtectedResource{Resource: resource, AuthorizationServers: []string{cfg.Issuer}, DPoP: dpop},
 	)
 	if err != nil {
-		return nil, fmt.Errorf("IDENTSPHERE_PUBLIC_URL %q cannot be published as the resource (RFC 9728): %w", resource, err)
+		return nil, fmt.Errorf(
+			"IDENTSPHERE_PUBLIC_URL %q cannot be published as the resource (RFC 9728): %w",
+			resource,
+			err,
+		)
 	}
 	logger.Info("Protected Resource Metadata", "url", m.URL())
 	return m, nil

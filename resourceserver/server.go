@@ -15,8 +15,8 @@ import (
 
 // errNoDevIssuer is New's answer to a dev-mode Config without an issuer.
 var errNoDevIssuer = errors.New(
-	"dev mode (IDENTSPHERE_URL unset) needs a development issuer: start one with devissuer.Start(&cfg) before New, or " +
-		"set IDENTSPHERE_URL and IDENTSPHERE_AUDIENCE to use a real issuer",
+	"dev mode (IDENTSPHERE_URL unset) needs a development issuer: start one with devissuer.Start(&cfg) before New, " +
+		"or set IDENTSPHERE_URL and IDENTSPHERE_AUDIENCE to use a real issuer",
 )
 
 // Server is a resource server's production wiring, built once at start:

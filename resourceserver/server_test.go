@@ -105,9 +105,8 @@ func TestMetricsListenApart(t *testing.T) {
 	ans := srv.do(t, req)
 	var detail resourceserver.ReadinessDetail
 	if err := json.Unmarshal([]byte(ans.body), &detail); err != nil || ans.status != http.StatusOK ||
-		len(
-			detail.Issuers,
-		) != 1 || detail.Issuers[0].Issuer != iss.URL() || detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
+		len(detail.Issuers) != 1 || detail.Issuers[0].Issuer != iss.URL() ||
+		detail.Issuers[0].RefreshFailing || !detail.Issuers[0].Ready {
 		t.Errorf("/readyz/detail on METRICS_ADDR: %d %s", ans.status, ans.body)
 	}
 }

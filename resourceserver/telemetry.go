@@ -74,8 +74,8 @@ func (t *telemetry) watchRevocations(rev *revocations) error {
 			func(st redisstore.Status) float64 { return boolGauge(st.SyncedOnce) }),
 		gauge("over_capacity", "1 while Redis holds more denials than the store's MaxEntries.",
 			func(st redisstore.Status) float64 { return boolGauge(st.OverCapacity) }),
-		gauge("last_sync_age_seconds", "Seconds since the revocation store was last in sync with Redis (0 while it is; -1 "+
-			"before the first sync).",
+		gauge("last_sync_age_seconds", "Seconds since the revocation store was last in sync with Redis (0 while it "+
+			"is; -1 before the first sync).",
 			func(st redisstore.Status) float64 {
 				if st.LastSynced.IsZero() {
 					return -1

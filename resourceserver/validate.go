@@ -30,11 +30,8 @@ func (cfg Config) problems() []error {
 			add(errNoIssuer)
 		}
 		if cfg.Audience == "" {
-			add(
-				errors.New(
-					"IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: the aud your issuer puts in tokens for this API",
-				),
-			)
+			add(errors.New("IDENTSPHERE_AUDIENCE is required when IDENTSPHERE_URL is set: " +
+				"the aud your issuer puts in tokens for this API"))
 		}
 	}
 	if u := cfg.IntrospectionURL; u != "" {
@@ -60,7 +57,8 @@ func (cfg Config) problems() []error {
 		if err := (core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: cfg.PublicURL}).Validate(); err != nil {
 			add(
 				fmt.Errorf(
-					"IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at, such as https://api.example.com, not %q",
+					"IDENTSPHERE_PUBLIC_URL must be the URL clients reach this service at, such as "+
+						"https://api.example.com, not %q",
 					cfg.PublicURL,
 				),
 			)
@@ -69,7 +67,8 @@ func (cfg Config) problems() []error {
 	if !cfg.DevMode && !cfg.dpopImplicit && cfg.DPoP != core.DPoPDisabled && cfg.PublicURL == "" {
 		add(
 			fmt.Errorf(
-				"IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP proofs name",
+				"IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP "+
+					"proofs name",
 				dpopModeName(cfg.DPoP),
 			),
 		)
@@ -124,8 +123,8 @@ func stepUpProblem(s core.StepUp) (err error) {
 	defer func() {
 		if recover() != nil {
 			err = fmt.Errorf(
-				"IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without spaces, quotes "+
-					"or backslashes and a positive age, not %q and %v",
+				"IDENTSPHERE_STEPUP_ACR and IDENTSPHERE_STEPUP_MAX_AGE (Config.StepUp) must be acr values without "+
+					"spaces, quotes or backslashes and a positive age, not %q and %v",
 				strings.Join(s.ACR, ","),
 				s.MaxAge,
 			)

@@ -33,7 +33,10 @@ func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
 	section, _, _ = strings.Cut(section, "\n## ")
 	guides := strings.Split(section, "\n### ")[1:]
 	if len(guides) != 4 {
-		t.Fatalf("README names %d migration guides, want 4 (golang-jwt + keyfunc, auth0, jwtauth, go-oidc)", len(guides))
+		t.Fatalf(
+			"README names %d migration guides, want 4 (golang-jwt + keyfunc, auth0, jwtauth, go-oidc)",
+			len(guides),
+		)
 	}
 	for _, guide := range guides {
 		title, _, _ := strings.Cut(guide, "\n")

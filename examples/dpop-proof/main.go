@@ -46,8 +46,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	target := fl.String(
 		"url",
 		"",
-		"the request's URL, as the service is configured to know it (IDENTSPHERE_PUBLIC_URL + path); query and fragment "+
-			"are left out of the proof",
+		"the request's URL, as the service is configured to know it (IDENTSPHERE_PUBLIC_URL + path); query and "+
+			"fragment are left out of the proof",
 	)
 	method := fl.String("method", "GET", "the request's method")
 	token := fl.String(

@@ -35,8 +35,8 @@ func startRedis(ctx context.Context) (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New(
-			"redis-server is not on PATH, and the fleet's replicas share revocations through it: install it (Debian/Ubuntu: " +
-				"apt-get install -y redis-server; macOS: brew install redis)",
+			"redis-server is not on PATH, and the fleet's replicas share revocations through it: install it " +
+				"(Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)",
 		)
 	}
 	dir, err := os.MkdirTemp("", "identsphere-fleet-redis-")

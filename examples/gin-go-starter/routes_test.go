@@ -188,7 +188,8 @@ func TestRoutes(t *testing.T) {
 		// Step-up (the defaults): a second factor, within five minutes.
 		{
 			"email change after an MFA login",
-			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"sub": "alice", "acr": "mfa", "auth_time": time.Now()}),
+			iss.Request(t, "POST", "/api/account/email",
+				authtest.Claims{"sub": "alice", "acr": "mfa", "auth_time": time.Now()}),
 			200,
 			`{"sub":"alice","email":"","org":""}`,
 		},
@@ -201,7 +202,8 @@ func TestRoutes(t *testing.T) {
 		},
 		{
 			"email change after an old MFA login",
-			iss.Request(t, "POST", "/api/account/email", authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}),
+			iss.Request(t, "POST", "/api/account/email",
+				authtest.Claims{"acr": "mfa", "auth_time": time.Now().Add(-time.Hour)}),
 			401,
 			`{"error":"insufficient_user_authentication",` +
 				`"error_description":"this operation needs a more recent authentication (auth_time)"}`,
@@ -215,7 +217,10 @@ func TestRoutes(t *testing.T) {
 			}
 			if strings.HasPrefix(tc.req.URL.Path, "/api/") && tc.status != 404 &&
 				rec.Header().Get("Cache-Control") != "no-store" {
-				t.Errorf("Cache-Control %q, want no-store on every answer of an /api route", rec.Header().Get("Cache-Control"))
+				t.Errorf(
+					"Cache-Control %q, want no-store on every answer of an /api route",
+					rec.Header().Get("Cache-Control"),
+				)
 			}
 			if tc.status == 401 && rec.Header().Get("WWW-Authenticate") == "" {
 				t.Error("a 401 without a WWW-Authenticate challenge")

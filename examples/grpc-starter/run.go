@@ -51,7 +51,9 @@ func run(
 		defer dev.Close()
 		issuer, audience = dev.URL(), dev.Audience()
 	case audience == "":
-		return errors.New("IDENTSPHERE_AUDIENCE is required with IDENTSPHERE_URL: the audience tokens for this API carry")
+		return errors.New(
+			"IDENTSPHERE_AUDIENCE is required with IDENTSPHERE_URL: the audience tokens for this API carry",
+		)
 	}
 
 	v, err := core.New(ctx, core.Config{Issuer: issuer, Audience: []string{audience}, Logger: logger})

@@ -31,7 +31,9 @@ func greeterService(tick time.Duration) *grpc.ServiceDesc {
 		Methods: []grpc.MethodDesc{
 			{
 				MethodName: "Hello",
-				Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+				Handler: func(
+					srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor,
+				) (any, error) {
 					in := new(emptypb.Empty)
 					if err := dec(in); err != nil {
 						return nil, err

@@ -33,8 +33,8 @@ func run(ctx context.Context, getenv func(string) string) error {
 	issuer, resource := getenv("IDENTSPHERE_URL"), getenv("IDENTSPHERE_PUBLIC_URL")
 	if issuer == "" || resource == "" {
 		return errors.New(
-			"IDENTSPHERE_URL (the issuer) and IDENTSPHERE_PUBLIC_URL (this server's URL, such as https://mcp.example.com/mcp) " +
-				"are required",
+			"IDENTSPHERE_URL (the issuer) and IDENTSPHERE_PUBLIC_URL (this server's URL, such as " +
+				"https://mcp.example.com/mcp) are required",
 		)
 	}
 	h, v, err := newHandler(ctx, issuer, resource)

@@ -37,10 +37,13 @@ func newHandler(ctx context.Context, issuer, resource string) (http.Handler, *co
 	if err != nil {
 		return nil, nil, err
 	}
-	auth, err := mcpauth.New(v, mcpauth.Config{Metadata: rm, Scopes: []string{scopeRead}, ToolScopes: map[string][]string{
-		"list_orders":  {scopeRead},
-		"cancel_order": {scopeWrite},
-	}})
+	auth, err := mcpauth.New(
+		v,
+		mcpauth.Config{Metadata: rm, Scopes: []string{scopeRead}, ToolScopes: map[string][]string{
+			"list_orders":  {scopeRead},
+			"cancel_order": {scopeWrite},
+		}},
+	)
 	if err != nil {
 		_ = v.Close()
 		return nil, nil, err
@@ -53,7 +56,10 @@ func newHandler(ctx context.Context, issuer, resource string) (http.Handler, *co
 		_ = v.Close()
 		return nil, nil, err
 	}
-	mux.Handle(path, auth.Middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)))
+	mux.Handle(
+		path,
+		auth.Middleware(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)),
+	)
 	return mux, v, nil
 }
 

@@ -103,8 +103,8 @@ func Cases(e *Env) []Case {
 			Status:    400,
 			Challenge: ChallengeRequest,
 			Code:      "invalid_request",
-			Why: "duplicate cookies are how cookie tossing from a sibling domain shows; refusing beats guessing which " +
-				"one is real",
+			Why: "duplicate cookies are how cookie tossing from a sibling domain shows; refusing beats guessing " +
+				"which one is real",
 		},
 		{
 			Name:      "bad header wins over a good cookie",
@@ -145,7 +145,10 @@ func Cases(e *Env) []Case {
 		invalidToken("crit header", mint(nil, authtest.WithHeader("crit", []string{"exp"}))),
 		invalidToken("JWE shape", "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"),
 		invalidToken("padding", padded(valid)),
-		invalidToken("standard base64 alphabet", strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/")+"+/"),
+		invalidToken(
+			"standard base64 alphabet",
+			strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/")+"+/",
+		),
 		invalidToken("too large", valid+"."+strings.Repeat("A", core.DefaultMaxTokenSize)),
 
 		// Claims.
@@ -216,7 +219,11 @@ func Cases(e *Env) []Case {
 			Header: map[string]string{"Origin": "https://evil.example"}, Status: 403, Code: "forbidden"},
 		ok(
 			"cross-origin POST with bearer",
-			Case{Method: http.MethodPost, Auth: bearer(valid), Header: map[string]string{"Sec-Fetch-Site": "cross-site"}},
+			Case{
+				Method: http.MethodPost,
+				Auth:   bearer(valid),
+				Header: map[string]string{"Sec-Fetch-Site": "cross-site"},
+			},
 		),
 		ok(
 			"cross-origin GET with cookie",
@@ -224,7 +231,11 @@ func Cases(e *Env) []Case {
 		),
 		ok(
 			"same-origin POST with cookie",
-			Case{Method: http.MethodPost, Cookies: []string{valid}, Header: map[string]string{"Sec-Fetch-Site": "same-origin"}},
+			Case{
+				Method:  http.MethodPost,
+				Cookies: []string{valid},
+				Header:  map[string]string{"Sec-Fetch-Site": "same-origin"},
+			},
 		),
 	}
 	return slices.Concat(cases, attackCases(e), keyCases(e), dpopCases(e), stepUpCases(e), resourceCases(e))

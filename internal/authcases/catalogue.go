@@ -86,7 +86,10 @@ func attackCases(e *Env) []Case {
 		// kid games.
 		invalidToken("numeric kid", withHeader(valid, `{"alg":"RS256","kid":123}`)),
 		invalidToken("huge kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), strings.Repeat("k", 8<<10)))),
-		invalidToken("path traversal kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "../../../../etc/passwd"))),
+		invalidToken(
+			"path traversal kid",
+			mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "../../../../etc/passwd")),
+		),
 		invalidToken("CRLF kid", mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), "rsa-1\r\nX-Injected: 1")),
 			"the kid is only ever a map key; it is never echoed, logged or used in a path"),
 		invalidToken(
@@ -105,8 +108,8 @@ func attackCases(e *Env) []Case {
 					map[string]string{"kty": "RSA", "n": b64bytes(testkeys.AttackerRSA().N.Bytes()), "e": "AQAB"},
 				),
 			),
-			"jwk/jku/x5u/x5c are ignored rather than refused: keys come only from the issuer's JWKS, so a token signed by the "+
-				"issuer may carry them harmlessly",
+			"jwk/jku/x5u/x5c are ignored rather than refused: keys come only from the issuer's JWKS, so a token "+
+				"signed by the issuer may carry them harmlessly",
 		),
 		invalidToken(
 			"jku to a server of the attacker",
@@ -126,11 +129,18 @@ func attackCases(e *Env) []Case {
 		),
 		invalidToken(
 			"x5c with a self-signed chain",
-			mint(nil, authtest.SignWithKey(testkeys.AttackerRSA(), ""), authtest.WithHeader("x5c", []string{"MIIBfake"})),
+			mint(
+				nil,
+				authtest.SignWithKey(testkeys.AttackerRSA(), ""),
+				authtest.WithHeader("x5c", []string{"MIIBfake"}),
+			),
 		),
 
 		// Processing headers this library does not implement.
-		invalidToken("b64 false", mint(nil, authtest.WithHeader("b64", false), authtest.WithHeader("crit", []string{"b64"}))),
+		invalidToken(
+			"b64 false",
+			mint(nil, authtest.WithHeader("b64", false), authtest.WithHeader("crit", []string{"b64"})),
+		),
 		invalidToken("cty JWT (nested token)", mint(nil, authtest.WithHeader("cty", "JWT")),
 			"nested JWTs are not supported; refusing beats verifying only the outer layer"),
 		invalidToken("zip DEF", mint(nil, authtest.WithHeader("zip", "DEF"))),
@@ -139,8 +149,8 @@ func attackCases(e *Env) []Case {
 		invalidToken(
 			"logout token without typ",
 			mint(logoutClaims, authtest.WithHeader("typ", nil)),
-			"a logout token needs no typ and may carry our audience and an exp; its events claim gives it away (a Security "+
-				"Event Token grants nothing)",
+			"a logout token needs no typ and may carry our audience and an exp; its events claim gives it away (a "+
+				"Security Event Token grants nothing)",
 		),
 		invalidToken("logout token typed JWT", mint(logoutClaims)),
 		invalidToken(
@@ -166,7 +176,11 @@ func attackCases(e *Env) []Case {
 			"encoding/json's Decoder would stop after the first object; the strict reader refuses the rest"),
 		invalidToken("payload nested too deep", raw(`,"x":`+strings.Repeat("[", 1000)+strings.Repeat("]", 1000))),
 		invalidToken("payload with invalid UTF-8", raw(`,"name":"`+"\xff\xfe"+`"`)),
-		invalidToken("duplicate sub", raw(`,"sub":"admin"`), "duplicates are refused: parsers disagree on which one wins"),
+		invalidToken(
+			"duplicate sub",
+			raw(`,"sub":"admin"`),
+			"duplicates are refused: parsers disagree on which one wins",
+		),
 		invalidToken("duplicate iss", raw(`,"iss":"https://evil.example"`)),
 		invalidToken(
 			"case-variant ISS only",
@@ -178,10 +192,19 @@ func attackCases(e *Env) []Case {
 		// exp, nbf and iat values.
 		invalidToken("exp zero", mint(authtest.Claims{"exp": 0})),
 		invalidToken("exp as a string", mint(authtest.Claims{"exp": itoa(now + 3600)})),
-		invalidToken("exp 1e300", signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":1e300}`),
-			"an out-of-range NumericDate is malformed, not 'never expires'"),
-		invalidToken("exp -1e300", signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":-1e300}`)),
-		invalidToken("exp null", signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":null}`)),
+		invalidToken(
+			"exp 1e300",
+			signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":1e300}`),
+			"an out-of-range NumericDate is malformed, not 'never expires'",
+		),
+		invalidToken(
+			"exp -1e300",
+			signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":-1e300}`),
+		),
+		invalidToken(
+			"exp null",
+			signRaw(rsHeader, `{"iss":"`+iss.URL()+`","aud":"`+Audience+`","sub":"u","exp":null}`),
+		),
 		invalidToken("nbf far in the future", mint(authtest.Claims{"nbf": now + 86400})),
 		invalidToken("iat as a string", mint(authtest.Claims{"iat": itoa(now)})),
 
@@ -206,16 +229,23 @@ func attackCases(e *Env) []Case {
 		invalidToken(
 			"header with more members than any real token",
 			withHeader(valid, `{"alg":"RS256","kid":"`+testkeys.KIDRSA+`"`+hostileMembers(40)+`}`),
-			"a JOSE header with more than 32 members is refused: no real token needs them, and each costs a duplicate check",
+			"a JOSE header with more than 32 members is refused: no real token needs them, and each costs a duplicate "+
+				"check",
 		),
 		invalidToken(
 			"header larger than 2 KiB",
-			withHeader(valid, `{"alg":"RS256","kid":"`+testkeys.KIDRSA+`","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`),
+			withHeader(
+				valid,
+				`{"alg":"RS256","kid":"`+testkeys.KIDRSA+`","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`,
+			),
 			"real headers are a few hundred bytes; keys come from the JWKS, so x5c chains in a header are never needed",
 		),
 		ok("claims with thousands of members", Case{Auth: bearer(raw(hostileMembers(800)))}),
 		invalidToken("claims with thousands of members and a late duplicate", raw(hostileMembers(800)+`,"m7":1`)),
-		invalidToken("claims with thousands of members and an escaped duplicate", raw(hostileMembers(800)+`,"\u006d799":1`)),
+		invalidToken(
+			"claims with thousands of members and an escaped duplicate",
+			raw(hostileMembers(800)+`,"\u006d799":1`),
+		),
 
 		// Request faults.
 		invalidRequest("bearer with a quoted token", `Bearer "`+valid+`"`),

@@ -95,7 +95,10 @@ func CertRoutes() []Route {
 		return func() []core.Option {
 			return []core.Option{
 				core.WithCertificateBinding(
-					core.CertificateBinding{Header: CertHeader, TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)}},
+					core.CertificateBinding{
+						Header:         CertHeader,
+						TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trusted)},
+					},
 				),
 			}
 		}
@@ -243,8 +246,8 @@ func dpopCases(e *Env) []Case {
 			Case{
 				Path: PathDPoP + "?page=2",
 				DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": target + "?page=1"}))),
-				Why: "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another query of the " +
-					"same resource passes",
+				Why: "htu is compared without query and fragment (RFC 9449 section 4.3), so a proof for another " +
+					"query of the same resource passes",
 			},
 		),
 		okDPoP("request with a query, htu without", Case{Path: PathDPoP + "?page=2", DPoP: one(proof())}),
@@ -254,12 +257,19 @@ func dpopCases(e *Env) []Case {
 		),
 		okDPoP(
 			"htu scheme and host in upper case, default port",
-			Case{DPoP: one(proof(authtest.WithProofClaims(authtest.Claims{"htu": "HTTPS://ORDERS.EXAMPLE:443" + PathDPoP}))),
-				Why: "RFC 9449 section 4.3 compares htu after syntax-based normalisation (RFC 3986 section 6.2.2)"},
+			Case{
+				DPoP: one(
+					proof(authtest.WithProofClaims(authtest.Claims{"htu": "HTTPS://ORDERS.EXAMPLE:443" + PathDPoP})),
+				),
+				Why: "RFC 9449 section 4.3 compares htu after syntax-based normalisation (RFC 3986 section 6.2.2)",
+			},
 		),
 		okDPoP("EdDSA proof", Case{}.withToken(mint(authtest.BoundTo(ed)), ed, target)),
 		okDPoP("RS256 proof", Case{}.withToken(mint(authtest.BoundTo(rsa)), rsa, target)),
-		okDPoP("PS256 proof", Case{}.withToken(mint(authtest.BoundTo(rsa)), rsa, target, authtest.WithProofAlg("PS256"))),
+		okDPoP(
+			"PS256 proof",
+			Case{}.withToken(mint(authtest.BoundTo(rsa)), rsa, target, authtest.WithProofAlg("PS256")),
+		),
 		okDPoP("unbound token as Bearer on a DPoP route", Case{Auth: bearer(plain)}),
 		okDPoP(
 			"proof with the current nonce",
@@ -280,7 +290,9 @@ func dpopCases(e *Env) []Case {
 			ChallengeDPoPProof,
 			"invalid_dpop_proof",
 			Case{
-				DPoP:   one(proof(authtest.WithProofJTI("jti-used-once"), authtest.WithProofIAT(now.Add(-time.Second)))),
+				DPoP: one(
+					proof(authtest.WithProofJTI("jti-used-once"), authtest.WithProofIAT(now.Add(-time.Second))),
+				),
 				Before: []Case{firstJTI},
 			},
 		),
@@ -296,7 +308,10 @@ func dpopCases(e *Env) []Case {
 		badProof("proof for a path prefix", one(key.Proof(http.MethodGet, DPoPPublicURL+"/api", bound))),
 		badProof("proof for another host", one(key.Proof(http.MethodGet, "https://evil.example"+PathDPoP, bound))),
 		badProof("proof for http", one(key.Proof(http.MethodGet, "http://orders.example"+PathDPoP, bound))),
-		badProof("proof for another port", one(key.Proof(http.MethodGet, "https://orders.example:8443"+PathDPoP, bound))),
+		badProof(
+			"proof for another port",
+			one(key.Proof(http.MethodGet, "https://orders.example:8443"+PathDPoP, bound)),
+		),
 		{Name: "DPoP: proof for the host the request claims", Path: PathDPoP, Auth: dpop(bound),
 			DPoP:   one(key.Proof(http.MethodGet, "https://evil.example"+PathDPoP, bound)),
 			Header: map[string]string{"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
@@ -373,7 +388,12 @@ func dpopCases(e *Env) []Case {
 		keyLimit("EC key on P-224", craftedKey(p224JWK(), testkeys.EC(), "ES256", 0), "P-256, P-384 or P-521"),
 		keyLimit(
 			"EC key on secp256k1",
-			craftedKey(map[string]string{"kty": "EC", "crv": "secp256k1", "x": ecX(), "y": ecX()}, testkeys.EC(), "ES256", 0),
+			craftedKey(
+				map[string]string{"kty": "EC", "crv": "secp256k1", "x": ecX(), "y": ecX()},
+				testkeys.EC(),
+				"ES256",
+				0,
+			),
 			"P-256, P-384 or P-521",
 		),
 		keyLimit(
@@ -414,7 +434,11 @@ func dpopCases(e *Env) []Case {
 		// Shapes and sizes.
 		badProof(
 			"oversized proof",
-			one(proof(authtest.WithProofClaims(authtest.Claims{"pad": strings.Repeat("A", core.DefaultMaxDPoPProofSize)}))),
+			one(
+				proof(
+					authtest.WithProofClaims(authtest.Claims{"pad": strings.Repeat("A", core.DefaultMaxDPoPProofSize)}),
+				),
+			),
 			"refused by its size before any parsing",
 		),
 		badProof("unsigned proof", one(stripSignature(proof()))),
@@ -422,7 +446,11 @@ func dpopCases(e *Env) []Case {
 		badProof("JWE shape", one("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d")),
 		badProof("access token as its own proof", one(bound)),
 		badProof("empty DPoP header", one("")),
-		badProof("two DPoP headers", []string{proof(), proof()}, "RFC 9449 section 4.3, check 1: exactly one DPoP header"),
+		badProof(
+			"two DPoP headers",
+			[]string{proof(), proof()},
+			"RFC 9449 section 4.3, check 1: exactly one DPoP header",
+		),
 		badProof("no DPoP header", nil),
 
 		// Token and scheme.
@@ -502,12 +530,20 @@ func dpopCases(e *Env) []Case {
 			"invalid_dpop_proof",
 			Case{
 				Path: PathDPoPNonce,
-				DPoP: one(key.Proof(http.MethodGet, nonceTarget, bound, authtest.WithProofClaims(authtest.Claims{"nonce": 7}))),
+				DPoP: one(
+					key.Proof(
+						http.MethodGet,
+						nonceTarget,
+						bound,
+						authtest.WithProofClaims(authtest.Claims{"nonce": 7}),
+					),
+				),
 			},
 		),
 		refused("bad proof on a nonce route", ChallengeDPoPProof, "invalid_dpop_proof",
 			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodPost, nonceTarget, bound)),
-				Why: "the proof's own faults come before its nonce: no nonce is given out for a proof that could never pass"}),
+				Why: "the proof's own faults come before its nonce: no nonce is given out for a proof that could " +
+					"never pass"}),
 
 		// A route that requires DPoP.
 		refused(
@@ -516,7 +552,12 @@ func dpopCases(e *Env) []Case {
 			"invalid_token",
 			Case{Path: PathDPoPRequired, Auth: bearer(plain)},
 		),
-		refused("no token where DPoP is required", ChallengeDPoPRequired, "", Case{Path: PathDPoPRequired, Auth: []string{}}),
+		refused(
+			"no token where DPoP is required",
+			ChallengeDPoPRequired,
+			"",
+			Case{Path: PathDPoPRequired, Auth: []string{}},
+		),
 
 		// Certificate-bound tokens (RFC 8705), the certificate from a
 		// TLS-terminating proxy.
@@ -536,7 +577,10 @@ func dpopCases(e *Env) []Case {
 			Case{Path: PathMTLSDistrust, Header: certHeader(cert),
 				Why: "the header is believed only from the configured proxies; anyone else could name any certificate"},
 		),
-		mtlsRefused("certificate-bound token on a route without the header", Case{Path: PathMe, Header: certHeader(cert)}),
+		mtlsRefused(
+			"certificate-bound token on a route without the header",
+			Case{Path: PathMe, Header: certHeader(cert)},
+		),
 		refused(
 			"token bound to a key and a certificate, with a proof only",
 			ChallengeDPoPToken,

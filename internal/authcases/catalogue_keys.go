@@ -211,7 +211,10 @@ func smallOrderPoints() []smallOrderPoint {
 		{"identity, sign bit set (not canonical)", "0100000000000000000000000000000000000000000000000000000000000080"},
 		{"order 2, sign bit set (not canonical)", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
 		{"order 4, y = p (not canonical)", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
-		{"order 4, y = p, sign bit set (not canonical)", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		{
+			"order 4, y = p, sign bit set (not canonical)",
+			"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		},
 		{"identity, y = p+1 (not canonical)", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
 		{
 			"identity, y = p+1, sign bit set (not canonical)",

@@ -52,7 +52,11 @@ func ResourceRoutes() []Route {
 		}},
 		{PathResourceDPoP, []string{http.MethodGet}, func() []core.Option {
 			d, err := core.NewDPoP(
-				core.DPoPConfig{Mode: core.DPoPRequired, PublicURL: DPoPPublicURL, Replay: core.NewMemoryReplayCache(4096, nil)},
+				core.DPoPConfig{
+					Mode:      core.DPoPRequired,
+					PublicURL: DPoPPublicURL,
+					Replay:    core.NewMemoryReplayCache(4096, nil),
+				},
 			)
 			if err != nil { // a fixed configuration: a bug here, not an input
 				panic(err)
@@ -94,7 +98,8 @@ func resourceCases(e *Env) []Case {
 			Status:    401,
 			Challenge: ChallengeStepUp + ", " + rm,
 			Code:      "insufficient_user_authentication",
-			Why:       "RFC 9728 section 5.1: the metadata is named in every 401, so that a client can learn where to step up",
+			Why: "RFC 9728 section 5.1: the metadata is named in every 401, so that a client can learn where to " +
+				"step up",
 		},
 		{
 			Name:      "resource: malformed request",

@@ -57,8 +57,14 @@ func stepUpCases(e *Env) []Case {
 	return []Case{
 		ok("step-up: acr mfa, fresh login", Case{Path: PathStepUp, Auth: bearer(login("mfa", fresh))}),
 		ok("step-up: acr stronger than mfa", Case{Path: PathStepUp, Auth: bearer(login("phr", fresh))}),
-		ok("step-up: POST with acr mfa", Case{Method: http.MethodPost, Path: PathStepUp, Auth: bearer(login("mfa", fresh))}),
-		ok("step-up: login just within max_age", Case{Path: PathStepUp, Auth: bearer(login("mfa", now.Add(-4*time.Minute)))}),
+		ok(
+			"step-up: POST with acr mfa",
+			Case{Method: http.MethodPost, Path: PathStepUp, Auth: bearer(login("mfa", fresh))},
+		),
+		ok(
+			"step-up: login just within max_age",
+			Case{Path: PathStepUp, Auth: bearer(login("mfa", now.Add(-4*time.Minute)))},
+		),
 		stepUp("step-up: acr weaker than mfa", login("pwd", fresh), "stronger authentication"),
 		stepUp("step-up: acr unknown", login("urn:example:weird", fresh), "stronger authentication",
 			"an acr outside Levels passes only if it is one of ACR: an unknown class is not ranked above mfa"),

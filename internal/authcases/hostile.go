@@ -54,7 +54,10 @@ func HostileTokens() []Hostile {
 	const crit = `,"crit":["exp"]}` // refused, but only once the whole header is read
 	return []Hostile{
 		{Name: "header with thousands of short members", Token: header(`{"alg":"RS256"`, "", members.String()+"}")},
-		{Name: "header with thousands of escaped duplicate members", Token: header(`{"alg":"RS256"`, `,"\u0061":0`, "}")},
+		{
+			Name:  "header with thousands of escaped duplicate members",
+			Token: header(`{"alg":"RS256"`, `,"\u0061":0`, "}"),
+		},
 		{Name: "header with one long string", Token: header(`{"alg":"RS256","x":"`, "a", `"`+crit)},
 		{Name: "header with one long escaped string", Token: header(`{"alg":"RS256","x":"`, `\u0061`, `"`+crit)},
 		{Name: "header of whitespace", Token: header(`{"alg":"RS256"`, " ", crit)},
@@ -64,7 +67,10 @@ func HostileTokens() []Hostile {
 			Token: header(`{"alg":"RS256","x":[`, strings.Repeat("[", 30)+strings.Repeat("]", 30)+",", "0]"+crit),
 		},
 		{Name: "header with a long number", Token: header(`{"alg":"RS256","x":1`, "0", crit)},
-		{Name: "header over the cap", Token: payload(`{"alg":"RS256","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`, "")},
+		{
+			Name:  "header over the cap",
+			Token: payload(`{"alg":"RS256","x":"`+strings.Repeat("a", MaxHeaderSegment)+`"}`, ""),
+		},
 		{Name: "unknown kid, large payload", Token: payload(`{"alg":"RS256","kid":"no-such-kid"}`, "")},
 		{Name: "disallowed alg, large payload", Token: payload(`{"alg":"HS256","kid":"`+testkeys.KIDRSA+`"}`, "")},
 		{Name: "dots", Token: strings.Repeat(".", size)},

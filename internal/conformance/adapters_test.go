@@ -30,7 +30,10 @@ func stdHandler(v core.TokenVerifier, reached *atomic.Int64) http.Handler {
 	mux.Handle(authcases.PathAdmin, auth(stdauth.RequireScope("admin")(me)))
 	mux.Handle(authcases.PathVerified, auth(stdauth.RequireVerifiedEmail()(me)))
 	mux.Handle(authcases.PathStepUp, auth(stdauth.RequireStepUp(authcases.StepUpRoute())(me)))
-	mux.Handle(authcases.PathEntraStepUp, auth(stdauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))(me)))
+	mux.Handle(
+		authcases.PathEntraStepUp,
+		auth(stdauth.Require(core.RequireEntraAuthContext(authcases.EntraContext))(me)),
+	)
 	for _, route := range slices.Concat(authcases.DPoPRoutes(), authcases.CertRoutes(), authcases.ResourceRoutes()) {
 		mux.Handle(route.Path, stdauth.Middleware(v, route.Options()...)(me))
 	}

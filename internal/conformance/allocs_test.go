@@ -60,7 +60,11 @@ func TestCacheHitAllocationsAboveRouter(t *testing.T) {
 	}{
 		{"header", "Authorization", "Bearer " + token},
 		{"cookie", "Cookie", core.DefaultCookieName + "=" + token},
-		{"cookie among others", "Cookie", "theme=dark; lang=en; " + core.DefaultCookieName + "=" + token + "; consent=yes"},
+		{
+			"cookie among others",
+			"Cookie",
+			"theme=dark; lang=en; " + core.DefaultCookieName + "=" + token + "; consent=yes",
+		},
 	}
 	for name, h := range guardedAndOpen(env.Validator) {
 		for _, src := range sources {

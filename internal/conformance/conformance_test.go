@@ -54,7 +54,12 @@ func TestAdaptersAnswerAlike(t *testing.T) {
 				authcases.Check(t, c, got)
 				calls := servers[i].reached.Load() - before
 				if want := int64(c.Admissions()); calls != want {
-					t.Errorf("%s: handler reached %d times, want %d: a refused request never reaches it", a.name, calls, want)
+					t.Errorf(
+						"%s: handler reached %d times, want %d: a refused request never reaches it",
+						a.name,
+						calls,
+						want,
+					)
 				}
 				if i == 0 {
 					first = got

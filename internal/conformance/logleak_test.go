@@ -75,7 +75,8 @@ func TestCatalogueLogsNoToken(t *testing.T) {
 				continue
 			}
 			rec := recs[0]
-			if status, _ := rec["status"].(float64); int(status) != got.Status || rec["error"] != c.Code && c.Code != "" {
+			if status, _ := rec["status"].(float64); int(status) != got.Status ||
+				rec["error"] != c.Code && c.Code != "" {
 				t.Errorf(
 					"%s, %s: record says %v %v, the answer was %d %q",
 					a.name,

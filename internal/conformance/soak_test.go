@@ -113,7 +113,9 @@ func TestSoak(t *testing.T) {
 	// expires however long the soak runs.
 	var state atomic.Pointer[[]soakToken]
 	mintState := func(step int) []soakToken {
-		mint := func(claims authtest.Claims, opts ...authtest.MintOption) string { return iss.MustMint(claims, opts...) }
+		mint := func(claims authtest.Claims, opts ...authtest.MintOption) string {
+			return iss.MustMint(claims, opts...)
+		}
 		var toks []soakToken
 		for _, kid := range []string{testkeys.KIDRSA, testkeys.KIDEC, testkeys.KIDEC384, testkeys.KIDEd25519} {
 			toks = append(
@@ -156,7 +158,12 @@ func TestSoak(t *testing.T) {
 				"",
 			},
 			soakToken{"alg none", soakUnsigned(stable), expectInvalid, ""},
-			soakToken{"HS256", mint(nil, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA)), expectInvalid, ""},
+			soakToken{
+				"HS256",
+				mint(nil, authtest.SignWithSecret([]byte("secret"), testkeys.KIDRSA)),
+				expectInvalid,
+				"",
+			},
 			soakToken{"1024-bit key", mint(nil, authtest.SignWith(authcases.KIDRSA1024)), expectInvalid, ""},
 			soakToken{
 				"no kid, several keys fit",
@@ -318,13 +325,15 @@ func TestSoak(t *testing.T) {
 					switch {
 					case a.status == http.StatusOK && a.sub == authtest.DefaultSubject:
 						rotatingOK.Add(1)
-					case a.status == http.StatusUnauthorized && a.code == "invalid_token" && a.challenge == authcases.ChallengeToken:
+					case a.status == http.StatusUnauthorized && a.code == "invalid_token" &&
+						a.challenge == authcases.ChallengeToken:
 						rotatingRefused.Add(1)
 					default:
 						fail("%s: %d %q, want 200 or 401 invalid_token", what, a.status, a.code)
 					}
 				case expectInvalid:
-					if a.status != http.StatusUnauthorized || a.code != "invalid_token" || a.challenge != authcases.ChallengeToken {
+					if a.status != http.StatusUnauthorized || a.code != "invalid_token" ||
+						a.challenge != authcases.ChallengeToken {
 						fail("%s: %d %q, want 401 invalid_token", what, a.status, a.code)
 					}
 				}
@@ -350,8 +359,8 @@ func TestSoak(t *testing.T) {
 	}
 
 	t.Logf(
-		"soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d faults, "+
-			"%d JWKS fetches, drained in %v; wrong answers: %d",
+		"soak %v: %d requests (%d accepted, %d refused; rotating keys: %d accepted, %d refused), %d rotations, %d "+
+			"faults, %d JWKS fetches, drained in %v; wrong answers: %d",
 		duration,
 		requests.Load(),
 		accepted.Load(),

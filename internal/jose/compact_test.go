@@ -51,8 +51,9 @@ func TestReadCompactJWS(t *testing.T) {
 	}
 	gotSig, errSig := good.Signature()
 	gotPayload, errPayload := good.Payload()
-	if h.Alg != "RS256" || h.KID(raw) != "k1" || string(h.RawKID(raw)) != `k\u0031` || !h.HasKID() || h.Type != TypeJWT ||
-		errSig != nil || errPayload != nil || string(gotPayload) != `{"sub":"u"}` || string(gotSig) != "signature" {
+	if h.Alg != "RS256" || h.KID(raw) != "k1" || string(h.RawKID(raw)) != `k\u0031` || !h.HasKID() ||
+		h.Type != TypeJWT || errSig != nil || errPayload != nil || string(gotPayload) != `{"sub":"u"}` ||
+		string(gotSig) != "signature" {
 		t.Fatalf("read %+v %+v", good, h)
 	}
 	if good.SigningInput != seg(`{"alg":"RS256","kid":"k\u0031","typ":"JWT"}`)+"."+payload {

@@ -76,7 +76,8 @@ func FuzzReadProofHeader(f *testing.F) {
 	ec := `{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",` +
 		`"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`
 	for _, s := range []string{
-		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `}`, `{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`,
+		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `}`,
+		`{"typ":"dpop+jwt","alg":"RS256","jwk":` + rfc7638Key + `}`,
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","d":"AA"}}`,
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":` + ec + `,"kid":"k"}`,
 		`{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"OKP","crv":"Ed25519","x":"\u0041"}}`, `{"TYP":"dpop+jwt"}`,
@@ -167,7 +168,8 @@ func FuzzReadProofClaims(f *testing.F) {
 				t.Fatalf("%q: %s %q, encoding/json reads %q", payload, name, got, want)
 			}
 		}
-		if pc.JTI == "" || len(pc.JTI) > maxProofJTI || pc.HTM == "" || pc.HTU == "" || pc.ATH == "" || pc.IAT.IsZero() {
+		if pc.JTI == "" || len(pc.JTI) > maxProofJTI || pc.HTM == "" || pc.HTU == "" || pc.ATH == "" ||
+			pc.IAT.IsZero() {
 			t.Fatalf("%q: accepted incomplete claims %+v", payload, pc)
 		}
 	})

@@ -184,13 +184,19 @@ func (k ProofJWK) Thumbprint() string {
 	case "EC":
 		buf = append(
 			append(
-				append(append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"EC","x":"`...), k.X...), `","y":"`...),
+				append(
+					append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"EC","x":"`...), k.X...),
+					`","y":"`...),
 				k.Y...),
 			`"}`...)
 	case "RSA":
-		buf = append(append(append(append(append(buf, `{"e":"`...), k.E...), `","kty":"RSA","n":"`...), k.N...), `"}`...)
+		buf = append(
+			append(append(append(append(buf, `{"e":"`...), k.E...), `","kty":"RSA","n":"`...), k.N...),
+			`"}`...)
 	case "OKP":
-		buf = append(append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"OKP","x":"`...), k.X...), `"}`...)
+		buf = append(
+			append(append(append(append(buf, `{"crv":"`...), k.Crv...), `","kty":"OKP","x":"`...), k.X...),
+			`"}`...)
 	}
 	sum := sha256.Sum256(buf)
 	return base64.RawURLEncoding.EncodeToString(sum[:])

@@ -95,7 +95,8 @@ func TestAuth0IssuerWithoutTrailingSlash(t *testing.T) {
 		!strings.Contains(w, fmt.Sprintf("set Config.Issuer to %q", a.URL())) {
 		t.Errorf("the warning does not name the fix: %s", w)
 	}
-	if _, err := v.Verify(t.Context(), a.AccessToken([]string{"read:orders"})); !errors.Is(err, core.ErrKeysUnavailable) {
+	_, err = v.Verify(t.Context(), a.AccessToken([]string{"read:orders"}))
+	if !errors.Is(err, core.ErrKeysUnavailable) {
 		t.Errorf("Verify: %v, want ErrKeysUnavailable", err)
 	}
 }

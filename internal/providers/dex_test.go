@@ -52,7 +52,14 @@ func TestDexCrossClient(t *testing.T) {
 	})
 	admins := route(v, stdauth.RequireClaim(dexGroups, "admins"))
 	expect(t, "cross-client token, group", admins, d.CrossClientToken("admins"), http.StatusNoContent, "")
-	expect(t, "cross-client token, group missing", admins, d.CrossClientToken("staff"), http.StatusForbidden, "forbidden")
+	expect(
+		t,
+		"cross-client token, group missing",
+		admins,
+		d.CrossClientToken("staff"),
+		http.StatusForbidden,
+		"forbidden",
+	)
 }
 
 // Dex's tokens, access tokens included, are ID tokens: the default

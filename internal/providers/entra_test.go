@@ -38,7 +38,14 @@ func TestEntraV2(t *testing.T) {
 	read := route(v, stdauth.RequireScope("Orders.Read"))
 	readAll := route(v, stdauth.RequireClaim(entraRoles, "Orders.Read.All"))
 	expect(t, "delegated scope", read, e.V2AccessToken("Orders.Read"), http.StatusNoContent, "")
-	expect(t, "delegated scope missing", read, e.V2AccessToken("Orders.Write"), http.StatusForbidden, "insufficient_scope")
+	expect(
+		t,
+		"delegated scope missing",
+		read,
+		e.V2AccessToken("Orders.Write"),
+		http.StatusForbidden,
+		"insufficient_scope",
+	)
 	expect(
 		t,
 		"app-only token on a delegated route",

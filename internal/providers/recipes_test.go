@@ -182,14 +182,17 @@ func readmeRecipes() []readmeRecipe {
 			[]string{lit(auth0Permissions), lit(auth0Roles)}},
 		{"Okta", oktaRecipe("https://{yourOktaDomain}/oauth2/default", "api://default"),
 			[]string{`RequireScope("orders:read")`, lit(oktaGroups)}},
-		{"Microsoft Entra ID", entraV2Recipe("https://login.microsoftonline.com/{tenant-id}/v2.0", "{api-application-id}"),
+		{
+			"Microsoft Entra ID",
+			entraV2Recipe("https://login.microsoftonline.com/{tenant-id}/v2.0", "{api-application-id}"),
 			[]string{
 				`RequireScope("Orders.Read")`,
 				lit(entraRoles),
 				"Several issuers",
 				`core.RequireEntraAuthContext("c1")`,
 				entraAuthContextChallenge,
-			}},
+			},
+		},
 		{
 			"Microsoft Entra ID",
 			entraV1Recipe(
@@ -199,12 +202,23 @@ func readmeRecipes() []readmeRecipe {
 			),
 			nil,
 		},
-		{"AWS Cognito", cognitoAccessRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"),
-			[]string{lit(cognitoGroups)}},
-		{"AWS Cognito", cognitoIDRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"), nil},
+		{
+			"AWS Cognito",
+			cognitoAccessRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"),
+			[]string{lit(cognitoGroups)},
+		},
+		{
+			"AWS Cognito",
+			cognitoIDRecipe("https://cognito-idp.{region}.amazonaws.com/{user-pool-id}", "{app-client-id}"),
+			nil,
+		},
 		{
 			"Google",
-			googleRecipe("https://accounts.google.com", "accounts.google.com", "{client-id}.apps.googleusercontent.com"),
+			googleRecipe(
+				"https://accounts.google.com",
+				"accounts.google.com",
+				"{client-id}.apps.googleusercontent.com",
+			),
 			nil,
 		},
 		{"Keycloak", keycloakRecipe("https://{host}/realms/{realm}", "orders-api"),
@@ -213,7 +227,11 @@ func readmeRecipes() []readmeRecipe {
 		{"ORY Hydra", hydraRecipe("https://{hydra-public-url}/", "orders-api"),
 			[]string{`RequireScope("orders.read")`, "c.Decode(&t)", "t.Ext.EmailVerified"}},
 		{"ORY Hydra", hydraIDRecipe("https://{hydra-public-url}/", "orders-web"), nil},
-		{"Dex", dexRecipe("https://{host}/dex", "{client-id}"), []string{lit(dexGroups), "IDENTSPHERE_TOKEN_PROFILE=id"}},
+		{
+			"Dex",
+			dexRecipe("https://{host}/dex", "{client-id}"),
+			[]string{lit(dexGroups), "IDENTSPHERE_TOKEN_PROFILE=id"},
+		},
 		{
 			"Dex",
 			dexCrossClientRecipe("https://{host}/dex", "orders-api", "orders-web"),

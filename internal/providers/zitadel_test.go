@@ -42,5 +42,12 @@ func TestZitadelProjectAudience(t *testing.T) {
 		{"ID token of another application of the project", z.IDTokenForClient("284390263130587001@billing"), "azp"},
 		{"ID token issued to another application", z.IDTokenIssuedTo("284390263130587001@billing"), "azp"},
 	})
-	expect(t, "role", route(v, stdauth.RequireClaim(zitadelRoles, "admin")), z.IDToken("admin"), http.StatusNoContent, "")
+	expect(
+		t,
+		"role",
+		route(v, stdauth.RequireClaim(zitadelRoles, "admin")),
+		z.IDToken("admin"),
+		http.StatusNoContent,
+		"",
+	)
 }

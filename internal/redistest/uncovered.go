@@ -46,7 +46,10 @@ func Report(w io.Writer) {
 	if len(uncovered.lines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "redistest: no redis-server on PATH; these tests ran against the in-process Redis and did not cover:\n")
+	fmt.Fprintf(
+		w,
+		"redistest: no redis-server on PATH; these tests ran against the in-process Redis and did not cover:\n",
+	)
 	for _, l := range uncovered.lines {
 		fmt.Fprintf(w, "  - %s\n", l)
 	}

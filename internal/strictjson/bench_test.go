@@ -25,8 +25,8 @@ func benchInputs() map[string][]byte {
 	return map[string][]byte{
 		"header": []byte(`{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}`),
 		"claims": []byte(
-			`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"exp":4102444800,"iat":1735689600,"jti":"j",` +
-				`"scope":"read write"}`,
+			`{"iss":"https://id.example.com","sub":"user-1","aud":["orders-api"],"exp":4102444800,` +
+				`"iat":1735689600,"jti":"j","scope":"read write"}`,
 		),
 		"1MiB of members": []byte(members.String()),
 		"1MiB of nesting": []byte(nested.String()),

@@ -267,7 +267,11 @@ func FuzzFind(f *testing.F) {
 			t.Fatalf("%q: the strict reading finds iss %q, the lean scan %q (%v)", payload, strict, lean, leanOK)
 		case leanOK && !strictOK:
 			if Members(payload, func(_, _ []byte) error { return nil }) == nil {
-				t.Fatalf("%q: the lean scan finds iss %q in an object the strict reading accepts without one", payload, lean)
+				t.Fatalf(
+					"%q: the lean scan finds iss %q in an object the strict reading accepts without one",
+					payload,
+					lean,
+				)
 			}
 		}
 	})

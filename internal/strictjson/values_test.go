@@ -66,7 +66,11 @@ func TestFind(t *testing.T) {
 		{`{"iss":1}`, `1`, true},
 		{`{"a":01,"iss":"x"}`, ``, false}, // bad grammar before the member
 		{"{\"iss\":\"\xff\"}", ``, false},
-		{`{"sub":"a","\u0073ub":"b","iss":"x"}`, ``, false}, // an escaped name: the strict reading refuses the duplicate
+		{
+			`{"sub":"a","\u0073ub":"b","iss":"x"}`,
+			``,
+			false,
+		}, // an escaped name: the strict reading refuses the duplicate
 		{`[]`, ``, false},
 	}
 	for _, tc := range cases {

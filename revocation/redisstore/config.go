@@ -183,12 +183,13 @@ func checkBounded(opts *redis.Options) error {
 	switch {
 	case opts.ReadTimeout < 0 || opts.WriteTimeout < 0:
 		return errors.New(
-			"read and write deadlines are disabled (timeout -2): a hung Redis would hang the Store; set positive timeouts",
+			"read and write deadlines are disabled (timeout -2): a hung Redis would hang the Store; set positive " +
+				"timeouts",
 		)
 	case !opts.ContextTimeoutEnabled && (opts.ReadTimeout == 0 || opts.WriteTimeout == 0):
 		return errors.New(
-			"calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set positive " +
-				"timeouts or ContextTimeoutEnabled",
+			"calls are unbounded (timeout -1 without ContextTimeoutEnabled): a hung Redis would hang the Store; set " +
+				"positive timeouts or ContextTimeoutEnabled",
 		)
 	case opts.DialTimeout <= 0:
 		return errors.New("DialTimeout must be positive")

@@ -59,7 +59,8 @@ func TestParseRefusesWhatItDidNotWrite(t *testing.T) {
 		"v2 0 0 " + ref, "v2 1 5 " + ref, "v2 6 5 sub:1:i:u", "v2 0 1234567890123456 jti:1:i:j", "v2 0 5 xyz:1:i:s",
 		"v2 0  5 " + ref,
 		"v2 0 5\t" + ref, "v2 0x1 5 " + ref, "v2 0 5 sid:1:i:" + strings.Repeat("s", maxIDLen+1),
-		"v2 0 5 sid:0::s", "v2 0 5 sid:2:i:s", "v2 0 5 sid:01:i:s", "v2 0 5 sid:+1:i:s", "v2 0 5 sid:1:i", "v2 0 5 sid:1:i:",
+		"v2 0 5 sid:0::s", "v2 0 5 sid:2:i:s", "v2 0 5 sid:01:i:s", "v2 0 5 sid:+1:i:s", "v2 0 5 sid:1:i", "v2 0 5 " +
+			"sid:1:i:",
 		"v2 0 5 sid:9:i:s", "v2 0 5 sid:i:s", "v2 0 5 sid", "v3 0 5 " + ref, "V2 0 5 " + ref,
 	} {
 		if e, err := parseMessage(m); err == nil {

@@ -74,7 +74,12 @@ func TestTenThousandRevocationsStayBoundedAndExpire(t *testing.T) {
 	if got := issuing.Len(); got != n {
 		t.Fatalf("issuing replica holds %d entries, want %d", got, n)
 	}
-	eventually(t, 10*time.Second, "the receiving replica holds every denial", func() bool { return receiving.Len() == n })
+	eventually(
+		t,
+		10*time.Second,
+		"the receiving replica holds every denial",
+		func() bool { return receiving.Len() == n },
+	)
 	started := time.Now()
 	late := newStore(t, cfg)
 	if err := late.WaitSynced(t.Context()); err != nil {
@@ -215,10 +220,8 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 	redis.Stop()
 	exp := time.Now().Add(time.Hour)
 	for i := range 5 {
-		if err := s.RevokeSession(t.Context(), testIssuer, "s-"+strconv.Itoa(i), exp); !errors.Is(
-			err,
-			redisstore.ErrPending,
-		) {
+		err := s.RevokeSession(t.Context(), testIssuer, "s-"+strconv.Itoa(i), exp)
+		if !errors.Is(err, redisstore.ErrPending) {
 			t.Fatalf("revocation %d with Redis down: %v, want ErrPending", i, err)
 		}
 	}
@@ -226,10 +229,8 @@ func TestPendingRevocationsAreBounded(t *testing.T) {
 	if err == nil || errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("a revocation past MaxPending: %v, want an error that is not ErrPending", err)
 	}
-	if err := s.RevokeSession(t.Context(), testIssuer, "s-0", exp.Add(time.Minute)); !errors.Is(
-		err,
-		redisstore.ErrPending,
-	) {
+	err = s.RevokeSession(t.Context(), testIssuer, "s-0", exp.Add(time.Minute))
+	if !errors.Is(err, redisstore.ErrPending) {
 		t.Fatalf("a queued id revoked again: %v, want ErrPending (merged, not added)", err)
 	}
 	if got := s.Pending(); got != 5 {

@@ -191,11 +191,15 @@ func TestFleetAcknowledgesALogoutOnlyOnceRedisHasIt(t *testing.T) {
 	redis.Stop()
 	logout := mustLogoutToken(t, a, "s-down", "", nil)
 	ans := first.postLogout(t, logout)
-	if ans.status != http.StatusServiceUnavailable || ans.retryAfter == "" || ans.errorCode != "temporarily_unavailable" {
+	if ans.status != http.StatusServiceUnavailable || ans.retryAfter == "" ||
+		ans.errorCode != "temporarily_unavailable" {
 		t.Fatalf("a logout with Redis down: %+v, want 503 temporarily_unavailable with Retry-After", ans)
 	}
 	if got := first.status(t, pathMe, downTok); got != http.StatusUnauthorized {
-		t.Fatalf("the receiving replica answered %d for the logged-out session while Redis is down, want 401 at once", got)
+		t.Fatalf(
+			"the receiving replica answered %d for the logged-out session while Redis is down, want 401 at once",
+			got,
+		)
 	}
 	if !strings.Contains(logs.String(), "not yet recorded in the shared store") {
 		t.Errorf("the 503 is not logged:\n%s", logs.String())
@@ -258,7 +262,12 @@ func TestLogoutReplayCheckFailsTowardsProcessingTheLogout(t *testing.T) {
 	deny := core.NewDenylist(nil)
 	v := authcases.NewValidator(
 		t,
-		core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: deny, Logger: authcases.Discard()},
+		core.Config{
+			Issuer:     a.URL(),
+			Audience:   []string{authcases.Audience},
+			Revocation: deny,
+			Logger:     authcases.Discard(),
+		},
 	)
 	h, err := backchannel.NewHandler(
 		backchannel.Config{
@@ -349,10 +358,21 @@ func TestLogoutAnswered503IsForgottenByTheReplayStore(t *testing.T) {
 	}
 	v := authcases.NewValidator(
 		t,
-		core.Config{Issuer: a.URL(), Audience: []string{authcases.Audience}, Revocation: store, Logger: authcases.Discard()},
+		core.Config{
+			Issuer:     a.URL(),
+			Audience:   []string{authcases.Audience},
+			Revocation: store,
+			Logger:     authcases.Discard(),
+		},
 	)
 	h, err := backchannel.NewHandler(
-		backchannel.Config{Validator: v, ClientID: logoutClientID, Revoker: store, Replay: replay, Logger: logs.logger()},
+		backchannel.Config{
+			Validator: v,
+			ClientID:  logoutClientID,
+			Revoker:   store,
+			Replay:    replay,
+			Logger:    logs.logger(),
+		},
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,10 @@ func (s *Store) resync(ctx context.Context) error {
 	defer s.logOdd(&n)
 	for page := 0; ; page++ {
 		if page == maxPages {
-			return fmt.Errorf("resynchronising: still scanning after %d pages: give the Store a database of its own", page)
+			return fmt.Errorf(
+				"resynchronising: still scanning after %d pages: give the Store a database of its own",
+				page,
+			)
 		}
 		callCtx, cancelCall := context.WithTimeout(ctx, s.cfg.Timeout)
 		keys, next, err := s.client.Scan(callCtx, cursor, pattern, scanCount).Result()
@@ -69,7 +72,11 @@ func (s *Store) resync(ctx context.Context) error {
 		}
 		if over {
 			s.deny.Sweep()
-			return fmt.Errorf("resynchronising: read %d keys under the prefix, and there are more: %w", n.read, errOverCapacity)
+			return fmt.Errorf(
+				"resynchronising: read %d keys under the prefix, and there are more: %w",
+				n.read,
+				errOverCapacity,
+			)
 		}
 		if next == 0 {
 			break
@@ -87,8 +94,8 @@ func (s *Store) resync(ctx context.Context) error {
 func (s *Store) logOdd(n *tally) {
 	if n.firstFormat > 0 {
 		s.log.Warn(
-			"redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so they "+
-				"cannot be applied safely); they expire by themselves: upgrade every replica",
+			"redisstore: ignoring keys written by replicas of an earlier version (their denials name no issuer, so "+
+				"they cannot be applied safely); they expire by themselves: upgrade every replica",
 			"count",
 			n.firstFormat,
 			"addr",
@@ -97,8 +104,8 @@ func (s *Store) logOdd(n *tally) {
 	}
 	if n.ignored > 0 {
 		s.log.Warn(
-			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension of this "+
-				"one?)",
+			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension "+
+				"of this one?)",
 			"count",
 			n.ignored,
 			"first",
@@ -111,7 +118,8 @@ func (s *Store) logOdd(n *tally) {
 	}
 	if n.unreadable > 0 {
 		s.log.Warn(
-			"redisstore: keys under the prefix hold no readable denial: denying what they name until they expire (fail closed)",
+			"redisstore: keys under the prefix hold no readable denial: denying what they name until they expire "+
+				"(fail closed)",
 			"count",
 			n.unreadable,
 			"first",

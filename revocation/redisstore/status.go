@@ -68,9 +68,8 @@ func (s *Store) markIncomplete(err error, overCapacity bool) {
 	s.setLastError(err)
 	if overCapacity {
 		s.log.Error("redisstore: more denials in Redis than Config.MaxEntries: this replica holds only part of them, "+
-			"so fresh routes refuse (503) and tokens revoked before it read them may pass; it applies every new denial "+
-			"meanwhile "+
-			"and reads them all again every minute: raise MaxEntries or shorten what denials last",
+			"so fresh routes refuse (503) and tokens revoked before it read them may pass; it applies every new "+
+			"denial meanwhile and reads them all again every minute: raise MaxEntries or shorten what denials last",
 			"max_entries", s.cfg.MaxEntries, "denials_held", s.Len(), "retry_in", overCapacityRetry, "addr", s.addr)
 		return
 	}

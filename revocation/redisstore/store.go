@@ -157,7 +157,10 @@ func (s *Store) RevokeSession(ctx context.Context, issuer, sid string, until tim
 	if until.IsZero() {
 		return errors.New("redisstore: RevokeSession: until is required")
 	}
-	return s.revoke(ctx, entry{kind: kindSession, issuer: issuer, id: sid, until: ceilMillis(until.Add(core.MaxLeeway))})
+	return s.revoke(
+		ctx,
+		entry{kind: kindSession, issuer: issuer, id: sid, until: ceilMillis(until.Add(core.MaxLeeway))},
+	)
 }
 
 // RevokeSubject denies, on every replica, every token of issuer's sub
@@ -202,8 +205,19 @@ func (s *Store) revoke(ctx context.Context, e entry) error {
 		return nil
 	}
 	if !s.pending.add(e) {
-		s.log.Error("redisstore: Redis unreachable and too many revocations pending: one is in force on this replica only",
-			"kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
+		s.log.Error(
+			"redisstore: Redis unreachable and too many revocations pending: one is in force on this replica only",
+			"kind",
+			e.kind,
+			"issuer",
+			e.issuer,
+			"pending",
+			s.pending.len(),
+			"addr",
+			s.addr,
+			"err",
+			err,
+		)
 		return fmt.Errorf(
 			"redisstore: revocation in force on this replica only, not queued (%d pending): %w",
 			s.pending.len(),

@@ -147,10 +147,8 @@ func TestRevokeAfterClose(t *testing.T) {
 	if !isRevoked(t, s, claims("u", "s-late", "", time.Now())) {
 		t.Fatal("a revocation after Close is not in force on the replica")
 	}
-	if err := s.CheckFresh(t.Context(), "", claims("u", "s-other", "", time.Now())); !errors.Is(
-		err,
-		core.ErrRevocationUnavailable,
-	) {
+	err = s.CheckFresh(t.Context(), "", claims("u", "s-other", "", time.Now()))
+	if !errors.Is(err, core.ErrRevocationUnavailable) {
 		t.Fatalf("CheckFresh after Close: %v", err)
 	}
 

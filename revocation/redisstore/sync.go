@@ -35,8 +35,8 @@ func (s *Store) run() {
 		case synced:
 			wait, failures = minRetry, 0
 			s.log.Warn(
-				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait until it "+
-					"is back",
+				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas "+
+					"wait until it is back",
 				"addr",
 				s.addr,
 				"err",
@@ -45,7 +45,15 @@ func (s *Store) run() {
 		case failures == 0:
 			s.log.Warn("redisstore: cannot synchronise with Redis, retrying", "addr", s.addr, "err", err)
 		default:
-			s.log.Debug("redisstore: cannot synchronise with Redis, retrying", "addr", s.addr, "err", err, "retry_in", wait)
+			s.log.Debug(
+				"redisstore: cannot synchronise with Redis, retrying",
+				"addr",
+				s.addr,
+				"err",
+				err,
+				"retry_in",
+				wait,
+			)
 		}
 		if !synced {
 			failures++
@@ -160,8 +168,8 @@ func (s *Store) onMessage(m *redis.Message) error {
 	if errors.Is(err, errFirstFormat) {
 		if s.firstFormatLogged.CompareAndSwap(false, true) {
 			s.log.Warn(
-				"redisstore: ignoring revocations published by replicas of an earlier version (their denials name no issuer, so "+
-					"they cannot be applied safely); upgrade every replica (logged once)",
+				"redisstore: ignoring revocations published by replicas of an earlier version (their denials name no "+
+					"issuer, so they cannot be applied safely); upgrade every replica (logged once)",
 				"channel",
 				s.cfg.Channel,
 				"addr",
@@ -183,7 +191,15 @@ func (s *Store) onMessage(m *redis.Message) error {
 // on the next health tick or session.
 func (s *Store) flushLogged(ctx context.Context) {
 	if _, err := s.flush(ctx); err != nil {
-		s.log.Warn("redisstore: pending revocations not written yet", "pending", s.pending.len(), "addr", s.addr, "err", err)
+		s.log.Warn(
+			"redisstore: pending revocations not written yet",
+			"pending",
+			s.pending.len(),
+			"addr",
+			s.addr,
+			"err",
+			err,
+		)
 	}
 }
 

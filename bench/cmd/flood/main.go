@@ -64,7 +64,8 @@ func main() {
 		&o.duration,
 		"duration",
 		3*time.Second,
-		"length of the sustained flood; under 5s, the unknown-kid refresh interval, so that one fetch at most is expected",
+		"length of the sustained flood; under 5s, the unknown-kid refresh interval, so that one fetch at most is "+
+			"expected",
 	)
 	flag.DurationVar(&o.baseline, "baseline", 2*time.Second, "how long the legitimate clients run alone first")
 	flag.IntVar(&o.legit, "legit", 4, "legitimate clients, each sending one request at a time on its own connection")
@@ -72,8 +73,8 @@ func main() {
 	flag.Parse()
 
 	fmt.Printf(
-		"flood: %d concurrent requests with random kids through chiauth, over loopback HTTP and in process (cache %s): %d "+
-			"bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
+		"flood: %d concurrent requests with random kids through chiauth, over loopback HTTP and in process (cache "+
+			"%s): %d bursts, or sustained for %v; %d legitimate clients, alone for %v first\n\n",
 		o.concurrency,
 		onOff(o.cache),
 		o.bursts,
@@ -82,8 +83,9 @@ func main() {
 		o.baseline,
 	)
 	fmt.Println(
-		"| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | p50 " +
-			"alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 / max |",
+		"| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | " +
+			"p50 alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 " +
+			"/ max |",
 	)
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	results := map[string]*result{}
@@ -101,8 +103,9 @@ func main() {
 		for _, kind := range []string{"burst", "sustained"} {
 			r, c := results[where+kind], results[where+"control "+kind]
 			fmt.Printf(
-				"%s%s: %d JWKS fetch(es) during the flood (target: at most 1); p99 added %s (target: under 5 ms); the unknown "+
-					"kids themselves, beyond the same flood of token-less requests: p50 %+.2f ms, p99 %+.2f ms.\n",
+				"%s%s: %d JWKS fetch(es) during the flood (target: at most 1); p99 added %s (target: under 5 ms); the "+
+					"unknown kids themselves, beyond the same flood of token-less requests: p50 %+.2f ms, p99 %+.2f "+
+					"ms.\n",
 				where,
 				kind,
 				r.fetches,

@@ -199,8 +199,8 @@ func write(w io.Writer, rows []*row) {
 	}
 	fmt.Fprintf(
 		w,
-		"Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" subtracts "+
-			"the same router with no middleware.\n\n",
+		"Medians of %d rounds. Costs are multiples of the floor measured in the same benchmark; \"auth cost\" "+
+			"subtracts the same router with no middleware.\n\n",
 		rounds,
 	)
 	fmt.Fprintln(

@@ -53,7 +53,10 @@ func run(dir string, write bool, out io.Writer) error {
 	}
 	if diff != "" {
 		fmt.Fprint(out, diff)
-		return fmt.Errorf("api/ is not the public API of the code; run %q and commit api/ with a CHANGELOG line", regenerate)
+		return fmt.Errorf(
+			"api/ is not the public API of the code; run %q and commit api/ with a CHANGELOG line",
+			regenerate,
+		)
 	}
 	return nil
 }
