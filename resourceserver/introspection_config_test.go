@@ -18,8 +18,9 @@ func TestIntrospectionWithoutItsClientIsRefusedAtStart(t *testing.T) {
 		want string // empty: accepted
 	}{
 		"endpoint without client": {
-			env:  map[string]string{"IDENTSPHERE_INTROSPECTION_URL": "https://id.example.com/introspect"},
-			want: "IDENTSPHERE_INTROSPECTION_URL is set but IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET are empty",
+			env: map[string]string{"IDENTSPHERE_INTROSPECTION_URL": "https://id.example.com/introspect"},
+			want: "IDENTSPHERE_INTROSPECTION_URL is set but " +
+				"IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET are empty",
 		},
 		"endpoint without secret": {
 			env: map[string]string{
