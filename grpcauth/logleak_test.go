@@ -1,7 +1,6 @@
 package grpcauth_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync/atomic"
@@ -17,22 +16,13 @@ import (
 	"github.com/identsphere/identsphere-go/internal/authcases"
 )
 
-// The attack catalogue through unary and streaming gRPC methods, with
-// every record the Validator and the refusal log write captured by a JSON
-// handler at Debug: no status message and no record carries a credential
-// sent, nor any run of 16 of its characters; every refused call writes
-// exactly one refusal record, with the status of its answer and, if any,
-// the fingerprint of a token the call carried.
+// The attack catalogue through unary and streaming gRPC methods, under
+// authcases.LeakAudit: no status message and no record carries a
+// credential sent, nor any run of 16 of its characters; every refused call
+// writes exactly one refusal record, with the status of its answer and, if
+// any, the fingerprint of a token the call carried.
 func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
-	env := authcases.NewCatalogueEnv(t)
-	var out authcases.LogBuffer
-	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// The catalogue's Validator, configured alike but logging to out.
-	v := authcases.NewValidator(
-		t,
-		core.Config{Issuer: env.Issuer.URL(), Audience: []string{authcases.Audience}, Logger: logger},
-	)
-
+	audit := authcases.NewLeakAudit(t)
 	// Fresh interceptors per call, so that the refusal log's rate limit
 	// (per check) never hides a record: every refusal is written.
 	var current atomic.Pointer[grpcauth.Interceptors]
@@ -62,89 +52,22 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var secrets []string
-	refused := 0
-	for _, c := range authcases.RPCCases(authcases.Cases(env)) {
-		fingerprints := map[string]bool{}
-		var mine []string
-		for _, cred := range authcases.Credentials(c) {
-			if len(cred) >= authcases.MinLeak {
-				mine = append(mine, cred)
-			}
-			fingerprints[core.TokenFingerprint(cred)] = true
-		}
-		secrets = append(secrets, mine...)
+	for _, c := range authcases.RPCCases(authcases.Cases(audit.Env)) {
 		path := c.Path
 		if path == "" {
 			path = authcases.PathMe
 		}
 		for kind, call := range kinds {
-			name := kind + ": " + c.Name
-			current.Store(newInterceptors(t, v, core.WithRefusalLog(logger, slog.LevelWarn)))
-			// A refusal is logged before it is answered: its record is
-			// in once the answer is.
-			before := out.Len()
+			current.Store(newInterceptors(t, audit.Validator, core.WithRefusalLog(audit.Logger, slog.LevelWarn)))
+			audited := audit.Begin(kind+": "+c.Name, c)
 			sub, err := call(ctx, path, metadata.MD{"authorization": c.Auth})
-			checkAnswer(t, name, c, sub, err)
-			recs := authcases.RefusalRecords(t, out.Bytes()[before:])
+			checkAnswer(t, kind+": "+c.Name, c, sub, err)
 			if err == nil {
-				if len(recs) != 0 {
-					t.Errorf("%s: an admitted call wrote %d refusal records", name, len(recs))
-				}
-				continue
-			}
-			refused++
-			idx := authcases.Windows([]byte(status.Convert(err).Message()))
-			for _, s := range mine {
-				if run := authcases.Leak(idx, s); run != "" {
-					t.Errorf(
-						"%s: the status message carries %q, %d characters of a credential sent",
-						name,
-						run,
-						authcases.MinLeak,
-					)
-				}
-			}
-			if len(recs) != 1 {
-				t.Errorf("%s: %d refusal records, want 1", name, len(recs))
-				continue
-			}
-			rec := recs[0]
-			if st, _ := rec["status"].(float64); int(st) != c.Status || rec["error"] != c.Code && c.Code != "" {
-				t.Errorf(
-					"%s: record says %v %v, the answer was %d %q",
-					name,
-					rec["status"],
-					rec["error"],
-					c.Status,
-					c.Code,
-				)
-			}
-			if check, _ := rec["check"].(string); check == "" {
-				t.Errorf("%s: the record names no check: %v", name, rec)
-			}
-			if fp, ok := rec["token_fingerprint"].(string); ok && !fingerprints[fp] {
-				t.Errorf("%s: fingerprint %s is of no token the call carried", name, fp)
+				audited.Admitted(t)
+			} else {
+				audited.Refused(t, c.Status, status.Convert(err).Message())
 			}
 		}
 	}
-
-	logs := out.Bytes()
-	if refused == 0 || len(authcases.RefusalRecords(t, logs)) != refused {
-		t.Fatalf("%d refusal records for %d refused calls", len(authcases.RefusalRecords(t, logs)), refused)
-	}
-	idx := authcases.Windows(logs)
-	for _, s := range secrets {
-		if bytes.Contains(logs, []byte(s)) {
-			t.Errorf("a record carries a credential that was sent: %.40q...", s)
-		} else if run := authcases.Leak(idx, s); run != "" {
-			t.Errorf("a record carries %q, %d characters of a credential that was sent", run, authcases.MinLeak)
-		}
-	}
-	t.Logf(
-		"%d records, %d refused calls, %d credentials checked",
-		bytes.Count(logs, []byte("\n")),
-		refused,
-		len(secrets),
-	)
+	audit.Finish(t)
 }

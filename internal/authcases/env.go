@@ -3,6 +3,7 @@
 // the fixed test keys, and a Validator that trusts it. core's tests run the
 // table through core.Authenticator; the conformance tests run it through
 // stdauth, chiauth and ginauth and compare their answers byte for byte.
+// LeakAudit checks what a run of it logs, through any adapter or transport.
 package authcases
 
 import (
