@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/identsphere/identsphere-go/internal/readmetest"
 )
 
 // TestREADMENamesEveryDirectDependency: the README's Dependencies section
@@ -20,15 +22,7 @@ func TestREADMENamesEveryDirectDependency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := bytes.Cut(readme, []byte("\n## Dependencies\n"))
-	if !ok {
-		t.Fatal(`README.md has no "## Dependencies" section`)
-	}
-	section, _, _ = bytes.Cut(section, []byte("\n## "))
+	section := readmetest.Section(t, "../README.md", "Dependencies")
 	inRequire, direct := false, 0
 	for sc := bufio.NewScanner(bytes.NewReader(mod)); sc.Scan(); {
 		line := strings.TrimSpace(sc.Text())
@@ -40,7 +34,7 @@ func TestREADMENamesEveryDirectDependency(t *testing.T) {
 		case inRequire && !strings.HasSuffix(line, "// indirect"):
 			path, _, _ := strings.Cut(line, " ")
 			direct++
-			if !bytes.Contains(section, []byte("`"+path+"`")) {
+			if !strings.Contains(section, "`"+path+"`") {
 				t.Errorf("go.mod requires %s, which README.md's Dependencies section does not name", path)
 			}
 		}

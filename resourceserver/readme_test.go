@@ -4,25 +4,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/identsphere/identsphere-go/internal/readmetest"
 )
 
 // The README's "Production setup as a library" shows the body of runChi,
 // which Example_chi compiles: the shown lines cannot rot, and stay within
 // the 15 the section promises.
 func TestREADMEShowsTheExamples(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "\n## Production setup as a library\n")
-	if !ok {
-		t.Fatal("README.md has no ## Production setup as a library section")
-	}
-	_, code, ok := strings.Cut(section, "```go\n")
-	if !ok {
-		t.Fatal("the section shows no Go code")
-	}
-	code, _, _ = strings.Cut(code, "```\n")
+	code := readmetest.GoBlock(t, readmetest.Section(t, "../README.md", "Production setup as a library"))
 
 	src, err := os.ReadFile("example_test.go")
 	if err != nil {

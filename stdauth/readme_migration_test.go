@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/identsphere/identsphere-go/internal/readmetest"
 )
 
 // exampleRef is how a README migration guide names an example that runs its
@@ -22,15 +24,7 @@ var goBlock = regexp.MustCompile("(?s)\n```go\n(.*?\n)```\n")
 // of one of them: a renamed or moved example, or an edit on either side of a
 // block, fails here, not in a reader's hands.
 func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "\n## Migrating from another library\n")
-	if !ok {
-		t.Fatal("README.md has no ## Migrating from another library section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
+	section := readmetest.Section(t, "../README.md", "Migrating from another library")
 	guides := strings.Split(section, "\n### ")[1:]
 	if len(guides) != 4 {
 		t.Fatalf(
