@@ -3,7 +3,8 @@
 // that trust it and share revocations through that Redis, all on
 // 127.0.0.1 on free ports. It prints the ports, a token, and the curl lines
 // that show a back-channel logout, posted to one replica, refused by both.
-// Ctrl-C (or SIGTERM) stops everything.
+// Ctrl-C (or SIGTERM) stops everything; on Linux, redis-server also dies
+// with a fleet killed outright (SIGKILL).
 //
 //	go run ./examples/fleet
 //

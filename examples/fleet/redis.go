@@ -74,6 +74,7 @@ func (r *redisServer) launch(ctx context.Context, bin string, port int) error {
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
 		"--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"), "--daemonize", "no",
 		"--save", "", "--appendonly", "no")
+	dieWithFleet(r.cmd)
 	if err := r.cmd.Start(); err != nil {
 		return err
 	}
