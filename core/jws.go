@@ -44,9 +44,9 @@ func parseJWS(token string, maxSize int, kids kidIndex) (jws, error) {
 	return t, nil
 }
 
-// decodeSignature decodes the signature segment.
-func (t *jws) decodeSignature() ([]byte, error) {
-	sig, err := t.Signature()
+// decodeSignature decodes the signature segment into buf.
+func (t *jws) decodeSignature(buf *jose.SignatureBuffer) ([]byte, error) {
+	sig, err := t.Signature(buf)
 	if err != nil {
 		return nil, fromJOSE(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/identsphere/identsphere-go/internal/jose"
 )
 
 func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -14,7 +16,8 @@ func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 func parseAll(token string) (jws, error) {
 	t, err := parseJWS(token, DefaultMaxTokenSize, kidIndex{})
 	if err == nil {
-		_, err = t.decodeSignature()
+		var sigBuf jose.SignatureBuffer
+		_, err = t.decodeSignature(&sigBuf)
 	}
 	if err == nil {
 		_, err = t.decodePayload()
@@ -31,7 +34,8 @@ func TestParseJWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotSig, errSig := good.decodeSignature()
+	var sigBuf jose.SignatureBuffer
+	gotSig, errSig := good.decodeSignature(&sigBuf)
 	gotPayload, errPayload := good.decodePayload()
 	if good.alg != "RS256" || good.kid != "k1" || !good.hasKID || errSig != nil || errPayload != nil ||
 		string(gotPayload) != `{"sub":"u"}` ||

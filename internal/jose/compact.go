@@ -74,15 +74,21 @@ func Split(token string, maxSize int, buf *HeaderBuffer) (JWS, []byte, error) {
 	return JWS{SigningInput: token[:len(h)+1+len(p)], payloadSeg: p, signatureSeg: s}, buf[:n], nil
 }
 
-// Signature decodes the signature segment, whose characters Split has
-// checked.
-func (t *JWS) Signature() ([]byte, error) {
-	sig := make([]byte, b64.DecodedLen(len(t.signatureSeg)))
-	n, err := b64.Decode(sig, readOnlyBytes(t.signatureSeg))
+// SignatureBuffer holds a decoded signature. The caller provides it (on its
+// stack), so that decoding a token's signature allocates nothing.
+type SignatureBuffer [maxSignatureSegment * 3 / 4]byte
+
+// Signature decodes the signature segment, whose characters and size Split
+// has checked, into buf.
+func (t *JWS) Signature(buf *SignatureBuffer) ([]byte, error) {
+	if len(t.signatureSeg) > maxSignatureSegment { // a JWS that Split did not make
+		return nil, errSignatureSize
+	}
+	n, err := b64.Decode(buf[:], readOnlyBytes(t.signatureSeg))
 	if err != nil {
 		return nil, errNotBase64URL
 	}
-	return sig[:n], nil
+	return buf[:n], nil
 }
 
 // Payload decodes the payload segment. Call it only for a token whose

@@ -30,7 +30,8 @@ func readAll(token string) (JWS, Header, error) {
 	}
 	h, err := ReadHeader(raw)
 	if err == nil {
-		_, err = t.Signature()
+		var sigBuf SignatureBuffer
+		_, err = t.Signature(&sigBuf)
 	}
 	if err == nil {
 		_, err = t.Payload()
@@ -49,7 +50,8 @@ func TestReadCompactJWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotSig, errSig := good.Signature()
+	var sigBuf SignatureBuffer
+	gotSig, errSig := good.Signature(&sigBuf)
 	gotPayload, errPayload := good.Payload()
 	if h.Alg != "RS256" || h.KID(raw) != "k1" || string(h.RawKID(raw)) != `k\u0031` || !h.HasKID() ||
 		h.Type != TypeJWT || errSig != nil || errPayload != nil || string(gotPayload) != `{"sub":"u"}` ||
