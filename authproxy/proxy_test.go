@@ -76,9 +76,8 @@ func TestForwardsAllowedPaths(t *testing.T) {
 			resp, body := send(t, srv, req)
 
 			if resp.StatusCode != http.StatusCreated || string(body) != "provider says hi" ||
-				resp.Header.Get(
-					"X-Provider",
-				) != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+				resp.Header.Get("X-Provider") != "yes" ||
+				resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
 				t.Errorf(
 					"client got %d %q %v, want the provider's answer unchanged",
 					resp.StatusCode,
@@ -90,8 +89,8 @@ func TestForwardsAllowedPaths(t *testing.T) {
 			if got.Method != tt.method || got.Path != tt.wantPath || got.RequestURI != tt.wantRequestURI ||
 				got.RawQuery != tt.query || string(got.Body) != tt.body || got.ContentType != tt.contentType {
 				t.Errorf(
-					"provider got %s %q (wire %q) query %q body %q type %q,\nwant %s %q (wire %q) query %q body %q "+
-						"type %q",
+					"provider got %s %q (wire %q) query %q body %q type %q,\n"+
+						"want %s %q (wire %q) query %q body %q type %q",
 					got.Method,
 					got.Path,
 					got.RequestURI,

@@ -52,8 +52,8 @@ func TestCookieDomainReplacesEveryDomainABrowserWouldRead(t *testing.T) {
 	const app = "app.example.test"
 	tests := []struct{ from, want string }{
 		{"idp_session=s1; Path=/; Domain=id.example.test; Max-Age=3600; HttpOnly; Secure; SameSite=Lax; Priority=High",
-			"idp_session=s1; Path=/; Domain=app.example.test; Max-Age=3600; HttpOnly; Secure; SameSite=Lax; " +
-				"Priority=High"},
+			"idp_session=s1; Path=/; Domain=app.example.test; Max-Age=3600; " +
+				"HttpOnly; Secure; SameSite=Lax; Priority=High"},
 		{"a=1; Domain =id.example.test; Path=/", "a=1; Domain=app.example.test; Path=/"},
 		{"b=2; Domain\t=id.example.test", "b=2; Domain=app.example.test"},
 		{"c=3; domain=id.example.test", "c=3; Domain=app.example.test"},

@@ -368,8 +368,8 @@ func (k *DPoPKey) Authorize(r *http.Request, accessToken string, opts ...ProofOp
 	if !r.URL.IsAbs() {
 		panic(
 			fmt.Sprintf(
-				"authtest: Authorize: the request's URL %q is not absolute; a proof names the URL the server is "+
-					"reached at",
+				"authtest: Authorize: the request's URL %q is not absolute; "+
+					"a proof names the URL the server is reached at",
 				r.URL,
 			),
 		)

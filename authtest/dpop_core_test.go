@@ -23,19 +23,12 @@ func TestDPoPKeysMintProofsCoreAdmits(t *testing.T) {
 	t.Cleanup(func() { _ = v.Close() })
 	const publicURL = "https://api.example"
 	handler := func(maxRSABits int) http.Handler {
-		cfg := core.DPoPConfig{Mode: core.DPoPAllowed, PublicURL: publicURL, MaxProofRSABits: maxRSABits,
+		cfg := core.DPoPConfig{
+			Mode: core.DPoPAllowed, PublicURL: publicURL, MaxProofRSABits: maxRSABits,
 			Algorithms: []string{
-				"ES256",
-				"ES384",
-				"ES512",
-				"EdDSA",
-				"RS256",
-				"PS256",
-				"RS384",
-				"PS384",
-				"RS512",
-				"PS512",
-			}}
+				"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256", "RS384", "PS384", "RS512", "PS512",
+			},
+		}
 		return stdauth.Middleware(v, withDPoP(t, cfg))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	}
 	byDefault, rsa4096 := handler(0), handler(4096)

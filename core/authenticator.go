@@ -120,8 +120,8 @@ func NewAuthenticator(v TokenVerifier, opts ...Option) *Authenticator {
 	if isNil(v) {
 		panic(
 			fmt.Sprintf(
-				"identsphere: NewAuthenticator needs a TokenVerifier, got %s (did core.New fail with an unchecked "+
-					"error?)",
+				"identsphere: NewAuthenticator needs a TokenVerifier, "+
+					"got %s (did core.New fail with an unchecked error?)",
 				nilName(v),
 			),
 		)
@@ -360,8 +360,8 @@ func MustFreshnessChecker(f FreshnessChecker) FreshnessChecker {
 	if isNil(f) {
 		panic(
 			fmt.Sprintf(
-				"identsphere: RequireFresh needs a FreshnessChecker, got %s (did NewIntrospector fail with an "+
-					"unchecked error?)",
+				"identsphere: RequireFresh needs a FreshnessChecker, got "+
+					"%s (did NewIntrospector fail with an unchecked error?)",
 				nilName(f),
 			),
 		)

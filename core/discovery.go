@@ -93,8 +93,8 @@ func discover(ctx context.Context, client *http.Client, c Config) (discoveryDocu
 			// but the operator is told exactly what to change.
 			return doc, fmt.Errorf(
 				"identsphere: discovery at %s: the document's issuer %q differs from the configured issuer %q only by "+
-					"a trailing slash; they must be identical (tokens carry the document's form): set Config.Issuer "+
-					"to %q",
+					"a trailing slash; they must be identical (tokens carry "+
+					"the document's form): set Config.Issuer to %q",
 				u,
 				doc.Issuer,
 				c.Issuer,

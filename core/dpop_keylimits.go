@@ -44,8 +44,8 @@ const (
 const (
 	proofHeaderTooLarge = "the DPoP proof header is over 1536 characters: its key is over the limits"
 	proofKeyRSAExponent = "the DPoP proof's RSA key must have the exponent 65537"
-	proofKeyECCurve     = "the DPoP proof's EC key must be on P-256, P-384 or P-521 with coordinates of its curve's " +
-		"size"
+	proofKeyECCurve     = "the DPoP proof's EC key must be on P-256, P-384 " +
+		"or P-521 with coordinates of its curve's size"
 	proofKeyOKPCurve = "the DPoP proof's OKP key must be a 32-byte Ed25519 key"
 	proofKeyType     = "the DPoP proof's jwk is not an asymmetric public key"
 )

@@ -221,8 +221,8 @@ func (e *introspectionStatusError) Error() string {
 	if e.code == http.StatusUnauthorized || e.code == http.StatusForbidden {
 		return fmt.Sprintf(
 			"the introspection endpoint refused this service's client credentials (%d): check "+
-				"IntrospectionConfig.ClientID and ClientSecret (IDENTSPHERE_CLIENT_ID and IDENTSPHERE_CLIENT_SECRET "+
-				"in the starters)",
+				"IntrospectionConfig.ClientID and ClientSecret (IDENTSPHERE_CLIENT_ID "+
+				"and IDENTSPHERE_CLIENT_SECRET in the starters)",
 			e.code,
 		)
 	}

@@ -139,8 +139,8 @@ func (u *unconfiguredIssuers) report(
 	if first {
 		log.ErrorContext(
 			ctx,
-			"identsphere: introspection cannot work for this issuer until its configuration is fixed; its tokens on "+
-				"fresh routes answer 503",
+			"identsphere: introspection cannot work for this issuer until its "+
+				"configuration is fixed; its tokens on fresh routes answer 503",
 			"issuer",
 			err.issuer,
 			"error",

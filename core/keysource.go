@@ -547,8 +547,8 @@ func (s *keySource) close() {
 			s.cfg.Issuer,
 		)
 	} else {
-		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing keys loaded; every token is "+
-			"refused",
+		s.cfg.Logger.WarnContext(s.life, "identsphere: validator closed before signing "+
+			"keys loaded; every token is refused",
 			"issuer", s.cfg.Issuer, "error", s.err())
 	}
 	s.cfg.Observer.Happened(s.life, Event{Kind: EventClosed, Issuer: s.cfg.Issuer})

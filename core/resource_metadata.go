@@ -122,8 +122,8 @@ func (pr ProtectedResource) check() error {
 		errs = append(
 			errs,
 			errors.New(
-				"identsphere: ProtectedResource.AuthorizationServers is required: the issuers whose tokens the API "+
-					"takes",
+				"identsphere: ProtectedResource.AuthorizationServers "+
+					"is required: the issuers whose tokens the API takes",
 			),
 		)
 	}
@@ -208,8 +208,8 @@ func (m *ResourceMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func WithResourceMetadata(m *ResourceMetadata) Option {
 	if m == nil {
 		panic(
-			"identsphere: WithResourceMetadata needs the *ResourceMetadata of NewResourceMetadata (did it fail with " +
-				"an unchecked error?)",
+			"identsphere: WithResourceMetadata needs the *ResourceMetadata " +
+				"of NewResourceMetadata (did it fail with an unchecked error?)",
 		)
 	}
 	param := `resource_metadata="` + safeText(m.url, true) + `"`

@@ -103,8 +103,8 @@ func (t *template) keysLoaded(e *tenantIssuer) {
 		ctx := t.set.ctx
 		t.set.log.InfoContext(
 			ctx,
-			"identsphere: an issuer template holds MaxIssuers loaded issuers; the least recently used is closed to "+
-				"make room",
+			"identsphere: an issuer template holds MaxIssuers loaded "+
+				"issuers; the least recently used is closed to make room",
 			"issuer",
 			victim.name,
 			"template",
@@ -183,8 +183,8 @@ func (t *template) rateLimited(now time.Time) {
 	ctx := t.set.ctx
 	t.set.log.WarnContext(
 		ctx,
-		"identsphere: tokens of new tenants arrive faster than the issuer template may make issuers; they are refused "+
-			"(503) meanwhile",
+		"identsphere: tokens of new tenants arrive faster than the issuer "+
+			"template may make issuers; they are refused (503) meanwhile",
 		"template",
 		t.cfg.Issuer,
 		"refused",

@@ -193,8 +193,8 @@ func TestStarterReadyOnlyOnceRevocationsSynced(t *testing.T) {
 		}
 		if rec := a.logRecord(
 			t,
-			"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas wait "+
-				"until it is back",
+			"redisstore: lost Redis: the revocations known so far stay in "+
+				"force; new ones from other replicas wait until it is back",
 		); rec["level"] != "WARN" {
 			t.Fatalf("lost Redis logged as %v, want WARN", rec["level"])
 		}

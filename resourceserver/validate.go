@@ -67,8 +67,8 @@ func (cfg Config) problems() []error {
 	if !cfg.DevMode && !cfg.dpopImplicit && cfg.DPoP != core.DPoPDisabled && cfg.PublicURL == "" {
 		add(
 			fmt.Errorf(
-				"IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL clients reach this service at, which DPoP "+
-					"proofs name",
+				"IDENTSPHERE_DPOP=%s needs IDENTSPHERE_PUBLIC_URL, the URL "+
+					"clients reach this service at, which DPoP proofs name",
 				dpopModeName(cfg.DPoP),
 			),
 		)

@@ -52,8 +52,8 @@ func announce(
 	var b strings.Builder
 	fmt.Fprintf(
 		&b,
-		"\nFLEET: redis-server, one development issuer that signs tokens for anyone, and %d replicas that trust "+
-			"it.\n\n",
+		"\nFLEET: redis-server, one development issuer that signs "+
+			"tokens for anyone, and %d replicas that trust it.\n\n",
 		len(fleet),
 	)
 	fmt.Fprintf(&b, "redis:     %s\nissuer:    %s\n", redis.addr, iss.URL())

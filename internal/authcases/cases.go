@@ -103,8 +103,8 @@ func Cases(e *Env) []Case {
 			Status:    400,
 			Challenge: ChallengeRequest,
 			Code:      "invalid_request",
-			Why: "duplicate cookies are how cookie tossing from a sibling domain shows; refusing beats guessing " +
-				"which one is real",
+			Why: "duplicate cookies are how cookie tossing from a sibling " +
+				"domain shows; refusing beats guessing which one is real",
 		},
 		{
 			Name:      "bad header wins over a good cookie",

@@ -229,8 +229,8 @@ func attackCases(e *Env) []Case {
 		invalidToken(
 			"header with more members than any real token",
 			withHeader(valid, `{"alg":"RS256","kid":"`+testkeys.KIDRSA+`"`+hostileMembers(40)+`}`),
-			"a JOSE header with more than 32 members is refused: no real token needs them, and each costs a duplicate "+
-				"check",
+			"a JOSE header with more than 32 members is refused: no real token needs them, "+
+				"and each costs a duplicate check",
 		),
 		invalidToken(
 			"header larger than 2 KiB",

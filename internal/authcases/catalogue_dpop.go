@@ -542,8 +542,8 @@ func dpopCases(e *Env) []Case {
 		),
 		refused("bad proof on a nonce route", ChallengeDPoPProof, "invalid_dpop_proof",
 			Case{Path: PathDPoPNonce, DPoP: one(key.Proof(http.MethodPost, nonceTarget, bound)),
-				Why: "the proof's own faults come before its nonce: no nonce is given out for a proof that could " +
-					"never pass"}),
+				Why: "the proof's own faults come before its nonce: no nonce " +
+					"is given out for a proof that could never pass"}),
 
 		// A route that requires DPoP.
 		refused(

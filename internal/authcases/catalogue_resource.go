@@ -98,8 +98,8 @@ func resourceCases(e *Env) []Case {
 			Status:    401,
 			Challenge: ChallengeStepUp + ", " + rm,
 			Code:      "insufficient_user_authentication",
-			Why: "RFC 9728 section 5.1: the metadata is named in every 401, so that a client can learn where to " +
-				"step up",
+			Why: "RFC 9728 section 5.1: the metadata is named in every " +
+				"401, so that a client can learn where to step up",
 		},
 		{
 			Name:      "resource: malformed request",

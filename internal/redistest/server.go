@@ -66,8 +66,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 		r.startProcess(bin)
 	case Required():
 		t.Fatalf(
-			"%s=1 and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: "+
-				"brew install redis) (%v)",
+			"%s=1 and redis-server is not on PATH: install it (Debian/Ubuntu: "+
+				"apt-get install -y redis-server; macOS: brew install redis) (%v)",
 			RequireEnv,
 			err,
 		)

@@ -183,8 +183,8 @@ func checkBounded(opts *redis.Options) error {
 	switch {
 	case opts.ReadTimeout < 0 || opts.WriteTimeout < 0:
 		return errors.New(
-			"read and write deadlines are disabled (timeout -2): a hung Redis would hang the Store; set positive " +
-				"timeouts",
+			"read and write deadlines are disabled (timeout -2): a " +
+				"hung Redis would hang the Store; set positive timeouts",
 		)
 	case !opts.ContextTimeoutEnabled && (opts.ReadTimeout == 0 || opts.WriteTimeout == 0):
 		return errors.New(

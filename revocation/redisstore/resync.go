@@ -104,8 +104,8 @@ func (s *Store) logOdd(n *tally) {
 	}
 	if n.ignored > 0 {
 		s.log.Warn(
-			"redisstore: ignoring keys under the prefix that name no denial (is another fleet's prefix an extension "+
-				"of this one?)",
+			"redisstore: ignoring keys under the prefix that name no denial "+
+				"(is another fleet's prefix an extension of this one?)",
 			"count",
 			n.ignored,
 			"first",
@@ -118,8 +118,8 @@ func (s *Store) logOdd(n *tally) {
 	}
 	if n.unreadable > 0 {
 		s.log.Warn(
-			"redisstore: keys under the prefix hold no readable denial: denying what they name until they expire "+
-				"(fail closed)",
+			"redisstore: keys under the prefix hold no readable denial: "+
+				"denying what they name until they expire (fail closed)",
 			"count",
 			n.unreadable,
 			"first",

@@ -35,8 +35,8 @@ func (s *Store) run() {
 		case synced:
 			wait, failures = minRetry, 0
 			s.log.Warn(
-				"redisstore: lost Redis: the revocations known so far stay in force; new ones from other replicas "+
-					"wait until it is back",
+				"redisstore: lost Redis: the revocations known so far stay in "+
+					"force; new ones from other replicas wait until it is back",
 				"addr",
 				s.addr,
 				"err",

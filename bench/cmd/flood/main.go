@@ -64,8 +64,8 @@ func main() {
 		&o.duration,
 		"duration",
 		3*time.Second,
-		"length of the sustained flood; under 5s, the unknown-kid refresh interval, so that one fetch at most is "+
-			"expected",
+		"length of the sustained flood; under 5s, the unknown-kid "+
+			"refresh interval, so that one fetch at most is expected",
 	)
 	flag.DurationVar(&o.baseline, "baseline", 2*time.Second, "how long the legitimate clients run alone first")
 	flag.IntVar(&o.legit, "legit", 4, "legitimate clients, each sending one request at a time on its own connection")
@@ -84,8 +84,8 @@ func main() {
 	)
 	fmt.Println(
 		"| scenario | flood requests | flood answers | JWKS fetches during flood | legit requests (alone / during) | " +
-			"p50 alone → during | p99 alone → during | added p50 | added p99 | max during | flood requests' own p50 " +
-			"/ max |",
+			"p50 alone → during | p99 alone → during | added p50 | added " +
+			"p99 | max during | flood requests' own p50 / max |",
 	)
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	results := map[string]*result{}
@@ -104,8 +104,8 @@ func main() {
 			r, c := results[where+kind], results[where+"control "+kind]
 			fmt.Printf(
 				"%s%s: %d JWKS fetch(es) during the flood (target: at most 1); p99 added %s (target: under 5 ms); the "+
-					"unknown kids themselves, beyond the same flood of token-less requests: p50 %+.2f ms, p99 %+.2f "+
-					"ms.\n",
+					"unknown kids themselves, beyond the same flood of "+
+					"token-less requests: p50 %+.2f ms, p99 %+.2f ms.\n",
 				where,
 				kind,
 				r.fetches,

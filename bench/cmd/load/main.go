@@ -54,15 +54,15 @@ func main() {
 	flag.Parse()
 
 	fmt.Printf(
-		"load: %d connections, %d rounds of %v per path, GET /healthz and GET /api/me alternating (ABBA); medians "+
-			"over the rounds\n\n",
+		"load: %d connections, %d rounds of %v per path, GET /healthz and "+
+			"GET /api/me alternating (ABBA); medians over the rounds\n\n",
 		o.connections,
 		o.rounds,
 		o.window,
 	)
 	fmt.Println(
-		"| target | cache | /healthz req/s | /api/me req/s | /api/me ÷ /healthz | /healthz p50 / p99 | /api/me p50 / " +
-			"p99 |",
+		"| target | cache | /healthz req/s | /api/me req/s | /api/me " +
+			"÷ /healthz | /healthz p50 / p99 | /api/me p50 / p99 |",
 	)
 	fmt.Println("|---|---|---|---|---|---|---|")
 	var notes []string

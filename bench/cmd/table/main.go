@@ -152,8 +152,8 @@ var labels = map[string]string{
 	"Observed/stdauth-no-observer/cached":      "**stdauth**, cache hit, no Observer",
 	"Observed/stdauth-otel-no-provider/cached": "**stdauth**, cache hit, otelauth, no provider installed",
 	"Observed/stdauth-otel-noop/cached":        "**stdauth**, cache hit, otelauth over the noop providers",
-	"Observed/stdauth-otel-sdk-prometheus/cached": "**stdauth**, cache hit, otelauth over the OTel SDK + Prometheus " +
-		"exporter",
+	"Observed/stdauth-otel-sdk-prometheus/cached": "**stdauth**, cache hit, otelauth over " +
+		"the OTel SDK + Prometheus exporter",
 	"Parallel/stdauth/cached":         "**stdauth**, cache hit, header, `RunParallel`",
 	"Parallel/chiauth/cached":         "**chiauth**, cache hit, header, `RunParallel`",
 	"Parallel/ginauth/cached":         "**ginauth**, cache hit, header, `RunParallel`",
