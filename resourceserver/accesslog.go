@@ -58,6 +58,18 @@ func (w *statusWriter) Flush() {
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
+// CloseNotify forwards the writer's http.CloseNotifier, deprecated but
+// still asserted unchecked by routers' streaming helpers (gin's c.Stream):
+// without it they panic behind the access log. A writer underneath that
+// lacks it gives a channel that never fires; the request's context still
+// ends when the client goes away.
+func (w *statusWriter) CloseNotify() <-chan bool {
+	if cn, ok := w.ResponseWriter.(interface{ CloseNotify() <-chan bool }); ok {
+		return cn.CloseNotify()
+	}
+	return nil
+}
+
 // Unwrap gives http.ResponseController the writer underneath.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
