@@ -40,7 +40,8 @@ func TestFleetKilledTakesItsRedisServerWithIt(t *testing.T) {
 	for alive(pid) || listening(t, redisAddr) {
 		if time.Now().After(deadline) {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // leave no orphan behind a failed test
-			t.Fatalf("redis-server (pid %d, %s) still runs %v after the fleet was killed", pid, redisAddr, orphanTimeout)
+			t.Fatalf("redis-server (pid %d, %s) still runs %v after the fleet was killed",
+				pid, redisAddr, orphanTimeout)
 		}
 		time.Sleep(20 * time.Millisecond) // bounded poll: nothing tells this process of another's death
 	}
