@@ -15,9 +15,6 @@ import (
 // module's bench/migration, the "after" in this module.
 var exampleRef = regexp.MustCompile("`(Example\\w+)` \\(`([\\w/.-]+_test\\.go)`\\)")
 
-// goBlock is a Go code block of the README.
-var goBlock = regexp.MustCompile("(?s)\n```go\n(.*?\n)```\n")
-
 // Each migration guide of the README names the examples that compile and run
 // its code, those examples exist where the guide says and run (they have an
 // Output comment), and every Go block of the guide is a run of whole lines
@@ -38,7 +35,7 @@ func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
 		if len(refs) != 2 {
 			t.Errorf("guide %q names %d examples, want 2: the before's and the after's", title, len(refs))
 		}
-		blocks := goBlock.FindAllStringSubmatch(guide, -1)
+		blocks := readmetest.GoBlocks(guide)
 		if len(blocks) < 2 {
 			t.Errorf("guide %q shows %d Go blocks, want a before and an after", title, len(blocks))
 		}
@@ -50,7 +47,7 @@ func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
 			}
 			n := 0
 			for i, b := range blocks {
-				if linesOf(body, b[1]) {
+				if readmetest.IsRunOf(b, body) {
 					shown[i] = true
 					n++
 				}
@@ -61,7 +58,7 @@ func TestREADMEMigrationGuidesAreTheExamples(t *testing.T) {
 		}
 		for i, b := range blocks {
 			if !shown[i] {
-				t.Errorf("guide %q: this block is not lines of the examples it names:\n%s", title, b[1])
+				t.Errorf("guide %q: this block is not lines of the examples it names:\n%s", title, b)
 			}
 		}
 	}
@@ -87,22 +84,4 @@ func exampleSource(t *testing.T, guide, name, path string) (string, bool) {
 		t.Errorf("guide %q: %s has no Output comment, so go test compiles it without running it", guide, name)
 	}
 	return body, true
-}
-
-// linesOf reports whether block is a run of whole lines of body, each
-// indented by the same number of tabs.
-func linesOf(body, block string) bool {
-	for indent := ""; len(indent) <= 3; indent += "\t" {
-		var b strings.Builder
-		for line := range strings.SplitSeq(strings.TrimSuffix(block, "\n"), "\n") {
-			if line != "" {
-				line = indent + line
-			}
-			b.WriteString(line + "\n")
-		}
-		if strings.Contains("\n"+body+"\n", "\n"+b.String()) {
-			return true
-		}
-	}
-	return false
 }
