@@ -212,6 +212,9 @@ func (t *claimText) stringsOrNil(raw []byte) []string {
 // string or an array of strings. Any other shape adds nothing.
 func (t *claimText) appendScopes(scopes []string, raw []byte) []string {
 	if s, ok := t.str(raw); ok {
+		if scopes == nil && strings.TrimLeft(s, " ") != "" { // one allocation for all the words
+			scopes = make([]string, 0, strings.Count(s, " ")+1)
+		}
 		for word := range strings.SplitSeq(s, " ") {
 			if word != "" && !slices.Contains(scopes, word) {
 				scopes = append(scopes, word)

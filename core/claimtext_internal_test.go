@@ -58,3 +58,28 @@ func TestClaimTextValueFromElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// A scope string of spaces alone grants nothing and leaves Scopes nil, as
+// an absent scope does; words are split on single spaces.
+func TestScopeStringOfSpaces(t *testing.T) {
+	for payload, want := range map[string][]string{
+		`{"scope":""}`:              nil,
+		`{"scope":"   "}`:           nil,
+		`{"scope":" read  write "}`: {"read", "write"},
+		`{"scope":"a b","scp":"c"}`: {"a", "b", "c"},
+	} {
+		c, err := decodeClaims([]byte(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (c.Scopes == nil) != (want == nil) || len(c.Scopes) != len(want) {
+			t.Errorf("%s: scopes %#v, want %#v", payload, c.Scopes, want)
+			continue
+		}
+		for i := range want {
+			if c.Scopes[i] != want[i] {
+				t.Errorf("%s: scopes %q, want %q", payload, c.Scopes, want)
+			}
+		}
+	}
+}
