@@ -81,3 +81,47 @@ func TestFindDoesNotAllocate(t *testing.T) {
 		t.Errorf("Iter over a header allocates %v times", n)
 	}
 }
+
+// hostileHeaders are the decoded JOSE headers of core's hostile tokens
+// (internal/authcases.HostileTokens), each as large as a header can be
+// (1,536 bytes) and read as a header is: with a cap of 32 members. They
+// isolate the reader's share of refusing those tokens (core's
+// BenchmarkRefuseHostile), without the base64 decoding and the noise of a
+// whole verification.
+func hostileHeaders() map[string][]byte {
+	const size = 1536
+	fill := func(prefix, unit, suffix string) []byte {
+		n := (size - len(prefix) - len(suffix)) / len(unit)
+		return []byte(prefix + strings.Repeat(unit, n) + suffix)
+	}
+	var members strings.Builder
+	members.WriteString(`{"alg":"RS256"`)
+	for i := 0; members.Len() < size-64; i++ {
+		fmt.Fprintf(&members, `,"%c%c":0`, 'a'+i/26%26, 'a'+i%26)
+	}
+	const crit = `,"crit":["exp"]}`
+	return map[string][]byte{
+		"short members":     []byte(members.String() + "}"),
+		"escaped duplicate": fill(`{"alg":"RS256"`, `,"\u0061":0`, "}"),
+		"long string":       fill(`{"alg":"RS256","x":"`, "a", `"`+crit),
+		"escaped string":    fill(`{"alg":"RS256","x":"`, `\u0061`, `"`+crit),
+		"whitespace":        fill(`{"alg":"RS256"`, " ", crit),
+		"long array":        fill(`{"alg":"RS256","x":[0`, ",0", "]"+crit),
+		"deep nesting":      fill(`{"alg":"RS256","x":[`, strings.Repeat("[", 30)+strings.Repeat("]", 30)+",", "0]"+crit),
+		"long number":       fill(`{"alg":"RS256","x":1`, "0", crit),
+	}
+}
+
+func BenchmarkHostileHeader(b *testing.B) {
+	for name, in := range hostileHeaders() {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				it := NewIter(in, 32)
+				for _, _, ok := it.Next(); ok; _, _, ok = it.Next() {
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,6 @@
 package strictjson
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"unicode/utf8"
 )
@@ -10,10 +8,6 @@ import (
 // maxDepth is the deepest nesting of arrays and objects accepted, the
 // object itself counting as one.
 const maxDepth = 32
-
-// maxInlineKeys is how many distinct keys Iter tracks without allocating;
-// past it, a map takes over.
-const maxInlineKeys = 32
 
 var (
 	// ErrMalformed: the input is not exactly one well-formed object with
@@ -38,27 +32,16 @@ var (
 // early must not take the object as valid. The iterator keeps offsets, not
 // slices, so that walking a buffer on the stack keeps it there.
 type Iter struct {
-	s         scanner
-	max       int
-	count     int
-	err       error
-	started   bool
-	finished  bool
-	keepDups  bool // MemberMap: a duplicate is noted, the walk goes on
-	dup       bool
-	seen      [maxInlineKeys]span // the first keys, compared one by one
-	nseen     int
-	unescaped *unescapedKeys      // copies of escaped keys among them
-	more      map[string]struct{} // every key, once there are more
+	s        scanner
+	max      int
+	count    int
+	err      error
+	started  bool
+	finished bool
+	keepDups bool // MemberMap: a duplicate is noted, the walk goes on
+	dup      bool
+	names    nameSet
 }
-
-// span locates a key: in the input, or (start -1) at index end of the
-// unescaped copies.
-type span struct{ start, end int }
-
-// unescapedKeys lives on the heap apart from the iterator, so that keeping
-// copies does not make the iterator's input escape too.
-type unescapedKeys struct{ keys [][]byte }
 
 // NewIter returns an iterator over the members of the object in data;
 // maxMembers > 0 caps their number (ErrTooManyMembers past it).
@@ -110,27 +93,16 @@ func (it *Iter) Next() (key, value []byte, ok bool) {
 	key = rawKey
 	sp := span{s.prev + 1, s.pos - 1}
 	if escaped {
-		// Unescaping copies (rare, and it keeps the input from escaping
-		// to the heap on the common path).
-		var k string
-		if json.Unmarshal(bytes.Clone(s.data[s.prev:s.pos]), &k) != nil {
-			return it.fail(ErrMalformed)
-		}
-		copied := []byte(k)
-		key = copied
-		if it.more == nil && it.nseen < maxInlineKeys { // kept aside for duplicate
-			if it.unescaped == nil {
-				it.unescaped = new(unescapedKeys)
-			}
-			sp = span{-1, len(it.unescaped.keys)}
-			it.unescaped.keys = append(it.unescaped.keys, copied)
-		}
+		// Unescaping copies, into the names' own buffer: the input is
+		// never written to, and a name without escapes, the common
+		// case, is handed out in place.
+		key, sp = it.names.copyUnescaped(rawKey)
 	}
 	it.count++
 	if it.max > 0 && it.count > it.max {
 		return it.fail(ErrTooManyMembers)
 	}
-	if it.duplicate(key, sp) {
+	if it.names.add(s.data, key, sp) {
 		if !it.keepDups {
 			return it.fail(ErrMalformed)
 		}
@@ -160,42 +132,6 @@ func (it *Iter) end() (key, value []byte, ok bool) {
 	}
 	it.finished = true
 	return nil, nil, false
-}
-
-// duplicate records key, found at sp (see keyAt), and reports whether it
-// was seen before. The first maxInlineKeys keys are compared one by one;
-// past them a map takes over, so the cost stays linear however many
-// members there are.
-func (it *Iter) duplicate(key []byte, sp span) bool {
-	if it.more == nil {
-		for _, o := range it.seen[:it.nseen] {
-			if bytes.Equal(it.keyAt(o), key) {
-				return true
-			}
-		}
-		if it.nseen < maxInlineKeys {
-			it.seen[it.nseen] = sp
-			it.nseen++
-			return false
-		}
-		it.more = make(map[string]struct{}, 2*maxInlineKeys)
-		for _, o := range it.seen[:it.nseen] {
-			it.more[string(it.keyAt(o))] = struct{}{}
-		}
-	}
-	if _, dup := it.more[string(key)]; dup {
-		return true
-	}
-	it.more[string(key)] = struct{}{}
-	return false
-}
-
-// keyAt returns a key recorded by duplicate.
-func (it *Iter) keyAt(o span) []byte {
-	if o.start < 0 {
-		return it.unescaped.keys[o.end]
-	}
-	return it.s.data[o.start:o.end]
 }
 
 // Members calls fn for each member of the JSON object in data, in order,

@@ -1,5 +1,10 @@
 package strictjson
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // The scanner checks the JSON grammar over a byte slice, by index. Its
 // methods wrap functions over (data, index) that keep the position in a
 // register: the hot loops touch no memory but the input.
@@ -39,14 +44,13 @@ func (s *scanner) value(depth int) bool {
 	return ok
 }
 
+// skipSpace returns the index of the first byte at or after d[i] that is
+// not JSON whitespace. A byte above ' ', the common case, costs one
+// comparison; the others are looked up in a bit set.
 func skipSpace(d []byte, i int) int {
-	for i < len(d) {
-		switch d[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
+	const spaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
+	for i < len(d) && d[i] <= ' ' && spaces>>d[i]&1 != 0 {
+		i++
 	}
 	return i
 }
@@ -57,11 +61,14 @@ func scanString(d []byte, i int) (end int, escaped, ok bool) {
 	if i >= len(d) || d[i] != '"' {
 		return i, false, false
 	}
-	for i++; i < len(d); {
-		switch c := d[i]; {
-		case c == '"':
+	for i++; ; {
+		if i = skipPlain(d, i); i >= len(d) {
+			return i, false, false
+		}
+		switch d[i] {
+		case '"':
 			return i + 1, escaped, true
-		case c == '\\':
+		case '\\':
 			escaped = true
 			if i+1 >= len(d) {
 				return i, false, false
@@ -77,13 +84,34 @@ func scanString(d []byte, i int) (end int, escaped, ok bool) {
 			default:
 				return i, false, false
 			}
-		case c < 0x20:
+		default: // a control character
 			return i, false, false
-		default:
-			i++
 		}
 	}
-	return i, false, false
+}
+
+// skipPlain returns the index of the first byte at or after d[i] that a
+// string cannot hold as it is (a quote, a backslash or a control
+// character), or len(d). It tests eight bytes at a time: in each word, a
+// byte that is one of those sets its top bit in special, and the lowest
+// set bit is always such a byte (the subtractions borrow only from a byte
+// that is one), so that the first is found exactly.
+func skipPlain(d []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(d); i += 8 {
+		w := binary.LittleEndian.Uint64(d[i:])
+		quote, backslash := w^('"'*ones), w^('\\'*ones)
+		special := ((w - ' '*ones) | (quote - ones) | (backslash - ones)) &^ w & highs
+		if special != 0 {
+			return i + bits.TrailingZeros64(special)/8
+		}
+	}
+	for ; i < len(d); i++ {
+		if c := d[i]; c == '"' || c == '\\' || c < ' ' {
+			break
+		}
+	}
+	return i
 }
 
 func isHex4(b []byte) bool {
@@ -100,8 +128,9 @@ func isHex4(b []byte) bool {
 // containers on a small stack: one loop per byte rather than a call per
 // nested value.
 func scanValue(d []byte, i, depth int) (int, bool) {
-	var closers [maxDepth]byte
-	open := 0
+	var outer [maxDepth]byte // the closers of the open containers around the innermost
+	open := 0                // how many containers are open
+	var top byte             // the innermost's closer, held apart from the stack
 	var ok bool
 	for {
 		// A value is expected here, at nesting depth+open.
@@ -114,11 +143,13 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 				return i, false
 			}
 		case '{', '[':
-			closers[open] = c + 2 // '}' and ']' follow '{' and '[' by two
+			outer[open] = top
 			open++
-			if i = skipSpace(d, i+1); i < len(d) && d[i] == c+2 {
+			top = c + 2 // '}' and ']' follow '{' and '[' by two
+			if i = skipSpace(d, i+1); i < len(d) && d[i] == top {
 				i++
 				open--
+				top = outer[open]
 				break // an empty container is a whole value
 			}
 			if c == '{' {
@@ -166,16 +197,17 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 			if i = skipSpace(d, i); i >= len(d) {
 				return i, false
 			}
-			if d[i] == closers[open-1] {
+			if d[i] == top {
 				i++
 				open--
+				top = outer[open]
 				continue
 			}
 			if d[i] != ',' {
 				return i, false
 			}
 			i = skipSpace(d, i+1)
-			if closers[open-1] == '}' {
+			if top == '}' {
 				if i, ok = scanMemberName(d, i); !ok {
 					return i, false
 				}
@@ -246,9 +278,22 @@ func scanNumberTail(d []byte, i int) (int, bool) {
 	return i, true
 }
 
+// digits returns the index of the first byte at or after d[i] that is not
+// a decimal digit, eight bytes at a time while it can.
 func digits(d []byte, i int) int {
+	for i+8 <= len(d) && eightDigits(binary.LittleEndian.Uint64(d[i:])) {
+		i += 8
+	}
 	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 		i++
 	}
 	return i
+}
+
+// eightDigits reports whether the eight bytes of w are all '0' to '9'
+// (0x30 to 0x39): each has the high nibble 3, and adding 6 to it keeps it
+// so (no byte carries into the next once the first test holds).
+func eightDigits(w uint64) bool {
+	const highNibbles, three, six = 0xf0f0f0f0f0f0f0f0, 0x3333333333333333, 0x0606060606060606
+	return w&highNibbles|(w+six)&highNibbles>>4 == three
 }

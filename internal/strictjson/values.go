@@ -2,7 +2,6 @@ package strictjson
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 )
 
@@ -27,11 +26,11 @@ func String(raw []byte) (string, bool) {
 	if bytes.IndexByte(inner, '\\') < 0 {
 		return string(inner), true
 	}
-	var v string
-	if json.Unmarshal(bytes.Clone(raw), &v) != nil {
+	if end, _, ok := scanString(raw, 0); !ok || end != len(raw) {
 		return "", false
 	}
-	return v, true
+	var buf [64]byte // most strings fit: one allocation, the string's
+	return string(unescape(buf[:0], inner)), true
 }
 
 // Strings decodes a raw JSON value that must be an array of strings (not
