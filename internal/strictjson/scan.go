@@ -56,59 +56,67 @@ func skipSpace(d []byte, i int) int {
 }
 
 // scanString reads the JSON string that starts at d[i] and returns the
-// index after its closing quote, and whether it holds escapes.
+// index after its closing quote, and whether it holds escapes. It steps
+// over plain bytes eight at a time, and over a run of escapes in one go.
 func scanString(d []byte, i int) (end int, escaped, ok bool) {
 	if i >= len(d) || d[i] != '"' {
 		return i, false, false
 	}
 	for i++; ; {
-		if i = skipPlain(d, i); i >= len(d) {
+		for i+8 <= len(d) {
+			if special := specialBytes(binary.LittleEndian.Uint64(d[i:])); special != 0 {
+				i += bits.TrailingZeros64(special) / 8
+				break
+			}
+			i += 8
+		}
+		if i >= len(d) {
 			return i, false, false
 		}
-		switch d[i] {
-		case '"':
+		switch c := d[i]; {
+		case c == '"':
 			return i + 1, escaped, true
-		case '\\':
+		case c == '\\':
 			escaped = true
-			if i+1 >= len(d) {
-				return i, false, false
+			if i = skipEscapes(d, i); i < 0 {
+				return -i - 1, false, false
 			}
-			switch d[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(d) || !isHex4(d[i+2:i+6]) {
-					return i, false, false
-				}
-				i += 6
-			default:
-				return i, false, false
-			}
-		default: // a control character
+		case c < ' ':
 			return i, false, false
+		default: // a plain byte among the last seven
+			i++
 		}
 	}
 }
 
-// skipPlain returns the index of the first byte at or after d[i] that a
-// string cannot hold as it is (a quote, a backslash or a control
-// character), or len(d). It tests eight bytes at a time: in each word, a
-// byte that is one of those sets its top bit in special, and the lowest
-// set bit is always such a byte (the subtractions borrow only from a byte
-// that is one), so that the first is found exactly.
-func skipPlain(d []byte, i int) int {
+// specialBytes sets the top bit of each byte of w (eight bytes of a
+// string, read little-endian) that a string cannot hold as it is: a
+// quote, a backslash or a control character. It may also set the bits of
+// bytes after the first such byte (a subtraction borrows only from a byte
+// that is one), never before it: the lowest set bit finds it exactly.
+func specialBytes(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(d); i += 8 {
-		w := binary.LittleEndian.Uint64(d[i:])
-		quote, backslash := w^('"'*ones), w^('\\'*ones)
-		special := ((w - ' '*ones) | (quote - ones) | (backslash - ones)) &^ w & highs
-		if special != 0 {
-			return i + bits.TrailingZeros64(special)/8
+	quote, backslash := w^('"'*ones), w^('\\'*ones)
+	return ((w - ' '*ones) | (quote - ones) | (backslash - ones)) &^ w & highs
+}
+
+// skipEscapes steps over the run of escapes that starts at d[i] and
+// returns the index after it, or -1-j for a bad escape at d[j].
+func skipEscapes(d []byte, i int) int {
+	for i < len(d) && d[i] == '\\' {
+		if i+1 >= len(d) {
+			return -1 - i
 		}
-	}
-	for ; i < len(d); i++ {
-		if c := d[i]; c == '"' || c == '\\' || c < ' ' {
-			break
+		switch d[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if i+6 > len(d) || !isHex4(d[i+2:i+6]) {
+				return -1 - i
+			}
+			i += 6
+		default:
+			return -1 - i
 		}
 	}
 	return i
@@ -132,9 +140,13 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 	open := 0                // how many containers are open
 	var top byte             // the innermost's closer, held apart from the stack
 	var ok bool
+	if depth > maxDepth {
+		return i, false
+	}
 	for {
-		// A value is expected here, at nesting depth+open.
-		if depth+open > maxDepth || i >= len(d) {
+		// A value is expected here, at nesting depth+open, at most
+		// maxDepth (checked as each container opens).
+		if i >= len(d) {
 			return i, false
 		}
 		switch c := d[i]; c {
@@ -151,6 +163,9 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 				open--
 				top = outer[open]
 				break // an empty container is a whole value
+			}
+			if depth+open > maxDepth {
+				return i, false // its first value would be nested too deep
 			}
 			if c == '{' {
 				if i, ok = scanMemberName(d, i); !ok {
@@ -179,7 +194,7 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 			} else {
 				i = digits(d, i+1)
 			}
-			if i < len(d) && (d[i] == '.' || d[i] == 'e' || d[i] == 'E') {
+			if i < len(d) && (d[i] == '.' || d[i]|0x20 == 'e') { // 'E' is 'e' without 0x20
 				if i, ok = scanNumberTail(d, i); !ok {
 					return i, false
 				}
