@@ -37,6 +37,10 @@ func fuzzJSONSeeds() []string {
 		// a late duplicate, and an escaped duplicate of an early key.
 		manyKeys(maxInlineKeys+8, ""), manyKeys(maxInlineKeys+8, `,"k3":0`), manyKeys(maxInlineKeys-1, `,"\u006b0":0`),
 		`{"a":[` + strings.Repeat(`[[[]],{"b":[0,{}]}],`, 20) + `0]}`,
+		// Unescaping: surrogate pairs and their broken forms, and names
+		// that only unescaping makes equal.
+		`{"\ud83d\ude00":1,"😀 ":2,"\ude00\ud83d":3,"\ud83d\u0041":4,"\ud83d\\ude00":5}`,
+		`{"😀":1,"\ud83d\ude00":2}`, `{"\ud800":1,"\udc00":2}`, `{"a":"\ud83d\\ude00\u00e9\n\/"}`,
 	}
 }
 

@@ -143,6 +143,7 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 	if depth > maxDepth {
 		return i, false
 	}
+value:
 	for {
 		// A value is expected here, at nesting depth+open, at most
 		// maxDepth (checked as each container opens).
@@ -155,24 +156,30 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 				return i, false
 			}
 		case '{', '[':
-			outer[open] = top
-			open++
-			top = c + 2 // '}' and ']' follow '{' and '[' by two
-			if i = skipSpace(d, i+1); i < len(d) && d[i] == top {
-				i++
-				open--
-				top = outer[open]
-				break // an empty container is a whole value
-			}
-			if depth+open > maxDepth {
-				return i, false // its first value would be nested too deep
-			}
-			if c == '{' {
-				if i, ok = scanMemberName(d, i); !ok {
-					return i, false
+			for { // containers opened one inside the other, in one loop
+				outer[open] = top
+				open++
+				top = c + 2 // '}' and ']' follow '{' and '[' by two
+				if i = skipSpace(d, i+1); i < len(d) && d[i] == top {
+					i++
+					open--
+					top = outer[open]
+					break // an empty container is a whole value
 				}
+				if depth+open > maxDepth {
+					return i, false // its first value would be nested too deep
+				}
+				if c == '{' {
+					if i, ok = scanMemberName(d, i); !ok {
+						return i, false
+					}
+					continue value
+				}
+				if i >= len(d) || d[i] != '[' && d[i] != '{' {
+					continue value // the array's first value
+				}
+				c = d[i]
 			}
-			continue // the container's first value
 		case 't':
 			if i, ok = scanLiteral(d, i, "true"); !ok {
 				return i, false
