@@ -125,3 +125,25 @@ func BenchmarkHostileHeader(b *testing.B) {
 		})
 	}
 }
+
+// TestEscapedNamesCostOneBuffer: unescaped names share one buffer, so a
+// header whose names are all escaped allocates twice (the buffer and its
+// holder), not once or more per name.
+func TestEscapedNamesCostOneBuffer(t *testing.T) {
+	header := []byte(`{"\u0061lg":"RS256","k\u0069d":"k","\u0074yp":"JWT","x":"\u0061"}`)
+	var names []string
+	if n := testing.AllocsPerRun(10, func() {
+		names = names[:0]
+		it := NewIter(header, 32)
+		for key, _, ok := it.Next(); ok; key, _, ok = it.Next() {
+			if string(key) == "alg" || string(key) == "kid" || string(key) == "typ" {
+				names = append(names, "")
+			}
+		}
+		if it.Err() != nil {
+			t.Fatal(it.Err())
+		}
+	}); n != 2 || len(names) != 3 {
+		t.Errorf("%v allocations, %d names unescaped", n, len(names))
+	}
+}

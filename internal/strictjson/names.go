@@ -36,7 +36,8 @@ type span struct{ start, end int }
 // copies and returns it, with where it is kept.
 func (ns *nameSet) copyUnescaped(content []byte) ([]byte, span) {
 	if ns.copies == nil {
-		ns.copies = new(copies)
+		// Room for the names of a header, or for this one.
+		ns.copies = &copies{buf: make([]byte, 0, max(64, len(content)))}
 	}
 	c := ns.copies
 	start := len(c.buf)
