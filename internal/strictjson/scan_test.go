@@ -21,7 +21,7 @@ func TestWordAtATimeScans(t *testing.T) {
 					checkScanString(t, d)
 					checkDigits(t, d)
 				}
-				for second := pos + 1; second < n; second++ {
+				for second := pos + 1; second < n && n <= 10; second++ { // a word and a tail
 					for _, v := range edges {
 						for _, w := range edges {
 							d := bytes.Repeat([]byte{filler}, n)
