@@ -11,7 +11,9 @@ import (
 // its tail, among bytes the scan steps over; and pairs of bytes near the
 // bounds the scans test (a borrow from one must not hide or fake another).
 func TestWordAtATimeScans(t *testing.T) {
-	edges := []byte{0, 0x1f, ' ', '!', '"', '#', '/', '0', '9', ':', 'u', '[', '\\', ']', 0x7f, 0x80, 0xa0, 0xa2, 0xdc, 0xff}
+	edges := []byte{
+		0, 0x1f, ' ', '!', '"', '#', '/', '0', '9', ':', 'u', '[', '\\', ']', 0x7f, 0x80, 0xa0, 0xa2, 0xdc, 0xff,
+	}
 	for _, filler := range []byte{'5', 'a', 0xc3} {
 		for n := 1; n <= 17; n++ {
 			for pos := range n {
