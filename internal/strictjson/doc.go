@@ -27,7 +27,9 @@
 // most a fixed number of others, then switches to a map.
 //
 // Values are handed out raw; String, Strings, Seconds and Array read them
-// strictly too. Find is the lean mode: it stops at one top-level member
+// strictly too. Escaped names and strings are unescaped here, exactly as
+// encoding/json would (the fuzz targets hold the two together), at the
+// cost of one shared buffer rather than a decoder per string. Find is the lean mode: it stops at one top-level member
 // without recording names, for the one place that reads a member before a
 // signature has verified the whole object (choosing an issuer's keys).
 package strictjson
