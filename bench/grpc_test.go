@@ -64,6 +64,7 @@ func grpcauthSubject(cached bool) func(tb testing.TB) subject {
 var grpcContestants = []contestant{
 	{"grpcauth/uncached", grpcauthSubject(false)},
 	{"grpcauth/cached", grpcauthSubject(true)},
+	{"auth0-go-jwt-middleware-v3-grpc", auth0V3Subject},
 	{"go-grpc-middleware-auth-keyfunc", func(tb testing.TB) subject {
 		e := getEnv(tb)
 		ctx, cancel := context.WithCancel(context.Background())

@@ -34,7 +34,8 @@ run_bench() {
 		echo "# $(nproc 2>/dev/null || echo '?') cores; ${rounds} rounds of -benchtime ${benchtime}"
 		go list -m github.com/golang-jwt/jwt/v5 github.com/MicahParks/keyfunc/v3 \
 			github.com/auth0/go-jwt-middleware/v2 github.com/go-chi/jwtauth/v5 \
-			github.com/go-chi/chi/v5 github.com/gin-gonic/gin | sed 's/^/# /'
+			github.com/go-chi/chi/v5 github.com/gin-gonic/gin github.com/auth0/go-jwt-middleware/v3 \
+			google.golang.org/grpc github.com/grpc-ecosystem/go-grpc-middleware/v2 | sed 's/^/# /'
 		echo "# $(load) before the run"
 	} >>"$raw"
 	i=1
