@@ -100,6 +100,7 @@ func hostileHeaders() map[string][]byte {
 		fmt.Fprintf(&members, `,"%c%c":0`, 'a'+i/26%26, 'a'+i%26)
 	}
 	const crit = `,"crit":["exp"]}`
+	nest := strings.Repeat("[", 30) + strings.Repeat("]", 30) + ","
 	return map[string][]byte{
 		"short members":     []byte(members.String() + "}"),
 		"escaped duplicate": fill(`{"alg":"RS256"`, `,"\u0061":0`, "}"),
@@ -107,7 +108,7 @@ func hostileHeaders() map[string][]byte {
 		"escaped string":    fill(`{"alg":"RS256","x":"`, `\u0061`, `"`+crit),
 		"whitespace":        fill(`{"alg":"RS256"`, " ", crit),
 		"long array":        fill(`{"alg":"RS256","x":[0`, ",0", "]"+crit),
-		"deep nesting":      fill(`{"alg":"RS256","x":[`, strings.Repeat("[", 30)+strings.Repeat("]", 30)+",", "0]"+crit),
+		"deep nesting":      fill(`{"alg":"RS256","x":[`, nest, "0]"+crit),
 		"long number":       fill(`{"alg":"RS256","x":1`, "0", crit),
 	}
 }
