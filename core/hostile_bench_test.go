@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/identsphere/identsphere-go/core"
 
@@ -27,6 +28,44 @@ func BenchmarkRefuseHostile(b *testing.B) {
 					b.Fatal("a hostile token was accepted")
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkRefuseHostileVsFloor is BenchmarkRefuseHostile as a multiple of
+// the floor, for a shared machine: every iteration times one floor
+// verification and then a few refusals of the same token, so that load on
+// the machine weighs on both alike (BenchmarkRefuseHostile and
+// BenchmarkFloor, timed seconds apart, drift with the load by more than
+// the differences they are meant to show). Forged tokens are left out:
+// they cost a signature check. Target: each at most 0.2× the floor.
+func BenchmarkRefuseHostileVsFloor(b *testing.B) {
+	_, v, _ := benchEnv(b)
+	ctx := context.Background()
+	checkFloor := floorCheck(b)
+	for _, h := range authcases.HostileTokens() {
+		if h.Forged {
+			continue
+		}
+		b.Run(h.Name, func(b *testing.B) {
+			const refusals = 8 // per floor, so that the clock's own cost stays small beside them
+			var floor, refusal time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				checkFloor()
+				t1 := time.Now()
+				for range refusals {
+					if _, err := v.Verify(ctx, h.Token); err == nil {
+						b.Fatal("a hostile token was accepted")
+					}
+				}
+				refusal += time.Since(t1)
+				floor += t1.Sub(t0)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(refusal)/n/refusals, "refusal-ns/op")
+			b.ReportMetric(float64(floor)/n, "floor-ns/op")
+			b.ReportMetric(float64(refusal)/refusals/float64(floor), "refusal×floor")
 		})
 	}
 }
