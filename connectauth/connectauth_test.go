@@ -139,16 +139,16 @@ func codeName(err error) string {
 func TestCatalogueThroughConnect(t *testing.T) {
 	env := authcases.NewCatalogueEnv(t)
 	s := serve(t, newAuth(t, env.Validator))
-	cases := authcases.RPCCases(authcases.Cases(env))
-	if len(cases) < 150 {
-		t.Fatalf("only %d cases apply to RPC", len(cases))
+	cases := authcases.NewTable(t, env, authcases.RPCCases)
+	if cases.Len() < 150 {
+		t.Fatalf("only %d cases apply to RPC", cases.Len())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for protocol := range protocols {
 		admitted := 0
 		before := s.reached.Load()
-		for _, c := range cases {
+		for c := range cases.All() {
 			path := c.Path
 			if path == "" {
 				path = authcases.PathMe

@@ -134,9 +134,9 @@ func (s *server) callBidiStream(ctx context.Context, protocol, procedure string,
 func TestCatalogueThroughConnectStreams(t *testing.T) {
 	env := authcases.NewCatalogueEnv(t)
 	auth := newAuth(t, env.Validator)
-	cases := authcases.RPCCases(authcases.Cases(env))
-	if len(cases) < 150 {
-		t.Fatalf("only %d cases apply to RPC", len(cases))
+	cases := authcases.NewTable(t, env, authcases.RPCCases)
+	if cases.Len() < 150 {
+		t.Fatalf("only %d cases apply to RPC", cases.Len())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -145,7 +145,7 @@ func TestCatalogueThroughConnectStreams(t *testing.T) {
 		for protocol := range protocols {
 			admitted := 0
 			before := s.reached.Load()
-			for _, c := range cases {
+			for c := range cases.All() {
 				path := c.Path
 				if path == "" {
 					path = authcases.PathMe
@@ -155,8 +155,8 @@ func TestCatalogueThroughConnectStreams(t *testing.T) {
 					admitted++
 				}
 			}
-			if admitted == 0 || admitted == len(cases) {
-				t.Errorf("%s, %s: %d of %d cases admitted", kind, protocol, admitted, len(cases))
+			if admitted == 0 || admitted == cases.Len() {
+				t.Errorf("%s, %s: %d of %d cases admitted", kind, protocol, admitted, cases.Len())
 			}
 			if got := s.reached.Load() - before; got != int64(admitted) {
 				t.Errorf("%s, %s: %d streams reached the handler, %d were admitted", kind, protocol, got, admitted)

@@ -44,7 +44,7 @@ func coreHandler(v core.TokenVerifier) http.Handler {
 func TestValidatorRules(t *testing.T) {
 	env := authcases.NewCatalogueEnv(t)
 	srv := authcases.Serve(t, coreHandler(env.Validator))
-	for _, c := range authcases.Cases(env) {
+	for c := range authcases.NewTable(t, env, nil).All() {
 		t.Run(c.Name, func(t *testing.T) {
 			authcases.Check(t, c, authcases.Do(t, srv.URL, c))
 		})

@@ -41,14 +41,14 @@ func TestCatalogueThroughGRPC(t *testing.T) {
 	auth := newInterceptors(t, env.Validator)
 	unary := serve(t, auth, unaryService(), nil)
 	streams := serve(t, auth, streamService(), nil)
-	cases := authcases.RPCCases(authcases.Cases(env))
-	t.Logf("%d cases", len(cases))
-	if len(cases) < 150 {
-		t.Fatalf("only %d cases apply to RPC", len(cases))
+	cases := authcases.NewTable(t, env, authcases.RPCCases)
+	t.Logf("%d cases", cases.Len())
+	if cases.Len() < 150 {
+		t.Fatalf("only %d cases apply to RPC", cases.Len())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, c := range cases {
+	for c := range cases.All() {
 		path := c.Path
 		if path == "" {
 			path = authcases.PathMe

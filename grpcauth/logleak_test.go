@@ -52,7 +52,7 @@ func TestCatalogueLogsNoTokenOverGRPC(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, c := range authcases.RPCCases(authcases.Cases(audit.Env)) {
+	for c := range authcases.NewTable(t, audit.Env, authcases.RPCCases).All() {
 		path := c.Path
 		if path == "" {
 			path = authcases.PathMe

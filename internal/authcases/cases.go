@@ -76,7 +76,9 @@ func bearer(tok string) []string { return []string{"Bearer " + tok} }
 
 // Cases returns the table: the rules of the validator, then the attack
 // catalogue. Tokens are minted now, with times relative to now, so build
-// the table right before running it. Use it with NewCatalogueEnv.
+// the table right before running it, and run a long one (every case through
+// several transports) from a Table, which mints it again as it goes. Use it
+// with NewCatalogueEnv.
 func Cases(e *Env) []Case {
 	iss := e.Issuer
 	mint := func(claims authtest.Claims, opts ...authtest.MintOption) string { return iss.MustMint(claims, opts...) }

@@ -45,7 +45,7 @@ func TestAdaptersAnswerAlike(t *testing.T) {
 		var reached atomic.Int64
 		servers[i] = served{authcases.Serve(t, a.handler(env.Validator, &reached)).URL, &reached}
 	}
-	for _, c := range authcases.Cases(env) {
+	for c := range authcases.NewTable(t, env, nil).All() {
 		t.Run(c.Name, func(t *testing.T) {
 			var first authcases.Answer
 			for i, a := range adapters {
