@@ -133,6 +133,9 @@ func FuzzMembers(f *testing.F) {
 		if !stdOK {
 			t.Fatalf("accepted %q, which encoding/json does not read as one object", data)
 		}
+		if d := fuzzDepth(data); d > maxDepth {
+			t.Fatalf("accepted %q, nested %d deep", data, d)
+		}
 		if !utf8.Valid(data) {
 			t.Fatalf("accepted invalid UTF-8 %q", data)
 		}

@@ -38,6 +38,13 @@ func TestMembers(t *testing.T) {
 		{"unterminated object", `{"a":1`, nil},
 		{"nesting too deep", `{"a":` + deep + `}`, nil},
 		{
+			"an empty container one level too deep",
+			`{"a":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}`,
+			nil,
+		},
+		{"an empty object one level too deep", `{"a":` + strings.Repeat(`{"a":`, maxDepth-1) + `{}` +
+			strings.Repeat("}", maxDepth-1) + `}`, nil},
+		{
 			"nesting at the limit",
 			`{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`,
 			[]string{"a"},

@@ -146,7 +146,7 @@ func scanValue(d []byte, i, depth int) (int, bool) {
 value:
 	for {
 		// A value is expected here, at nesting depth+open, at most
-		// maxDepth (checked as each container opens).
+		// maxDepth (checked as each container opens, empty or not).
 		if i >= len(d) {
 			return i, false
 		}
@@ -160,14 +160,14 @@ value:
 				outer[open] = top
 				open++
 				top = c + 2 // '}' and ']' follow '{' and '[' by two
+				if depth+open > maxDepth {
+					return i, false // nested too deep, even if empty
+				}
 				if i = skipSpace(d, i+1); i < len(d) && d[i] == top {
 					i++
 					open--
 					top = outer[open]
 					break // an empty container is a whole value
-				}
-				if depth+open > maxDepth {
-					return i, false // its first value would be nested too deep
 				}
 				if c == '{' {
 					if i, ok = scanMemberName(d, i); !ok {
