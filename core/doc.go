@@ -24,10 +24,10 @@
 // only from the issuer's JWKS: jku, x5u and jwk headers are never fetched.
 // The key must fit the algorithm (RSA of 2048 bits or more, the right EC
 // curve, Ed25519); a token without kid is accepted only when exactly one key
-// fits. Then the signature (the standard library's crypto), then the
-// claims: exp required and not past, nbf and iat not in the future, all
-// with a small leeway (whole seconds); iss exactly the configured issuer;
-// aud containing one of the configured audiences; sub present. Application rules come last.
+// fits. Then the signature (golang-jwt), then the claims: exp required and
+// not past, nbf and iat not in the future, all with a small leeway (whole
+// seconds); iss exactly the configured issuer; aud containing one
+// of the configured audiences; sub present. Application rules come last.
 // Claims are read byte for byte: duplicated or case-variant claims cannot
 // smuggle a value past a check.
 //

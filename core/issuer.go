@@ -140,7 +140,7 @@ func mismatch(check Check, description string, err error, expected, found []stri
 }
 
 // checkSignature finds the key that must check t and checks t's signature
-// with it. Any asymmetric algorithm internal/jose verifies is allowed,
+// with it. Any asymmetric algorithm golang-jwt verifies is allowed,
 // narrowed by Config.Algorithms; that a published key fits it (its type,
 // its curve, its own alg) is decided by the key lookup, against the key set
 // of the moment, so a provider that moves to another algorithm needs no

@@ -65,9 +65,9 @@ func New(ctx context.Context, cfg Config) (*Validator, error) {
 // another kind is refused as such whatever its other claims); exp present
 // and not past; nbf and iat not in the future; iss; aud; sub present; the
 // profile's claims (azp, RFC 9068 claims) and Config.RequiredClaims; then
-// Config.RequireVerifiedEmail and Config.Rules. Everything that decides
-// which key and algorithm may be used is decided before the signature's
-// arithmetic (the standard library's) runs.
+// Config.RequireVerifiedEmail and Config.Rules. Only the signature needs
+// golang-jwt; everything that decides which key and algorithm may be used
+// is decided here first.
 //
 // A token that verified is remembered (see Config.CacheSize) until it
 // expires: seen again, it is checked against the clock and the current key

@@ -1,40 +1,25 @@
 package jose
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"errors"
-	"math/big"
 	"slices"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // MinRSABits is the smallest RSA modulus accepted from a JWKS.
 const MinRSABits = 2048
 
-// family is how a JWS algorithm signs (RFC 7518 §3): the arithmetic is the
-// standard library's, and each family is a direct call to it.
-type family uint8
-
-const (
-	rsaPKCS1 family = iota + 1 // RS*: RSASSA-PKCS1-v1_5
-	rsaPSS                     // PS*: RSASSA-PSS, salt of any length
-	ecdsaRaw                   // ES*: ECDSA, R and S as fixed-size big-endian
-	eddsa                      // EdDSA: Ed25519 over the signing input itself
-)
-
-// Algorithm ties a JWS alg to how its signatures are checked and to the
-// only kind of public key it may be used with. Keeping this pairing
+// Algorithm ties a JWS alg to the golang-jwt method that checks it and to
+// the only kind of public key it may be used with. Keeping this pairing
 // explicit is what stops key-confusion attacks: an RSA key never checks an
 // ES256 or HS256 signature, whatever the token's header claims.
 type Algorithm struct {
-	family family
-	hash   crypto.Hash // the digest signed (all but EdDSA)
-	size   int         // ES*: bytes of R and of S
+	method jwt.SigningMethod
 	fits   func(key any) bool
 }
 
@@ -59,16 +44,16 @@ func edKey(key any) bool {
 // HS* family are absent on purpose: a public JWKS can never hold a secret
 // that should verify a token.
 var algorithms = map[string]Algorithm{
-	"RS256": {rsaPKCS1, crypto.SHA256, 0, rsaKey},
-	"RS384": {rsaPKCS1, crypto.SHA384, 0, rsaKey},
-	"RS512": {rsaPKCS1, crypto.SHA512, 0, rsaKey},
-	"PS256": {rsaPSS, crypto.SHA256, 0, rsaKey},
-	"PS384": {rsaPSS, crypto.SHA384, 0, rsaKey},
-	"PS512": {rsaPSS, crypto.SHA512, 0, rsaKey},
-	"ES256": {ecdsaRaw, crypto.SHA256, 32, ecKey(elliptic.P256())},
-	"ES384": {ecdsaRaw, crypto.SHA384, 48, ecKey(elliptic.P384())},
-	"ES512": {ecdsaRaw, crypto.SHA512, 66, ecKey(elliptic.P521())},
-	"EdDSA": {eddsa, 0, 0, edKey},
+	"RS256": {jwt.SigningMethodRS256, rsaKey},
+	"RS384": {jwt.SigningMethodRS384, rsaKey},
+	"RS512": {jwt.SigningMethodRS512, rsaKey},
+	"PS256": {jwt.SigningMethodPS256, rsaKey},
+	"PS384": {jwt.SigningMethodPS384, rsaKey},
+	"PS512": {jwt.SigningMethodPS512, rsaKey},
+	"ES256": {jwt.SigningMethodES256, ecKey(elliptic.P256())},
+	"ES384": {jwt.SigningMethodES384, ecKey(elliptic.P384())},
+	"ES512": {jwt.SigningMethodES512, ecKey(elliptic.P521())},
+	"EdDSA": {jwt.SigningMethodEdDSA, edKey},
 }
 
 // LookupAlgorithm returns the algorithm called alg, if this library
@@ -78,61 +63,31 @@ func LookupAlgorithm(alg string) (Algorithm, bool) {
 	return a, ok
 }
 
-// errBadSignature is every failed signature check: the key of the wrong
-// kind, a signature of the wrong size or that does not verify.
-var errBadSignature = errors.New("the signature is invalid")
+// errNoMethod is the check of an Algorithm that LookupAlgorithm did not
+// return (the zero value): it verifies nothing.
+var errNoMethod = errors.New("no signature method for this algorithm")
 
 // Verify checks sig over signingInput with key, which must fit the
-// algorithm (see Fits). It calls the standard library directly, hashing on
-// the stack, so that it allocates nothing beyond what that arithmetic
-// allocates: it runs on every token that is not in the cache.
+// algorithm (see Fits): golang-jwt's implementation does the arithmetic.
+// A key of another kind, a signature of the wrong size or one that does
+// not verify is an error, never a panic.
+//
+// It calls golang-jwt's concrete methods, not its SigningMethod interface:
+// none of them keeps sig, and the compiler can see that only through a
+// direct call, so the caller's SignatureBuffer stays on its stack (through
+// the interface it would move to the heap, an allocation per token).
 func (a Algorithm) Verify(signingInput string, sig []byte, key any) error {
-	var ok bool
-	switch a.family {
-	case rsaPKCS1:
-		if k, isRSA := key.(*rsa.PublicKey); isRSA {
-			var buf [sha512.Size]byte
-			ok = rsa.VerifyPKCS1v15(k, a.hash, a.digest(signingInput, &buf), sig) == nil
-		}
-	case rsaPSS:
-		if k, isRSA := key.(*rsa.PublicKey); isRSA {
-			// RFC 7518 §3.5 leaves the salt's length to the signer. The
-			// digest goes to the heap: the PSS check keeps it.
-			var buf [sha512.Size]byte
-			opts := rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
-			ok = rsa.VerifyPSS(k, a.hash, a.digest(signingInput, &buf), sig, &opts) == nil
-		}
-	case ecdsaRaw:
-		k, isEC := key.(*ecdsa.PublicKey)
-		if !isEC || len(sig) != 2*a.size {
-			break
-		}
-		var buf [sha512.Size]byte
-		r, s := new(big.Int).SetBytes(sig[:a.size]), new(big.Int).SetBytes(sig[a.size:])
-		ok = ecdsa.Verify(k, a.digest(signingInput, &buf), r, s)
-	case eddsa:
-		k, isEd := key.(ed25519.PublicKey)
-		ok = isEd && len(k) == ed25519.PublicKeySize && ed25519.Verify(k, readOnlyBytes(signingInput), sig)
+	switch m := a.method.(type) {
+	case *jwt.SigningMethodRSA:
+		return m.Verify(signingInput, sig, key)
+	case *jwt.SigningMethodRSAPSS:
+		return m.Verify(signingInput, sig, key)
+	case *jwt.SigningMethodECDSA:
+		return m.Verify(signingInput, sig, key)
+	case *jwt.SigningMethodEd25519:
+		return m.Verify(signingInput, sig, key)
 	}
-	if !ok {
-		return errBadSignature
-	}
-	return nil
-}
-
-// digest hashes the signing input with the algorithm's hash into buf.
-func (a Algorithm) digest(signingInput string, buf *[sha512.Size]byte) []byte {
-	msg := readOnlyBytes(signingInput)
-	switch a.hash {
-	case crypto.SHA256:
-		sum := sha256.Sum256(msg)
-		return buf[:copy(buf[:], sum[:])]
-	case crypto.SHA384:
-		sum := sha512.Sum384(msg)
-		return buf[:copy(buf[:], sum[:])]
-	}
-	*buf = sha512.Sum512(msg)
-	return buf[:]
+	return errNoMethod
 }
 
 // Fits reports whether a public key may check signatures made with alg:
