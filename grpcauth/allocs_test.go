@@ -84,6 +84,7 @@ func TestUnaryUncachedAllocations(t *testing.T) {
 	call()
 	floor := testing.AllocsPerRun(100, signatureCheck)
 	if n := testing.AllocsPerRun(100, call); n-floor != 10 {
-		t.Fatalf("an uncached call allocates %v, its signature check alone %v: %v beyond it, want 10", n, floor, n-floor)
+		t.Fatalf("an uncached call allocates %v, its signature check alone %v: %v beyond it, want 10",
+			n, floor, n-floor)
 	}
 }
