@@ -34,7 +34,10 @@ const buildTags = "sqlite,sqlite_omit_load_extension"
 // leaves out (a nested module), so the replace is dropped and the client's
 // published release, which the hydra CLI's client commands use, comes from
 // the proxy. The server does not use it. The build needs cgo (a C
-// compiler) for SQLite, and takes one to a few minutes of CPU.
+// compiler) for SQLite, and takes one to a few minutes of CPU: less with
+// SQLite's C compiled without optimisation and no debug information, which
+// a test server that answers a few hundred requests does not need (CI
+// builds it on every new machine).
 func Binary(ctx context.Context) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -84,7 +87,8 @@ func build(ctx context.Context, dir, bin string) error {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if _, err := goCmd(ctx, work, "build", "-tags", buildTags, "-o", tmp.Name(), "."); err != nil {
+	if _, err := goCmd(ctx, work, "build", "-tags", buildTags, "-gcflags=all=-dwarf=false", "-ldflags=-s -w",
+		"-o", tmp.Name(), "."); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), bin)
@@ -119,7 +123,8 @@ func moduleSource(ctx context.Context) (string, error) {
 func goCmd(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	cmd.Env = append(os.Environ(),
+		"CGO_ENABLED=1", "CGO_CFLAGS=-O0", "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
