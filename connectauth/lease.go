@@ -2,7 +2,6 @@ package connectauth
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -58,11 +57,11 @@ func (leaseInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) 
 			return r.result()
 		case <-leased.Done():
 		}
-		cause := context.Cause(leased)
-		if !errors.Is(cause, core.ErrLeaseExpired) && !errors.Is(cause, core.ErrLeaseRevoked) {
+		end, ok := core.LeaseEnd(leased)
+		if !ok {
 			return (<-done).result() // the client went away
 		}
-		err := Error(core.NewErrorResponse(cause, core.DefaultRealm))
+		err := Error(core.NewErrorResponse(end, core.DefaultRealm))
 		lc.end(err)
 		return err
 	}

@@ -2,7 +2,6 @@ package grpcauth
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 
 	"google.golang.org/grpc"
@@ -31,18 +30,13 @@ func serveLeased(ctx context.Context, srv any, ss grpc.ServerStream, handler grp
 		return r.result()
 	case <-leased.Done():
 	}
-	cause := context.Cause(leased)
-	if !leaseEnded(cause) { // the client went away, or the server stops
+	end, ok := core.LeaseEnd(leased)
+	if !ok { // the client went away, or the server stops
 		return (<-done).result()
 	}
-	err := Status(core.NewErrorResponse(cause, "")).Err()
+	err := Status(core.NewErrorResponse(end, "")).Err()
 	ls.end(err)
 	return err
-}
-
-// leaseEnded reports whether cause is the end of a token's lease.
-func leaseEnded(cause error) bool {
-	return errors.Is(cause, core.ErrLeaseExpired) || errors.Is(cause, core.ErrLeaseRevoked)
 }
 
 // handlerResult is how a stream handler returned.
