@@ -22,10 +22,7 @@ func TestTable(t *testing.T) {
 	if len(notes) != 2 {
 		t.Errorf("notes = %q", notes)
 	}
-	var buf bytes.Buffer
-	write(&buf, rows)
-	out := buf.String()
-	for _, want := range []string{
+	assertTable(t, rows,
 		"Medians of 3 rounds",
 		"| **chiauth**, cache hit, header | 0.040 [0.030–0.060] | 0.045 | 3.0 |",
 		"| **ginauth**, cache hit, header | 0.030 | 0.040 | 5.0 |",
@@ -33,7 +30,17 @@ func TestTable(t *testing.T) {
 		"| **stdauth**, cache hit, cookie | 0.034 | 0.036 | 1.0 | 15 | 11000 | 39000 | ≤ 0.035×, ≤ 1 allocs | **no** |",
 		"| **chiauth**, cache hit, cookie | 0.030 | 0.031 | 1.0 | 17 | 11000 | 39000 | ≤ 0.035×, ≤ 1 allocs | yes |",
 		"Targets missed: Identsphere/ginauth/cached, Identsphere/stdauth-cookie/cached",
-	} {
+	)
+}
+
+// assertTable writes rows as the table and checks that it holds each of
+// wants.
+func assertTable(t *testing.T, rows []*row, wants ...string) {
+	t.Helper()
+	var buf bytes.Buffer
+	write(&buf, rows)
+	out := buf.String()
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
