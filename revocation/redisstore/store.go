@@ -207,16 +207,7 @@ func (s *Store) revoke(ctx context.Context, e entry) error {
 	if !s.pending.add(e) {
 		s.log.Error(
 			"redisstore: Redis unreachable and too many revocations pending: one is in force on this replica only",
-			"kind",
-			e.kind,
-			"issuer",
-			e.issuer,
-			"pending",
-			s.pending.len(),
-			"addr",
-			s.addr,
-			"err",
-			err,
+			"kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err,
 		)
 		return fmt.Errorf(
 			"redisstore: revocation in force on this replica only, not queued (%d pending): %w",
@@ -224,19 +215,8 @@ func (s *Store) revoke(ctx context.Context, e entry) error {
 			err,
 		)
 	}
-	s.log.Warn(
-		"redisstore: revocation not written to Redis, queued",
-		"kind",
-		e.kind,
-		"issuer",
-		e.issuer,
-		"pending",
-		s.pending.len(),
-		"addr",
-		s.addr,
-		"err",
-		err,
-	)
+	s.log.Warn("redisstore: revocation not written to Redis, queued",
+		"kind", e.kind, "issuer", e.issuer, "pending", s.pending.len(), "addr", s.addr, "err", err)
 	return fmt.Errorf("%w: %w", ErrPending, err)
 }
 
